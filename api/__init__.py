@@ -1,0 +1,70 @@
+"""Flask application factory.
+
+``create_app(config)`` builds the app around one :class:`engine.db.Store` and
+one :class:`engine.runner.CaseService`; routes stay thin and call them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from api import auth, config, errors
+from engine import clock
+from engine.db import Store
+from engine.runner import CaseService
+from engine.views import Reader
+from workflows import build_service, policy_for
+
+
+@dataclass
+class Services:
+    store: Store
+    cases: CaseService
+    reader: Reader
+    api: Any
+
+
+class IsoJSONProvider(DefaultJSONProvider):
+    """ISO 8601 dates (Flask's default is RFC 822); keep non-ASCII readable."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, (datetime, date)):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    clock.install()
+    app = Flask(__name__, instance_path=str(config.INSTANCE))
+    app.json_provider_class = IsoJSONProvider
+    app.json = IsoJSONProvider(app)
+    app.config.update(config.from_env())
+    app.config.update({
+        "API_TITLE": "talentflow", "API_VERSION": "v1", "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1", "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {"components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]},
+    })
+    if overrides:
+        app.config.update(overrides)
+
+    store = Store(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
+    api = errors.TalentflowApi(app)
+    app.extensions["talentflow"] = Services(store, build_service(store), Reader(policy_for), api)
+    errors.register(app)
+    auth.register(app)
+
+    from api.resources import admin, cases, health, processes, session, tasks
+
+    app.register_blueprint(health.blp)
+    for module in (session, processes, cases, tasks, admin):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+    return app

@@ -1,0 +1,27 @@
+"""Settings from ``TALENTFLOW_*`` environment variables, with safe defaults."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def from_env() -> dict[str, object]:
+    return {
+        "DATABASE_URL": os.environ.get("TALENTFLOW_DATABASE_URL", f"sqlite:///{INSTANCE / 'talentflow.db'}"),
+        "MAX_CONTENT_LENGTH": _int("TALENTFLOW_MAX_BODY_BYTES", 1024 * 1024),
+        "TOKEN_LIFETIME_HOURS": _int("TALENTFLOW_TOKEN_HOURS", 12),
+        "SECRET_KEY": os.environ.get("TALENTFLOW_SECRET_KEY") or secrets.token_hex(32),
+        "SQL_ECHO": os.environ.get("TALENTFLOW_SQL_ECHO", "") == "1",
+    }

@@ -1,0 +1,70 @@
+"""Cases: start, list, read, cancel, retry, history."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from api.auth import current_actor
+from api.resources import services
+from api.schemas import CaseOut, CasePage, CaseQuery, CaseStart, EventOut, Reason
+from engine import audit
+
+blp = Blueprint("cases", __name__, description="Cases")
+
+
+def case_out(case_id: int) -> dict:
+    svc, actor = services(), current_actor()
+    with svc.store.read() as session:
+        case = svc.reader.visible_case(session, actor, case_id)
+        return svc.reader.case_view(session, actor, case)
+
+
+@blp.post("/cases")
+@blp.arguments(CaseStart)
+@blp.response(201, CaseOut)
+def start_case(body):  # type: ignore[no-untyped-def]
+    """Start a case of the latest version of ``process`` with ``data``."""
+    case_id = services().cases.start(current_actor(), body["process"], body["data"], body["business_key"])
+    return case_out(case_id)
+
+
+@blp.get("/cases")
+@blp.arguments(CaseQuery, location="query")
+@blp.response(200, CasePage)
+def list_cases(args):  # type: ignore[no-untyped-def]
+    """Cases the caller may see, newest first; filter by process, status, business key."""
+    svc = services()
+    with svc.store.read() as session:
+        return svc.reader.list_cases(session, current_actor(), **args).as_dict()
+
+
+@blp.get("/cases/<int:case_id>")
+@blp.response(200, CaseOut)
+def get_case(case_id: int):  # type: ignore[no-untyped-def]
+    return case_out(case_id)
+
+
+@blp.post("/cases/<int:case_id>/cancel")
+@blp.arguments(Reason)
+@blp.response(200, CaseOut)
+def cancel_case(body, case_id: int):  # type: ignore[no-untyped-def]
+    """Cancel a running case; a reason is required and recorded."""
+    services().cases.cancel(current_actor(), case_id, body["reason"])
+    return case_out(case_id)
+
+
+@blp.post("/cases/<int:case_id>/retry")
+@blp.response(200, CaseOut)
+def retry_case(case_id: int):  # type: ignore[no-untyped-def]
+    """(admin) Re-run the command that put the case in error, on its last good state."""
+    services().cases.retry(current_actor(), case_id)
+    return case_out(case_id)
+
+
+@blp.get("/cases/<int:case_id>/history")
+@blp.response(200, EventOut(many=True))
+def case_history(case_id: int):  # type: ignore[no-untyped-def]
+    """The case's audit events, in order."""
+    svc, actor = services(), current_actor()
+    with svc.store.read() as session:
+        svc.reader.visible_case(session, actor, case_id)
+        return audit.history(session, case_id)

@@ -1,0 +1,68 @@
+"""Process definitions: list, read, deploy (admin), diagram."""
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+
+import forms
+from api.auth import current_actor, require_roles
+from api.resources import services
+from api.schemas import DeployOut, ProcessOut
+from engine.definitions import deploy
+from engine.errors import Invalid, NotFound
+from engine.specs import DefinitionInvalid, SourceFile
+
+blp = Blueprint("processes", __name__, description="Process definitions")
+
+
+def _group(rows: list[dict]) -> list[dict]:
+    by_key: dict[str, dict] = {}
+    for row in rows:
+        entry = by_key.setdefault(row["key"], {"key": row["key"], "versions": []})
+        entry["versions"].append(row)
+        entry["name"], entry["latest_version"] = row["name"], row["version"]
+    return list(by_key.values())
+
+
+@blp.get("/processes")
+@blp.response(200, ProcessOut(many=True))
+def list_processes():  # type: ignore[no-untyped-def]
+    """Deployed processes with all their versions."""
+    with services().store.read() as session:
+        return _group(services().reader.definitions(session))
+
+
+@blp.get("/processes/<string:key>")
+@blp.response(200, ProcessOut)
+def get_process(key: str):  # type: ignore[no-untyped-def]
+    with services().store.read() as session:
+        grouped = _group(services().reader.definitions(session, key))
+    if not grouped:
+        raise NotFound(f"unknown process '{key}'")
+    return grouped[0]
+
+
+@blp.post("/processes")
+@blp.response(201, DeployOut)
+@blp.alt_response(200, schema=DeployOut, description="same content: the existing version")
+@blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
+    "type": "object", "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+    "required": ["file"]}}}})
+@require_roles("admin")
+def deploy_process():  # type: ignore[no-untyped-def]
+    """Deploy a BPMN file (and the DMN files it uses) as multipart field(s) ``file``."""
+    uploads = request.files.getlist("file")
+    if not uploads:
+        raise Invalid("send the BPMN file as multipart field 'file'", {"file": ["required"]})
+    sources = [SourceFile(u.filename or f"upload-{i}", u.read()) for i, u in enumerate(uploads)]
+    try:
+        with services().store.transaction() as session:
+            row, created = deploy(session, sources, current_actor().username, forms.exists)
+            out = {"id": row.id, "key": row.key, "version": row.version, "name": row.name,
+                   "dialect": row.dialect, "sha256": row.sha256, "deployed_at": row.deployed_at,
+                   "deployed_by": row.deployed_by, "files": [s["name"] for s in row.sources],
+                   "created": created}
+    except DefinitionInvalid as err:
+        raise Invalid("the process definition is invalid",
+                      {"problems": [p.as_dict() for p in err.problems]}, code="invalid_definition") from None
+    return out, 201 if created else 200

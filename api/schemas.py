@@ -1,0 +1,177 @@
+"""Request and response schemas of the JSON API (they also make the OpenAPI document)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+_name = validate.Length(min=1, max=100)
+
+
+class TokenRequest(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+class TokenResponse(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+
+
+class GrantSchema(Schema):
+    role = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+
+
+class MeResponse(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    active = fields.Boolean()
+    unit = fields.String(allow_none=True)
+    roles = fields.List(fields.Nested(GrantSchema))
+
+
+class CaseStart(Schema):
+    process = fields.String(required=True, validate=_name)
+    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=255))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class Reason(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TaskComplete(Schema):
+    data = fields.Dict(keys=fields.String(), required=True)
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class CaseQuery(PageArgs):
+    process = fields.String(validate=_name)
+    status = fields.String(validate=validate.Length(min=1, max=64))
+    business_key = fields.String(validate=validate.Length(min=1, max=255))
+
+
+class TaskQuery(PageArgs):
+    scope = fields.String(load_default="mine", validate=validate.OneOf(["mine", "available", "all"]))
+    case = fields.Integer(validate=validate.Range(min=1))
+    process = fields.String(validate=_name)
+    overdue = fields.Boolean(load_default=False)
+    status = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled"]))
+
+
+class TaskOut(Schema):
+    id = fields.String()
+    case_id = fields.Integer()
+    process = fields.String()
+    element_id = fields.String()
+    name = fields.String()
+    form_key = fields.String(allow_none=True)
+    lane = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    status = fields.String()
+    personal = fields.Boolean()
+    claimed_by = fields.String(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
+    seconds_left = fields.Integer(allow_none=True)
+
+
+class TaskDetail(TaskOut):
+    can_act = fields.Boolean()
+    form = fields.Dict()
+    case = fields.Dict()
+
+
+class CaseSummary(Schema):
+    id = fields.Integer()
+    process = fields.String()
+    business_key = fields.String(allow_none=True)
+    status = fields.String()
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class CaseOut(CaseSummary):
+    process_version = fields.Integer()
+    unit = fields.String(allow_none=True)
+    data = fields.Dict()
+    incident = fields.Dict(allow_none=True)
+    updated_by = fields.String()
+    tasks = fields.List(fields.Nested(TaskOut))
+
+
+class CasePage(Schema):
+    items = fields.List(fields.Nested(CaseSummary))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class TaskPage(CasePage):
+    items = fields.List(fields.Nested(TaskOut))
+
+
+class DefinitionOut(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    dialect = fields.String()
+    sha256 = fields.String()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String()
+    files = fields.List(fields.String())
+
+
+class ProcessOut(Schema):
+    key = fields.String()
+    name = fields.String()
+    latest_version = fields.Integer()
+    versions = fields.List(fields.Nested(DefinitionOut))
+
+
+class DeployOut(DefinitionOut):
+    created = fields.Boolean()
+
+
+class EventOut(Schema):
+    seq = fields.Integer()
+    type = fields.String()
+    actor = fields.String()
+    at = fields.DateTime()
+    task_id = fields.String(allow_none=True)
+    data = fields.Dict()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    process_hash = fields.String()
+    hash = fields.String()
+    prev_hash = fields.String()
+
+
+class UserCreate(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=2, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+    display_name = fields.String(load_default="", validate=validate.Length(max=255))
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    roles = fields.List(fields.Nested(GrantSchema), load_default=list)
+
+
+class UnitCreate(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    parent = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+
+
+class UnitOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    parent = fields.String(allow_none=True)

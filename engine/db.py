@@ -1,0 +1,79 @@
+"""Database engine and sessions: SQLite (WAL) by default, PostgreSQL in production.
+
+Every command runs in one transaction that first locks its case row
+(:func:`lock_row`): ``SELECT ... FOR UPDATE`` on PostgreSQL, and on SQLite a
+no-op UPDATE as the transaction's first statement, which takes SQLite's single
+write lock before anything is read, so a racing command waits instead of
+working from a stale snapshot.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, select, update
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # Take transaction control from pysqlite so reads are transactional too.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Store:
+    """Owns the engine and hands out sessions; one per service process."""
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, echo)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session inside one transaction: commit on success, roll back on any exception."""
+        with self._sessions() as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            yield session
+
+    def lock_row(self, session: Session, model: type, row_id: object) -> object | None:
+        """Lock one row for the rest of the transaction and return it (None if absent)."""
+        if self.is_sqlite:
+            column = model.__mapper__.version_id_col
+            session.execute(update(model).where(model.id == row_id).values({column.key: column})
+                            .execution_options(synchronize_session=False))
+            return session.get(model, row_id, populate_existing=True)
+        return session.scalars(select(model).where(model.id == row_id).with_for_update()).first()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,101 @@
+"""Deploying process versions and keeping their restored specs in memory.
+
+Deploying changed content makes a new version of the process key; the same
+content again returns the existing version. Cases pin a version by id, and
+the spec objects of each version are restored once per service process.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import audit, clock, state
+from engine.models import ProcessDefinition
+from engine.specs import (HumanTaskInfo, SourceFile, decision_refs, dmn_decision_ids, human_tasks_of,
+                          parse_definition)
+
+
+@dataclass
+class LoadedDefinition:
+    id: int
+    key: str
+    version: int
+    name: str
+    dialect: str
+    sha256: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    human_tasks: dict[str, HumanTaskInfo]
+
+
+def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
+           form_exists: Callable[[str], bool] | None = None) -> tuple[ProcessDefinition, bool]:
+    """Validate and store ``sources``; returns (definition, created)."""
+    parsed = parse_definition(sources, form_exists)
+    existing = session.scalar(select(ProcessDefinition).where(
+        ProcessDefinition.key == parsed.key, ProcessDefinition.sha256 == parsed.sha256))
+    if existing is not None:
+        return existing, False
+    latest = session.scalar(select(func.max(ProcessDefinition.version))
+                            .where(ProcessDefinition.key == parsed.key)) or 0
+    row = ProcessDefinition(
+        key=parsed.key, version=latest + 1, name=parsed.name, dialect=parsed.dialect,
+        sources=[{"name": s.name, "content": s.content.decode("utf-8")} for s in parsed.sources],
+        spec=state.dump_spec(parsed.dialect, parsed.spec, parsed.subprocess_specs),
+        sha256=parsed.sha256, deployed_at=clock.now(), deployed_by=deployed_by)
+    session.add(row)
+    session.flush()
+    audit.record(session, None, "process_deployed", deployed_by, process_hash=parsed.sha256,
+                 data={"key": row.key, "version": row.version, "definition_id": row.id,
+                       "files": [s.name for s in parsed.sources]})
+    return row, True
+
+
+def sources_for(bpmn_path: Path) -> list[SourceFile]:
+    """A BPMN file plus the DMN files beside it that define the decisions it calls."""
+    content = bpmn_path.read_bytes()
+    files = [SourceFile(bpmn_path.name, content)]
+    wanted = decision_refs(content)
+    if wanted:
+        for dmn in sorted(bpmn_path.parent.glob("*.dmn")):
+            dmn_content = dmn.read_bytes()
+            if dmn_decision_ids(dmn_content) & wanted:
+                files.append(SourceFile(dmn.name, dmn_content))
+    return files
+
+
+def deploy_directory(session: Session, directory: Path, deployed_by: str,
+                     form_exists: Callable[[str], bool] | None = None) -> list[tuple[ProcessDefinition, bool]]:
+    return [deploy(session, sources_for(path), deployed_by, form_exists)
+            for path in sorted(directory.glob("*.bpmn"))]
+
+
+class SpecCache:
+    """Restored spec objects per definition id; specs are immutable once deployed."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, LoadedDefinition] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, definition_id: int) -> LoadedDefinition:
+        item = self._items.get(definition_id)
+        if item is not None:
+            return item
+        row = session.get(ProcessDefinition, definition_id)
+        if row is None:
+            raise LookupError(f"process definition {definition_id} is missing")
+        spec, subs = state.load_spec(row.dialect, row.spec)
+        item = LoadedDefinition(row.id, row.key, row.version, row.name, row.dialect, row.sha256,
+                                spec, subs, human_tasks_of(spec, subs))
+        with self._lock:
+            self._items[definition_id] = item
+        return item
+
+    def latest_id(self, session: Session, key: str) -> int | None:
+        return session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == key)
+                              .order_by(ProcessDefinition.version.desc()).limit(1))

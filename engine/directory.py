@@ -1,0 +1,108 @@
+"""People and places: units (a tree), users, and role grants.
+
+Roles are plain names: the programme's roles from DOMAIN.md, and any other
+name an uploaded process uses for a lane.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.errors import Conflict, Invalid, NotFound
+from engine.models import RoleGrant, Unit, User
+from engine.security import hash_password
+
+ROLE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+UNIT_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def get_unit(session: Session, code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(f"unknown unit '{code}'", {"unit": [f"unknown unit '{code}'"]})
+    return unit
+
+
+def add_unit(session: Session, code: str, name: str, parent_code: str | None = None) -> Unit:
+    if not UNIT_CODE_RE.match(code or ""):
+        raise Invalid("invalid unit code", {"code": ["letters, digits, _ . - only, at most 64"]})
+    if session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        raise Conflict(f"unit '{code}' already exists", code="already_exists")
+    parent = get_unit(session, parent_code) if parent_code else None
+    unit = Unit(code=code, name=name or code, parent_id=parent.id if parent else None)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    return unit
+
+
+def add_user(session: Session, username: str, password: str, display_name: str = "",
+             unit_code: str | None = None) -> User:
+    errors: dict[str, list[str]] = {}
+    if not USERNAME_RE.match(username or ""):
+        errors["username"] = ["2-64 letters, digits or _ . @ -"]
+    if not password or len(password) < 8:
+        errors["password"] = ["at least 8 characters"]
+    if errors:
+        raise Invalid("invalid user", errors)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user '{username}' already exists", code="already_exists")
+    unit = get_unit(session, unit_code) if unit_code else None
+    user = User(username=username, password_hash=hash_password(password), display_name=display_name or username,
+                unit_id=unit.id if unit else None, created_at=clock.now())
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"unknown user '{username}'", {"username": [f"unknown user '{username}'"]})
+    return user
+
+
+def grant_role(session: Session, user: User, role: str, unit_code: str | None = None,
+               case_id: int | None = None, granted_by: str = "") -> RoleGrant:
+    """Grant ``role`` globally, for a unit subtree, or for one case; idempotent."""
+    if not ROLE_RE.match(role or ""):
+        raise Invalid("invalid role name", {"role": ["lower-case letters, digits and _, starting with a letter"]})
+    unit = get_unit(session, unit_code) if unit_code else None
+    unit_id = unit.id if unit else None
+    existing = session.scalar(select(RoleGrant).where(
+        RoleGrant.user_id == user.id, RoleGrant.role == role,
+        RoleGrant.unit_id.is_(None) if unit_id is None else RoleGrant.unit_id == unit_id,
+        RoleGrant.case_id.is_(None) if case_id is None else RoleGrant.case_id == case_id))
+    if existing is not None:
+        return existing
+    grant = RoleGrant(user_id=user.id, role=role, unit_id=unit_id, case_id=case_id,
+                      granted_at=clock.now(), granted_by=granted_by)
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def revoke_role(session: Session, user: User, role: str, unit_code: str | None = None) -> int:
+    unit_id = get_unit(session, unit_code).id if unit_code else None
+    grants = session.scalars(select(RoleGrant).where(
+        RoleGrant.user_id == user.id, RoleGrant.role == role, RoleGrant.case_id.is_(None),
+        RoleGrant.unit_id.is_(None) if unit_id is None else RoleGrant.unit_id == unit_id)).all()
+    for grant in grants:
+        session.delete(grant)
+    return len(grants)
+
+
+def describe_user(session: Session, user: User) -> dict:
+    rows = session.execute(
+        select(RoleGrant.role, Unit.code).outerjoin(Unit, Unit.id == RoleGrant.unit_id)
+        .where(RoleGrant.user_id == user.id, RoleGrant.case_id.is_(None))).all()
+    unit = session.get(Unit, user.unit_id) if user.unit_id else None
+    return {
+        "username": user.username, "display_name": user.display_name, "active": user.active,
+        "unit": unit.code if unit else None,
+        "roles": sorted(({"role": r, "unit": u} for r, u in rows), key=lambda g: (g["role"], g["unit"] or "")),
+    }

@@ -1,0 +1,69 @@
+"""How a process's people and data are governed, without naming any domain.
+
+A process module in ``workflows/`` subclasses :class:`ProcessPolicy`; a
+process deployed without one (any uploaded BPMN) gets the default: each lane
+name is the role of the same name, tasks outside any lane go to whoever
+started the case, participants see all of the case data.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from engine.security import Actor
+
+#: Returned by :meth:`ProcessPolicy.lane_role` for tasks the case starter does.
+STARTER = "@starter"
+_STATUS_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+RESERVED_STATUSES = frozenset({"running", "error", "cancelled"})
+#: Data key a process may set to report its end state (e.g. ``no_winner``).
+OUTCOME_KEY = "case_outcome"
+
+
+@dataclass(frozen=True)
+class CaseGrant:
+    """A role one named user holds for one case only (e.g. a council member)."""
+
+    username: str
+    role: str
+
+
+class ProcessPolicy:
+    """Default rules; override per process in ``workflows/``."""
+
+    #: Roles that may read every case of the process (besides auditors).
+    readers: frozenset[str] = frozenset({"auditor", "admin"})
+    #: Roles that may cancel any case of the process (the starter always may).
+    cancellers: frozenset[str] = frozenset({"admin"})
+    #: Form key validating the start data, if any.
+    start_form: str | None = None
+
+    def lane_role(self, lane: str | None) -> str:
+        """Role that does tasks in ``lane``; :data:`STARTER` for the starter."""
+        return lane if lane else STARTER
+
+    def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
+        """Code of the unit a case belongs to (scopes unit-bound roles); None: the starter's unit."""
+        return None
+
+    def case_grants(self, data: Mapping[str, Any]) -> list[CaseGrant]:
+        """Case-scoped roles to grant from the case data, re-read after every step."""
+        return []
+
+    def visible_data(self, data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> dict[str, Any]:
+        """What of the case data ``actor`` (a participant or reader) may read."""
+        return dict(data)
+
+    def final_status(self, data: Mapping[str, Any]) -> str:
+        outcome = data.get(OUTCOME_KEY)
+        if isinstance(outcome, str) and _STATUS_RE.match(outcome) and outcome not in RESERVED_STATUSES:
+            return outcome
+        return "completed"
+
+    def script_helpers(self) -> Mapping[str, Callable[..., Any]]:
+        """Functions the process's scripts may call, besides the sandbox's own."""
+        return {}
+
+
+DEFAULT_POLICY = ProcessPolicy()

@@ -1,0 +1,114 @@
+"""Passwords, bearer tokens and the acting person.
+
+Passwords are stored as scrypt hashes, tokens only as SHA-256 of the token
+(a stolen database yields no usable token). An :class:`Actor` is a plain
+snapshot of the caller's roles, built once per request.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.errors import Unauthorized
+from engine.models import ApiToken, RoleGrant, Unit, User
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        again = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), dklen=32,
+                               n=int(n), r=_SCRYPT["r"], p=_SCRYPT["p"])
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(again.hex(), digest)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: global roles, and roles held for unit subtrees (by unit path)."""
+
+    user_id: int
+    username: str
+    unit_id: int | None = None
+    unit_path: str | None = None
+    global_roles: frozenset[str] = frozenset()
+    unit_roles: tuple[tuple[str, str], ...] = ()  # (role, unit path)
+    display_name: str = ""
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.global_roles | {role for role, _ in self.unit_roles}
+
+    def has_role(self, role: str, unit_path: str | None = None) -> bool:
+        """Holds ``role`` globally, or for a unit whose subtree contains ``unit_path``."""
+        if role in self.global_roles:
+            return True
+        return unit_path is not None and any(
+            r == role and unit_path.startswith(path) for r, path in self.unit_roles)
+
+    def is_any(self, *roles: str) -> bool:
+        return bool(self.global_roles.intersection(roles))
+
+
+SYSTEM = Actor(user_id=0, username="system", global_roles=frozenset({"system"}))
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    rows = session.execute(
+        select(RoleGrant.role, Unit.path)
+        .outerjoin(Unit, Unit.id == RoleGrant.unit_id)
+        .where(RoleGrant.user_id == user.id, RoleGrant.case_id.is_(None))
+    ).all()
+    unit_path = session.scalar(select(Unit.path).where(Unit.id == user.unit_id)) if user.unit_id else None
+    return Actor(
+        user_id=user.id, username=user.username, unit_id=user.unit_id, unit_path=unit_path,
+        global_roles=frozenset(role for role, path in rows if path is None),
+        unit_roles=tuple(sorted((role, path) for role, path in rows if path is not None)),
+        display_name=user.display_name,
+    )
+
+
+def issue_token(session: Session, username: str, password: str, lifetime: timedelta) -> tuple[str, ApiToken]:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not check_password(password, user.password_hash):
+        raise Unauthorized("unknown user or wrong password", code="invalid_credentials")
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    row = ApiToken(token_hash=token_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime)
+    session.add(row)
+    return token, row
+
+
+def authenticate(session: Session, token: str) -> Actor:
+    """The actor behind a bearer token; 401 if unknown, revoked or expired."""
+    row = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        raise Unauthorized("invalid token", code="invalid_token")
+    tok, user = row
+    if tok.revoked or not user.active or tok.expires_at <= clock.now():
+        raise Unauthorized("token expired or revoked", code="invalid_token")
+    return actor_for(session, user)

@@ -1,0 +1,179 @@
+"""Read side: cases, tasks and definitions as the caller may see them.
+
+Readers (auditors, admins) see every case; anyone else sees only cases they
+take part in, and a case they may not know of is "not found", not
+"forbidden". What of the case data is shown is up to the process policy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from engine import clock
+from engine.errors import Invalid, NotFound
+from engine.models import Case, ProcessDefinition, Task, Unit, User
+from engine.policy import ProcessPolicy
+from engine.security import Actor
+from engine.worklist import case_roles, is_participant, may_act, participant_clause, worklist_clause
+
+MAX_PAGE_SIZE = 200
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "total": self.total, "page": self.page, "per_page": self.per_page}
+
+
+def _paging(page: int, per_page: int) -> tuple[int, int]:
+    if page < 1:
+        raise Invalid("page starts at 1", {"page": ["must be at least 1"]})
+    if not 1 <= per_page <= MAX_PAGE_SIZE:
+        raise Invalid("bad page size", {"per_page": [f"between 1 and {MAX_PAGE_SIZE}"]})
+    return page, per_page
+
+
+class Reader:
+    """Read queries bound to the process policies."""
+
+    def __init__(self, policy_for: Callable[[str], ProcessPolicy]) -> None:
+        self.policy_for = policy_for
+
+    def is_reader(self, actor: Actor, process_key: str) -> bool:
+        return actor.is_any(*self.policy_for(process_key).readers)
+
+    def visible_case(self, session: Session, actor: Actor, case_id: int) -> Case:
+        case = session.get(Case, case_id)
+        if case is None or not (self.is_reader(actor, case.process_key) or is_participant(session, actor, case)):
+            raise NotFound(f"case {case_id} not found")
+        return case
+
+    # ------------------------------------------------------------------ cases
+    def case_view(self, session: Session, actor: Actor, case: Case) -> dict[str, Any]:
+        policy = self.policy_for(case.process_key)
+        roles = case_roles(session, actor, case.id)
+        definition = session.get(ProcessDefinition, case.definition_id)
+        unit = session.get(Unit, case.unit_id) if case.unit_id else None
+        tasks = session.execute(self._task_query().where(Task.case_id == case.id, Task.status == "ready")
+                                .order_by(Task.created_at, Task.id)).all()
+        return {
+            "id": case.id, "process": case.process_key,
+            "process_version": definition.version if definition else None,
+            "business_key": case.business_key, "status": case.status,
+            "unit": unit.code if unit else None, "version": case.version,
+            "data": policy.visible_data(case.data or {}, actor, roles),
+            "incident": case.incident if case.status == "error" else None,
+            "created_by": case.created_by, "created_at": case.created_at,
+            "updated_by": case.updated_by, "updated_at": case.updated_at, "ended_at": case.ended_at,
+            "tasks": [self._task_dict(*row, actor=actor) for row in tasks],
+        }
+
+    def list_cases(self, session: Session, actor: Actor, *, process: str | None = None,
+                   status: str | None = None, business_key: str | None = None,
+                   page: int = 1, per_page: int = 50) -> Page:
+        page, per_page = _paging(page, per_page)
+        query = select(Case)
+        if process:
+            query = query.where(Case.process_key == process)
+        if status:
+            query = query.where(Case.status == status)
+        if business_key:
+            query = query.where(Case.business_key == business_key)
+        if not actor.is_any("auditor", "admin"):
+            readable = [key for key in self._process_keys(session) if self.is_reader(actor, key)]
+            query = query.where(or_(participant_clause(actor), Case.process_key.in_(readable)))
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(query.order_by(Case.id.desc()).offset((page - 1) * per_page).limit(per_page))
+        items = [self._case_summary(case) for case in rows]
+        return Page(items, total, page, per_page)
+
+    @staticmethod
+    def _case_summary(case: Case) -> dict[str, Any]:
+        return {"id": case.id, "process": case.process_key, "business_key": case.business_key,
+                "status": case.status, "created_by": case.created_by, "created_at": case.created_at,
+                "updated_at": case.updated_at, "ended_at": case.ended_at, "version": case.version}
+
+    @staticmethod
+    def _process_keys(session: Session) -> list[str]:
+        return list(session.scalars(select(ProcessDefinition.key).distinct()))
+
+    # ------------------------------------------------------------------ tasks
+    @staticmethod
+    def _task_query() -> Any:
+        claimed, completed = aliased(User), aliased(User)
+        return (select(Task, claimed.username, completed.username)
+                .outerjoin(claimed, claimed.id == Task.claimed_by_id)
+                .outerjoin(completed, completed.id == Task.completed_by_id))
+
+    @staticmethod
+    def _task_dict(task: Task, claimed_by: str | None, completed_by: str | None,
+                   actor: Actor | None = None) -> dict[str, Any]:
+        now = clock.now()
+        due: datetime | None = task.due_at
+        return {
+            "id": task.id, "case_id": task.case_id, "process": task.process_key,
+            "element_id": task.element_id, "name": task.name, "form_key": task.form_key,
+            "lane": task.lane, "role": task.role, "status": task.status,
+            "personal": task.candidate_user_id is not None,
+            "claimed_by": claimed_by, "completed_by": completed_by,
+            "created_at": task.created_at, "completed_at": task.completed_at, "due_at": due,
+            "overdue": bool(due and task.status == "ready" and due < now),
+            "seconds_left": int((due - now).total_seconds()) if due and task.status == "ready" else None,
+        }
+
+    def worklist(self, session: Session, actor: Actor, *, scope: str = "mine", case_id: int | None = None,
+                 process: str | None = None, overdue: bool = False, status: str = "ready",
+                 page: int = 1, per_page: int = 50) -> Page:
+        if scope not in ("mine", "available", "all"):
+            raise Invalid("unknown scope", {"scope": ["one of mine, available, all"]})
+        if status not in ("ready", "completed", "cancelled"):
+            raise Invalid("unknown status", {"status": ["one of ready, completed, cancelled"]})
+        page, per_page = _paging(page, per_page)
+        reader = actor.is_any("auditor", "admin")
+        if status == "ready":
+            cond = worklist_clause(actor, scope, reader=reader)
+        elif reader and scope == "all":
+            cond = Task.id.isnot(None)
+        else:
+            cond = Task.completed_by_id == actor.user_id
+        query = self._task_query().where(Task.status == status, cond)
+        if case_id is not None:
+            query = query.where(Task.case_id == case_id)
+        if process:
+            query = query.where(Task.process_key == process)
+        if overdue:
+            query = query.where(and_(Task.due_at.isnot(None), Task.due_at < clock.now()))
+        total = session.scalar(select(func.count()).select_from(query.with_only_columns(Task.id).subquery())) or 0
+        rows = session.execute(query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+        return Page([self._task_dict(*row) for row in rows], total, page, per_page)
+
+    def task_view(self, session: Session, actor: Actor, task_id: str) -> tuple[dict[str, Any], Case]:
+        row = session.execute(self._task_query().where(Task.id == task_id)).first()
+        if row is None:
+            raise NotFound(f"task {task_id} not found")
+        task = row[0]
+        case = self.visible_case(session, actor, task.case_id)
+        out = self._task_dict(*row)
+        out["can_act"] = task.status == "ready" and may_act(actor, task, case_roles(session, actor, case.id)) \
+            and task.claimed_by_id in (None, actor.user_id)
+        return out, case
+
+    # -------------------------------------------------------------- processes
+    @staticmethod
+    def definitions(session: Session, key: str | None = None) -> list[dict[str, Any]]:
+        query = select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
+        if key:
+            query = query.where(ProcessDefinition.key == key)
+        return [{"id": d.id, "key": d.key, "version": d.version, "name": d.name, "dialect": d.dialect,
+                 "sha256": d.sha256, "deployed_at": d.deployed_at, "deployed_by": d.deployed_by,
+                 "files": [s["name"] for s in d.sources]} for d in session.scalars(query)]

@@ -1,0 +1,77 @@
+"""Who may do a task, and the worklist and case-list queries built on that.
+
+All answers come from the task projection and role grants with indexed
+queries; no workflow is ever loaded to answer "what can I do".
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.models import Case, RoleGrant, Task
+from engine.security import Actor
+
+
+def role_clause(actor: Actor) -> ColumnElement[bool]:
+    """Tasks ``actor`` is a candidate for by role: global, unit subtree, or granted on the case."""
+    conds: list[Any] = []
+    if actor.global_roles:
+        conds.append(Task.role.in_(sorted(actor.global_roles)))
+    for role, path in actor.unit_roles:
+        conds.append(and_(Task.role == role, Task.unit_path.startswith(path, autoescape=True)))
+    conds.append(exists().where(RoleGrant.case_id == Task.case_id, RoleGrant.user_id == actor.user_id,
+                                RoleGrant.role == Task.role))
+    return and_(Task.candidate_user_id.is_(None), or_(*conds))
+
+
+def candidate_clause(actor: Actor) -> ColumnElement[bool]:
+    return or_(Task.candidate_user_id == actor.user_id, role_clause(actor))
+
+
+def case_roles(session: Session, actor: Actor, case_id: int) -> frozenset[str]:
+    return frozenset(session.scalars(select(RoleGrant.role).where(
+        RoleGrant.case_id == case_id, RoleGrant.user_id == actor.user_id)))
+
+
+def may_act(actor: Actor, task: Task, roles_on_case: frozenset[str]) -> bool:
+    """Whether ``actor`` is a candidate for ``task`` (claims are checked separately)."""
+    if task.candidate_user_id is not None:
+        return task.candidate_user_id == actor.user_id
+    if task.role is None:
+        return False
+    return actor.has_role(task.role, task.unit_path) or task.role in roles_on_case
+
+
+def worklist_clause(actor: Actor, scope: str, reader: bool = False) -> ColumnElement[bool]:
+    mine = or_(Task.claimed_by_id == actor.user_id,
+               and_(Task.claimed_by_id.is_(None), Task.candidate_user_id == actor.user_id))
+    available = and_(Task.claimed_by_id.is_(None), role_clause(actor))
+    if scope == "mine":
+        return mine
+    if scope == "available":
+        return available
+    if reader:
+        return Task.id.isnot(None)
+    return or_(mine, available)
+
+
+def participant_clause(actor: Actor) -> ColumnElement[bool]:
+    """Cases ``actor`` started, holds a case role on, or has (had) a task in."""
+    touched = select(Task.case_id).where(or_(
+        Task.claimed_by_id == actor.user_id, Task.completed_by_id == actor.user_id,
+        candidate_clause(actor)))
+    granted = select(RoleGrant.case_id).where(RoleGrant.user_id == actor.user_id, RoleGrant.case_id.isnot(None))
+    return or_(Case.created_by_id == actor.user_id, Case.id.in_(touched), Case.id.in_(granted))
+
+
+def is_participant(session: Session, actor: Actor, case: Case) -> bool:
+    if case.created_by_id == actor.user_id:
+        return True
+    return session.scalar(select(Case.id).where(Case.id == case.id, participant_clause(actor))) is not None
+
+
+__all__ = ["candidate_clause", "case_roles", "is_participant", "may_act", "participant_clause",
+           "role_clause", "worklist_clause"]

@@ -1,0 +1,48 @@
+"""The programme's processes: one module per process, and the service built from them.
+
+Each module declares a :class:`engine.policy.ProcessPolicy` for its process
+key. A process deployed without a module (an uploaded BPMN file) runs under
+the default policy.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import forms
+from engine.db import Store
+from engine.errors import Invalid
+from engine.policy import DEFAULT_POLICY, ProcessPolicy
+from engine.runner import CaseService
+from workflows import training_nomination
+
+BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+
+POLICIES: dict[str, ProcessPolicy] = {
+    training_nomination.PROCESS_KEY: training_nomination.Policy(),
+}
+
+
+def policy_for(process_key: str) -> ProcessPolicy:
+    return POLICIES.get(process_key, DEFAULT_POLICY)
+
+
+def validate_form(form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate task or start data against its form; 422 with field messages."""
+    if not forms.exists(form_key):
+        raise Invalid(f"unknown form '{form_key}'", {"form": [f"unknown form '{form_key}'"]})
+    try:
+        return forms.load(form_key, data)
+    except forms.ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"data": err.messages}
+        raise Invalid("the form has errors", messages) from None
+
+
+def form_schema(form_key: str | None) -> dict[str, Any]:
+    if form_key and forms.exists(form_key):
+        return forms.json_schema(form_key)
+    return dict(forms.FREE_FORM_SCHEMA)
+
+
+def build_service(store: Store) -> CaseService:
+    return CaseService(store=store, policy_for=policy_for, validate_form=validate_form)

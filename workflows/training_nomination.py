@@ -1,0 +1,40 @@
+"""``training_nomination``: sending a talent to a dedicated training class.
+
+Resolution 17 asks for at least two dedicated classes a year and for talents
+to be trained in science and technology. A unit head proposes a talent and
+names a mentor; the mentor (granted to this case only) gives an opinion, the
+unit head decides, hr enrols, and the proposer reports the result.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from engine.policy import STARTER, CaseGrant, ProcessPolicy
+from engine.security import Actor
+
+PROCESS_KEY = "training_nomination"
+
+#: Lane names in the diagram -> roles.
+LANE_ROLES: dict[str, str] = {
+    "Người đề xuất": STARTER,
+    "Người hướng dẫn": "mentor",
+    "Thủ trưởng đơn vị": "unit_head",
+    "Sở Nội vụ": "hr_officer",
+}
+
+
+class Policy(ProcessPolicy):
+    start_form = "training_proposal"
+    cancellers = frozenset({"admin", "hr_officer"})
+
+    def lane_role(self, lane: str | None) -> str:
+        if lane not in LANE_ROLES:
+            raise LookupError(f"lane '{lane}' has no role in {PROCESS_KEY}")
+        return LANE_ROLES[lane]
+
+    def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
+        return str(data["unit"])
+
+    def case_grants(self, data: Mapping[str, Any]) -> list[CaseGrant]:
+        mentor = data.get("mentor")
+        return [CaseGrant(mentor, "mentor")] if isinstance(mentor, str) and mentor else []
