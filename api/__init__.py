@@ -58,7 +58,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     store = Store(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
     api = errors.TalentflowApi(app)
-    app.extensions["talentflow"] = Services(store, build_service(store), Reader(policy_for), api)
+    cases = build_service(store)
+    app.extensions["talentflow"] = Services(store, cases, Reader(policy_for, cases.specs), api)
     errors.register(app)
     auth.register(app)
 

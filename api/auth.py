@@ -47,5 +47,5 @@ def register(app: Flask) -> None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)")
-        with current_app.extensions["talentflow"].store.read() as session:
-            g.actor = authenticate(session, token.strip())
+        with current_app.extensions["talentflow"].store.engine.connect() as connection:
+            g.actor = authenticate(connection, token.strip())

@@ -31,6 +31,8 @@ from engine.security import Actor
 from engine.worklist import case_roles, is_participant, may_act
 
 FormValidator = Callable[[str, Mapping[str, Any]], dict[str, Any]]
+#: Called inside the command's transaction, after the step, to build the answer.
+View = Callable[[Session, Case], Any]
 MAX_REASON = 2000
 
 
@@ -102,10 +104,13 @@ class CaseService:
         raise NotFound(f"case {case.id} not found")
 
     # ---------------------------------------------------------------- commands
-    def start(self, actor: Actor, process_key: str, data: Any, business_key: str | None = None) -> int:
+    def start(self, actor: Actor, process_key: str, data: Any, business_key: str | None = None,
+              view: View | None = None) -> Any:
+        """Start a case of the latest version; returns ``view(session, case)`` or the case id."""
         policy = self.policy_for(process_key)
         failure: Exception | None = None
-        with self.store.transaction() as session:
+        result: Any = None
+        with self.store.transaction() as session, session.no_autoflush:
             definition_id = self.specs.latest_id(session, process_key)
             if definition_id is None:
                 raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
@@ -140,14 +145,17 @@ class CaseService:
                 self._mark_failed(session, loaded, actor, err, {"type": "run"})
             else:
                 self._save(session, loaded, actor)
+                result = view(session, case) if view else case.id
             case_id = case.id
         if failure is not None:
             raise self._case_failed(case_id, failure)
-        return case_id
+        return result
 
-    def complete(self, actor: Actor, task_id: str, data: Any) -> int:
+    def complete(self, actor: Actor, task_id: str, data: Any, view: View | None = None) -> Any:
+        """Complete a ready task with form-validated ``data`` and step the case."""
         failure: Exception | None = None
-        with self.store.transaction() as session:
+        result: Any = None
+        with self.store.transaction() as session, session.no_autoflush:
             row, case = self._task_for_command(session, actor, task_id)
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
@@ -164,10 +172,11 @@ class CaseService:
                 self._mark_failed(session, loaded, actor, err, command)
             else:
                 self._finish_task(session, loaded, row, actor, clean)
+                result = view(session, case) if view else case.id
             case_id = case.id
         if failure is not None:
             raise self._case_failed(case_id, failure)
-        return case_id
+        return result
 
     def claim(self, actor: Actor, task_id: str) -> Task:
         with self.store.transaction() as session:
@@ -262,8 +271,7 @@ class CaseService:
         case = self._lock(session, found)
         row = session.get(Task, task_id, populate_existing=True)
         assert row is not None
-        roles = case_roles(session, actor, case.id)
-        if not may_act(actor, row, roles):
+        if not (may_act(actor, row, frozenset()) or may_act(actor, row, case_roles(session, actor, case.id))):
             self._visible_or_404(session, actor, case)
             raise Forbidden("you are not a candidate for this task")
         if row.status != "ready":
@@ -334,7 +342,8 @@ class CaseService:
 
     def _sync_tasks(self, session: Session, loaded: Loaded, ready: list, actor: Actor) -> None:
         case = loaded.case
-        rows = {row.id: row for row in self._ready_rows(session, case.id)}
+        # Rows changed in this transaction but not flushed yet still read "ready" in the database.
+        rows = {row.id: row for row in self._ready_rows(session, case.id) if row.status == "ready"}
         ready_ids = {str(task.id) for task in ready}
         for row_id, row in rows.items():
             if row_id not in ready_ids:

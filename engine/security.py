@@ -10,10 +10,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, timezone
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, aliased
 
 from engine import clock
 from engine.errors import Unauthorized
@@ -100,15 +101,33 @@ def issue_token(session: Session, username: str, password: str, lifetime: timede
     return token, row
 
 
-def authenticate(session: Session, token: str) -> Actor:
+_user_unit, _grant_unit = aliased(Unit), aliased(Unit)
+#: Token, user, the user's unit and every global or unit grant in one round trip.
+_AUTH_QUERY = (
+    select(ApiToken.expires_at, ApiToken.revoked, User.id, User.username, User.display_name, User.active,
+           User.unit_id, _user_unit.path, RoleGrant.role, _grant_unit.path)
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(_user_unit, _user_unit.id == User.unit_id)
+    .outerjoin(RoleGrant, and_(RoleGrant.user_id == User.id, RoleGrant.case_id.is_(None)))
+    .outerjoin(_grant_unit, _grant_unit.id == RoleGrant.unit_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
+def authenticate(connection: Connection | Session, token: str) -> Actor:
     """The actor behind a bearer token; 401 if unknown, revoked or expired."""
-    row = session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_digest(token))
-    ).first()
-    if row is None:
+    rows = connection.execute(_AUTH_QUERY, {"digest": token_digest(token)}).all()
+    if not rows:
         raise Unauthorized("invalid token", code="invalid_token")
-    tok, user = row
-    if tok.revoked or not user.active or tok.expires_at <= clock.now():
+    expires_at, revoked, user_id, username, display_name, active, unit_id, unit_path = rows[0][:8]
+    if expires_at.tzinfo is None:  # raw Core rows on SQLite carry no zone; stored values are UTC
+        expires_at = expires_at.replace(tzinfo=timezone.utc)
+    if revoked or not active or expires_at <= clock.now():
         raise Unauthorized("token expired or revoked", code="invalid_token")
-    return actor_for(session, user)
+    grants = [(row[8], row[9]) for row in rows if row[8] is not None]
+    return Actor(
+        user_id=user_id, username=username, unit_id=unit_id, unit_path=unit_path,
+        global_roles=frozenset(role for role, path in grants if path is None),
+        unit_roles=tuple(sorted((role, path) for role, path in grants if path is not None)),
+        display_name=display_name,
+    )

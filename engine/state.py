@@ -8,8 +8,8 @@ are cached per version, so loading a case costs only its own tasks.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -19,9 +19,6 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from engine import sandbox
-
-STATE_FORMAT = 1
-
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Leaves ``spec`` and ``subprocess_specs`` out; the caller puts the objects back."""
@@ -37,8 +34,20 @@ def _iso(value: Any) -> dict:
     return {"value": value.isoformat()}
 
 
-@lru_cache(maxsize=None)
+_local = threading.local()
+
+
 def serializer(dialect: str) -> BpmnWorkflowSerializer:
+    """One serializer per thread and dialect: SpiffWorkflow's encoder mode is a shared flag."""
+    cache = getattr(_local, "serializers", None)
+    if cache is None:
+        cache = _local.serializers = {}
+    if dialect not in cache:
+        cache[dialect] = _make_serializer(dialect)
+    return cache[dialect]
+
+
+def _make_serializer(dialect: str) -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG if dialect == "camunda" else SPIFF_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
@@ -65,19 +74,25 @@ def load_spec(dialect: str, text: str) -> tuple[Any, dict[str, Any]]:
 
 
 def dump_workflow(dialect: str, workflow: BpmnWorkflow) -> str:
-    dct = serializer(dialect).to_dict(workflow)
-    dct["format"] = STATE_FORMAT
-    return json.dumps(dct, separators=(",", ":"))
+    ser = serializer(dialect)
+    ser.registry._encoder_mode = True
+    try:
+        dct = ser.to_dict(workflow)
+        dct[ser.VERSION_KEY] = ser.VERSION
+        return json.dumps(dct, cls=ser._encoder_cls, separators=(",", ":"))
+    finally:
+        ser.registry._encoder_mode = False
 
 
 def load_workflow(dialect: str, text: str, spec: Any, subprocess_specs: dict[str, Any],
                   script_engine: Any) -> BpmnWorkflow:
     """Restore a workflow onto already-restored spec objects, with ``script_engine`` attached."""
+    ser = serializer(dialect)
     dct = json.loads(text)
-    dct.pop("format", None)
+    ser.migrate(dct)
     dct["spec"] = spec
     dct["subprocess_specs"] = dict(subprocess_specs)
-    workflow = serializer(dialect).from_dict(dct)
+    workflow = ser.from_dict(dct)
     workflow.script_engine = script_engine
     return workflow
 

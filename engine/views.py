@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine import clock
+from engine.definitions import SpecCache
 from engine.errors import Invalid, NotFound
 from engine.models import Case, ProcessDefinition, Task, Unit, User
 from engine.policy import ProcessPolicy
@@ -21,6 +22,11 @@ from engine.security import Actor
 from engine.worklist import case_roles, is_participant, may_act, participant_clause, worklist_clause
 
 MAX_PAGE_SIZE = 200
+_CLAIMED, _COMPLETED = aliased(User), aliased(User)
+#: Tasks with the usernames of claimer and completer; built once (statement building is not free).
+_TASKS = (select(Task, _CLAIMED.username, _COMPLETED.username)
+          .outerjoin(_CLAIMED, _CLAIMED.id == Task.claimed_by_id)
+          .outerjoin(_COMPLETED, _COMPLETED.id == Task.completed_by_id))
 
 
 @dataclass
@@ -45,8 +51,20 @@ def _paging(page: int, per_page: int) -> tuple[int, int]:
 class Reader:
     """Read queries bound to the process policies."""
 
-    def __init__(self, policy_for: Callable[[str], ProcessPolicy]) -> None:
+    def __init__(self, policy_for: Callable[[str], ProcessPolicy], specs: SpecCache) -> None:
         self.policy_for = policy_for
+        self.specs = specs
+        self._unit_codes: dict[int, str] = {}  # unit codes never change
+
+    def unit_code(self, session: Session, unit_id: int | None) -> str | None:
+        if unit_id is None:
+            return None
+        code = self._unit_codes.get(unit_id)
+        if code is None:
+            code = session.scalar(select(Unit.code).where(Unit.id == unit_id))
+            if code is not None:
+                self._unit_codes[unit_id] = code
+        return code
 
     def is_reader(self, actor: Actor, process_key: str) -> bool:
         return actor.is_any(*self.policy_for(process_key).readers)
@@ -61,15 +79,14 @@ class Reader:
     def case_view(self, session: Session, actor: Actor, case: Case) -> dict[str, Any]:
         policy = self.policy_for(case.process_key)
         roles = case_roles(session, actor, case.id)
-        definition = session.get(ProcessDefinition, case.definition_id)
-        unit = session.get(Unit, case.unit_id) if case.unit_id else None
-        tasks = session.execute(self._task_query().where(Task.case_id == case.id, Task.status == "ready")
+        definition = self.specs.get(session, case.definition_id)
+        tasks = session.execute(_TASKS.where(Task.case_id == case.id, Task.status == "ready")
                                 .order_by(Task.created_at, Task.id)).all()
         return {
             "id": case.id, "process": case.process_key,
-            "process_version": definition.version if definition else None,
+            "process_version": definition.version,
             "business_key": case.business_key, "status": case.status,
-            "unit": unit.code if unit else None, "version": case.version,
+            "unit": self.unit_code(session, case.unit_id), "version": case.version,
             "data": policy.visible_data(case.data or {}, actor, roles),
             "incident": case.incident if case.status == "error" else None,
             "created_by": case.created_by, "created_at": case.created_at,
@@ -109,10 +126,7 @@ class Reader:
     # ------------------------------------------------------------------ tasks
     @staticmethod
     def _task_query() -> Any:
-        claimed, completed = aliased(User), aliased(User)
-        return (select(Task, claimed.username, completed.username)
-                .outerjoin(claimed, claimed.id == Task.claimed_by_id)
-                .outerjoin(completed, completed.id == Task.completed_by_id))
+        return _TASKS
 
     @staticmethod
     def _task_dict(task: Task, claimed_by: str | None, completed_by: str | None,

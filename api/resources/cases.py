@@ -11,6 +11,12 @@ from engine import audit
 blp = Blueprint("cases", __name__, description="Cases")
 
 
+def view_for(actor):  # type: ignore[no-untyped-def]
+    """Answer a command with the case as ``actor`` sees it, read in the command's transaction."""
+    reader = services().reader
+    return lambda session, case: reader.case_view(session, actor, case)
+
+
 def case_out(case_id: int) -> dict:
     svc, actor = services(), current_actor()
     with svc.store.read() as session:
@@ -23,8 +29,8 @@ def case_out(case_id: int) -> dict:
 @blp.response(201, CaseOut)
 def start_case(body):  # type: ignore[no-untyped-def]
     """Start a case of the latest version of ``process`` with ``data``."""
-    case_id = services().cases.start(current_actor(), body["process"], body["data"], body["business_key"])
-    return case_out(case_id)
+    actor = current_actor()
+    return services().cases.start(actor, body["process"], body["data"], body["business_key"], view=view_for(actor))
 
 
 @blp.get("/cases")

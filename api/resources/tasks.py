@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_actor
 from api.resources import services
-from api.resources.cases import case_out
+from api.resources.cases import view_for
 from api.schemas import CaseOut, TaskComplete, TaskDetail, TaskOut, TaskPage, TaskQuery
 from workflows import form_schema
 
@@ -61,5 +61,5 @@ def release(task_id: str):  # type: ignore[no-untyped-def]
 @blp.response(200, CaseOut)
 def complete(body, task_id: str):  # type: ignore[no-untyped-def]
     """Complete the task with ``data`` (validated by its form); answers the case."""
-    case_id = services().cases.complete(current_actor(), task_id, body["data"])
-    return case_out(case_id)
+    actor = current_actor()
+    return services().cases.complete(actor, task_id, body["data"], view=view_for(actor))

@@ -1,0 +1,164 @@
+"""What talentflow adds on top of SpiffWorkflow, per case, measured in one run.
+
+Runs the same case (5 user tasks and a gateway, bench/five_tasks.bpmn) N times,
+interleaved so all three see the same machine state:
+  (a) raw SpiffWorkflow in memory;
+  (b) raw SpiffWorkflow with serialize_json + deserialize_json around each step
+      (the bare cost of any durable engine);
+  (c) through the HTTP API of a real `talentflow serve` (gunicorn, 1 worker) on
+      loopback, one keep-alive client, SQLite: start the case, complete each task.
+Prints the median per-case time of each and, last, overhead_ratio = c / b.
+
+    python bench/engine_overhead.py [-n 200]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+HERE = Path(__file__).resolve().parent
+BPMN = HERE / "five_tasks.bpmn"
+ROOT = HERE.parent
+TASK_DATA = [{"score": 72}, {"note": "ok"}, {"checked": True}, {"level": 2}, {"done": True}]
+
+
+def parse_spec():  # type: ignore[no-untyped-def]
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(BPMN))
+    return parser.get_spec("bench_five_tasks"), parser.get_subprocess_specs("bench_five_tasks")
+
+
+def run_memory(spec, subs) -> None:  # type: ignore[no-untyped-def]
+    wf = BpmnWorkflow(spec, subs)
+    wf.do_engine_steps()
+    for data in TASK_DATA:
+        task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.data.update(data)
+        task.run()
+        wf.do_engine_steps()
+    assert wf.completed
+
+
+def run_serialized(spec, subs, serializer) -> None:  # type: ignore[no-untyped-def]
+    wf = BpmnWorkflow(spec, subs)
+    wf.do_engine_steps()
+    saved = serializer.serialize_json(wf)
+    for data in TASK_DATA:
+        wf = serializer.deserialize_json(saved)
+        task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.data.update(data)
+        task.run()
+        wf.do_engine_steps()
+        saved = serializer.serialize_json(wf)
+    assert serializer.deserialize_json(saved).completed
+
+
+class Client:
+    """A minimal keep-alive JSON client (http.client): the figure should be the server's, not a library's."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.conn = http.client.HTTPConnection(host, port)
+        self.headers = {"Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, body: object = None) -> dict:
+        payload = json.dumps(body).encode() if body is not None else None
+        self.conn.request(method, path, body=payload, headers=self.headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status} {data[:300]!r}")
+        return json.loads(data)
+
+
+def run_http(client: Client) -> None:
+    case = client.call("POST", "/api/v1/cases", {"process": "bench_five_tasks", "data": {}})
+    for data in TASK_DATA:
+        case = client.call("POST", f"/api/v1/tasks/{case['tasks'][0]['id']}/complete", {"data": data})
+    assert case["status"] == "completed", case
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workdir: Path) -> tuple[subprocess.Popen, int]:
+    env = dict(os.environ, TALENTFLOW_DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}")
+    cli = [sys.executable, "-m", "api.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*cli, "users", "add", "bench", "--password", "bench-password", "--role", "admin"],
+                   env=env, cwd=ROOT, check=True, capture_output=True)
+    port = free_port()
+    log = open(workdir / "server.log", "w")
+    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "1", "--threads", "4"],
+                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).ok:
+                return server, port
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit(f"server did not start; see {workdir / 'server.log'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=200, help="cases per variant")
+    args = parser.parse_args()
+
+    spec, subs = parse_spec()
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    with tempfile.TemporaryDirectory() as tmp:
+        server, port = start_server(Path(tmp))
+        try:
+            base = f"http://127.0.0.1:{port}"
+            token = requests.post(f"{base}/api/v1/auth/token",
+                                  json={"username": "bench", "password": "bench-password"}).json()["token"]
+            with open(BPMN, "rb") as fh:
+                requests.post(f"{base}/api/v1/processes", files={"file": fh},
+                              headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+            client = Client("127.0.0.1", port)
+            client.headers["Authorization"] = f"Bearer {token}"
+            for _ in range(5):  # warm-up: caches, connection
+                run_memory(spec, subs), run_serialized(spec, subs, serializer), run_http(client)
+            times: dict[str, list[float]] = {"a": [], "b": [], "c": []}
+            for _ in range(args.n):
+                for key, call in (("a", lambda: run_memory(spec, subs)),
+                                  ("b", lambda: run_serialized(spec, subs, serializer)),
+                                  ("c", lambda: run_http(client))):
+                    started = time.perf_counter()
+                    call()
+                    times[key].append(time.perf_counter() - started)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    med = {k: statistics.median(v) * 1000 for k, v in times.items()}
+    print(f"cases per variant: {args.n}")
+    print(f"(a) raw SpiffWorkflow in memory:            {med['a']:8.2f} ms/case")
+    print(f"(b) raw SpiffWorkflow + JSON save/load:     {med['b']:8.2f} ms/case")
+    print(f"(c) talentflow HTTP API + SQLite:           {med['c']:8.2f} ms/case")
+    print(f"(c)/(a) = {med['c'] / med['a']:.2f}")
+    print(f"overhead_ratio={med['c'] / med['b']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
