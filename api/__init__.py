@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import BaseConverter
 
 from api import auth, config, errors
 from engine import clock
@@ -41,11 +42,28 @@ class IsoJSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+class NameConverter(BaseConverter):
+    """Process keys and usernames in paths: anything else is simply "not found"."""
+
+    regex = r"[A-Za-z0-9_.@-]{1,100}"
+
+
+class TaskIdConverter(BaseConverter):
+    """Task ids are UUIDs (lower-case, as stored)."""
+
+    regex = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+    def to_python(self, value: str) -> str:
+        return value.lower()
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     clock.install()
     app = Flask(__name__, instance_path=str(config.INSTANCE))
     app.json_provider_class = IsoJSONProvider
     app.json = IsoJSONProvider(app)
+    app.url_map.converters["name"] = NameConverter
+    app.url_map.converters["taskid"] = TaskIdConverter
     app.config.update(config.from_env())
     app.config.update({
         "API_TITLE": "talentflow", "API_VERSION": "v1", "OPENAPI_VERSION": "3.0.3",

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_smorest import Api
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
@@ -56,6 +57,19 @@ def register(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(err: EngineError):  # type: ignore[no-untyped-def]
         return error_response(err.status, err.code, err.message, err.details)
+
+    @app.errorhandler(DataError)
+    def _data_error(err: DataError):  # type: ignore[no-untyped-def]
+        # The database refused a value a client sent (e.g. out of range); never a 500.
+        log.warning("database refused a value: %s", err.orig)
+        return error_response(422, "invalid_value", "a value is not acceptable to the database")
+
+    @app.errorhandler(OperationalError)
+    def _busy(err: OperationalError):  # type: ignore[no-untyped-def]
+        log.error("database unavailable: %s", err.orig)
+        response = error_response(503, "database_unavailable", "the database is busy or unreachable; retry")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):  # type: ignore[no-untyped-def]

@@ -31,7 +31,9 @@ class MeResponse(Schema):
 
 class CaseStart(Schema):
     process = fields.String(required=True, validate=_name)
-    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=255))
+    business_key = fields.String(load_default=None, allow_none=True,
+                                 validate=[validate.Length(min=1, max=255), validate.Regexp(r"^[^\x00-\x1f]*$",
+                                           error="control characters are not allowed")])
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
@@ -43,8 +45,11 @@ class TaskComplete(Schema):
     data = fields.Dict(keys=fields.String(), required=True)
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**9))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -56,7 +61,7 @@ class CaseQuery(PageArgs):
 
 class TaskQuery(PageArgs):
     scope = fields.String(load_default="mine", validate=validate.OneOf(["mine", "available", "all"]))
-    case = fields.Integer(validate=validate.Range(min=1))
+    case = fields.Integer(validate=validate.Range(min=1, max=BIGINT_MAX))
     process = fields.String(validate=_name)
     overdue = fields.Boolean(load_default=False)
     status = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled"]))

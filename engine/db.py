@@ -1,10 +1,10 @@
 """Database engine and sessions: SQLite (WAL) by default, PostgreSQL in production.
 
-Every command runs in one transaction that first locks its case row
-(:func:`lock_row`): ``SELECT ... FOR UPDATE`` on PostgreSQL, and on SQLite a
-no-op UPDATE as the transaction's first statement, which takes SQLite's single
-write lock before anything is read, so a racing command waits instead of
-working from a stale snapshot.
+Every command runs in one transaction that locks its case row
+(:meth:`Store.lock_row`): ``SELECT ... FOR UPDATE`` on PostgreSQL. On SQLite a
+write transaction starts with ``BEGIN IMMEDIATE``, taking SQLite's single
+write lock before anything is read, so a racing command waits for the other to
+commit instead of failing or working from a stale snapshot.
 """
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event, select, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Engine, Row, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "talentflow_write"
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -39,7 +41,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN")
+            # Commands take the write lock up front (waiting up to the busy timeout) so two
+            # racing commands queue instead of one failing with "database is locked".
+            immediate = conn.get_execution_options().get(WRITE_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -53,11 +58,13 @@ class Store:
         self.engine = make_engine(url, echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}),
+                                            expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session inside one transaction: commit on success, roll back on any exception."""
-        with self._sessions() as session:
+        with self._write_sessions() as session:
             with session.begin():
                 yield session
 
@@ -66,14 +73,11 @@ class Store:
         with self._sessions() as session:
             yield session
 
-    def lock_row(self, session: Session, model: type, row_id: object) -> object | None:
-        """Lock one row for the rest of the transaction and return it (None if absent)."""
-        if self.is_sqlite:
-            column = model.__mapper__.version_id_col
-            session.execute(update(model).where(model.id == row_id).values({column.key: column})
-                            .execution_options(synchronize_session=False))
-            return session.get(model, row_id, populate_existing=True)
-        return session.scalars(select(model).where(model.id == row_id).with_for_update()).first()
+    def lock_row(self, conn: Connection, table: Table, row_id: object) -> Row | None:
+        """Lock one row (by ``id``) for the rest of the transaction and return it, or None."""
+        if self.is_sqlite:  # the transaction already holds SQLite's write lock (BEGIN IMMEDIATE)
+            return conn.execute(select(table).where(table.c.id == row_id)).first()
+        return conn.execute(select(table).where(table.c.id == row_id).with_for_update()).first()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit, clock, state
@@ -35,14 +35,17 @@ class LoadedDefinition:
 
 def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
            form_exists: Callable[[str], bool] | None = None) -> tuple[ProcessDefinition, bool]:
-    """Validate and store ``sources``; returns (definition, created)."""
+    """Validate and store ``sources``; returns (definition, created).
+
+    The same content as the latest version changes nothing."""
     parsed = parse_definition(sources, form_exists)
-    existing = session.scalar(select(ProcessDefinition).where(
-        ProcessDefinition.key == parsed.key, ProcessDefinition.sha256 == parsed.sha256))
-    if existing is not None:
-        return existing, False
-    latest = session.scalar(select(func.max(ProcessDefinition.version))
-                            .where(ProcessDefinition.key == parsed.key)) or 0
+    current = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == parsed.key)
+                             .order_by(ProcessDefinition.version.desc()).limit(1))
+    if current is not None and current.sha256 == parsed.sha256:
+        return current, False
+    # Content of an older version deployed again is a change from the latest: a new version
+    # (this is how a faulty version is rolled back).
+    latest = current.version if current is not None else 0
     row = ProcessDefinition(
         key=parsed.key, version=latest + 1, name=parsed.name, dialect=parsed.dialect,
         sources=[{"name": s.name, "content": s.content.decode("utf-8")} for s in parsed.sources],
@@ -50,9 +53,11 @@ def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
         sha256=parsed.sha256, deployed_at=clock.now(), deployed_by=deployed_by)
     session.add(row)
     session.flush()
-    audit.record(session, None, "process_deployed", deployed_by, process_hash=parsed.sha256,
-                 data={"key": row.key, "version": row.version, "definition_id": row.id,
-                       "files": [s.name for s in parsed.sources]})
+    chain = audit.global_chain(session.connection(), parsed.sha256)
+    chain.add("process_deployed", deployed_by, data={"key": row.key, "version": row.version,
+                                                     "definition_id": row.id,
+                                                     "files": [s.name for s in parsed.sources]})
+    chain.write(session.connection())
     return row, True
 
 

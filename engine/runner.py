@@ -2,27 +2,32 @@
 
 1. lock the case row; 2. restore the workflow on its pinned spec, with the
 sandboxed script engine re-attached; 3. check the actor may do this;
-4. apply the command and run the engine; 5. save state (version-checked),
-refresh the task projection, append events; 6. commit. Any exception before
-the commit rolls everything back. A failure inside the engine (a script, a
-gateway, a rule) instead commits only an incident on the last good state.
+4. apply the command and run the engine; 5. save the state with an UPDATE that
+matches the old ``version`` (a lost race changes nothing and answers 409),
+refresh the task projection, append the events; 6. commit. Any exception
+before the commit rolls everything back. A failure inside the engine (a
+script, a gateway, a rule) instead commits only an incident on the last good
+state, with the command kept so an admin can retry it.
+
+The hot path uses SQLAlchemy Core on the session's connection: a handful of
+statements per command, no unit-of-work bookkeeping.
 """
 from __future__ import annotations
 
 import keyword
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Mapping
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, clock, state
 from engine.db import Store
 from engine.definitions import LoadedDefinition, SpecCache
-from engine.directory import get_unit
 from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
 from engine.models import Case, RoleGrant, Task, Unit, User
 from engine.policy import STARTER, ProcessPolicy
@@ -32,8 +37,9 @@ from engine.worklist import case_roles, is_participant, may_act
 
 FormValidator = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 #: Called inside the command's transaction, after the step, to build the answer.
-View = Callable[[Session, Case], Any]
+View = Callable[[Session, "CaseRecord"], Any]
 MAX_REASON = 2000
+CASE, TASK, GRANT = Case.__table__, Task.__table__, RoleGrant.__table__
 
 
 def check_data_keys(data: Any, field_name: str = "data") -> dict[str, Any]:
@@ -54,13 +60,71 @@ def check_data_keys(data: Any, field_name: str = "data") -> dict[str, Any]:
 
 
 @dataclass
+class CaseRecord:
+    """The case row while a command works on it (same names as :class:`engine.models.Case`)."""
+
+    id: int
+    definition_id: int
+    process_key: str
+    business_key: str | None
+    status: str
+    state: str
+    data: dict[str, Any]
+    unit_id: int | None
+    unit_path: str | None
+    version: int
+    next_timer_at: Any
+    incident: dict[str, Any] | None
+    event_seq: int
+    last_event_hash: str
+    created_by_id: int | None
+    created_by: str
+    created_at: Any
+    updated_by: str
+    updated_at: Any
+    ended_at: Any
+
+    @classmethod
+    def from_row(cls, row: Row) -> "CaseRecord":
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+
+@dataclass
+class _TaskRow:
+    """A task row as read with its case (same names as :class:`engine.models.Task`)."""
+
+    id: str
+    case_id: int
+    process_key: str
+    element_id: str
+    name: str
+    form_key: str | None
+    lane: str | None
+    role: str | None
+    unit_path: str | None
+    candidate_user_id: int | None
+    status: str
+    claimed_by_id: int | None
+    created_at: Any
+    due_at: Any
+    completed_by_id: int | None
+    completed_at: Any
+
+
+_SAVED = ("state", "data", "status", "incident", "event_seq", "last_event_hash", "updated_by", "updated_at",
+          "ended_at", "next_timer_at")
+
+
+@dataclass
 class Loaded:
     """One case in the middle of a command."""
 
-    case: Case
+    case: CaseRecord
     definition: LoadedDefinition
     policy: ProcessPolicy
     workflow: BpmnWorkflow
+    chain: audit.Chain
+    old_version: int
 
 
 @dataclass
@@ -85,19 +149,20 @@ class CaseService:
         clean = self.validate_form(form_key, data) if form_key else dict(data)
         return check_data_keys(clean)
 
-    def _lock(self, session: Session, case_id: int) -> Case:
-        case = self.store.lock_row(session, Case, case_id)
-        if case is None:
+    def _lock(self, conn: Connection, case_id: int) -> CaseRecord:
+        row = self.store.lock_row(conn, CASE, case_id)
+        if row is None:
             raise NotFound(f"case {case_id} not found")
-        return case  # type: ignore[return-value]
+        return CaseRecord.from_row(row)
 
-    def _load(self, session: Session, case: Case) -> Loaded:
+    def _load(self, session: Session, case: CaseRecord) -> Loaded:
         definition = self.specs.get(session, case.definition_id)
         workflow = state.load_workflow(definition.dialect, case.state, definition.spec,
                                        definition.subprocess_specs, self.script_engine(case.process_key))
-        return Loaded(case, definition, self.policy_for(case.process_key), workflow)
+        chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, definition.sha256)
+        return Loaded(case, definition, self.policy_for(case.process_key), workflow, chain, case.version)
 
-    def _visible_or_404(self, session: Session, actor: Actor, case: Case) -> None:
+    def _visible_or_404(self, session: Session, actor: Actor, case: CaseRecord) -> None:
         policy = self.policy_for(case.process_key)
         if actor.is_any(*policy.readers) or is_participant(session, actor, case):
             return
@@ -109,33 +174,33 @@ class CaseService:
         """Start a case of the latest version; returns ``view(session, case)`` or the case id."""
         policy = self.policy_for(process_key)
         failure: Exception | None = None
-        result: Any = None
-        with self.store.transaction() as session, session.no_autoflush:
+        with self.store.transaction() as session:
+            conn = session.connection()
             definition_id = self.specs.latest_id(session, process_key)
             if definition_id is None:
                 raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
             clean = self._validate(policy.start_form, data)
             definition = self.specs.get(session, definition_id)
-            unit_code = policy.case_unit(clean, actor)
-            unit = get_unit(session, unit_code) if unit_code else (
-                session.get(Unit, actor.unit_id) if actor.unit_id else None)
+            unit = self._case_unit(conn, policy.case_unit(clean, actor), actor)
             workflow = state.new_workflow(definition.spec, definition.subprocess_specs,
                                           self.script_engine(process_key))
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(clean)
             now = clock.now()
-            case = Case(definition_id=definition.id, process_key=process_key, business_key=business_key,
-                        status="running", state=state.dump_workflow(definition.dialect, workflow), data=clean,
-                        unit_id=unit.id if unit else None, unit_path=unit.path if unit else None,
-                        created_by_id=actor.user_id or None, created_by=actor.username, created_at=now,
-                        updated_by=actor.username, updated_at=now)
-            session.add(case)
-            session.flush()
-            loaded = Loaded(case, definition, policy, workflow)
-            audit.record(session, case, "case_started", actor.username, process_hash=definition.sha256,
-                         data={"process": process_key, "version": definition.version,
-                               "business_key": business_key, "unit": unit.code if unit else None,
-                               "data": clean}, to_status="running")
+            values = dict(definition_id=definition.id, process_key=process_key, business_key=business_key,
+                          status="running", state=state.dump_workflow(definition.dialect, workflow),
+                          data=audit.jsonable(clean), unit_id=unit.id if unit else None,
+                          unit_path=unit.path if unit else None, version=1, next_timer_at=None, incident=None,
+                          event_seq=0, last_event_hash=audit.GENESIS, created_by_id=actor.user_id or None,
+                          created_by=actor.username, created_at=now, updated_by=actor.username,
+                          updated_at=now, ended_at=None)
+            case_id = conn.execute(insert(CASE).values(values)).inserted_primary_key[0]
+            case = CaseRecord(id=case_id, **values)
+            chain = audit.Chain(case_id, 0, audit.GENESIS, definition.sha256)
+            loaded = Loaded(case, definition, policy, workflow, chain, old_version=1)
+            chain.add("case_started", actor.username, to_status="running",
+                      data={"process": process_key, "version": definition.version, "business_key": business_key,
+                            "unit": unit.code if unit else None, "data": clean})
             try:
                 workflow.do_engine_steps()
             except EngineError:
@@ -145,17 +210,16 @@ class CaseService:
                 self._mark_failed(session, loaded, actor, err, {"type": "run"})
             else:
                 self._save(session, loaded, actor)
-                result = view(session, case) if view else case.id
-            case_id = case.id
+                if view:
+                    return view(session, case)
         if failure is not None:
             raise self._case_failed(case_id, failure)
-        return result
+        return case_id
 
     def complete(self, actor: Actor, task_id: str, data: Any, view: View | None = None) -> Any:
         """Complete a ready task with form-validated ``data`` and step the case."""
         failure: Exception | None = None
-        result: Any = None
-        with self.store.transaction() as session, session.no_autoflush:
+        with self.store.transaction() as session:
             row, case = self._task_for_command(session, actor, task_id)
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
@@ -171,43 +235,41 @@ class CaseService:
                            "user_id": actor.user_id, "username": actor.username}
                 self._mark_failed(session, loaded, actor, err, command)
             else:
-                self._finish_task(session, loaded, row, actor, clean)
-                result = view(session, case) if view else case.id
-            case_id = case.id
+                self._finish_task(session, loaded, task_id, row.element_id, actor, clean)
+                if view:
+                    return view(session, case)
         if failure is not None:
-            raise self._case_failed(case_id, failure)
-        return result
+            raise self._case_failed(case.id, failure)
+        return case.id
 
-    def claim(self, actor: Actor, task_id: str) -> Task:
+    def claim(self, actor: Actor, task_id: str) -> None:
+        self._set_claim(actor, task_id, claim=True)
+
+    def release(self, actor: Actor, task_id: str) -> None:
+        self._set_claim(actor, task_id, claim=False)
+
+    def _set_claim(self, actor: Actor, task_id: str, claim: bool) -> None:
         with self.store.transaction() as session:
+            conn = session.connection()
             row, case = self._task_for_command(session, actor, task_id)
-            if row.claimed_by_id == actor.user_id:
-                return row
-            row.claimed_by_id = actor.user_id
-            audit.record(session, case, "task_claimed", actor.username, task_id=row.id,
-                         process_hash=self._hash(session, case), data={"element_id": row.element_id})
-            self._touch(case, actor)
-            return row
+            target = actor.user_id if claim else None
+            if row.claimed_by_id == target:
+                return
+            conn.execute(update(TASK).where(TASK.c.id == task_id).values(claimed_by_id=target))
+            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, self._hash(session, case))
+            chain.add("task_claimed" if claim else "task_released", actor.username, task_id=task_id,
+                      data={"element_id": row.element_id})
+            self._write_case(conn, case, chain, actor, case.version)
 
-    def release(self, actor: Actor, task_id: str) -> Task:
-        with self.store.transaction() as session:
-            row, case = self._task_for_command(session, actor, task_id, for_release=True)
-            if row.claimed_by_id is None:
-                return row
-            row.claimed_by_id = None
-            audit.record(session, case, "task_released", actor.username, task_id=row.id,
-                         process_hash=self._hash(session, case), data={"element_id": row.element_id})
-            self._touch(case, actor)
-            return row
-
-    def cancel(self, actor: Actor, case_id: int, reason: str) -> None:
+    def cancel(self, actor: Actor, case_id: int, reason: str, view: View | None = None) -> Any:
         reason = (reason or "").strip()
         if not reason:
             raise Invalid("a reason is required", {"reason": ["required"]})
         if len(reason) > MAX_REASON:
             raise Invalid("reason too long", {"reason": [f"at most {MAX_REASON} characters"]})
         with self.store.transaction() as session:
-            case = self._lock(session, case_id)
+            conn = session.connection()
+            case = self._lock(conn, case_id)
             self._visible_or_404(session, actor, case)
             policy = self.policy_for(case.process_key)
             if not (case.created_by_id == actor.user_id or actor.is_any(*policy.cancellers)):
@@ -216,30 +278,33 @@ class CaseService:
                 raise Conflict(f"case {case_id} is already {case.status}", code="case_not_running")
             loaded = self._load(session, case)
             loaded.workflow.cancel()
-            for row in self._ready_rows(session, case.id):
-                row.status = "cancelled"
-                audit.record(session, case, "task_cancelled", actor.username, task_id=row.id,
-                             process_hash=loaded.definition.sha256, data={"element_id": row.element_id})
+            for row in self._ready_rows(conn, case.id):
+                loaded.chain.add("task_cancelled", actor.username, task_id=row.id,
+                                 data={"element_id": row.element_id})
+            conn.execute(update(TASK).where(TASK.c.case_id == case.id, TASK.c.status == "ready")
+                         .values(status="cancelled"))
             previous = case.status
             case.state = state.dump_workflow(loaded.definition.dialect, loaded.workflow)
-            case.status, case.ended_at, case.incident = "cancelled", clock.now(), None
-            audit.record(session, case, "case_cancelled", actor.username, process_hash=loaded.definition.sha256,
-                         data={"reason": reason}, from_status=previous, to_status="cancelled")
-            self._touch(case, actor)
+            case.status, case.ended_at, case.incident, case.next_timer_at = "cancelled", clock.now(), None, None
+            loaded.chain.add("case_cancelled", actor.username, data={"reason": reason},
+                             from_status=previous, to_status="cancelled")
+            self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
+            return view(session, case) if view else case_id
 
-    def retry(self, actor: Actor, case_id: int) -> int:
+    def retry(self, actor: Actor, case_id: int, view: View | None = None) -> Any:
         """Re-run the command that failed (admin only), on the last good state."""
         if not actor.is_any("admin"):
             raise Forbidden("only an admin may retry a failed case")
         failure: Exception | None = None
         with self.store.transaction() as session:
-            case = self._lock(session, case_id)
+            case = self._lock(session.connection(), case_id)
             if case.status != "error" or not case.incident:
                 raise Conflict(f"case {case_id} is {case.status}, not in error", code="case_not_in_error")
             command = dict(case.incident.get("command") or {"type": "run"})
             loaded = self._load(session, case)
-            audit.record(session, case, "case_retried", actor.username, process_hash=loaded.definition.sha256,
-                         data={"incident": case.incident}, from_status="error", to_status="running")
+            loaded.chain.add("case_retried", actor.username, data={"incident": case.incident},
+                             from_status="error", to_status="running")
+            case.status = "running"
             try:
                 if command["type"] == "complete":
                     self._run_task(loaded, command["task_id"], command["data"])
@@ -251,41 +316,57 @@ class CaseService:
                 failure = err
                 self._mark_failed(session, loaded, actor, err, command)
             else:
-                case.status, case.incident = "running", None
+                case.incident = None
                 if command["type"] == "complete":
-                    row = session.get(Task, command["task_id"])
                     on_behalf = Actor(user_id=command["user_id"], username=command["username"])
-                    self._finish_task(session, loaded, row, on_behalf, command["data"], retried_by=actor.username)
+                    element_id = loaded.workflow.get_task_from_id(UUID(command["task_id"])).task_spec.bpmn_id
+                    self._finish_task(session, loaded, command["task_id"], element_id, on_behalf,
+                                      command["data"], retried_by=actor.username)
                 else:
                     self._save(session, loaded, actor)
+                if view:
+                    return view(session, case)
         if failure is not None:
             raise self._case_failed(case_id, failure)
         return case_id
 
     # ------------------------------------------------------------ internals
-    def _task_for_command(self, session: Session, actor: Actor, task_id: str,
-                          for_release: bool = False) -> tuple[Task, Case]:
-        found = session.scalar(select(Task.case_id).where(Task.id == task_id))
+    def _case_unit(self, conn: Connection, code: str | None, actor: Actor) -> Row | None:
+        unit_table = Unit.__table__
+        if code is None:
+            if actor.unit_id is None:
+                return None
+            return conn.execute(select(unit_table).where(unit_table.c.id == actor.unit_id)).first()
+        unit = conn.execute(select(unit_table).where(unit_table.c.code == code)).first()
+        if unit is None:
+            raise Invalid(f"unknown unit '{code}'", {"unit": [f"unknown unit '{code}'"]})
+        return unit
+
+    def _task_for_command(self, session: Session, actor: Actor, task_id: str) -> tuple[_TaskRow, CaseRecord]:
+        """The task and its case, the case row locked, in one statement."""
+        conn = session.connection()
+        query = select(*(c.label(f"t_{c.name}") for c in TASK.c), *CASE.c).join(CASE, CASE.c.id == TASK.c.case_id)
+        if not self.store.is_sqlite:  # SQLite: BEGIN IMMEDIATE already holds the write lock
+            query = query.with_for_update(of=CASE)
+        found = conn.execute(query.where(TASK.c.id == task_id)).first()
         if found is None:
             raise NotFound(f"task {task_id} not found")
-        case = self._lock(session, found)
-        row = session.get(Task, task_id, populate_existing=True)
-        assert row is not None
-        if not (may_act(actor, row, frozenset()) or may_act(actor, row, case_roles(session, actor, case.id))):
-            self._visible_or_404(session, actor, case)
+        case = CaseRecord.from_row(found)
+        row = _TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
+        if not (may_act(actor, row, frozenset()) or may_act(actor, row, case_roles(conn, actor, case.id))):
+            try:
+                self._visible_or_404(session, actor, case)
+            except NotFound:
+                raise NotFound(f"task {task_id} not found") from None
             raise Forbidden("you are not a candidate for this task")
         if row.status != "ready":
             raise Conflict(f"task is already {row.status}", code="task_not_ready")
-        if for_release:
-            if row.claimed_by_id not in (None, actor.user_id):
-                raise Conflict("task is claimed by someone else", code="claimed_by_other")
-        elif row.claimed_by_id not in (None, actor.user_id):
+        if row.claimed_by_id not in (None, actor.user_id):
             raise Conflict("task is claimed by someone else", code="claimed_by_other")
         return row, case
 
-    def _run_task(self, loaded: Loaded, task_id: str, data: dict[str, Any]) -> None:
-        from uuid import UUID
-
+    @staticmethod
+    def _run_task(loaded: Loaded, task_id: str, data: dict[str, Any]) -> None:
         task = loaded.workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise Conflict("task is no longer ready", code="task_not_ready")
@@ -293,19 +374,21 @@ class CaseService:
         task.run()
         loaded.workflow.do_engine_steps()
 
-    def _finish_task(self, session: Session, loaded: Loaded, row: Task, actor: Actor,
+    def _finish_task(self, session: Session, loaded: Loaded, task_id: str, element_id: str, actor: Actor,
                      data: dict[str, Any], retried_by: str | None = None) -> None:
+        conn = session.connection()
         now = clock.now()
-        row.status, row.completed_by_id, row.completed_at = "completed", actor.user_id, now
-        row.claimed_by_id = row.claimed_by_id or actor.user_id
-        payload: dict[str, Any] = {"element_id": row.element_id, "data": data}
+        conn.execute(update(TASK).where(TASK.c.id == task_id).values(
+            status="completed", completed_by_id=actor.user_id or None, completed_at=now,
+            claimed_by_id=actor.user_id or None))
+        payload: dict[str, Any] = {"element_id": element_id, "data": data}
         if retried_by:
             payload["retried_by"] = retried_by
-        audit.record(session, loaded.case, "task_completed", actor.username, task_id=row.id,
-                     process_hash=loaded.definition.sha256, data=payload)
+        loaded.chain.add("task_completed", actor.username, task_id=task_id, data=payload)
         self._save(session, loaded, actor)
 
     def _save(self, session: Session, loaded: Loaded, actor: Actor) -> None:
+        conn = session.connection()
         case, workflow = loaded.case, loaded.workflow
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
         case.state = state.dump_workflow(loaded.definition.dialect, workflow)
@@ -313,19 +396,25 @@ class CaseService:
         previous = case.status
         if workflow.completed:
             case.status, case.ended_at = loaded.policy.final_status(workflow.data), clock.now()
-        else:
-            case.status = "running"
-        self._sync_grants(session, loaded, actor)
-        self._sync_tasks(session, loaded, ready, actor)
+        self._sync_grants(conn, loaded, actor)
+        self._sync_tasks(conn, loaded, ready, actor)
         if workflow.completed:
-            audit.record(session, case, "case_completed", actor.username, process_hash=loaded.definition.sha256,
-                         data={"outcome": case.status}, from_status=previous, to_status=case.status)
-        self._touch(case, actor)
-        try:
-            session.flush()
-        except StaleDataError:
-            raise Conflict(f"case {case.id} was changed by another request; reload and retry",
-                           code="stale_case") from None
+            loaded.chain.add("case_completed", actor.username, data={"outcome": case.status},
+                             from_status=previous, to_status=case.status)
+        self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
+
+    def _write_case(self, conn: Connection, case: CaseRecord, chain: audit.Chain, actor: Actor,
+                    old_version: int) -> None:
+        """Append the events and save the case if nobody changed it since we read it."""
+        case.event_seq, case.last_event_hash = chain.seq, chain.head
+        case.updated_by, case.updated_at = actor.username, clock.now()
+        case.version = old_version + 1
+        values = {name: getattr(case, name) for name in _SAVED}
+        result = conn.execute(update(CASE).where(CASE.c.id == case.id, CASE.c.version == old_version)
+                              .values(version=case.version, **values))
+        if result.rowcount != 1:
+            raise Conflict(f"case {case.id} was changed by another request; reload and retry", code="stale_case")
+        chain.write(conn)
 
     @staticmethod
     def _snapshot(workflow: BpmnWorkflow, ready: list) -> dict[str, Any]:
@@ -337,20 +426,22 @@ class CaseService:
         data.update(workflow.data)
         return data
 
-    def _ready_rows(self, session: Session, case_id: int) -> list[Task]:
-        return list(session.scalars(select(Task).where(Task.case_id == case_id, Task.status == "ready")))
+    @staticmethod
+    def _ready_rows(conn: Connection, case_id: int) -> list[Row]:
+        return list(conn.execute(select(TASK.c.id, TASK.c.element_id)
+                                 .where(TASK.c.case_id == case_id, TASK.c.status == "ready")))
 
-    def _sync_tasks(self, session: Session, loaded: Loaded, ready: list, actor: Actor) -> None:
-        case = loaded.case
-        # Rows changed in this transaction but not flushed yet still read "ready" in the database.
-        rows = {row.id: row for row in self._ready_rows(session, case.id) if row.status == "ready"}
+    def _sync_tasks(self, conn: Connection, loaded: Loaded, ready: list, actor: Actor) -> None:
+        case, chain = loaded.case, loaded.chain
+        rows = {row.id: row for row in self._ready_rows(conn, case.id)}
         ready_ids = {str(task.id) for task in ready}
-        for row_id, row in rows.items():
-            if row_id not in ready_ids:
-                row.status = "cancelled"
-                audit.record(session, case, "task_cancelled", actor.username, task_id=row_id,
-                             process_hash=loaded.definition.sha256, data={"element_id": row.element_id})
-        now = clock.now()
+        gone = [row_id for row_id in rows if row_id not in ready_ids]
+        if gone:
+            conn.execute(update(TASK).where(TASK.c.id.in_(gone)).values(status="cancelled"))
+            for row_id in gone:
+                chain.add("task_cancelled", actor.username, task_id=row_id,
+                          data={"element_id": rows[row_id].element_id})
+        now, new_rows = clock.now(), []
         for task in ready:
             task_id = str(task.id)
             if task_id in rows:
@@ -358,64 +449,62 @@ class CaseService:
             spec = task.task_spec
             info = loaded.definition.human_tasks.get(spec.name)
             role = loaded.policy.lane_role(spec.lane)
-            row = Task(id=task_id, case_id=case.id, process_key=case.process_key,
-                       element_id=spec.bpmn_id or spec.name, name=spec.bpmn_name or spec.name,
-                       form_key=info.form_key if info else None, lane=spec.lane,
-                       role=None if role == STARTER else role, unit_path=case.unit_path,
-                       candidate_user_id=case.created_by_id if role == STARTER else None,
-                       status="ready", created_at=now)
-            session.add(row)
-            audit.record(session, case, "task_created", actor.username, task_id=task_id,
-                         process_hash=loaded.definition.sha256,
-                         data={"element_id": row.element_id, "name": row.name,
-                               "role": row.role or STARTER})
+            new_rows.append({
+                "id": task_id, "case_id": case.id, "process_key": case.process_key,
+                "element_id": spec.bpmn_id or spec.name, "name": spec.bpmn_name or spec.name,
+                "form_key": info.form_key if info else None, "lane": spec.lane,
+                "role": None if role == STARTER else role, "unit_path": case.unit_path,
+                "candidate_user_id": case.created_by_id if role == STARTER else None,
+                "status": "ready", "claimed_by_id": None, "created_at": now, "due_at": None,
+                "completed_by_id": None, "completed_at": None})
+            chain.add("task_created", actor.username, task_id=task_id,
+                      data={"element_id": spec.bpmn_id or spec.name, "name": spec.bpmn_name or spec.name,
+                            "role": role})
+        if new_rows:
+            conn.execute(insert(TASK), new_rows)
 
-    def _sync_grants(self, session: Session, loaded: Loaded, actor: Actor) -> None:
+    def _sync_grants(self, conn: Connection, loaded: Loaded, actor: Actor) -> None:
         wanted = loaded.policy.case_grants(loaded.case.data)
         if not wanted:
             return
-        have = {(u, r) for u, r in session.execute(
-            select(User.username, RoleGrant.role).join(User, User.id == RoleGrant.user_id)
-            .where(RoleGrant.case_id == loaded.case.id))}
+        users = User.__table__
+        have = {(u, r) for u, r in conn.execute(
+            select(users.c.username, GRANT.c.role).join(users, users.c.id == GRANT.c.user_id)
+            .where(GRANT.c.case_id == loaded.case.id))}
         for grant in wanted:
             if (grant.username, grant.role) in have:
                 continue
-            user = session.scalar(select(User).where(User.username == grant.username))
-            if user is None:
+            user_id = conn.execute(select(users.c.id).where(users.c.username == grant.username)).scalar()
+            if user_id is None:
                 raise Invalid(f"unknown user '{grant.username}' for case role '{grant.role}'",
                               {grant.role: [f"unknown user '{grant.username}'"]})
-            session.add(RoleGrant(user_id=user.id, role=grant.role, case_id=loaded.case.id,
-                                  granted_at=clock.now(), granted_by=actor.username))
+            conn.execute(insert(GRANT).values(user_id=user_id, role=grant.role, unit_id=None,
+                                              case_id=loaded.case.id, granted_at=clock.now(),
+                                              granted_by=actor.username))
             have.add((grant.username, grant.role))
-            audit.record(session, loaded.case, "role_granted", actor.username,
-                         process_hash=loaded.definition.sha256,
-                         data={"username": grant.username, "role": grant.role})
+            loaded.chain.add("role_granted", actor.username, data={"username": grant.username, "role": grant.role})
 
     def _mark_failed(self, session: Session, loaded: Loaded, actor: Actor, err: Exception,
                      command: dict[str, Any]) -> None:
         """Keep the last good state; record the incident and the command to retry."""
         case = loaded.case
         element_id, message = describe_failure(err)
-        previous = case.status
         case.status = "error"
         case.incident = audit.jsonable({"element_id": element_id, "message": message, "command": command,
                                         "at": clock.now(), "actor": actor.username})
-        audit.record(session, case, "case_failed", actor.username, process_hash=loaded.definition.sha256,
-                     data={"element_id": element_id, "message": message, "command": command["type"]},
-                     from_status=previous, to_status="error")
-        self._touch(case, actor)
+        loaded.chain.add("case_failed", actor.username,
+                         data={"element_id": element_id, "message": message, "command": command["type"]},
+                         from_status="running", to_status="error")
+        self._write_case(session.connection(), case, loaded.chain, actor, loaded.old_version)
 
-    def _case_failed(self, case_id: int, err: Exception) -> CaseFailed:
+    @staticmethod
+    def _case_failed(case_id: int, err: Exception) -> CaseFailed:
         element_id, message = describe_failure(err)
         return CaseFailed(f"case {case_id} failed at '{element_id}': {message}",
                           {"case_id": case_id, "element_id": element_id, "message": message})
 
-    def _hash(self, session: Session, case: Case) -> str:
+    def _hash(self, session: Session, case: CaseRecord) -> str:
         return self.specs.get(session, case.definition_id).sha256
-
-    @staticmethod
-    def _touch(case: Case, actor: Actor) -> None:
-        case.updated_by, case.updated_at = actor.username, clock.now()
 
 
 def describe_failure(err: Exception) -> tuple[str, str]:

@@ -9,6 +9,7 @@ never shadow :data:`RESERVED_NAMES` nor start with ``_``.
 """
 from __future__ import annotations
 
+import ast
 import math
 import operator
 from datetime import date, datetime, timedelta, timezone
@@ -113,6 +114,10 @@ RESERVED_NAMES: frozenset[str] = frozenset(_SAFE_BUILTINS) | frozenset(HELPERS) 
 
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str) -> Any:
+    tree = ast.parse(source, "<script>", mode)  # a plain SyntaxError stays a SyntaxError
+    imports = [node.lineno for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    if imports:
+        raise SandboxViolation(f"line {imports[0]}: imports are not allowed")
     result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source, "<script>")
     if result.errors:
         raise SandboxViolation("; ".join(result.errors))
@@ -140,11 +145,13 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return frozenset(self.globals) | RESERVED_NAMES
 
     def _check_data(self, context: Mapping[str, Any]) -> None:
-        clash = sorted(k for k in context if k in self.globals or str(k).startswith("_"))
+        reserved = self.reserved
+        clash = sorted(str(k) for k in context if k in reserved or str(k).startswith("_"))
         if clash:
             raise SandboxViolation(f"task data shadows sandbox names: {', '.join(clash)}")
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        self._check_data(context)
         code = _compile(expression, "eval")
         scope = dict(context)
         if external_context:
@@ -160,6 +167,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             scope.update(external_context)
         scope.update(self.globals)
         exec(code, scope)  # noqa: S102 - restricted bytecode, guarded globals
+        rebound = sorted(k for k in scope if k in _SAFE_BUILTINS or (k in self.globals and scope[k] is not self.globals[k]))
+        if rebound:
+            raise SandboxViolation(f"the script assigns reserved name(s): {', '.join(rebound)}; rename them")
         skip = set(self.globals) | set(external_context or ())
         context.clear()
         context.update(

@@ -23,8 +23,9 @@ from engine.worklist import case_roles, is_participant, may_act, participant_cla
 
 MAX_PAGE_SIZE = 200
 _CLAIMED, _COMPLETED = aliased(User), aliased(User)
-#: Tasks with the usernames of claimer and completer; built once (statement building is not free).
-_TASKS = (select(Task, _CLAIMED.username, _COMPLETED.username)
+#: Task rows with the usernames of claimer and completer; built once (statement building is not free).
+_TASKS = (select(*Task.__table__.c, _CLAIMED.username.label("claimed_by_name"),
+                 _COMPLETED.username.label("completed_by_name"))
           .outerjoin(_CLAIMED, _CLAIMED.id == Task.claimed_by_id)
           .outerjoin(_COMPLETED, _COMPLETED.id == Task.completed_by_id))
 
@@ -76,9 +77,12 @@ class Reader:
         return case
 
     # ------------------------------------------------------------------ cases
-    def case_view(self, session: Session, actor: Actor, case: Case) -> dict[str, Any]:
+    def case_view(self, session: Session, actor: Actor, case: Any) -> dict[str, Any]:
+        """``case``: a :class:`Case` or the runner's record of one (same attribute names)."""
         policy = self.policy_for(case.process_key)
-        roles = case_roles(session, actor, case.id)
+        # Only a policy that shows data per role needs the caller's case roles.
+        per_role = type(policy).visible_data is not ProcessPolicy.visible_data
+        roles = case_roles(session, actor, case.id) if per_role else frozenset()
         definition = self.specs.get(session, case.definition_id)
         tasks = session.execute(_TASKS.where(Task.case_id == case.id, Task.status == "ready")
                                 .order_by(Task.created_at, Task.id)).all()
@@ -91,7 +95,7 @@ class Reader:
             "incident": case.incident if case.status == "error" else None,
             "created_by": case.created_by, "created_at": case.created_at,
             "updated_by": case.updated_by, "updated_at": case.updated_at, "ended_at": case.ended_at,
-            "tasks": [self._task_dict(*row, actor=actor) for row in tasks],
+            "tasks": [self._task_dict(row) for row in tasks],
         }
 
     def list_cases(self, session: Session, actor: Actor, *, process: str | None = None,
@@ -129,8 +133,8 @@ class Reader:
         return _TASKS
 
     @staticmethod
-    def _task_dict(task: Task, claimed_by: str | None, completed_by: str | None,
-                   actor: Actor | None = None) -> dict[str, Any]:
+    def _task_dict(task: Any) -> dict[str, Any]:
+        """A task row of :data:`_TASKS` as the API shows it."""
         now = clock.now()
         due: datetime | None = task.due_at
         return {
@@ -138,7 +142,7 @@ class Reader:
             "element_id": task.element_id, "name": task.name, "form_key": task.form_key,
             "lane": task.lane, "role": task.role, "status": task.status,
             "personal": task.candidate_user_id is not None,
-            "claimed_by": claimed_by, "completed_by": completed_by,
+            "claimed_by": task.claimed_by_name, "completed_by": task.completed_by_name,
             "created_at": task.created_at, "completed_at": task.completed_at, "due_at": due,
             "overdue": bool(due and task.status == "ready" and due < now),
             "seconds_left": int((due - now).total_seconds()) if due and task.status == "ready" else None,
@@ -169,17 +173,19 @@ class Reader:
         total = session.scalar(select(func.count()).select_from(query.with_only_columns(Task.id).subquery())) or 0
         rows = session.execute(query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
                                .offset((page - 1) * per_page).limit(per_page)).all()
-        return Page([self._task_dict(*row) for row in rows], total, page, per_page)
+        return Page([self._task_dict(row) for row in rows], total, page, per_page)
 
     def task_view(self, session: Session, actor: Actor, task_id: str) -> tuple[dict[str, Any], Case]:
         row = session.execute(self._task_query().where(Task.id == task_id)).first()
         if row is None:
             raise NotFound(f"task {task_id} not found")
-        task = row[0]
-        case = self.visible_case(session, actor, task.case_id)
-        out = self._task_dict(*row)
-        out["can_act"] = task.status == "ready" and may_act(actor, task, case_roles(session, actor, case.id)) \
-            and task.claimed_by_id in (None, actor.user_id)
+        try:
+            case = self.visible_case(session, actor, row.case_id)
+        except NotFound:
+            raise NotFound(f"task {task_id} not found") from None
+        out = self._task_dict(row)
+        out["can_act"] = row.status == "ready" and may_act(actor, row, case_roles(session, actor, case.id)) \
+            and row.claimed_by_id in (None, actor.user_id)
         return out, case
 
     # -------------------------------------------------------------- processes

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,9 +32,10 @@ def candidate_clause(actor: Actor) -> ColumnElement[bool]:
     return or_(Task.candidate_user_id == actor.user_id, role_clause(actor))
 
 
-def case_roles(session: Session, actor: Actor, case_id: int) -> frozenset[str]:
-    return frozenset(session.scalars(select(RoleGrant.role).where(
-        RoleGrant.case_id == case_id, RoleGrant.user_id == actor.user_id)))
+def case_roles(connection: Connection | Session, actor: Actor, case_id: int) -> frozenset[str]:
+    """Roles ``actor`` holds on this case only (e.g. a council seat)."""
+    return frozenset(connection.execute(select(RoleGrant.role).where(
+        RoleGrant.case_id == case_id, RoleGrant.user_id == actor.user_id)).scalars())
 
 
 def may_act(actor: Actor, task: Task, roles_on_case: frozenset[str]) -> bool:
@@ -67,7 +69,7 @@ def participant_clause(actor: Actor) -> ColumnElement[bool]:
     return or_(Case.created_by_id == actor.user_id, Case.id.in_(touched), Case.id.in_(granted))
 
 
-def is_participant(session: Session, actor: Actor, case: Case) -> bool:
+def is_participant(session: Session, actor: Actor, case: Any) -> bool:
     if case.created_by_id == actor.user_id:
         return True
     return session.scalar(select(Case.id).where(Case.id == case.id, participant_clause(actor))) is not None

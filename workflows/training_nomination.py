@@ -25,6 +25,8 @@ LANE_ROLES: dict[str, str] = {
 
 class Policy(ProcessPolicy):
     start_form = "training_proposal"
+    #: hr runs the programme: it reads every training case and may cancel one.
+    readers = frozenset({"auditor", "admin", "hr_officer"})
     cancellers = frozenset({"admin", "hr_officer"})
 
     def lane_role(self, lane: str | None) -> str:

@@ -1,7 +1,7 @@
 """(admin) Users, role grants and units."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from api.blueprint import Blueprint
 from sqlalchemy import select
 
 from api.auth import current_actor, require_roles
@@ -33,7 +33,7 @@ def create_user(body):  # type: ignore[no-untyped-def]
         return directory.describe_user(session, user)
 
 
-@blp.post("/users/<string:username>/roles")
+@blp.post("/users/<name:username>/roles")
 @blp.arguments(GrantSchema)
 @blp.response(200, MeResponse)
 @require_roles("admin")
@@ -44,7 +44,7 @@ def grant(body, username: str):  # type: ignore[no-untyped-def]
         return directory.describe_user(session, user)
 
 
-@blp.delete("/users/<string:username>/roles")
+@blp.delete("/users/<name:username>/roles")
 @blp.arguments(GrantSchema)
 @blp.response(200, MeResponse)
 @require_roles("admin")

@@ -1,7 +1,7 @@
 """Cases: start, list, read, cancel, retry, history."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from api.blueprint import Blueprint
 
 from api.auth import current_actor
 from api.resources import services
@@ -43,30 +43,30 @@ def list_cases(args):  # type: ignore[no-untyped-def]
         return svc.reader.list_cases(session, current_actor(), **args).as_dict()
 
 
-@blp.get("/cases/<int:case_id>")
+@blp.get("/cases/<int(max=9223372036854775807):case_id>")
 @blp.response(200, CaseOut)
 def get_case(case_id: int):  # type: ignore[no-untyped-def]
     return case_out(case_id)
 
 
-@blp.post("/cases/<int:case_id>/cancel")
+@blp.post("/cases/<int(max=9223372036854775807):case_id>/cancel")
 @blp.arguments(Reason)
 @blp.response(200, CaseOut)
 def cancel_case(body, case_id: int):  # type: ignore[no-untyped-def]
     """Cancel a running case; a reason is required and recorded."""
-    services().cases.cancel(current_actor(), case_id, body["reason"])
-    return case_out(case_id)
+    actor = current_actor()
+    return services().cases.cancel(actor, case_id, body["reason"], view=view_for(actor))
 
 
-@blp.post("/cases/<int:case_id>/retry")
+@blp.post("/cases/<int(max=9223372036854775807):case_id>/retry")
 @blp.response(200, CaseOut)
 def retry_case(case_id: int):  # type: ignore[no-untyped-def]
     """(admin) Re-run the command that put the case in error, on its last good state."""
-    services().cases.retry(current_actor(), case_id)
-    return case_out(case_id)
+    actor = current_actor()
+    return services().cases.retry(actor, case_id, view=view_for(actor))
 
 
-@blp.get("/cases/<int:case_id>/history")
+@blp.get("/cases/<int(max=9223372036854775807):case_id>/history")
 @blp.response(200, EventOut(many=True))
 def case_history(case_id: int):  # type: ignore[no-untyped-def]
     """The case's audit events, in order."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
+from api.blueprint import Blueprint
 
 import forms
 from api.auth import current_actor, require_roles
@@ -32,7 +32,7 @@ def list_processes():  # type: ignore[no-untyped-def]
         return _group(services().reader.definitions(session))
 
 
-@blp.get("/processes/<string:key>")
+@blp.get("/processes/<name:key>")
 @blp.response(200, ProcessOut)
 def get_process(key: str):  # type: ignore[no-untyped-def]
     with services().store.read() as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from flask_smorest import Blueprint
+from api.blueprint import Blueprint
 
 from api.auth import current_actor
 from api.resources import services

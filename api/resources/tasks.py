@@ -1,7 +1,7 @@
 """Human tasks: worklists, one task with its form, claim, release, complete."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from api.blueprint import Blueprint
 
 from api.auth import current_actor
 from api.resources import services
@@ -23,7 +23,7 @@ def worklist(args):  # type: ignore[no-untyped-def]
         return svc.reader.worklist(session, current_actor(), case_id=case_id, **args).as_dict()
 
 
-@blp.get("/tasks/<string:task_id>")
+@blp.get("/tasks/<taskid:task_id>")
 @blp.response(200, TaskDetail)
 def get_task(task_id: str):  # type: ignore[no-untyped-def]
     """The task, its form as JSON Schema, and the case data the caller may see."""
@@ -42,21 +42,21 @@ def _task_out(task_id: str) -> dict:
     return task
 
 
-@blp.post("/tasks/<string:task_id>/claim")
+@blp.post("/tasks/<taskid:task_id>/claim")
 @blp.response(200, TaskOut)
 def claim(task_id: str):  # type: ignore[no-untyped-def]
     services().cases.claim(current_actor(), task_id)
     return _task_out(task_id)
 
 
-@blp.post("/tasks/<string:task_id>/release")
+@blp.post("/tasks/<taskid:task_id>/release")
 @blp.response(200, TaskOut)
 def release(task_id: str):  # type: ignore[no-untyped-def]
     services().cases.release(current_actor(), task_id)
     return _task_out(task_id)
 
 
-@blp.post("/tasks/<string:task_id>/complete")
+@blp.post("/tasks/<taskid:task_id>/complete")
 @blp.arguments(TaskComplete)
 @blp.response(200, CaseOut)
 def complete(body, task_id: str):  # type: ignore[no-untyped-def]
