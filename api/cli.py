@@ -179,11 +179,13 @@ def retry(case_id: int, username: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="log every request to stdout (the audit log records every command regardless)")
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
     """Serve the API with gunicorn (threaded workers, keep-alive)."""
     from api.server import run
 
-    run(host, port, workers, threads)
+    run(host, port, workers, threads, access_log)
 
 
 if __name__ == "__main__":

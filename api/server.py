@@ -21,9 +21,11 @@ class _Gunicorn(BaseApplication):
         return create_app()
 
 
-def run(host: str, port: int, workers: int = 2, threads: int = 4) -> None:
-    _Gunicorn({
+def run(host: str, port: int, workers: int = 2, threads: int = 4, access_log: bool = False) -> None:
+    options = {
         "bind": f"{host}:{port}", "workers": max(1, workers), "threads": max(1, threads),
-        "worker_class": "gthread", "keepalive": 5, "timeout": 60, "accesslog": "-",
-        "errorlog": "-", "loglevel": "info",
-    }).run()
+        "worker_class": "gthread", "keepalive": 5, "timeout": 60, "errorlog": "-", "loglevel": "info",
+    }
+    if access_log:
+        options["accesslog"] = "-"
+    _Gunicorn(options).run()

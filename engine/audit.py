@@ -21,6 +21,7 @@ from engine.models import Event
 
 GENESIS = "0" * 64
 EVENT = Event.__table__
+_INSERT = insert(EVENT)
 #: The fields the hash covers, in the canonical body.
 HASHED = ("case_id", "seq", "type", "actor", "at", "process_hash", "task_id", "data", "from_status", "to_status")
 
@@ -68,7 +69,7 @@ class Chain:
 
     def write(self, connection: Connection) -> None:
         if self.pending:
-            connection.execute(insert(EVENT), self.pending)
+            connection.execute(_INSERT, self.pending)
             self.pending = []
 
 

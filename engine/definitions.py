@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import audit, clock, state
@@ -80,6 +80,10 @@ def deploy_directory(session: Session, directory: Path, deployed_by: str,
             for path in sorted(directory.glob("*.bpmn"))]
 
 
+_LATEST_ID = (select(ProcessDefinition.id).where(ProcessDefinition.key == bindparam("key"))
+              .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
 class SpecCache:
     """Restored spec objects per definition id; specs are immutable once deployed."""
 
@@ -102,5 +106,4 @@ class SpecCache:
         return item
 
     def latest_id(self, session: Session, key: str) -> int | None:
-        return session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == key)
-                              .order_by(ProcessDefinition.version.desc()).limit(1))
+        return session.scalar(_LATEST_ID, {"key": key})

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
@@ -114,6 +114,20 @@ class _TaskRow:
 _SAVED = ("state", "data", "status", "incident", "event_seq", "last_event_hash", "updated_by", "updated_at",
           "ended_at", "next_timer_at")
 
+# Hot statements are built once: building and hashing a statement costs more than running it.
+_TASK_WITH_CASE = (select(*(c.label(f"t_{c.name}") for c in TASK.c), *CASE.c)
+                   .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == bindparam("task_id")))
+_TASK_WITH_LOCKED_CASE = _TASK_WITH_CASE.with_for_update(of=CASE)
+_SAVE_CASE = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
+              .values(version=bindparam("new_version"), **{name: bindparam(name) for name in _SAVED}))
+_COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("task_id")).values(
+    status="completed", completed_by_id=bindparam("user_id"), completed_at=bindparam("at"),
+    claimed_by_id=bindparam("user_id"))
+_READY_ROWS = select(TASK.c.id, TASK.c.element_id).where(TASK.c.case_id == bindparam("case_id"),
+                                                         TASK.c.status == "ready")
+_INSERT_TASKS = insert(TASK)
+_INSERT_CASE = insert(CASE)
+
 
 @dataclass
 class Loaded:
@@ -194,7 +208,7 @@ class CaseService:
                           event_seq=0, last_event_hash=audit.GENESIS, created_by_id=actor.user_id or None,
                           created_by=actor.username, created_at=now, updated_by=actor.username,
                           updated_at=now, ended_at=None)
-            case_id = conn.execute(insert(CASE).values(values)).inserted_primary_key[0]
+            case_id = conn.execute(_INSERT_CASE, values).inserted_primary_key[0]
             case = CaseRecord(id=case_id, **values)
             chain = audit.Chain(case_id, 0, audit.GENESIS, definition.sha256)
             loaded = Loaded(case, definition, policy, workflow, chain, old_version=1)
@@ -345,10 +359,9 @@ class CaseService:
     def _task_for_command(self, session: Session, actor: Actor, task_id: str) -> tuple[_TaskRow, CaseRecord]:
         """The task and its case, the case row locked, in one statement."""
         conn = session.connection()
-        query = select(*(c.label(f"t_{c.name}") for c in TASK.c), *CASE.c).join(CASE, CASE.c.id == TASK.c.case_id)
-        if not self.store.is_sqlite:  # SQLite: BEGIN IMMEDIATE already holds the write lock
-            query = query.with_for_update(of=CASE)
-        found = conn.execute(query.where(TASK.c.id == task_id)).first()
+        # SQLite: BEGIN IMMEDIATE already holds the write lock.
+        query = _TASK_WITH_CASE if self.store.is_sqlite else _TASK_WITH_LOCKED_CASE
+        found = conn.execute(query, {"task_id": task_id}).first()
         if found is None:
             raise NotFound(f"task {task_id} not found")
         case = CaseRecord.from_row(found)
@@ -378,9 +391,7 @@ class CaseService:
                      data: dict[str, Any], retried_by: str | None = None) -> None:
         conn = session.connection()
         now = clock.now()
-        conn.execute(update(TASK).where(TASK.c.id == task_id).values(
-            status="completed", completed_by_id=actor.user_id or None, completed_at=now,
-            claimed_by_id=actor.user_id or None))
+        conn.execute(_COMPLETE_TASK, {"task_id": task_id, "user_id": actor.user_id or None, "at": now})
         payload: dict[str, Any] = {"element_id": element_id, "data": data}
         if retried_by:
             payload["retried_by"] = retried_by
@@ -410,8 +421,8 @@ class CaseService:
         case.updated_by, case.updated_at = actor.username, clock.now()
         case.version = old_version + 1
         values = {name: getattr(case, name) for name in _SAVED}
-        result = conn.execute(update(CASE).where(CASE.c.id == case.id, CASE.c.version == old_version)
-                              .values(version=case.version, **values))
+        result = conn.execute(_SAVE_CASE, {"case_id": case.id, "old_version": old_version,
+                                           "new_version": case.version, **values})
         if result.rowcount != 1:
             raise Conflict(f"case {case.id} was changed by another request; reload and retry", code="stale_case")
         chain.write(conn)
@@ -428,8 +439,7 @@ class CaseService:
 
     @staticmethod
     def _ready_rows(conn: Connection, case_id: int) -> list[Row]:
-        return list(conn.execute(select(TASK.c.id, TASK.c.element_id)
-                                 .where(TASK.c.case_id == case_id, TASK.c.status == "ready")))
+        return list(conn.execute(_READY_ROWS, {"case_id": case_id}))
 
     def _sync_tasks(self, conn: Connection, loaded: Loaded, ready: list, actor: Actor) -> None:
         case, chain = loaded.case, loaded.chain
@@ -461,7 +471,7 @@ class CaseService:
                       data={"element_id": spec.bpmn_id or spec.name, "name": spec.bpmn_name or spec.name,
                             "role": role})
         if new_rows:
-            conn.execute(insert(TASK), new_rows)
+            conn.execute(_INSERT_TASKS, new_rows)
 
     def _sync_grants(self, conn: Connection, loaded: Loaded, actor: Actor) -> None:
         wanted = loaded.policy.case_grants(loaded.case.data)

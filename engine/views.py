@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine import clock
@@ -28,6 +28,9 @@ _TASKS = (select(*Task.__table__.c, _CLAIMED.username.label("claimed_by_name"),
                  _COMPLETED.username.label("completed_by_name"))
           .outerjoin(_CLAIMED, _CLAIMED.id == Task.claimed_by_id)
           .outerjoin(_COMPLETED, _COMPLETED.id == Task.completed_by_id))
+_READY_TASKS_OF_CASE = (_TASKS.where(Task.case_id == bindparam("case_id"), Task.status == "ready")
+                        .order_by(Task.created_at, Task.id))
+_UNIT_CODE = select(Unit.code).where(Unit.id == bindparam("unit_id"))
 
 
 @dataclass
@@ -62,7 +65,7 @@ class Reader:
             return None
         code = self._unit_codes.get(unit_id)
         if code is None:
-            code = session.scalar(select(Unit.code).where(Unit.id == unit_id))
+            code = session.scalar(_UNIT_CODE, {"unit_id": unit_id})
             if code is not None:
                 self._unit_codes[unit_id] = code
         return code
@@ -84,8 +87,7 @@ class Reader:
         per_role = type(policy).visible_data is not ProcessPolicy.visible_data
         roles = case_roles(session, actor, case.id) if per_role else frozenset()
         definition = self.specs.get(session, case.definition_id)
-        tasks = session.execute(_TASKS.where(Task.case_id == case.id, Task.status == "ready")
-                                .order_by(Task.created_at, Task.id)).all()
+        tasks = session.execute(_READY_TASKS_OF_CASE, {"case_id": case.id}).all()
         return {
             "id": case.id, "process": case.process_key,
             "process_version": definition.version,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -32,10 +32,13 @@ def candidate_clause(actor: Actor) -> ColumnElement[bool]:
     return or_(Task.candidate_user_id == actor.user_id, role_clause(actor))
 
 
+_CASE_ROLES = select(RoleGrant.role).where(RoleGrant.case_id == bindparam("case_id"),
+                                          RoleGrant.user_id == bindparam("user_id"))
+
+
 def case_roles(connection: Connection | Session, actor: Actor, case_id: int) -> frozenset[str]:
     """Roles ``actor`` holds on this case only (e.g. a council seat)."""
-    return frozenset(connection.execute(select(RoleGrant.role).where(
-        RoleGrant.case_id == case_id, RoleGrant.user_id == actor.user_id)).scalars())
+    return frozenset(connection.execute(_CASE_ROLES, {"case_id": case_id, "user_id": actor.user_id}).scalars())
 
 
 def may_act(actor: Actor, task: Task, roles_on_case: frozenset[str]) -> bool:

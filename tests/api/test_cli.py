@@ -1,0 +1,105 @@
+"""The ``talentflow`` command as an operator uses it, against the test database."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from api.cli import main
+from engine.models import Case, ProcessDefinition, RoleGrant, User
+from tests.conftest import DATA
+from workflows import BPMN_DIR
+
+
+@pytest.fixture
+def cli(app, database_url, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TALENTFLOW_DATABASE_URL", database_url)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, [str(a) for a in args])
+
+
+def count(store, model, *where) -> int:  # type: ignore[no-untyped-def]
+    with store.read() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def test_users_add_creates_a_user_who_can_log_in_with_unit_scoped_roles(cli, client, store):
+    result = cli("users", "add", "head_snv", "--password", "a-long-password", "--role", "unit_head",
+                 "--role", "nominator", "--unit", "SKHCN", "--display-name", "Trưởng phòng")
+    assert result.exit_code == 0, result.output
+    assert "unit_head, nominator" in result.output
+    token = client.post("/api/v1/auth/token", json={"username": "head_snv", "password": "a-long-password"})
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.get_json()['token']}"}).get_json()
+    assert me["unit"] == "SKHCN" and me["display_name"] == "Trưởng phòng"
+    assert {(g["role"], g["unit"]) for g in me["roles"]} == {("unit_head", "SKHCN"), ("nominator", "SKHCN")}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["admin", "--password", "a-long-password"], "already exists"),
+    (["newbie", "--password", "short"], "at least 8"),
+    (["newbie", "--password", "a-long-password", "--role", "Bad Role"], "invalid role"),
+    (["newbie", "--password", "a-long-password", "--unit", "NOWHERE"], "unknown unit"),
+])
+def test_users_add_refuses_bad_input_readably_and_adds_nobody(cli, store, args, message):
+    before = count(store, User), count(store, RoleGrant)
+    result = cli("users", "add", *args)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert (count(store, User), count(store, RoleGrant)) == before
+
+
+def test_deploy_makes_a_new_version_only_for_changed_content(cli, store, tmp_path: Path):
+    same = cli("deploy", BPMN_DIR / "training_nomination.bpmn")
+    assert same.exit_code == 0 and "unchanged, already: training_nomination v1" in same.output
+    changed = tmp_path / "training_nomination.bpmn"
+    changed.write_text((BPMN_DIR / "training_nomination.bpmn").read_text(encoding="utf-8")
+                       .replace('case_outcome = "rejected"', 'case_outcome = "declined"'), encoding="utf-8")
+    result = cli("deploy", changed)
+    assert result.exit_code == 0 and "deployed: training_nomination v2" in result.output
+    assert count(store, ProcessDefinition, ProcessDefinition.key == "training_nomination") == 2
+
+
+def test_deploy_of_an_invalid_file_names_the_element_and_stores_nothing(cli, store):
+    before = count(store, ProcessDefinition)
+    result = cli("deploy", DATA / "script_imports.bpmn")
+    assert result.exit_code == 2
+    assert "nothing was deployed" in result.output
+    assert "imports are not allowed" in result.output
+    assert count(store, ProcessDefinition) == before
+
+
+def test_deploy_of_a_missing_file_is_a_readable_error(cli):
+    result = cli("deploy", "no/such/file.bpmn")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_db_upgrade_is_idempotent_and_reports_the_processes(cli):
+    result = cli("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert "up to date: training_nomination v1" in result.output
+
+
+def test_retry_of_a_case_in_error_reruns_it_and_reports(cli, auth, store):
+    with open(DATA / "script_fails.bpmn", "rb") as fh:
+        assert auth.as_("admin").post("/api/v1/processes", data={"file": (fh, "script_fails.bpmn")}).status_code == 201
+    case = auth.as_("admin").post("/api/v1/cases", json={"process": "script_fails", "data": {}}).get_json()
+    task = case["tasks"][0]["id"]
+    failed = auth.as_("admin").post(f"/api/v1/tasks/{task}/complete", json={"data": {"value": 1}})
+    assert failed.status_code == 422 and failed.get_json()["error"]["details"]["element_id"] == "read_secrets"
+    result = cli("retry", case["id"])
+    assert result.exit_code == 2 and "read_secrets" in result.output  # the script still fails
+    with store.read() as session:
+        assert session.get(Case, case["id"]).status == "error"
+    assert cli("retry", case["id"], "--as", "hr").exit_code == 2  # hr is not an admin
+
+
+def test_demo_on_a_fresh_database_creates_users_once(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("TALENTFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    runner = CliRunner()
+    first = runner.invoke(main, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "'users': 13" in first.output and "talentflow-demo" in first.output
+    second = runner.invoke(main, ["demo"])
+    assert second.exit_code == 0 and "'users': 0" in second.output and "'cases': 0" in second.output
