@@ -35,18 +35,16 @@ def db() -> None:
 
 
 def _upgrade_and_deploy() -> None:
-    import forms
-    from engine.definitions import deploy_directory
     from engine.migrate import upgrade
     from engine.specs import DefinitionInvalid
-    from workflows import BPMN_DIR
+    from workflows import deploy_bpmn_dir
 
     url = str(config.from_env()["DATABASE_URL"])
     upgrade(url)
     store, _ = _store_and_service()
     try:
         with store.transaction() as session:
-            for row, created in deploy_directory(session, BPMN_DIR, "system", forms.exists):
+            for row, created in deploy_bpmn_dir(session):
                 click.echo(f"{'deployed' if created else 'up to date'}: {row.key} v{row.version}")
     except DefinitionInvalid as err:
         _fail(f"bpmn/ has an invalid definition: {err}")
@@ -132,9 +130,8 @@ def units_add(code: str, name: str, parent: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def deploy(files: tuple[Path, ...]) -> None:
     """Deploy a BPMN file (plus the DMN files it needs) as a new version of its process."""
-    import forms
-    from engine.definitions import deploy as deploy_definition
     from engine.specs import DefinitionInvalid, SourceFile
+    from workflows import deploy_files
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
@@ -142,8 +139,7 @@ def deploy(files: tuple[Path, ...]) -> None:
     store, _ = _store_and_service()
     try:
         with store.transaction() as session:
-            row, created = deploy_definition(session, [SourceFile(f.name, f.read_bytes()) for f in files],
-                                             "cli", forms.exists)
+            row, created = deploy_files(session, [SourceFile(f.name, f.read_bytes()) for f in files], "cli")
             click.echo(f"{'deployed' if created else 'unchanged, already'}: {row.key} v{row.version}")
     except DefinitionInvalid as err:
         for problem in err.problems:

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from engine import audit, clock, state
 from engine.models import ProcessDefinition
-from engine.specs import (HumanTaskInfo, SourceFile, decision_refs, dmn_decision_ids, human_tasks_of,
-                          parse_definition)
+from engine.policy import ProcessPolicy
+from engine.specs import (DefinitionInvalid, HumanTaskInfo, ParsedDefinition, Problem, SourceFile, decision_refs,
+                          dmn_decision_ids, human_tasks_of, parse_definition)
 
 
 @dataclass
@@ -34,11 +35,14 @@ class LoadedDefinition:
 
 
 def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
-           form_exists: Callable[[str], bool] | None = None) -> tuple[ProcessDefinition, bool]:
+           form_exists: Callable[[str], bool] | None = None,
+           policy_for: Callable[[str], ProcessPolicy] | None = None) -> tuple[ProcessDefinition, bool]:
     """Validate and store ``sources``; returns (definition, created).
 
     The same content as the latest version changes nothing."""
     parsed = parse_definition(sources, form_exists)
+    if policy_for is not None:
+        _check_lanes(parsed, policy_for(parsed.key))
     current = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == parsed.key)
                              .order_by(ProcessDefinition.version.desc()).limit(1))
     if current is not None and current.sha256 == parsed.sha256:
@@ -61,6 +65,18 @@ def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
     return row, True
 
 
+def _check_lanes(parsed: ParsedDefinition, policy: ProcessPolicy) -> None:
+    """Every human task's lane must map to a role under the process's policy."""
+    problems = []
+    for info in parsed.human_tasks.values():
+        try:
+            policy.lane_role(info.lane)
+        except LookupError as err:
+            problems.append(Problem(f"lane '{info.lane}' has no role: {err}", info.element_id))
+    if problems:
+        raise DefinitionInvalid(problems)
+
+
 def sources_for(bpmn_path: Path) -> list[SourceFile]:
     """A BPMN file plus the DMN files beside it that define the decisions it calls."""
     content = bpmn_path.read_bytes()
@@ -75,8 +91,10 @@ def sources_for(bpmn_path: Path) -> list[SourceFile]:
 
 
 def deploy_directory(session: Session, directory: Path, deployed_by: str,
-                     form_exists: Callable[[str], bool] | None = None) -> list[tuple[ProcessDefinition, bool]]:
-    return [deploy(session, sources_for(path), deployed_by, form_exists)
+                     form_exists: Callable[[str], bool] | None = None,
+                     policy_for: Callable[[str], ProcessPolicy] | None = None,
+                     ) -> list[tuple[ProcessDefinition, bool]]:
+    return [deploy(session, sources_for(path), deployed_by, form_exists, policy_for)
             for path in sorted(directory.glob("*.bpmn"))]
 
 

@@ -16,16 +16,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-import forms
 from api import create_app
 from engine import clock
 from engine.db import Store
-from engine.definitions import deploy_directory
 from engine.directory import add_unit, grant_role
 from engine.migrate import upgrade
 from engine.models import Base, User
 from engine.security import hash_password
-from workflows import BPMN_DIR
+from workflows import deploy_bpmn_dir
 
 DATA = Path(__file__).parent / "data"
 PASSWORD = "correct-horse-1"
@@ -100,7 +98,7 @@ def app(database_url: str, password_hash: str, manual_clock: clock.ManualClock):
     store = app.extensions["talentflow"].store
     _wipe(store)
     with store.transaction() as session:
-        deploy_directory(session, BPMN_DIR, "system", forms.exists)
+        deploy_bpmn_dir(session)
         for code, name, parent in UNITS:
             add_unit(session, code, name, parent)
         units = {}

@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import forms
+from sqlalchemy.orm import Session
+
 from engine.db import Store
+from engine.definitions import deploy, deploy_directory
+from engine.models import ProcessDefinition
+from engine.specs import SourceFile
 from engine.errors import Invalid
 from engine.policy import DEFAULT_POLICY, ProcessPolicy
 from engine.runner import CaseService
@@ -42,6 +47,16 @@ def form_schema(form_key: str | None) -> dict[str, Any]:
     if form_key and forms.exists(form_key):
         return forms.json_schema(form_key)
     return dict(forms.FREE_FORM_SCHEMA)
+
+
+def deploy_files(session: Session, sources: list[SourceFile], deployed_by: str) -> tuple[ProcessDefinition, bool]:
+    """Deploy with this project's forms and lane rules checked."""
+    return deploy(session, sources, deployed_by, forms.exists, policy_for)
+
+
+def deploy_bpmn_dir(session: Session, deployed_by: str = "system") -> list[tuple[ProcessDefinition, bool]]:
+    """Deploy every ``bpmn/*.bpmn`` (with the DMN files it uses); unchanged ones stay as they are."""
+    return deploy_directory(session, BPMN_DIR, deployed_by, forms.exists, policy_for)
 
 
 def build_service(store: Store) -> CaseService:

@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import request
 from api.blueprint import Blueprint
 
-import forms
 from api.auth import current_actor, require_roles
 from api.resources import services
 from api.schemas import DeployOut, ProcessOut
-from engine.definitions import deploy
+from workflows import deploy_files
 from engine.errors import Invalid, NotFound
 from engine.specs import DefinitionInvalid, SourceFile
 
@@ -57,7 +56,7 @@ def deploy_process():  # type: ignore[no-untyped-def]
     sources = [SourceFile(u.filename or f"upload-{i}", u.read()) for i, u in enumerate(uploads)]
     try:
         with services().store.transaction() as session:
-            row, created = deploy(session, sources, current_actor().username, forms.exists)
+            row, created = deploy_files(session, sources, current_actor().username)
             out = {"id": row.id, "key": row.key, "version": row.version, "name": row.name,
                    "dialect": row.dialect, "sha256": row.sha256, "deployed_at": row.deployed_at,
                    "deployed_by": row.deployed_by, "files": [s["name"] for s in row.sources],
