@@ -117,7 +117,9 @@ _SAVED = ("state", "data", "status", "incident", "event_seq", "last_event_hash",
 # Hot statements are built once: building and hashing a statement costs more than running it.
 _TASK_WITH_CASE = (select(*(c.label(f"t_{c.name}") for c in TASK.c), *CASE.c)
                    .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == bindparam("task_id")))
-_TASK_WITH_LOCKED_CASE = _TASK_WITH_CASE.with_for_update(of=CASE)
+# PostgreSQL: lock the task row too, so a request that waited re-reads both rows as committed
+# (with only the case locked, the task columns would be those of the statement's snapshot).
+_TASK_WITH_LOCKED_CASE = _TASK_WITH_CASE.with_for_update(of=[CASE, TASK])
 _SAVE_CASE = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
               .values(version=bindparam("new_version"), **{name: bindparam(name) for name in _SAVED}))
 _COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("task_id")).values(
@@ -523,10 +525,7 @@ def describe_failure(err: Exception) -> tuple[str, str]:
     spec = task.task_spec if task is not None else getattr(err, "task_spec", None)
     element_id = (getattr(spec, "bpmn_id", None) or getattr(spec, "name", "")) if spec is not None else ""
     inner = getattr(err, "error_type", None) or type(err).__name__
-    message = str(err)
-    notes = getattr(err, "notes", None) or []
-    if notes:
-        message += " (" + "; ".join(notes) + ")"
+    message = str(err)  # SpiffWorkflow's exceptions already append their notes
     if inner and inner not in message:
         message = f"{inner}: {message}"
     return element_id, message
