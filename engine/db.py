@@ -58,8 +58,8 @@ class Store:
         self.engine = make_engine(url, echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._write_sessions = sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}),
-                                            expire_on_commit=False)
+        self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -67,6 +67,12 @@ class Store:
         with self._write_sessions() as session:
             with session.begin():
                 yield session
+
+    @contextmanager
+    def command(self) -> Iterator[Connection]:
+        """A Core connection inside one write transaction (the runner's hot path, no ORM session)."""
+        with self._write_engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def read(self) -> Iterator[Session]:

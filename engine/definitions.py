@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from engine import audit, clock, state
@@ -98,6 +99,7 @@ def deploy_directory(session: Session, directory: Path, deployed_by: str,
             for path in sorted(directory.glob("*.bpmn"))]
 
 
+_DEFINITION = select(ProcessDefinition.__table__).where(ProcessDefinition.id == bindparam("id"))
 _LATEST_ID = (select(ProcessDefinition.id).where(ProcessDefinition.key == bindparam("key"))
               .order_by(ProcessDefinition.version.desc()).limit(1))
 
@@ -109,11 +111,11 @@ class SpecCache:
         self._items: dict[int, LoadedDefinition] = {}
         self._lock = threading.Lock()
 
-    def get(self, session: Session, definition_id: int) -> LoadedDefinition:
+    def get(self, db: Session | Connection, definition_id: int) -> LoadedDefinition:
         item = self._items.get(definition_id)
         if item is not None:
             return item
-        row = session.get(ProcessDefinition, definition_id)
+        row = db.execute(_DEFINITION, {"id": definition_id}).first()
         if row is None:
             raise LookupError(f"process definition {definition_id} is missing")
         spec, subs = state.load_spec(row.dialect, row.spec)
@@ -123,5 +125,5 @@ class SpecCache:
             self._items[definition_id] = item
         return item
 
-    def latest_id(self, session: Session, key: str) -> int | None:
-        return session.scalar(_LATEST_ID, {"key": key})
+    def latest_id(self, db: Session | Connection, key: str) -> int | None:
+        return db.execute(_LATEST_ID, {"key": key}).scalar()

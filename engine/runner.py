@@ -9,12 +9,14 @@ before the commit rolls everything back. A failure inside the engine (a
 script, a gateway, a rule) instead commits only an incident on the last good
 state, with the command kept so an admin can retry it.
 
-The hot path uses SQLAlchemy Core on the session's connection: a handful of
-statements per command, no unit-of-work bookkeeping.
+The hot path uses SQLAlchemy Core on one connection: a handful of prebuilt
+statements per command, no ORM session or unit-of-work bookkeeping.
 """
 from __future__ import annotations
 
 import keyword
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Mapping
 from uuid import UUID
@@ -23,7 +25,6 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.orm import Session
 
 from engine import audit, clock, state
 from engine.db import Store
@@ -33,11 +34,12 @@ from engine.models import Case, RoleGrant, Task, Unit, User
 from engine.policy import STARTER, ProcessPolicy
 from engine.sandbox import RESERVED_NAMES, make_script_engine
 from engine.security import Actor
+from engine.views import READY_TASKS_OF_CASE, TaskLine
 from engine.worklist import case_roles, is_participant, may_act
 
 FormValidator = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 #: Called inside the command's transaction, after the step, to build the answer.
-View = Callable[[Session, "CaseRecord"], Any]
+View = Callable[[Connection, "CaseRecord"], Any]
 MAX_REASON = 2000
 CASE, TASK, GRANT = Case.__table__, Task.__table__, RoleGrant.__table__
 
@@ -143,12 +145,50 @@ class Loaded:
     old_version: int
 
 
+class WorkflowCache:
+    """Workflows as last committed by this process, keyed by case id and row version.
+
+    Restoring a workflow from JSON is most of what a step costs. A command that
+    commits leaves its workflow here; the next command on the case takes it back
+    only if the row still has that version (otherwise another process moved the
+    case on, and the stored state is loaded). Taking removes the entry, so one
+    object is never used by two commands, and a command that fails never puts
+    its half-advanced workflow back. The database stays the only truth.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, case_id: int, version: int) -> BpmnWorkflow | None:
+        with self._lock:
+            entry = self._items.pop(case_id, None)
+        return entry[1] if entry is not None and entry[0] == version else None
+
+    def put(self, case_id: int, version: int, workflow: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[case_id] = (version, workflow)
+            self._items.move_to_end(case_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def rekey(self, case_id: int, old_version: int, new_version: int) -> None:
+        """The case row moved on without its workflow changing (a claim, a release)."""
+        workflow = self.take(case_id, old_version)
+        if workflow is not None:
+            self.put(case_id, new_version, workflow)
+
+
 @dataclass
 class CaseService:
     store: Store
     policy_for: Callable[[str], ProcessPolicy]
     validate_form: FormValidator
     specs: SpecCache = field(default_factory=SpecCache)
+    workflows: "WorkflowCache" = field(default_factory=lambda: WorkflowCache())
     _engines: dict[str, Any] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- helpers
@@ -171,32 +211,32 @@ class CaseService:
             raise NotFound(f"case {case_id} not found")
         return CaseRecord.from_row(row)
 
-    def _load(self, session: Session, case: CaseRecord) -> Loaded:
-        definition = self.specs.get(session, case.definition_id)
-        workflow = state.load_workflow(definition.dialect, case.state, definition.spec,
-                                       definition.subprocess_specs, self.script_engine(case.process_key))
+    def _load(self, conn: Connection, case: CaseRecord) -> Loaded:
+        definition = self.specs.get(conn, case.definition_id)
+        workflow = self.workflows.take(case.id, case.version) or state.load_workflow(
+            definition.dialect, case.state, definition.spec, definition.subprocess_specs,
+            self.script_engine(case.process_key))
         chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, definition.sha256)
         return Loaded(case, definition, self.policy_for(case.process_key), workflow, chain, case.version)
 
-    def _visible_or_404(self, session: Session, actor: Actor, case: CaseRecord) -> None:
+    def _visible_or_404(self, conn: Connection, actor: Actor, case: CaseRecord) -> None:
         policy = self.policy_for(case.process_key)
-        if actor.is_any(*policy.readers) or is_participant(session, actor, case):
+        if actor.is_any(*policy.readers) or is_participant(conn, actor, case):
             return
         raise NotFound(f"case {case.id} not found")
 
     # ---------------------------------------------------------------- commands
     def start(self, actor: Actor, process_key: str, data: Any, business_key: str | None = None,
               view: View | None = None) -> Any:
-        """Start a case of the latest version; returns ``view(session, case)`` or the case id."""
+        """Start a case of the latest version; returns ``view(conn, case)`` or the case id."""
         policy = self.policy_for(process_key)
         failure: Exception | None = None
-        with self.store.transaction() as session:
-            conn = session.connection()
-            definition_id = self.specs.latest_id(session, process_key)
+        with self.store.command() as conn:
+            definition_id = self.specs.latest_id(conn, process_key)
             if definition_id is None:
                 raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
             clean = self._validate(policy.start_form, data)
-            definition = self.specs.get(session, definition_id)
+            definition = self.specs.get(conn, definition_id)
             unit = self._case_unit(conn, policy.case_unit(clean, actor), actor)
             workflow = state.new_workflow(definition.spec, definition.subprocess_specs,
                                           self.script_engine(process_key))
@@ -212,6 +252,7 @@ class CaseService:
                           updated_at=now, ended_at=None)
             case_id = conn.execute(_INSERT_CASE, values).inserted_primary_key[0]
             case = CaseRecord(id=case_id, **values)
+            case.ready_tasks = []
             chain = audit.Chain(case_id, 0, audit.GENESIS, definition.sha256)
             loaded = Loaded(case, definition, policy, workflow, chain, old_version=1)
             chain.add("case_started", actor.username, to_status="running",
@@ -223,24 +264,24 @@ class CaseService:
                 raise
             except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
                 failure = err
-                self._mark_failed(session, loaded, actor, err, {"type": "run"})
+                self._mark_failed(conn, loaded, actor, err, {"type": "run"})
             else:
-                self._save(session, loaded, actor)
-                if view:
-                    return view(session, case)
+                self._save(conn, loaded, actor)
+                result = view(conn, case) if view else case_id
         if failure is not None:
             raise self._case_failed(case_id, failure)
-        return case_id
+        self.workflows.put(case_id, case.version, workflow)  # committed: reusable by the next command
+        return result
 
     def complete(self, actor: Actor, task_id: str, data: Any, view: View | None = None) -> Any:
         """Complete a ready task with form-validated ``data`` and step the case."""
         failure: Exception | None = None
-        with self.store.transaction() as session:
-            row, case = self._task_for_command(session, actor, task_id)
+        with self.store.command() as conn:
+            row, case = self._task_for_command(conn, actor, task_id)
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
             clean = self._validate(row.form_key, data)
-            loaded = self._load(session, case)
+            loaded = self._load(conn, case)
             try:
                 self._run_task(loaded, task_id, clean)
             except EngineError:
@@ -249,14 +290,14 @@ class CaseService:
                 failure = err
                 command = {"type": "complete", "task_id": task_id, "data": clean,
                            "user_id": actor.user_id, "username": actor.username}
-                self._mark_failed(session, loaded, actor, err, command)
+                self._mark_failed(conn, loaded, actor, err, command)
             else:
-                self._finish_task(session, loaded, task_id, row.element_id, actor, clean)
-                if view:
-                    return view(session, case)
+                self._finish_task(conn, loaded, task_id, row.element_id, actor, clean)
+                result = view(conn, case) if view else case.id
         if failure is not None:
             raise self._case_failed(case.id, failure)
-        return case.id
+        self.workflows.put(case.id, case.version, loaded.workflow)
+        return result
 
     def claim(self, actor: Actor, task_id: str) -> None:
         self._set_claim(actor, task_id, claim=True)
@@ -265,17 +306,18 @@ class CaseService:
         self._set_claim(actor, task_id, claim=False)
 
     def _set_claim(self, actor: Actor, task_id: str, claim: bool) -> None:
-        with self.store.transaction() as session:
-            conn = session.connection()
-            row, case = self._task_for_command(session, actor, task_id)
+        with self.store.command() as conn:
+            row, case = self._task_for_command(conn, actor, task_id)
             target = actor.user_id if claim else None
             if row.claimed_by_id == target:
                 return
             conn.execute(update(TASK).where(TASK.c.id == task_id).values(claimed_by_id=target))
-            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, self._hash(session, case))
+            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, self._hash(conn, case))
             chain.add("task_claimed" if claim else "task_released", actor.username, task_id=task_id,
                       data={"element_id": row.element_id})
-            self._write_case(conn, case, chain, actor, case.version)
+            old_version = case.version
+            self._write_case(conn, case, chain, actor, old_version)
+        self.workflows.rekey(case.id, old_version, case.version)  # the workflow itself did not change
 
     def cancel(self, actor: Actor, case_id: int, reason: str, view: View | None = None) -> Any:
         reason = (reason or "").strip()
@@ -283,16 +325,15 @@ class CaseService:
             raise Invalid("a reason is required", {"reason": ["required"]})
         if len(reason) > MAX_REASON:
             raise Invalid("reason too long", {"reason": [f"at most {MAX_REASON} characters"]})
-        with self.store.transaction() as session:
-            conn = session.connection()
+        with self.store.command() as conn:
             case = self._lock(conn, case_id)
-            self._visible_or_404(session, actor, case)
+            self._visible_or_404(conn, actor, case)
             policy = self.policy_for(case.process_key)
             if not (case.created_by_id == actor.user_id or actor.is_any(*policy.cancellers)):
                 raise Forbidden("only the starter or a process manager may cancel this case")
             if case.status not in ("running", "error"):
                 raise Conflict(f"case {case_id} is already {case.status}", code="case_not_running")
-            loaded = self._load(session, case)
+            loaded = self._load(conn, case)
             loaded.workflow.cancel()
             for row in self._ready_rows(conn, case.id):
                 loaded.chain.add("task_cancelled", actor.username, task_id=row.id,
@@ -302,22 +343,23 @@ class CaseService:
             previous = case.status
             case.state = state.dump_workflow(loaded.definition.dialect, loaded.workflow)
             case.status, case.ended_at, case.incident, case.next_timer_at = "cancelled", clock.now(), None, None
+            case.ready_tasks = []
             loaded.chain.add("case_cancelled", actor.username, data={"reason": reason},
                              from_status=previous, to_status="cancelled")
             self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
-            return view(session, case) if view else case_id
+            return view(conn, case) if view else case_id
 
     def retry(self, actor: Actor, case_id: int, view: View | None = None) -> Any:
         """Re-run the command that failed (admin only), on the last good state."""
         if not actor.is_any("admin"):
             raise Forbidden("only an admin may retry a failed case")
         failure: Exception | None = None
-        with self.store.transaction() as session:
-            case = self._lock(session.connection(), case_id)
+        with self.store.command() as conn:
+            case = self._lock(conn, case_id)
             if case.status != "error" or not case.incident:
                 raise Conflict(f"case {case_id} is {case.status}, not in error", code="case_not_in_error")
             command = dict(case.incident.get("command") or {"type": "run"})
-            loaded = self._load(session, case)
+            loaded = self._load(conn, case)
             loaded.chain.add("case_retried", actor.username, data={"incident": case.incident},
                              from_status="error", to_status="running")
             case.status = "running"
@@ -330,18 +372,18 @@ class CaseService:
                 raise
             except Exception as err:  # noqa: BLE001
                 failure = err
-                self._mark_failed(session, loaded, actor, err, command)
+                self._mark_failed(conn, loaded, actor, err, command)
             else:
                 case.incident = None
                 if command["type"] == "complete":
                     on_behalf = Actor(user_id=command["user_id"], username=command["username"])
                     element_id = loaded.workflow.get_task_from_id(UUID(command["task_id"])).task_spec.bpmn_id
-                    self._finish_task(session, loaded, command["task_id"], element_id, on_behalf,
+                    self._finish_task(conn, loaded, command["task_id"], element_id, on_behalf,
                                       command["data"], retried_by=actor.username)
                 else:
-                    self._save(session, loaded, actor)
+                    self._save(conn, loaded, actor)
                 if view:
-                    return view(session, case)
+                    return view(conn, case)
         if failure is not None:
             raise self._case_failed(case_id, failure)
         return case_id
@@ -358,9 +400,8 @@ class CaseService:
             raise Invalid(f"unknown unit '{code}'", {"unit": [f"unknown unit '{code}'"]})
         return unit
 
-    def _task_for_command(self, session: Session, actor: Actor, task_id: str) -> tuple[_TaskRow, CaseRecord]:
+    def _task_for_command(self, conn: Connection, actor: Actor, task_id: str) -> tuple[_TaskRow, CaseRecord]:
         """The task and its case, the case row locked, in one statement."""
-        conn = session.connection()
         # SQLite: BEGIN IMMEDIATE already holds the write lock.
         query = _TASK_WITH_CASE if self.store.is_sqlite else _TASK_WITH_LOCKED_CASE
         found = conn.execute(query, {"task_id": task_id}).first()
@@ -370,7 +411,7 @@ class CaseService:
         row = _TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
         if not (may_act(actor, row, frozenset()) or may_act(actor, row, case_roles(conn, actor, case.id))):
             try:
-                self._visible_or_404(session, actor, case)
+                self._visible_or_404(conn, actor, case)
             except NotFound:
                 raise NotFound(f"task {task_id} not found") from None
             raise Forbidden("you are not a candidate for this task")
@@ -389,19 +430,17 @@ class CaseService:
         task.run()
         loaded.workflow.do_engine_steps()
 
-    def _finish_task(self, session: Session, loaded: Loaded, task_id: str, element_id: str, actor: Actor,
+    def _finish_task(self, conn: Connection, loaded: Loaded, task_id: str, element_id: str, actor: Actor,
                      data: dict[str, Any], retried_by: str | None = None) -> None:
-        conn = session.connection()
         now = clock.now()
         conn.execute(_COMPLETE_TASK, {"task_id": task_id, "user_id": actor.user_id or None, "at": now})
         payload: dict[str, Any] = {"element_id": element_id, "data": data}
         if retried_by:
             payload["retried_by"] = retried_by
         loaded.chain.add("task_completed", actor.username, task_id=task_id, data=payload)
-        self._save(session, loaded, actor)
+        self._save(conn, loaded, actor)
 
-    def _save(self, session: Session, loaded: Loaded, actor: Actor) -> None:
-        conn = session.connection()
+    def _save(self, conn: Connection, loaded: Loaded, actor: Actor) -> None:
         case, workflow = loaded.case, loaded.workflow
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
         case.state = state.dump_workflow(loaded.definition.dialect, workflow)
@@ -445,7 +484,7 @@ class CaseService:
 
     def _sync_tasks(self, conn: Connection, loaded: Loaded, ready: list, actor: Actor) -> None:
         case, chain = loaded.case, loaded.chain
-        rows = {row.id: row for row in self._ready_rows(conn, case.id)}
+        rows = {row.id: row for row in conn.execute(READY_TASKS_OF_CASE, {"case_id": case.id})}
         ready_ids = {str(task.id) for task in ready}
         gone = [row_id for row_id in rows if row_id not in ready_ids]
         if gone:
@@ -474,6 +513,10 @@ class CaseService:
                             "role": role})
         if new_rows:
             conn.execute(_INSERT_TASKS, new_rows)
+        # What the answer shows, without reading the tasks again.
+        case.ready_tasks = [TaskLine(row._mapping) for row_id, row in rows.items() if row_id in ready_ids] + [
+            TaskLine(row, claimed_by_name=None, completed_by_name=None)
+            for row in sorted(new_rows, key=lambda r: r["id"])]
 
     def _sync_grants(self, conn: Connection, loaded: Loaded, actor: Actor) -> None:
         wanted = loaded.policy.case_grants(loaded.case.data)
@@ -496,7 +539,7 @@ class CaseService:
             have.add((grant.username, grant.role))
             loaded.chain.add("role_granted", actor.username, data={"username": grant.username, "role": grant.role})
 
-    def _mark_failed(self, session: Session, loaded: Loaded, actor: Actor, err: Exception,
+    def _mark_failed(self, conn: Connection, loaded: Loaded, actor: Actor, err: Exception,
                      command: dict[str, Any]) -> None:
         """Keep the last good state; record the incident and the command to retry."""
         case = loaded.case
@@ -507,7 +550,7 @@ class CaseService:
         loaded.chain.add("case_failed", actor.username,
                          data={"element_id": element_id, "message": message, "command": command["type"]},
                          from_status="running", to_status="error")
-        self._write_case(session.connection(), case, loaded.chain, actor, loaded.old_version)
+        self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
 
     @staticmethod
     def _case_failed(case_id: int, err: Exception) -> CaseFailed:
@@ -515,8 +558,8 @@ class CaseService:
         return CaseFailed(f"case {case_id} failed at '{element_id}': {message}",
                           {"case_id": case_id, "element_id": element_id, "message": message})
 
-    def _hash(self, session: Session, case: CaseRecord) -> str:
-        return self.specs.get(session, case.definition_id).sha256
+    def _hash(self, conn: Connection, case: CaseRecord) -> str:
+        return self.specs.get(conn, case.definition_id).sha256
 
 
 def describe_failure(err: Exception) -> tuple[str, str]:

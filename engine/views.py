@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from engine import clock
@@ -28,9 +29,21 @@ _TASKS = (select(*Task.__table__.c, _CLAIMED.username.label("claimed_by_name"),
                  _COMPLETED.username.label("completed_by_name"))
           .outerjoin(_CLAIMED, _CLAIMED.id == Task.claimed_by_id)
           .outerjoin(_COMPLETED, _COMPLETED.id == Task.completed_by_id))
-_READY_TASKS_OF_CASE = (_TASKS.where(Task.case_id == bindparam("case_id"), Task.status == "ready")
+READY_TASKS_OF_CASE = (_TASKS.where(Task.case_id == bindparam("case_id"), Task.status == "ready")
                         .order_by(Task.created_at, Task.id))
 _UNIT_CODE = select(Unit.code).where(Unit.id == bindparam("unit_id"))
+
+
+class TaskLine(dict):
+    """A task as a mapping with attribute access (rows of :data:`_TASKS`, or the runner's new rows)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 @dataclass
@@ -60,12 +73,12 @@ class Reader:
         self.specs = specs
         self._unit_codes: dict[int, str] = {}  # unit codes never change
 
-    def unit_code(self, session: Session, unit_id: int | None) -> str | None:
+    def unit_code(self, db: Session | Connection, unit_id: int | None) -> str | None:
         if unit_id is None:
             return None
         code = self._unit_codes.get(unit_id)
         if code is None:
-            code = session.scalar(_UNIT_CODE, {"unit_id": unit_id})
+            code = db.execute(_UNIT_CODE, {"unit_id": unit_id}).scalar()
             if code is not None:
                 self._unit_codes[unit_id] = code
         return code
@@ -80,14 +93,17 @@ class Reader:
         return case
 
     # ------------------------------------------------------------------ cases
-    def case_view(self, session: Session, actor: Actor, case: Any) -> dict[str, Any]:
-        """``case``: a :class:`Case` or the runner's record of one (same attribute names)."""
+    def case_view(self, session: Session | Connection, actor: Actor, case: Any) -> dict[str, Any]:
+        """``case``: a :class:`Case` or the runner's record of one (same attribute names; the
+        runner also passes the case's ready tasks, so they are not read again)."""
         policy = self.policy_for(case.process_key)
         # Only a policy that shows data per role needs the caller's case roles.
         per_role = type(policy).visible_data is not ProcessPolicy.visible_data
         roles = case_roles(session, actor, case.id) if per_role else frozenset()
         definition = self.specs.get(session, case.definition_id)
-        tasks = session.execute(_READY_TASKS_OF_CASE, {"case_id": case.id}).all()
+        tasks = getattr(case, "ready_tasks", None)
+        if tasks is None:
+            tasks = session.execute(READY_TASKS_OF_CASE, {"case_id": case.id}).all()
         return {
             "id": case.id, "process": case.process_key,
             "process_version": definition.version,
@@ -135,8 +151,9 @@ class Reader:
         return _TASKS
 
     @staticmethod
-    def _task_dict(task: Any) -> dict[str, Any]:
-        """A task row of :data:`_TASKS` as the API shows it."""
+    def _task_dict(row: Any) -> dict[str, Any]:
+        """A task row of :data:`_TASKS` (or a mapping with its columns) as the API shows it."""
+        task = row if isinstance(row, TaskLine) else TaskLine(row._mapping)
         now = clock.now()
         due: datetime | None = task.due_at
         return {

@@ -72,10 +72,10 @@ def participant_clause(actor: Actor) -> ColumnElement[bool]:
     return or_(Case.created_by_id == actor.user_id, Case.id.in_(touched), Case.id.in_(granted))
 
 
-def is_participant(session: Session, actor: Actor, case: Any) -> bool:
+def is_participant(db: Session | Connection, actor: Actor, case: Any) -> bool:
     if case.created_by_id == actor.user_id:
         return True
-    return session.scalar(select(Case.id).where(Case.id == case.id, participant_clause(actor))) is not None
+    return db.execute(select(Case.id).where(Case.id == case.id, participant_clause(actor))).first() is not None
 
 
 __all__ = ["candidate_clause", "case_roles", "is_participant", "may_act", "participant_clause",
