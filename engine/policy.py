@@ -22,6 +22,34 @@ OUTCOME_KEY = "case_outcome"
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """Who may do one task: a role (optionally within a unit subtree) or one named user."""
+
+    role: str | None = None
+    unit: str | None = None  # unit code; None: the case's unit
+    username: str | None = None
+
+
+@dataclass
+class Step:
+    """What a process module sees after each successful step, inside its transaction.
+
+    ``db`` is the command's connection: domain tables written through it commit
+    or roll back with the case. ``events`` appends to the case's audit chain.
+    """
+
+    db: Any
+    case_id: int
+    status: str
+    data: Mapping[str, Any]
+    actor: Actor
+    completed_element: str | None
+    completed_data: Mapping[str, Any]
+    finished: bool
+    events: Any
+
+
+@dataclass(frozen=True)
 class CaseGrant:
     """A role one named user holds for one case only (e.g. a council member)."""
 
@@ -43,9 +71,28 @@ class ProcessPolicy:
         """Role that does tasks in ``lane``; :data:`STARTER` for the starter."""
         return lane if lane else STARTER
 
+    def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
+        """Complete the start data from the database (e.g. a snapshot); recorded with the start."""
+        return data
+
+    def assign(self, element_id: str, lane: str | None, task_data: Mapping[str, Any]) -> Assignment | None:
+        """Who does one task instance; None: by :meth:`lane_role`, scoped to the case's unit."""
+        return None
+
+    def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
+                         actor: Actor, case_roles: frozenset[str]) -> None:
+        """Rules a form cannot know (e.g. a score only for a candidate in the round); raise Invalid."""
+
+    def after_step(self, step: Step) -> None:
+        """Side effects of a step on domain tables (registries), in the step's transaction."""
+
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         """Code of the unit a case belongs to (scopes unit-bound roles); None: the starter's unit."""
         return None
+
+    #: Case-scoped roles this policy manages: grants of these roles not in :meth:`case_grants`
+    #: any more are revoked (e.g. a council member replaced after declaring a conflict).
+    managed_case_roles: frozenset[str] = frozenset()
 
     def case_grants(self, data: Mapping[str, Any]) -> list[CaseGrant]:
         """Case-scoped roles to grant from the case data, re-read after every step."""

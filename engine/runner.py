@@ -26,14 +26,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from engine import audit, clock, state
+from engine import audit, clock, state, timers
 from engine.db import Store
 from engine.definitions import LoadedDefinition, SpecCache
 from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
 from engine.models import Case, RoleGrant, Task, Unit, User
-from engine.policy import STARTER, ProcessPolicy
+from engine.policy import STARTER, ProcessPolicy, Step
 from engine.sandbox import RESERVED_NAMES, make_script_engine
-from engine.security import Actor
+from engine.security import SYSTEM, Actor
 from engine.views import READY_TASKS_OF_CASE, TaskLine
 from engine.worklist import case_roles, is_participant, may_act
 
@@ -130,6 +130,8 @@ _COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("task_id")).values(
 _READY_ROWS = select(TASK.c.id, TASK.c.element_id).where(TASK.c.case_id == bindparam("case_id"),
                                                          TASK.c.status == "ready")
 _INSERT_TASKS = insert(TASK)
+_DUE_CASES = (select(CASE.c.id).where(CASE.c.status == "running", CASE.c.next_timer_at < bindparam("now"))
+              .order_by(CASE.c.next_timer_at).limit(bindparam("limit")))
 _INSERT_CASE = insert(CASE)
 
 
@@ -235,7 +237,7 @@ class CaseService:
             definition_id = self.specs.latest_id(conn, process_key)
             if definition_id is None:
                 raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
-            clean = self._validate(policy.start_form, data)
+            clean = policy.prepare_start(conn, self._validate(policy.start_form, data), actor)
             definition = self.specs.get(conn, definition_id)
             unit = self._case_unit(conn, policy.case_unit(clean, actor), actor)
             workflow = state.new_workflow(definition.spec, definition.subprocess_specs,
@@ -281,6 +283,8 @@ class CaseService:
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
             clean = self._validate(row.form_key, data)
+            self.policy_for(case.process_key).check_completion(row.element_id, clean, case.data, actor,
+                                           case_roles(conn, actor, case.id))
             loaded = self._load(conn, case)
             try:
                 self._run_task(loaded, task_id, clean)
@@ -298,6 +302,59 @@ class CaseService:
             raise self._case_failed(case.id, failure)
         self.workflows.put(case.id, case.version, loaded.workflow)
         return result
+
+    def fire_timers(self, case_id: int, actor: Actor = SYSTEM) -> list[str]:
+        """Fire the case's timers that are due on the clock; returns the element ids that fired.
+
+        A case with nothing due is left untouched, so calling this twice, or from
+        two processes, fires each timer once.
+        """
+        failure: Exception | None = None
+        fired: list[str] = []
+        with self.store.command() as conn:
+            case = self._lock(conn, case_id)
+            now = clock.now()
+            if case.status != "running" or case.next_timer_at is None or case.next_timer_at >= now:
+                return []
+            loaded = self._load(conn, case)
+            due = [(element, at) for element, at in timers.waiting_timers(loaded.workflow) if at < now]
+            try:
+                loaded.workflow.refresh_timers()
+                loaded.workflow.do_engine_steps()
+            except EngineError:
+                raise
+            except Exception as err:  # noqa: BLE001
+                failure = err
+                self._mark_failed(conn, loaded, actor, err, {"type": "run"})
+            else:
+                still = {element for element, _ in timers.waiting_timers(loaded.workflow)}
+                fired = [element for element, _ in due if element not in still]
+                for element, at in due:
+                    if element in fired:
+                        loaded.chain.add("timer_fired", actor.username,
+                                         data={"element_id": element, "due_at": at, "fired_at": now})
+                self._save(conn, loaded, actor)
+        if failure is not None:
+            raise self._case_failed(case_id, failure)
+        self.workflows.put(case_id, case.version, loaded.workflow)
+        return fired
+
+    def due_cases(self, limit: int = 100) -> list[int]:
+        """Running cases with a timer due now, earliest first."""
+        with self.store.read() as session:
+            return list(session.execute(_DUE_CASES, {"now": clock.now(), "limit": limit}).scalars())
+
+    def fire_due(self, limit: int = 100) -> dict[int, list[str]]:
+        """Fire every due timer (tests and the timer executor); {case id: fired element ids}."""
+        fired = {}
+        for case_id in self.due_cases(limit):
+            try:
+                elements = self.fire_timers(case_id)
+            except CaseFailed:
+                continue  # recorded as an incident on the case
+            if elements:
+                fired[case_id] = elements
+        return fired
 
     def claim(self, actor: Actor, task_id: str) -> None:
         self._set_claim(actor, task_id, claim=True)
@@ -438,9 +495,10 @@ class CaseService:
         if retried_by:
             payload["retried_by"] = retried_by
         loaded.chain.add("task_completed", actor.username, task_id=task_id, data=payload)
-        self._save(conn, loaded, actor)
+        self._save(conn, loaded, actor, completed=(element_id, data))
 
-    def _save(self, conn: Connection, loaded: Loaded, actor: Actor) -> None:
+    def _save(self, conn: Connection, loaded: Loaded, actor: Actor,
+              completed: tuple[str, dict[str, Any]] | None = None) -> None:
         case, workflow = loaded.case, loaded.workflow
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
         case.state = state.dump_workflow(loaded.definition.dialect, workflow)
@@ -448,8 +506,13 @@ class CaseService:
         previous = case.status
         if workflow.completed:
             case.status, case.ended_at = loaded.policy.final_status(workflow.data), clock.now()
+        case.next_timer_at = None if workflow.completed else timers.next_due(workflow)
         self._sync_grants(conn, loaded, actor)
         self._sync_tasks(conn, loaded, ready, actor)
+        loaded.policy.after_step(Step(
+            db=conn, case_id=case.id, status=case.status, data=case.data, actor=actor,
+            completed_element=completed[0] if completed else None,
+            completed_data=completed[1] if completed else {}, finished=workflow.completed, events=loaded.chain))
         if workflow.completed:
             loaded.chain.add("case_completed", actor.username, data={"outcome": case.status},
                              from_status=previous, to_status=case.status)
@@ -499,18 +562,17 @@ class CaseService:
                 continue
             spec = task.task_spec
             info = loaded.definition.human_tasks.get(spec.name)
-            role = loaded.policy.lane_role(spec.lane)
+            element_id = spec.bpmn_id or spec.name
+            role, unit_path, user_id, who = self._assign(conn, loaded, element_id, spec.lane, task.data)
             new_rows.append({
                 "id": task_id, "case_id": case.id, "process_key": case.process_key,
-                "element_id": spec.bpmn_id or spec.name, "name": spec.bpmn_name or spec.name,
+                "element_id": element_id, "name": spec.bpmn_name or spec.name,
                 "form_key": info.form_key if info else None, "lane": spec.lane,
-                "role": None if role == STARTER else role, "unit_path": case.unit_path,
-                "candidate_user_id": case.created_by_id if role == STARTER else None,
+                "role": role, "unit_path": unit_path, "candidate_user_id": user_id,
                 "status": "ready", "claimed_by_id": None, "created_at": now, "due_at": None,
                 "completed_by_id": None, "completed_at": None})
             chain.add("task_created", actor.username, task_id=task_id,
-                      data={"element_id": spec.bpmn_id or spec.name, "name": spec.bpmn_name or spec.name,
-                            "role": role})
+                      data={"element_id": element_id, "name": spec.bpmn_name or spec.name, "assigned_to": who})
         if new_rows:
             conn.execute(_INSERT_TASKS, new_rows)
         # What the answer shows, without reading the tasks again.
@@ -518,14 +580,45 @@ class CaseService:
             TaskLine(row, claimed_by_name=None, completed_by_name=None)
             for row in sorted(new_rows, key=lambda r: r["id"])]
 
+    def _assign(self, conn: Connection, loaded: Loaded, element_id: str, lane: str | None,
+                task_data: Mapping[str, Any]) -> tuple[str | None, str | None, int | None, str]:
+        """(role, unit path, personal user id, description) of a new task."""
+        case = loaded.case
+        assignment = loaded.policy.assign(element_id, lane, task_data)
+        if assignment is None:
+            role = loaded.policy.lane_role(lane)
+            if role == STARTER:
+                return None, case.unit_path, case.created_by_id, f"user:{case.created_by}"
+            return role, case.unit_path, None, f"role:{role}"
+        if assignment.username:
+            users = User.__table__
+            user_id = conn.execute(select(users.c.id).where(users.c.username == assignment.username)).scalar()
+            if user_id is None:
+                raise Invalid(f"task {element_id} is for unknown user '{assignment.username}'",
+                              {element_id: [f"unknown user '{assignment.username}'"]})
+            return None, case.unit_path, user_id, f"user:{assignment.username}"
+        unit_path = case.unit_path
+        if assignment.unit:
+            unit = self._case_unit(conn, assignment.unit, Actor(user_id=0, username=""))
+            unit_path = unit.path if unit is not None else None
+        return assignment.role, unit_path, None, f"role:{assignment.role}" + (
+            f"@{assignment.unit}" if assignment.unit else "")
+
     def _sync_grants(self, conn: Connection, loaded: Loaded, actor: Actor) -> None:
         wanted = loaded.policy.case_grants(loaded.case.data)
-        if not wanted:
+        managed = loaded.policy.managed_case_roles
+        if not wanted and not managed:
             return
         users = User.__table__
-        have = {(u, r) for u, r in conn.execute(
-            select(users.c.username, GRANT.c.role).join(users, users.c.id == GRANT.c.user_id)
+        have = {(u, r): gid for u, r, gid in conn.execute(
+            select(users.c.username, GRANT.c.role, GRANT.c.id).join(users, users.c.id == GRANT.c.user_id)
             .where(GRANT.c.case_id == loaded.case.id))}
+        keep = {(g.username, g.role) for g in wanted}
+        for (username, role), grant_id in list(have.items()):
+            if role in managed and (username, role) not in keep:
+                conn.execute(GRANT.delete().where(GRANT.c.id == grant_id))
+                del have[(username, role)]
+                loaded.chain.add("role_revoked", actor.username, data={"username": username, "role": role})
         for grant in wanted:
             if (grant.username, grant.role) in have:
                 continue
@@ -536,7 +629,7 @@ class CaseService:
             conn.execute(insert(GRANT).values(user_id=user_id, role=grant.role, unit_id=None,
                                               case_id=loaded.case.id, granted_at=clock.now(),
                                               granted_by=actor.username))
-            have.add((grant.username, grant.role))
+            have[(grant.username, grant.role)] = 0
             loaded.chain.add("role_granted", actor.username, data={"username": grant.username, "role": grant.role})
 
     def _mark_failed(self, conn: Connection, loaded: Loaded, actor: Actor, err: Exception,

@@ -28,7 +28,7 @@ from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine import clock
+from engine import calendar, clock
 
 
 class SandboxViolation(Exception):
@@ -89,6 +89,8 @@ class _ClockDate(date):
 
 
 HELPERS: dict[str, Any] = {
+    "working_days": calendar.working_days,
+    "days_from_now": calendar.days_from_now,
     "date": _ClockDate,
     "datetime": _ClockDatetime,
     "timedelta": timedelta,
