@@ -43,6 +43,11 @@ USERS: dict[str, tuple[str | None, list[tuple[str, str | None]]]] = {
     "expert2": ("SKHCN", []),
     "reviewer": (None, [("reviewer", None)]),
     "nobody": (None, []),
+    "approver": ("HP", [("approver", None)]),
+    "nominator": ("HP", [("nominator", None)]),
+    # council seats are granted per case; these users hold no global role
+    **{name: ("HP", []) for name in ("chair", "secretary", "member1", "member2", "member3", "member4",
+                                      "member5", "member6", "member7")},
 }
 
 

@@ -19,7 +19,7 @@ from engine.specs import SourceFile
 from engine.errors import Invalid
 from engine.policy import DEFAULT_POLICY, ProcessPolicy
 from engine.runner import CaseService
-from workflows import training_nomination
+from workflows import registry, training_nomination  # noqa: F401  (registry: its tables join the schema)
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 

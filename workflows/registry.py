@@ -1,0 +1,249 @@
+"""The registries the processes feed: talents (with their yearly reviews),
+leadership appointments, and the yearly figures hr enters for the targets report.
+
+Process modules write here from :meth:`ProcessPolicy.after_step`, through the
+step's own connection, so a registry row commits or rolls back with the case
+step that made it.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, extract, func,
+                        insert, select, update)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine import clock
+from engine.errors import Conflict, Invalid, NotFound
+from engine.models import ID, Base, Unit
+
+TALENT_CATEGORIES = ("excellent_graduate", "young_scientist", "cbccvc", "expert")
+RATINGS = ("xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh")
+OUTCOMES = ("keep", "at_risk", "remove")
+LEVELS = ("giam_doc_so", "pho_giam_doc_so", "truong_phong", "pho_truong_phong", "other")
+#: Figures hr enters per year (and optionally per unit) that no process produces.
+FIGURE_KEYS = ("new_recruits", "talent_recruits", "excellent_graduates", "training_classes", "partner_universities")
+
+
+class Talent(Base):
+    """A recognised talent (*nhân tài*): enters on recognition, leaves by a review's removal."""
+
+    __tablename__ = "talent"
+    __table_args__ = (Index("ix_talent_status_unit", "status", "unit_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[Optional[date]] = mapped_column(Date)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    recognised_on: Mapped[date] = mapped_column(Date)
+    decision_no: Mapped[str] = mapped_column(String(100), default="")
+    allowance_from: Mapped[Optional[date]] = mapped_column(Date)
+    source_case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
+    removed_on: Mapped[Optional[date]] = mapped_column(Date)
+    removal_reason: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class TalentReview(Base):
+    """One year's row of a talent's review history."""
+
+    __tablename__ = "talent_review"
+    __table_args__ = (UniqueConstraint("talent_id", "year"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    talent_id: Mapped[int] = mapped_column(ForeignKey("talent.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    rating: Mapped[str] = mapped_column(String(32))
+    appointed_or_promoted: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_planning: Mapped[bool] = mapped_column(Boolean, default=False)
+    trained_st: Mapped[bool] = mapped_column(Boolean, default=False)
+    serving_in_city: Mapped[bool] = mapped_column(Boolean, default=True)
+    disciplined: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(16))
+    rule_outcome: Mapped[str] = mapped_column(String(16))
+    override_reason: Mapped[Optional[str]] = mapped_column(Text)
+    source_case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
+    recorded_at: Mapped[datetime]
+
+
+class Appointment(Base):
+    """The appointments register: every new leadership appointment, by exam or not."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_date", "appointed_on"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    post: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    person_name: Mapped[str] = mapped_column(String(200))
+    appointed_on: Mapped[date] = mapped_column(Date)
+    via_exam: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision_no: Mapped[str] = mapped_column(String(100), default="")
+    term_years: Mapped[int] = mapped_column(Integer, default=5)
+    source_case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class YearlyFigure(Base):
+    """A figure hr enters for a year (city-wide when ``unit_id`` is NULL)."""
+
+    __tablename__ = "yearly_figure"
+    __table_args__ = (UniqueConstraint("year", "unit_id", "key"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+
+
+TALENT, REVIEW, APPOINTMENT, FIGURE = (Talent.__table__, TalentReview.__table__, Appointment.__table__,
+                                       YearlyFigure.__table__)
+UNIT = Unit.__table__
+
+
+def unit_id(db: Connection, code: str | None) -> int | None:
+    if code is None:
+        return None
+    found = db.execute(select(UNIT.c.id).where(UNIT.c.code == code)).scalar()
+    if found is None:
+        raise Invalid(f"unknown unit '{code}'", {"unit": [f"unknown unit '{code}'"]})
+    return found
+
+
+def add_talent(db: Connection, *, full_name: str, category: str, recognised_on: date, unit: str | None,
+               field: str = "", birth_date: date | None = None, decision_no: str = "",
+               source_case_id: int | None = None) -> int:
+    """Enter a recognised talent; the 150 % allowance runs from the decision date (stored, not paid)."""
+    if category not in TALENT_CATEGORIES:
+        raise Invalid("unknown category", {"category": [f"one of {', '.join(TALENT_CATEGORIES)}"]})
+    result = db.execute(insert(TALENT).values(
+        full_name=full_name, birth_date=birth_date, unit_id=unit_id(db, unit), category=category, field=field,
+        status="active", recognised_on=recognised_on, decision_no=decision_no, allowance_from=recognised_on,
+        source_case_id=source_case_id, created_at=clock.now()))
+    return int(result.inserted_primary_key[0])
+
+
+def active_talents(db: Connection) -> list[dict[str, Any]]:
+    """Snapshot of the active registry, with each talent's unit code and review history."""
+    rows = db.execute(select(TALENT, UNIT.c.code.label("unit_code")).outerjoin(UNIT, UNIT.c.id == TALENT.c.unit_id)
+                      .where(TALENT.c.status == "active").order_by(TALENT.c.id)).all()
+    history: dict[int, list[dict[str, Any]]] = {}
+    if rows:
+        for review in db.execute(select(REVIEW).where(REVIEW.c.talent_id.in_([r.id for r in rows]))
+                                 .order_by(REVIEW.c.year)):
+            history.setdefault(review.talent_id, []).append({
+                "year": review.year, "rating": review.rating, "appointed_or_promoted": review.appointed_or_promoted,
+                "in_planning": review.in_planning, "outcome": review.outcome})
+    return [{"talent_id": r.id, "full_name": r.full_name, "unit": r.unit_code, "category": r.category,
+             "field": r.field, "recognised_on": r.recognised_on.isoformat(), "history": history.get(r.id, [])}
+            for r in rows]
+
+
+def record_review(db: Connection, *, talent_id: int, year: int, assessment: dict[str, Any], outcome: str,
+                  rule_outcome: str, override_reason: str | None, source_case_id: int | None) -> None:
+    """Write the year's review row and apply a removal to the registry."""
+    if outcome not in OUTCOMES or rule_outcome not in OUTCOMES:
+        raise Invalid("unknown review outcome", {"outcome": [f"one of {', '.join(OUTCOMES)}"]})
+    exists = db.execute(select(REVIEW.c.id).where(REVIEW.c.talent_id == talent_id, REVIEW.c.year == year)).first()
+    if exists:
+        raise Conflict(f"talent {talent_id} already has a review for {year}", code="already_reviewed")
+    db.execute(insert(REVIEW).values(
+        talent_id=talent_id, year=year, rating=assessment["rating"],
+        appointed_or_promoted=bool(assessment.get("appointed_or_promoted")),
+        in_planning=bool(assessment.get("in_planning")), trained_st=bool(assessment.get("trained_st")),
+        serving_in_city=bool(assessment.get("serving_in_city", True)),
+        disciplined=bool(assessment.get("disciplined")), outcome=outcome, rule_outcome=rule_outcome,
+        override_reason=override_reason, source_case_id=source_case_id, recorded_at=clock.now()))
+    if outcome == "remove":
+        reason = override_reason or assessment.get("removal_reason") or f"annual review {year}: {rule_outcome}"
+        db.execute(update(TALENT).where(TALENT.c.id == talent_id).values(
+            status="removed", removed_on=clock.now().astimezone(clock.CITY_ZONE).date(), removal_reason=reason))
+
+
+def record_appointment(db: Connection, *, post: str, level: str, unit: str, person_name: str,
+                       appointed_on: date, via_exam: bool, recorded_by: str, decision_no: str = "",
+                       term_years: int = 5, source_case_id: int | None = None) -> int:
+    if level not in LEVELS:
+        raise Invalid("unknown level", {"level": [f"one of {', '.join(LEVELS)}"]})
+    result = db.execute(insert(APPOINTMENT).values(
+        post=post, level=level, unit_id=unit_id(db, unit), person_name=person_name, appointed_on=appointed_on,
+        via_exam=via_exam, decision_no=decision_no, term_years=term_years, source_case_id=source_case_id,
+        recorded_by=recorded_by, created_at=clock.now()))
+    return int(result.inserted_primary_key[0])
+
+
+def set_figure(db: Connection, *, year: int, key: str, value: int, recorded_by: str, unit: str | None = None) -> None:
+    """Enter (or correct) one yearly figure."""
+    if key not in FIGURE_KEYS:
+        raise Invalid("unknown figure", {"key": [f"one of {', '.join(FIGURE_KEYS)}"]})
+    if value < 0:
+        raise Invalid("negative figure", {"value": ["must not be negative"]})
+    uid = unit_id(db, unit)
+    where = [FIGURE.c.year == year, FIGURE.c.key == key,
+             FIGURE.c.unit_id.is_(None) if uid is None else FIGURE.c.unit_id == uid]
+    if db.execute(select(FIGURE.c.id).where(*where)).first():
+        db.execute(update(FIGURE).where(*where).values(value=value, recorded_by=recorded_by, recorded_at=clock.now()))
+    else:
+        db.execute(insert(FIGURE).values(year=year, unit_id=uid, key=key, value=value, recorded_by=recorded_by,
+                                         recorded_at=clock.now()))
+
+
+def talent_view(db: Connection, talent_id: int) -> dict[str, Any]:
+    row = db.execute(select(TALENT, UNIT.c.code.label("unit_code")).outerjoin(UNIT, UNIT.c.id == TALENT.c.unit_id)
+                     .where(TALENT.c.id == talent_id)).first()
+    if row is None:
+        raise NotFound(f"talent {talent_id} not found")
+    out = _talent_dict(row)
+    out["reviews"] = [dict(r._mapping) for r in db.execute(
+        select(REVIEW.c.year, REVIEW.c.rating, REVIEW.c.outcome, REVIEW.c.rule_outcome, REVIEW.c.override_reason,
+               REVIEW.c.appointed_or_promoted, REVIEW.c.in_planning, REVIEW.c.trained_st, REVIEW.c.serving_in_city,
+               REVIEW.c.disciplined, REVIEW.c.source_case_id)
+        .where(REVIEW.c.talent_id == talent_id).order_by(REVIEW.c.year))]
+    return out
+
+
+def _talent_dict(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "full_name": row.full_name, "birth_date": row.birth_date, "unit": row.unit_code,
+            "category": row.category, "field": row.field, "status": row.status,
+            "recognised_on": row.recognised_on, "decision_no": row.decision_no,
+            "allowance_from": row.allowance_from, "source_case_id": row.source_case_id,
+            "removed_on": row.removed_on, "removal_reason": row.removal_reason}
+
+
+def list_talents(db: Connection, *, status: str | None = None, category: str | None = None,
+                 unit: str | None = None, page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    query = select(TALENT, UNIT.c.code.label("unit_code")).outerjoin(UNIT, UNIT.c.id == TALENT.c.unit_id)
+    if status:
+        query = query.where(TALENT.c.status == status)
+    if category:
+        query = query.where(TALENT.c.category == category)
+    if unit:
+        query = query.where(UNIT.c.code == unit)
+    total = db.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
+    rows = db.execute(query.order_by(TALENT.c.id).offset((page - 1) * per_page).limit(per_page))
+    return {"items": [_talent_dict(r) for r in rows], "total": total, "page": page, "per_page": per_page}
+
+
+def list_appointments(db: Connection, *, year: int | None = None, unit: str | None = None,
+                      via_exam: bool | None = None, page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    query = select(APPOINTMENT, UNIT.c.code.label("unit_code")).join(UNIT, UNIT.c.id == APPOINTMENT.c.unit_id)
+    if year is not None:
+        query = query.where(extract("year", APPOINTMENT.c.appointed_on) == year)
+    if unit:
+        query = query.where(UNIT.c.code == unit)
+    if via_exam is not None:
+        query = query.where(APPOINTMENT.c.via_exam.is_(via_exam))
+    total = db.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
+    rows = db.execute(query.order_by(APPOINTMENT.c.appointed_on, APPOINTMENT.c.id)
+                      .offset((page - 1) * per_page).limit(per_page))
+    items = [{"id": r.id, "post": r.post, "level": r.level, "unit": r.unit_code, "person_name": r.person_name,
+              "appointed_on": r.appointed_on, "via_exam": r.via_exam, "decision_no": r.decision_no,
+              "term_years": r.term_years, "source_case_id": r.source_case_id, "recorded_by": r.recorded_by}
+             for r in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
