@@ -81,9 +81,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     auth.register(app)
 
-    from api.resources import admin, cases, health, processes, session, tasks
+    from api.resources import admin, cases, health, processes, registry, reports, session, tasks
 
     app.register_blueprint(health.blp)
-    for module in (session, processes, cases, tasks, admin):
+    for module in (session, processes, cases, tasks, admin, registry, reports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     return app

@@ -180,3 +180,36 @@ class UnitOut(Schema):
     code = fields.String()
     name = fields.String()
     parent = fields.String(allow_none=True)
+
+
+class TalentQuery(PageArgs):
+    status = fields.String(validate=validate.OneOf(["active", "removed"]))
+    category = fields.String(validate=validate.Length(min=1, max=32))
+    unit = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class AppointmentQuery(PageArgs):
+    year = fields.Integer(validate=validate.Range(min=1900, max=2200))
+    unit = fields.String(validate=validate.Length(min=1, max=64))
+    via_exam = fields.Boolean()
+
+
+class AppointmentIn(Schema):
+    post = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    level = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    person_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    appointed_on = fields.Date(required=True)
+    decision_no = fields.String(load_default="", validate=validate.Length(max=100))
+    term_years = fields.Integer(load_default=5, validate=validate.Range(min=1, max=10))
+
+
+class YearArgs(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2200))
+
+
+class FiguresIn(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2200))
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    figures = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=0, max=10**9)),
+                          required=True)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, extract, func,
-                        insert, select, update)
+                        false, insert, or_, select, update)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -216,9 +216,23 @@ def _talent_dict(row: Any) -> dict[str, Any]:
             "removed_on": row.removed_on, "removal_reason": row.removal_reason}
 
 
+def _within(paths: list[str]) -> Any:
+    """Talents whose unit lies in one of the unit subtrees ``paths``."""
+    return or_(*(UNIT.c.path.startswith(path, autoescape=True) for path in paths)) if paths else false()
+
+
+def talent_within(db: Connection, talent_id: int, paths: list[str]) -> bool:
+    return db.execute(select(TALENT.c.id).join(UNIT, UNIT.c.id == TALENT.c.unit_id)
+                      .where(TALENT.c.id == talent_id, _within(paths))).first() is not None
+
+
 def list_talents(db: Connection, *, status: str | None = None, category: str | None = None,
-                 unit: str | None = None, page: int = 1, per_page: int = 50) -> dict[str, Any]:
+                 unit: str | None = None, within: list[str] | None = None, page: int = 1,
+                 per_page: int = 50) -> dict[str, Any]:
+    """A page of the registry; ``within``: only these unit subtrees (a unit head's view)."""
     query = select(TALENT, UNIT.c.code.label("unit_code")).outerjoin(UNIT, UNIT.c.id == TALENT.c.unit_id)
+    if within is not None:
+        query = query.where(_within(within))
     if status:
         query = query.where(TALENT.c.status == status)
     if category:
@@ -231,8 +245,11 @@ def list_talents(db: Connection, *, status: str | None = None, category: str | N
 
 
 def list_appointments(db: Connection, *, year: int | None = None, unit: str | None = None,
-                      via_exam: bool | None = None, page: int = 1, per_page: int = 50) -> dict[str, Any]:
+                      via_exam: bool | None = None, appointment_id: int | None = None, page: int = 1,
+                      per_page: int = 50) -> dict[str, Any]:
     query = select(APPOINTMENT, UNIT.c.code.label("unit_code")).join(UNIT, UNIT.c.id == APPOINTMENT.c.unit_id)
+    if appointment_id is not None:
+        query = query.where(APPOINTMENT.c.id == appointment_id)
     if year is not None:
         query = query.where(extract("year", APPOINTMENT.c.appointed_on) == year)
     if unit:

@@ -1,0 +1,42 @@
+"""The resolution's targets report and the yearly figures hr enters for it."""
+from __future__ import annotations
+
+from api.auth import current_actor
+from api.blueprint import Blueprint
+from api.resources import services
+from api.schemas import FiguresIn, YearArgs
+from engine import audit
+from engine.errors import Forbidden
+from workflows import registry, reports
+
+blp = Blueprint("reports", __name__, description="Targets of Resolution 17")
+
+READERS = ("hr_officer", "approver", "auditor", "admin")
+
+
+@blp.get("/reports/targets")
+@blp.arguments(YearArgs, location="query")
+def targets(args):  # type: ignore[no-untyped-def]
+    """Each target for ``year``: the exam share city-wide and per unit, registry and hr figures."""
+    if not current_actor().is_any(*READERS):
+        raise Forbidden("the targets report is for hr, approvers, auditors and admins")
+    with services().store.engine.connect() as conn:
+        return reports.targets_report(conn, args["year"])
+
+
+@blp.post("/reports/figures")
+@blp.arguments(FiguresIn)
+def enter_figures(body):  # type: ignore[no-untyped-def]
+    """(hr) Enter or correct a year's figures: new_recruits, talent_recruits, excellent_graduates,
+    training_classes, partner_universities."""
+    actor = current_actor()
+    if not actor.is_any("hr_officer", "admin"):
+        raise Forbidden("only hr enters the yearly figures")
+    with services().store.command() as conn:
+        for key, value in sorted(body["figures"].items()):
+            registry.set_figure(conn, year=body["year"], key=key, value=value, recorded_by=actor.username,
+                                unit=body["unit"])
+        chain = audit.global_chain(conn)
+        chain.add("figures_entered", actor.username, data=body)
+        chain.write(conn)
+        return reports.targets_report(conn, body["year"])

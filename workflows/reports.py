@@ -1,0 +1,130 @@
+"""The resolution's targets, measured (DOMAIN.md "The resolution's targets").
+
+The leadership-exam share comes from the appointments register, the talent
+figures from the talent registry and its reviews; what no process produces
+(recruits, classes, partner universities, excellent graduates) hr enters per
+year as yearly figures. Every target is configuration, here.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, extract, func, select
+from sqlalchemy.engine import Connection
+
+from workflows.registry import APPOINTMENT, FIGURE, REVIEW, TALENT, UNIT
+
+#: At least this share of new leadership appointments by competitive exam, every year (task 7).
+EXAM_SHARE_TARGET = 0.20
+#: Milestones {first year: target}; a year uses the latest milestone at or before it (the first before).
+TALENT_RECRUIT_TARGETS = {2025: 0.10, 2030: 0.20}
+ST_TRAINING_TARGETS = {2025: 0.30, 2030: 0.60, 2050: 1.00}
+RETAINED_AFTER_YEARS, RETAINED_TARGET = 5, 1.00
+EXCELLENT_STUDENTS_TARGET = 0.05
+TRAINING_CLASSES_MIN = 2
+PARTNER_UNIVERSITIES_TARGET = 20
+
+
+def milestone(targets: dict[int, float], year: int) -> float:
+    years = sorted(targets)
+    applicable = [y for y in years if y <= year]
+    return targets[applicable[-1] if applicable else years[0]]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def exam_share(db: Connection, year: int) -> dict[str, Any]:
+    """City-wide and per-unit share of new leadership appointments made by exam in ``year``."""
+    in_year = extract("year", APPOINTMENT.c.appointed_on) == year
+    exam = func.sum(case((APPOINTMENT.c.via_exam.is_(True), 1), else_=0))
+    rows = db.execute(select(UNIT.c.code, UNIT.c.name, exam.label("exam"), func.count().label("total"))
+                      .join(UNIT, UNIT.c.id == APPOINTMENT.c.unit_id).where(in_year)
+                      .group_by(UNIT.c.code, UNIT.c.name).order_by(UNIT.c.code)).all()
+    units = [_exam_row(r.code, r.name, int(r.exam or 0), int(r.total)) for r in rows]
+    city = _exam_row(None, "Toàn thành phố", sum(u["exam"] for u in units), sum(u["total"] for u in units))
+    return {"target": EXAM_SHARE_TARGET, "city": city, "units": units}
+
+
+def _exam_row(code: str | None, name: str, exam: int, total: int) -> dict[str, Any]:
+    share = _share(exam, total)
+    on_track = share is not None and share >= EXAM_SHARE_TARGET
+    row = {"unit": code, "name": name, "exam": exam, "total": total, "share": share,
+           "target": EXAM_SHARE_TARGET, "on_track": on_track}
+    if not on_track:
+        needed = _exam_needed(exam, total)
+        row["warning"] = (f"behind the {EXAM_SHARE_TARGET:.0%} target: {needed} more appointment(s) by exam "
+                          f"would reach it" if total else "no new leadership appointments recorded yet")
+    return row
+
+
+def _exam_needed(exam: int, total: int) -> int:
+    """Further exam appointments (each adding to both counts) to reach the target share."""
+    needed = 0
+    while (exam + needed) < EXAM_SHARE_TARGET * (total + needed):
+        needed += 1
+    return needed
+
+
+def _figures(db: Connection, year: int) -> dict[str, int]:
+    rows = db.execute(select(FIGURE.c.key, FIGURE.c.value).where(FIGURE.c.year == year, FIGURE.c.unit_id.is_(None)))
+    return {key: value for key, value in rows}
+
+
+def registry_figures(db: Connection, year: int) -> dict[str, Any]:
+    recognised = db.execute(select(func.count()).where(extract("year", TALENT.c.recognised_on) == year)).scalar()
+    excellent = db.execute(select(func.count()).where(extract("year", TALENT.c.recognised_on) == year,
+                                                      TALENT.c.category == "excellent_graduate")).scalar()
+    removed = db.execute(select(func.count()).where(extract("year", TALENT.c.removed_on) == year)).scalar()
+    cohort_year = year - RETAINED_AFTER_YEARS
+    cohort = db.execute(select(func.count(), func.sum(case((TALENT.c.status == "active", 1), else_=0)))
+                        .where(extract("year", TALENT.c.recognised_on) == cohort_year)).one()
+    reviewed = db.execute(select(func.count(), func.sum(case((REVIEW.c.trained_st.is_(True), 1), else_=0)))
+                          .where(REVIEW.c.year == year)).one()
+    return {
+        "talents_recognised": int(recognised or 0),
+        "excellent_graduates_recognised": int(excellent or 0),
+        "talents_removed": int(removed or 0),
+        "retained_after_5_years": {"cohort_year": cohort_year, "recognised": int(cohort[0] or 0),
+                                   "still_active": int(cohort[1] or 0),
+                                   "share": _share(int(cohort[1] or 0), int(cohort[0] or 0)),
+                                   "target": RETAINED_TARGET},
+        "trained_in_st": {"reviewed": int(reviewed[0] or 0), "trained": int(reviewed[1] or 0),
+                          "share": _share(int(reviewed[1] or 0), int(reviewed[0] or 0)),
+                          "target": milestone(ST_TRAINING_TARGETS, year)},
+    }
+
+
+def targets_report(db: Connection, year: int) -> dict[str, Any]:
+    """The table of DOMAIN.md for ``year``: measured value, target and whether it is met."""
+    exams = exam_share(db, year)
+    reg = registry_figures(db, year)
+    entered = _figures(db, year)
+
+    def measured(key: str, value: float | int | None, target: float | int, *, at_least: bool = True,
+                 source: str) -> dict[str, Any]:
+        met = None if value is None else (value >= target if at_least else value <= target)
+        return {"key": key, "value": value, "target": target, "met": met, "source": source}
+
+    recruits, talent_recruits = entered.get("new_recruits"), entered.get("talent_recruits")
+    graduates = entered.get("excellent_graduates")
+    table = [
+        measured("exam_share", exams["city"]["share"], EXAM_SHARE_TARGET, source="appointments"),
+        measured("talent_share_of_recruits",
+                 _share(talent_recruits, recruits) if recruits and talent_recruits is not None else None,
+                 milestone(TALENT_RECRUIT_TARGETS, year), source="figures"),
+        measured("excellent_students_identified",
+                 _share(reg["excellent_graduates_recognised"], graduates) if graduates else None,
+                 EXCELLENT_STUDENTS_TARGET, source="registry+figures"),
+        measured("trained_in_st", reg["trained_in_st"]["share"], reg["trained_in_st"]["target"], source="reviews"),
+        measured("retained_after_5_years", reg["retained_after_5_years"]["share"], RETAINED_TARGET,
+                 source="registry"),
+        measured("training_classes", entered.get("training_classes"), TRAINING_CLASSES_MIN, source="figures"),
+        measured("partner_universities", entered.get("partner_universities"), PARTNER_UNIVERSITIES_TARGET,
+                 source="figures"),
+    ]
+    return {"year": year, "exam_share": exams, "registry": reg, "figures": entered, "targets": table}
+
+
+__all__ = ["exam_share", "registry_figures", "targets_report"]
