@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_smorest import Api
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
@@ -57,6 +57,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(err: EngineError):  # type: ignore[no-untyped-def]
         return error_response(err.status, err.code, err.message, err.details)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(err: IntegrityError):  # type: ignore[no-untyped-def]
+        # Two requests created the same thing at once (a user, a version): the loser retries.
+        log.info("integrity conflict: %s", err.orig)
+        return error_response(409, "conflict", "a concurrent request created the same record; reload and retry")
 
     @app.errorhandler(DataError)
     def _data_error(err: DataError):  # type: ignore[no-untyped-def]

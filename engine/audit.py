@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,8 @@ def _default(value: Any) -> Any:
 
 
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default,
+                      allow_nan=False)
 
 
 def jsonable(data: Any) -> Any:
@@ -73,8 +74,19 @@ class Chain:
             self.pending = []
 
 
+#: PostgreSQL advisory lock key guarding the global chain (SQLite: BEGIN IMMEDIATE already serializes).
+GLOBAL_CHAIN_LOCK = 0x7A1E_F10C
+
+
+def lock_global_chain(connection: Connection) -> None:
+    """Serialize writers of the global chain (and what they number, e.g. process versions)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GLOBAL_CHAIN_LOCK})
+
+
 def global_chain(connection: Connection, process_hash: str = "") -> Chain:
-    """The chain of events that belong to no case (deployments)."""
+    """The chain of events that belong to no case (deployments, registry entries by hand)."""
+    lock_global_chain(connection)
     last = connection.execute(select(EVENT.c.seq, EVENT.c.hash).where(EVENT.c.case_id.is_(None))
                               .order_by(EVENT.c.seq.desc()).limit(1)).first()
     return Chain(None, last[0] if last else 0, last[1] if last else GENESIS, process_hash)

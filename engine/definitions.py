@@ -44,6 +44,7 @@ def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
     parsed = parse_definition(sources, form_exists)
     if policy_for is not None:
         _check_lanes(parsed, policy_for(parsed.key))
+    audit.lock_global_chain(session.connection())  # two deployments of one key must not both be "v2"
     current = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == parsed.key)
                              .order_by(ProcessDefinition.version.desc()).limit(1))
     if current is not None and current.sha256 == parsed.sha256:

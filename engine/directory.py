@@ -15,7 +15,8 @@ from engine.errors import Conflict, Invalid, NotFound
 from engine.models import RoleGrant, Unit, User
 from engine.security import hash_password
 
-ROLE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: Any printable name: uploaded processes' lanes ("Manager", "Sở Nội vụ") are role names.
+ROLE_RE = re.compile(r"^(?=\S)[^\x00-\x1f\x7f]{1,64}(?<=\S)$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 UNIT_CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -70,7 +71,7 @@ def grant_role(session: Session, user: User, role: str, unit_code: str | None = 
                case_id: int | None = None, granted_by: str = "") -> RoleGrant:
     """Grant ``role`` globally, for a unit subtree, or for one case; idempotent."""
     if not ROLE_RE.match(role or ""):
-        raise Invalid("invalid role name", {"role": ["lower-case letters, digits and _, starting with a letter"]})
+        raise Invalid("invalid role name", {"role": ["1-64 printable characters, no surrounding spaces"]})
     unit = get_unit(session, unit_code) if unit_code else None
     unit_id = unit.id if unit else None
     existing = session.scalar(select(RoleGrant).where(

@@ -71,6 +71,10 @@ class ProcessPolicy:
         """Role that does tasks in ``lane``; :data:`STARTER` for the starter."""
         return lane if lane else STARTER
 
+    def may_start(self, actor: Actor, unit_path: str | None) -> bool:
+        """Whether ``actor`` may start a case (of the unit at ``unit_path``). Auditors change nothing."""
+        return bool(actor.roles - {"auditor"})
+
     def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
         """Complete the start data from the database (e.g. a snapshot); recorded with the start."""
         return data

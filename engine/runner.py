@@ -145,6 +145,9 @@ class Loaded:
     workflow: BpmnWorkflow
     chain: audit.Chain
     old_version: int
+    #: (state JSON, case data) made right after the engine ran, inside the failure handling:
+    #: a value a script left that cannot be stored fails the step like any script error.
+    saved: tuple[str, dict[str, Any]] | None = None
 
 
 class WorkflowCache:
@@ -237,9 +240,12 @@ class CaseService:
             definition_id = self.specs.latest_id(conn, process_key)
             if definition_id is None:
                 raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
-            clean = policy.prepare_start(conn, self._validate(policy.start_form, data), actor)
-            definition = self.specs.get(conn, definition_id)
+            clean = self._validate(policy.start_form, data)
             unit = self._case_unit(conn, policy.case_unit(clean, actor), actor)
+            if not policy.may_start(actor, unit.path if unit else None):
+                raise Forbidden(f"you may not start a {process_key} case" + (f" for unit {unit.code}" if unit else ""))
+            clean = policy.prepare_start(conn, clean, actor)
+            definition = self.specs.get(conn, definition_id)
             workflow = state.new_workflow(definition.spec, definition.subprocess_specs,
                                           self.script_engine(process_key))
             for task in workflow.get_tasks(state=TaskState.READY):
@@ -261,7 +267,7 @@ class CaseService:
                       data={"process": process_key, "version": definition.version, "business_key": business_key,
                             "unit": unit.code if unit else None, "data": clean})
             try:
-                workflow.do_engine_steps()
+                self._advance(loaded)
             except EngineError:
                 raise
             except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
@@ -271,7 +277,7 @@ class CaseService:
                 self._save(conn, loaded, actor)
                 result = view(conn, case) if view else case_id
         if failure is not None:
-            raise self._case_failed(case_id, failure)
+            raise self._case_failed(case_id, failure, loaded)
         self.workflows.put(case_id, case.version, workflow)  # committed: reusable by the next command
         return result
 
@@ -299,7 +305,7 @@ class CaseService:
                 self._finish_task(conn, loaded, task_id, row.element_id, actor, clean)
                 result = view(conn, case) if view else case.id
         if failure is not None:
-            raise self._case_failed(case.id, failure)
+            raise self._case_failed(case.id, failure, loaded)
         self.workflows.put(case.id, case.version, loaded.workflow)
         return result
 
@@ -320,7 +326,7 @@ class CaseService:
             due = [(element, at) for element, at in timers.waiting_timers(loaded.workflow) if at < now]
             try:
                 loaded.workflow.refresh_timers()
-                loaded.workflow.do_engine_steps()
+                self._advance(loaded)
             except EngineError:
                 raise
             except Exception as err:  # noqa: BLE001
@@ -335,7 +341,7 @@ class CaseService:
                                          data={"element_id": element, "due_at": at, "fired_at": now})
                 self._save(conn, loaded, actor)
         if failure is not None:
-            raise self._case_failed(case_id, failure)
+            raise self._case_failed(case_id, failure, loaded)
         self.workflows.put(case_id, case.version, loaded.workflow)
         return fired
 
@@ -365,6 +371,8 @@ class CaseService:
     def _set_claim(self, actor: Actor, task_id: str, claim: bool) -> None:
         with self.store.command() as conn:
             row, case = self._task_for_command(conn, actor, task_id)
+            if case.status != "running":
+                raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
             target = actor.user_id if claim else None
             if row.claimed_by_id == target:
                 return
@@ -422,9 +430,11 @@ class CaseService:
             case.status = "running"
             try:
                 if command["type"] == "complete":
+                    form_key = conn.execute(select(TASK.c.form_key).where(TASK.c.id == command["task_id"])).scalar()
+                    command["data"] = self._validate(form_key, command["data"])
                     self._run_task(loaded, command["task_id"], command["data"])
                 else:
-                    loaded.workflow.do_engine_steps()
+                    self._advance(loaded)
             except EngineError:
                 raise
             except Exception as err:  # noqa: BLE001
@@ -442,7 +452,7 @@ class CaseService:
                 if view:
                     return view(conn, case)
         if failure is not None:
-            raise self._case_failed(case_id, failure)
+            raise self._case_failed(case_id, failure, loaded)
         return case_id
 
     # ------------------------------------------------------------ internals
@@ -478,14 +488,18 @@ class CaseService:
             raise Conflict("task is claimed by someone else", code="claimed_by_other")
         return row, case
 
-    @staticmethod
-    def _run_task(loaded: Loaded, task_id: str, data: dict[str, Any]) -> None:
+    def _run_task(self, loaded: Loaded, task_id: str, data: dict[str, Any]) -> None:
         task = loaded.workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise Conflict("task is no longer ready", code="task_not_ready")
         task.data.update(data)
         task.run()
+        self._advance(loaded)
+
+    def _advance(self, loaded: Loaded) -> None:
+        """Run the engine, then serialize what will be stored (either may fail the step)."""
         loaded.workflow.do_engine_steps()
+        self._serialize(loaded, loaded.workflow.get_tasks(state=TaskState.READY, manual=True))
 
     def _finish_task(self, conn: Connection, loaded: Loaded, task_id: str, element_id: str, actor: Actor,
                      data: dict[str, Any], retried_by: str | None = None) -> None:
@@ -501,8 +515,9 @@ class CaseService:
               completed: tuple[str, dict[str, Any]] | None = None) -> None:
         case, workflow = loaded.case, loaded.workflow
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-        case.state = state.dump_workflow(loaded.definition.dialect, workflow)
-        case.data = audit.jsonable(self._snapshot(workflow, ready))
+        if loaded.saved is None:
+            self._serialize(loaded, ready)
+        case.state, case.data = loaded.saved  # type: ignore[misc]
         previous = case.status
         if workflow.completed:
             case.status, case.ended_at = loaded.policy.final_status(workflow.data), clock.now()
@@ -517,6 +532,10 @@ class CaseService:
             loaded.chain.add("case_completed", actor.username, data={"outcome": case.status},
                              from_status=previous, to_status=case.status)
         self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
+
+    def _serialize(self, loaded: Loaded, ready: list) -> None:
+        loaded.saved = (state.dump_workflow(loaded.definition.dialect, loaded.workflow),
+                        audit.jsonable(self._snapshot(loaded.workflow, ready)))
 
     def _write_case(self, conn: Connection, case: CaseRecord, chain: audit.Chain, actor: Actor,
                     old_version: int) -> None:
@@ -637,6 +656,8 @@ class CaseService:
         """Keep the last good state; record the incident and the command to retry."""
         case = loaded.case
         element_id, message = describe_failure(err)
+        if not element_id and loaded.workflow.last_task is not None:  # e.g. a value that cannot be stored
+            element_id = loaded.workflow.last_task.task_spec.bpmn_id or ""
         case.status = "error"
         case.incident = audit.jsonable({"element_id": element_id, "message": message, "command": command,
                                         "at": clock.now(), "actor": actor.username})
@@ -646,8 +667,10 @@ class CaseService:
         self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
 
     @staticmethod
-    def _case_failed(case_id: int, err: Exception) -> CaseFailed:
+    def _case_failed(case_id: int, err: Exception, loaded: Loaded | None = None) -> CaseFailed:
         element_id, message = describe_failure(err)
+        if loaded is not None and loaded.case.incident:
+            element_id = loaded.case.incident.get("element_id") or element_id
         return CaseFailed(f"case {case_id} failed at '{element_id}': {message}",
                           {"case_id": case_id, "element_id": element_id, "message": message})
 

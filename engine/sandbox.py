@@ -22,7 +22,7 @@ from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
-    safer_getattr,
+    safer_getattr_raise,
 )
 from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -60,9 +60,10 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
         raise SandboxViolation(f"operator {op} is not allowed") from None
 
 
-def _getattr(obj: Any, name: str, default: Any = None) -> Any:
-    # safer_getattr already refuses names starting with "_" and str.format.
-    return safer_getattr(obj, name, default)
+def _getattr(obj: Any, name: str, *default: Any) -> Any:
+    """Guarded attribute access; a misspelt attribute raises (it must not quietly become None)."""
+    # safer_getattr_raise refuses names starting with "_" and str.format, like safer_getattr.
+    return safer_getattr_raise(obj, name, *default)
 
 
 class _ClockDatetime(datetime):

@@ -162,9 +162,26 @@ def _main_process(root: etree._Element, file: str) -> etree._Element:
     return roots[0]
 
 
+#: Column sizes of the task projection: longer values are refused at deployment.
+MAX_ID, MAX_NAME, MAX_LANE = 255, 255, 64
+
+
 def _check_ids(root: etree._Element, file: str) -> list[Problem]:
     problems = []
+    seen: set[str] = set()
     for el in root.iter(f"{{{BPMN_NS}}}*"):
+        element_id = el.get("id")
+        if element_id is not None:
+            if element_id in seen:
+                problems.append(Problem("the same id is used by two elements", element_id, file))
+            seen.add(element_id)
+            if len(element_id) > MAX_ID:
+                problems.append(Problem(f"id longer than {MAX_ID} characters", element_id[:60] + "…", file))
+            if len(el.get("name") or "") > MAX_NAME:
+                problems.append(Problem(f"name longer than {MAX_NAME} characters", element_id, file))
+            if etree.QName(el).localname == "lane" and len(el.get("name") or "") > MAX_LANE:
+                problems.append(Problem(f"lane name longer than {MAX_LANE} characters (it is a role name)",
+                                        element_id, file))
         if el.get("id") in ("Start", "End"):
             problems.append(Problem(
                 "ids 'Start' and 'End' collide with the engine's own task names; rename them",

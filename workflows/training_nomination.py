@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from engine.errors import Invalid
 from engine.policy import STARTER, CaseGrant, ProcessPolicy
 from engine.security import Actor
 
@@ -33,6 +34,15 @@ class Policy(ProcessPolicy):
         if lane not in LANE_ROLES:
             raise LookupError(f"lane '{lane}' has no role in {PROCESS_KEY}")
         return LANE_ROLES[lane]
+
+    def may_start(self, actor: Actor, unit_path: str | None) -> bool:
+        """hr proposes for any unit; a unit head for their own units."""
+        return actor.has_role("hr_officer") or actor.has_role("unit_head", unit_path)
+
+    def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
+        if data.get("mentor") == starter.username:
+            raise Invalid("the proposer cannot be the mentor", {"mentor": ["choose someone other than yourself"]})
+        return data
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         return str(data["unit"])

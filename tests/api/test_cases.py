@@ -250,3 +250,23 @@ def test_case_counts_are_untouched_by_reads(auth, store):
         history(auth, "expert1", case["id"])
         listing(auth, "auditor", "?status=running")
     assert count(store, Case) == 1
+
+
+@pytest.mark.parametrize("user, data, status", [
+    ("auditor", proposal(), 403),                    # auditors change nothing
+    ("member1", proposal(unit="SGDDT", mentor="member1"), 403),  # no role at all
+    ("head_gddt", proposal(unit="SKHCN"), 403),     # a unit head proposes only for their own units
+    ("head_khcn", proposal(mentor="head_khcn"), 422),  # the proposer cannot mentor their own proposal
+])
+def test_who_may_start_a_training_proposal(auth, store, user, data, status):
+    before = count(store, Case)
+    response = auth.as_(user).post(f"{API}/cases", json={"process": "training_nomination", "data": data})
+    error_of(response, status)
+    assert count(store, Case) == before
+
+
+def test_hr_and_unit_heads_below_their_unit_may_start(auth):
+    assert auth.as_("hr").post(f"{API}/cases", json={"process": "training_nomination",
+                                                     "data": proposal(unit="SGDDT")}).status_code == 201
+    assert auth.as_("head_khcn").post(f"{API}/cases", json={"process": "training_nomination",
+                                                            "data": proposal(unit="SKHCN-QLKH")}).status_code == 201

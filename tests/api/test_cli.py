@@ -39,7 +39,7 @@ def test_users_add_creates_a_user_who_can_log_in_with_unit_scoped_roles(cli, cli
 @pytest.mark.parametrize("args, message", [
     (["admin", "--password", "a-long-password"], "already exists"),
     (["newbie", "--password", "short"], "at least 8"),
-    (["newbie", "--password", "a-long-password", "--role", "Bad Role"], "invalid role"),
+    (["newbie", "--password", "a-long-password", "--role", " padded"], "invalid role"),
     (["newbie", "--password", "a-long-password", "--unit", "NOWHERE"], "unknown unit"),
 ])
 def test_users_add_refuses_bad_input_readably_and_adds_nobody(cli, store, args, message):

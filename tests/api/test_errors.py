@@ -258,3 +258,43 @@ def test_nul_character_in_business_key_is_refused_on_every_backend(auth, store, 
             "process": "training_nomination", "business_key": "NT\u00002026", "data": proposal()})
         assert 400 <= response.status_code < 500
         error_of(response, response.status_code)
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/auth/token", '{"username": "\\ud800", "password": "x"}'),
+    ("/cases", '{"process": "training_nomination", "business_key": "A\\udc00B", "data": {}}'),
+])
+def test_an_unpaired_surrogate_is_malformed_even_before_login(client, auth, store, running, path, body):
+    headers = auth.headers("head_khcn") if path != "/auth/token" else {}
+    with unchanged(store):
+        response = client.post(API + path, data=body, content_type="application/json", headers=headers)
+        error_of(response, 400, "malformed_request")
+
+
+def test_a_paired_surrogate_is_ordinary_text(auth, running):
+    response = auth.as_("head_khcn").post(f"{API}/cases", content_type="application/json", data=(
+        '{"process": "training_nomination", "business_key": "NT-\\ud83d\\ude00", "data": '
+        '{"talent_name": "Nguyễn Văn Khoa", "unit": "SKHCN", "course": "Lớp AI", '
+        '"field_of_study": "science_technology", "mentor": "expert1"}}'))
+    assert response.status_code == 201 and response.get_json()["business_key"] == "NT-😀"
+
+
+def test_a_number_beyond_the_float_range_is_malformed(auth, store, running):
+    with unchanged(store):
+        response = auth.as_("head_khcn").post(f"{API}/cases", content_type="application/json",
+                                              data='{"process": "training_nomination", "data": {"x": 1e400}}')
+        error_of(response, 400, "malformed_request")
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_a_truncated_400(auth, store, database_url, running):
+    small = create_app({"DATABASE_URL": database_url, "TESTING": True, "MAX_CONTENT_LENGTH": 1000})
+    client = small.test_client()
+    token = client.post(f"{API}/auth/token", json={"username": "head_khcn", "password": "correct-horse-1"})
+    body = ('{"process": "training_nomination", "data": {"pad": "' + "x" * 5000 + '"}}').encode()
+    with unchanged(store):
+        response = client.post(f"{API}/cases", input_stream=io.BytesIO(body), content_type="application/json",
+                               headers={"Authorization": f"Bearer {token.get_json()['token']}",
+                                        "Transfer-Encoding": "chunked"},
+                               environ_overrides={"wsgi.input_terminated": True})  # as gunicorn sets it
+        error_of(response, 413, "too_large")
+    small.extensions["talentflow"].store.dispose()

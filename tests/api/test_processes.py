@@ -53,6 +53,7 @@ def test_one_process_with_its_versions(auth):
 
 # ------------------------------------------------------------------ deploying
 def test_admin_deploys_a_plain_bpmn_file(auth, store):
+    events_before = global_events(store)
     response = deploy(auth, REVIEW)
     assert response.status_code == 201
     body = response.get_json()
@@ -63,7 +64,7 @@ def test_admin_deploys_a_plain_bpmn_file(auth, store):
 
     listed = auth.as_("reviewer").get(f"{API}/processes/document_review").get_json()
     assert listed["latest_version"] == 1 and listed["versions"][0]["sha256"] == body["sha256"]
-    assert global_events(store) == 2  # training_nomination at set-up, then this one
+    assert global_events(store) == events_before + 1  # one process_deployed event
 
 
 def test_same_content_again_is_the_same_version(auth, store):
@@ -186,3 +187,25 @@ def test_new_version_with_lanes_its_module_does_not_know_is_refused(auth, store)
     error = error_of(deploy(auth, "training_nomination.bpmn", content), 422, "invalid_definition")
     assert {"prepare", "review", "file_document"} <= {p["element_id"] for p in error["details"]["problems"]}
     assert (definitions(store), global_events(store)) == before
+
+
+@pytest.mark.parametrize("old, new, problem", [
+    (b'name="Review the document"', b'name="' + b"x" * 300 + b'"', "longer than 255"),
+    (b'id="file_document"', b'id="review"', "same id"),
+])
+def test_names_too_long_to_store_and_duplicate_ids_are_refused_at_deploy(auth, store, old, new, problem):
+    content = bpmn(REVIEW)
+    assert old in content
+    before = count(store, ProcessDefinition)
+    error = error_of(deploy(auth, REVIEW, content.replace(old, new, 1)), 422, "invalid_definition")
+    assert any(problem in p["message"] for p in error["details"]["problems"]), error
+    assert count(store, ProcessDefinition) == before
+
+
+def test_a_lane_named_like_a_person_is_a_role_that_can_be_granted(auth):
+    assert deployed(auth, "plain_two_lanes.bpmn")["created"] is True
+    lanes = {"Employee", "Manager"}
+    for lane in lanes:
+        response = auth.as_("admin").post(f"{API}/users/expert2/roles", json={"role": lane})
+        assert response.status_code == 200, response.get_json()
+    assert lanes <= {g["role"] for g in auth.as_("expert2").get(f"{API}/me").get_json()["roles"]}

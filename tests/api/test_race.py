@@ -114,3 +114,38 @@ def test_a_claim_and_a_completion_at_once_never_both_succeed(app, auth, store):
         else:
             assert error_of(claim, 409)["code"] in ("task_not_ready", "stale_case")
             assert [e.task_id for e in events(store, case["id"], "task_claimed")] == []
+
+
+def test_simultaneous_deployments_number_versions_and_the_global_chain_without_gaps(app, auth, store):
+    from engine.audit import event_hash
+    from engine.models import Event, ProcessDefinition
+    from tests.api.support import bpmn
+
+    base = bpmn("document_review.bpmn")
+    variants = {f"v{i}": base.replace(b"Review the document", f"Review the document ({i})".encode())
+                for i in range(4)}
+    admin = auth.headers("admin")
+
+    def deploy_variant(client: Any, h: dict[str, str]) -> Any:
+        import io
+
+        name = h["X-Variant"]
+        return client.post(f"{API}/processes", headers={"Authorization": h["Authorization"]},
+                           data={"file": (io.BytesIO(variants[name]), "document_review.bpmn")},
+                           content_type="multipart/form-data")
+
+    responses = at_once(app, {name: {**admin, "X-Variant": name} for name in variants}, deploy_variant)
+    assert sorted(r.status_code for r in responses.values()) == [201] * 4
+    with store.read() as session:
+        versions = sorted(session.scalars(ProcessDefinition.__table__.select()
+                                          .with_only_columns(ProcessDefinition.version)
+                                          .where(ProcessDefinition.key == "document_review")))
+        chain = list(session.scalars(Event.__table__.select().with_only_columns(Event.id)
+                                     .where(Event.case_id.is_(None)).order_by(Event.seq)))
+        rows = [session.get(Event, event_id) for event_id in chain]
+    assert versions == [1, 2, 3, 4]
+    assert [e.seq for e in rows] == list(range(1, len(rows) + 1))
+    prev = rows[0].prev_hash
+    for event in rows:
+        assert event.prev_hash == prev and event.hash == event_hash(prev, event)
+        prev = event.hash

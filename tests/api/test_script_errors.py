@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from engine.models import Event, ProcessDefinition
-from tests.api.support import (API, case_row, count, deploy, deployed, error_of, events, get_case, start, task_row,
+from tests.api.support import (API, bpmn, case_row, count, deploy, deployed, error_of, events, get_case, start, task_row,
                                unchanged)
 from tests.helpers import ready_task
 
@@ -118,3 +118,17 @@ def test_a_case_in_error_can_be_cancelled(auth, store, failing):
     last = events(store, case["id"])[-1]
     assert (last.type, last.from_status, last.to_status) == ("case_cancelled", "error", "cancelled")
     error_of(auth.as_("admin").post(f"{API}/cases/{case['id']}/retry"), 409, "case_not_in_error")
+
+
+def test_a_script_leaving_a_value_that_cannot_be_stored_fails_the_step_with_an_incident(auth, store):
+    content = bpmn("script_fails.bpmn").replace(b"secret = open('/etc/passwd').read()", b"numbers = range(3)")
+    content = content.replace(b'id="script_fails"', b'id="script_range"')
+    assert deployed(auth, "script_range.bpmn", content)["created"] is True
+    case = start(auth, "head_khcn", "script_range", {"title": "Hồ sơ"})
+    task = ready_task(case, "enter_value")
+    error = error_of(complete_failing(auth, task), 422, "case_error")
+    assert error["details"]["element_id"] == "read_secrets"
+    row = case_row(store, case["id"])
+    assert row.status == "error" and row.incident["element_id"] == "read_secrets"
+    assert task_row(store, task["id"]).status == "ready"
+    error_of(auth.as_("head_khcn").post(f"{API}/tasks/{task['id']}/claim"), 409, "case_not_running")

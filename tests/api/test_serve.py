@@ -63,7 +63,7 @@ def test_healthz_answers_without_a_token_and_the_api_wants_one(server):
 
 def test_a_demo_case_runs_to_the_end_through_the_served_api(server):
     head, mentor, hr = login(server, "head_khcn"), login(server, "expert1"), login(server, "hr")
-    assert [p["key"] for p in head.get(f"{server}/api/v1/processes").json()] == ["training_nomination"]
+    assert "training_nomination" in [p["key"] for p in head.get(f"{server}/api/v1/processes").json()]
     case = head.post(f"{server}/api/v1/cases", json={
         "process": "training_nomination", "business_key": "DT-SERVE-1",
         "data": {"talent_name": "Trần Thu Hà", "unit": "SKHCN", "course": "Lớp AI ứng dụng 2026",

@@ -243,3 +243,10 @@ def test_a_script_task_leaves_only_case_values_in_the_task_data() -> None:
     data = workflow.last_task.data
     assert set(data) == {"unit", "reviewed", "reviewers", "at"}
     assert (data["reviewed"], data["reviewers"]) == (True, 5)
+
+
+def test_a_misspelt_attribute_raises_instead_of_quietly_being_none() -> None:
+    env = RestrictedEnvironment()
+    with pytest.raises(AttributeError, match="lenght"):
+        env.evaluate("decision.lenght", {"decision": "approve"})
+    assert env.evaluate("decision.upper()", {"decision": "approve"}) == "APPROVE"
