@@ -289,8 +289,9 @@ class CaseService:
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
             clean = self._validate(row.form_key, data)
-            self.policy_for(case.process_key).check_completion(row.element_id, clean, case.data, actor,
-                                           case_roles(conn, actor, case.id))
+            policy = self.policy_for(case.process_key)
+            if type(policy).check_completion is not ProcessPolicy.check_completion:  # skip the roles query
+                policy.check_completion(row.element_id, clean, case.data, actor, case_roles(conn, actor, case.id))
             loaded = self._load(conn, case)
             try:
                 self._run_task(loaded, task_id, clean)
