@@ -7,7 +7,7 @@ the spec objects of each version are restored once per service process.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,7 +19,7 @@ from engine import audit, clock, state
 from engine.models import ProcessDefinition
 from engine.policy import ProcessPolicy
 from engine.specs import (DefinitionInvalid, HumanTaskInfo, ParsedDefinition, Problem, SourceFile, decision_refs,
-                          dmn_decision_ids, human_tasks_of, parse_definition)
+                          dmn_decision_ids, due_date_expressions, human_tasks_of, parse_definition)
 
 
 @dataclass
@@ -33,6 +33,7 @@ class LoadedDefinition:
     spec: Any
     subprocess_specs: dict[str, Any]
     human_tasks: dict[str, HumanTaskInfo]
+    due_dates: dict[str, str] = field(default_factory=dict)
 
 
 def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
@@ -120,8 +121,9 @@ class SpecCache:
         if row is None:
             raise LookupError(f"process definition {definition_id} is missing")
         spec, subs = state.load_spec(row.dialect, row.spec)
+        sources = [SourceFile(s["name"], s["content"].encode("utf-8")) for s in row.sources]
         item = LoadedDefinition(row.id, row.key, row.version, row.name, row.dialect, row.sha256,
-                                spec, subs, human_tasks_of(spec, subs))
+                                spec, subs, human_tasks_of(spec, subs), due_date_expressions(sources))
         with self._lock:
             self._items[definition_id] = item
         return item

@@ -15,6 +15,7 @@ statements per command, no ORM session or unit-of-work bookkeeping.
 from __future__ import annotations
 
 import keyword
+from datetime import datetime
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
@@ -584,12 +585,13 @@ class CaseService:
             info = loaded.definition.human_tasks.get(spec.name)
             element_id = spec.bpmn_id or spec.name
             role, unit_path, user_id, who = self._assign(conn, loaded, element_id, spec.lane, task.data)
+            due_at = self._due_at(loaded, element_id, task)
             new_rows.append({
                 "id": task_id, "case_id": case.id, "process_key": case.process_key,
                 "element_id": element_id, "name": spec.bpmn_name or spec.name,
                 "form_key": info.form_key if info else None, "lane": spec.lane,
                 "role": role, "unit_path": unit_path, "candidate_user_id": user_id,
-                "status": "ready", "claimed_by_id": None, "created_at": now, "due_at": None,
+                "status": "ready", "claimed_by_id": None, "created_at": now, "due_at": due_at,
                 "completed_by_id": None, "completed_at": None})
             chain.add("task_created", actor.username, task_id=task_id,
                       data={"element_id": element_id, "name": spec.bpmn_name or spec.name, "assigned_to": who})
@@ -599,6 +601,18 @@ class CaseService:
         case.ready_tasks = [TaskLine(row._mapping) for row_id, row in rows.items() if row_id in ready_ids] + [
             TaskLine(row, claimed_by_name=None, completed_by_name=None)
             for row in sorted(new_rows, key=lambda r: r["id"])]
+
+    def _due_at(self, loaded: Loaded, element_id: str, task: Any) -> datetime | None:
+        """The task's due date from its due-date expression (sandboxed, with the task's data)."""
+        expression = loaded.definition.due_dates.get(element_id)
+        if not expression:
+            return None
+        value = self.script_engine(loaded.case.process_key).evaluate(task, expression)
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if not isinstance(value, datetime):
+            raise Invalid(f"due date of {element_id} is not a date-time: {value!r}", {element_id: ["bad due date"]})
+        return value if value.tzinfo else value.replace(tzinfo=clock.CITY_ZONE)
 
     def _assign(self, conn: Connection, loaded: Loaded, element_id: str, lane: str | None,
                 task_data: Mapping[str, Any]) -> tuple[str | None, str | None, int | None, str]:

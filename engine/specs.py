@@ -132,6 +132,24 @@ def form_key_of(task_spec: Any) -> str | None:
     return props.get("formKey") or None
 
 
+def due_date_expressions(sources: list[SourceFile]) -> dict[str, str]:
+    """Due-date expressions of user tasks by element id: ``camunda:dueDate`` or a ``dueDate``
+    spiffworkflow property, e.g. ``working_days(15)`` (evaluated when the task is created)."""
+    found: dict[str, str] = {}
+    for source in sources:
+        root = etree.fromstring(source.content, etree.XMLParser(resolve_entities=False, no_network=True))
+        if etree.QName(root).namespace != BPMN_NS:
+            continue
+        for task in root.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask", f"{{{BPMN_NS}}}task"):
+            expression = task.get(f"{{{CAMUNDA_NS}}}dueDate")
+            for prop in task.iter(f"{{{SPIFF_NS}}}property"):
+                if prop.get("name") == "dueDate":
+                    expression = prop.get("value")
+            if expression and task.get("id"):
+                found[task.get("id")] = expression.strip()
+    return found
+
+
 def human_tasks_of(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, HumanTaskInfo]:
     """The tasks a person does, by task spec name, with lane and form key."""
     human: dict[str, HumanTaskInfo] = {}
@@ -254,6 +272,8 @@ def parse_definition(
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as err:
         raise DefinitionInvalid([Problem(f"cannot be parsed: {err!r}", file=source.name)]) from None
     problems += _check_code(spec, subprocess_specs, source.name)
+    for element_id, expression in due_date_expressions([source]).items():
+        problems += _compile_problem(expression, "eval", element_id, source.name)
     human = human_tasks_of(spec, subprocess_specs)
     for info in human.values():
         if info.form_key and form_exists is not None and not form_exists(info.form_key):

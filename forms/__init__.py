@@ -26,7 +26,7 @@ def form(key: str):  # type: ignore[no-untyped-def]
 
 
 def _load_all() -> None:
-    from forms import training  # noqa: F401  (registers its forms)
+    from forms import nomination, training  # noqa: F401  (registers their forms)
 
 
 def exists(key: str) -> bool:

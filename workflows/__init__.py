@@ -20,11 +20,13 @@ from engine.errors import Invalid
 from engine.policy import DEFAULT_POLICY, ProcessPolicy
 from engine.runner import CaseService
 from workflows import registry, training_nomination  # noqa: F401  (registry: its tables join the schema)
+from workflows import talent_nomination
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 
 POLICIES: dict[str, ProcessPolicy] = {
     training_nomination.PROCESS_KEY: training_nomination.Policy(),
+    talent_nomination.PROCESS_KEY: talent_nomination.Policy(),
 }
 
 
