@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
-from engine import clock
+from engine import audit, clock
 from engine.definitions import SpecCache
 from engine.errors import Invalid, NotFound
 from engine.models import Case, ProcessDefinition, Task, Unit, User
@@ -23,6 +23,8 @@ from engine.security import Actor
 from engine.worklist import case_roles, is_participant, may_act, participant_clause, worklist_clause
 
 MAX_PAGE_SIZE = 200
+_EVENT_FIELDS = ("seq", "type", "actor", "at", "task_id", "data", "from_status", "to_status", "process_hash",
+                 "hash", "prev_hash")
 _CLAIMED, _COMPLETED = aliased(User), aliased(User)
 #: Task rows with the usernames of claimer and completer; built once (statement building is not free).
 _TASKS = (select(*Task.__table__.c, _CLAIMED.username.label("claimed_by_name"),
@@ -144,6 +146,23 @@ class Reader:
     @staticmethod
     def _process_keys(session: Session) -> list[str]:
         return list(session.scalars(select(ProcessDefinition.key).distinct()))
+
+    def history(self, session: Session, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+        """The case's events; the data inside each event only as the process lets the caller see
+        case data (e.g. no member's blind round-2 scores before the round closes)."""
+        case = self.visible_case(session, actor, case_id)
+        policy = self.policy_for(case.process_key)
+        events = [{c: getattr(e, c) for c in _EVENT_FIELDS} for e in audit.history(session, case_id)]
+        if type(policy).visible_data is ProcessPolicy.visible_data:
+            return events
+        roles = case_roles(session, actor, case.id)
+        for event in events:
+            inner = event["data"].get("data")
+            if isinstance(inner, dict):
+                # judged against the case as it is now (e.g. scores show once the round has closed)
+                shown = policy.visible_data({**(case.data or {}), **inner}, actor, roles)
+                event["data"] = {**event["data"], "data": {k: shown[k] for k in inner if k in shown}}
+        return events
 
     # ------------------------------------------------------------------ tasks
     @staticmethod

@@ -26,7 +26,10 @@ def form(key: str):  # type: ignore[no-untyped-def]
 
 
 def _load_all() -> None:
-    from forms import nomination, training  # noqa: F401  (registers their forms)
+    from forms import training  # noqa: F401  (registers its forms)
+    from forms import nomination  # noqa: F401
+    from forms import exam  # noqa: F401
+    from forms import review  # noqa: F401
 
 
 def exists(key: str) -> bool:

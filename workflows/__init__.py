@@ -21,12 +21,16 @@ from engine.policy import DEFAULT_POLICY, ProcessPolicy
 from engine.runner import CaseService
 from workflows import registry, training_nomination  # noqa: F401  (registry: its tables join the schema)
 from workflows import talent_nomination
+from workflows import leadership_exam
+from workflows import annual_talent_review
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 
 POLICIES: dict[str, ProcessPolicy] = {
     training_nomination.PROCESS_KEY: training_nomination.Policy(),
     talent_nomination.PROCESS_KEY: talent_nomination.Policy(),
+    leadership_exam.PROCESS_KEY: leadership_exam.Policy(),
+    annual_talent_review.PROCESS_KEY: annual_talent_review.Policy(),
 }
 
 

@@ -1,0 +1,132 @@
+"""The review's outcome table (``bpmn/talent_review_outcome.dmn``) row by row, and the facts it is fed.
+
+The table is taken from the deployed pair (the review diagram and its DMN) and
+evaluated by SpiffWorkflow in the sandbox, exactly as the business-rule task
+of each assessment does. Each case names the rule it expects to fire first,
+so every row is shown to be reachable; the boundaries (4/5 years on the list,
+a rating of ``tot`` against ``hoan_thanh``, the edge of the 5-year window)
+land on the right side.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from engine.sandbox import make_script_engine
+from engine.specs import SourceFile, parse_definition
+from workflows import BPMN_DIR, annual_talent_review
+from workflows.review_rules import SCRIPT_HELPERS, rule_facts
+
+YEAR = 2026
+THRESHOLDS = {"remove_after_years": annual_talent_review.REMOVE_AFTER_YEARS,
+              "warn_after_years": annual_talent_review.WARN_AFTER_YEARS}
+#: A talent with every sign of development, serving, not disciplined, recognised this year.
+THRIVING: dict[str, Any] = {"serving_in_city": True, "disciplined": False, "years_on_list": 0,
+                            "good_rating_in_window": True, "appointed_in_window": True, "in_planning": True}
+#: No sign of development at all.
+STALLED = {"good_rating_in_window": False, "appointed_in_window": False, "in_planning": False}
+
+
+@pytest.fixture(scope="module")
+def table() -> Any:
+    """The business-rule task of the deployed review, with the sandboxed script engine."""
+    parsed = parse_definition([SourceFile(name, (BPMN_DIR / name).read_bytes())
+                               for name in ("annual_talent_review.bpmn", "talent_review_outcome.dmn")])
+    rules = parsed.subprocess_specs["assess_talents"].task_specs["apply_outcome_rules"].dmnEngine
+    return rules, make_script_engine(SCRIPT_HELPERS)
+
+
+def decide(table: Any, **facts: Any) -> tuple[str, str, str]:
+    """(first rule to fire, outcome, reason) for ``facts`` over a thriving talent."""
+    rules, engine = table
+    task = SimpleNamespace(data={**THRESHOLDS, **THRIVING, **facts}, workflow=SimpleNamespace(script_engine=engine))
+    first = rules.decide(task)[0]
+    result = rules.result(task)
+    return first.id.removeprefix("Rule_"), result["rule_outcome"], result["rule_reason"]
+
+
+CASES = [
+    # (rule expected to fire first, outcome, facts)
+    ("left_city", "remove", {"serving_in_city": False}),
+    ("left_city", "remove", {"serving_in_city": False, "disciplined": True}),
+    ("disciplined", "remove", {"disciplined": True}),
+    ("disciplined", "remove", {"disciplined": True, "years_on_list": 9, **STALLED}),
+    ("no_development", "remove", {"years_on_list": 5, **STALLED}),
+    ("no_development", "remove", {"years_on_list": 12, **STALLED}),
+    ("at_risk", "at_risk", {"years_on_list": 4, **STALLED}),
+    ("keep", "keep", {"years_on_list": 3, **STALLED}),
+    ("keep", "keep", {"years_on_list": 5, **STALLED, "good_rating_in_window": True}),
+    ("keep", "keep", {"years_on_list": 5, **STALLED, "appointed_in_window": True}),
+    ("keep", "keep", {"years_on_list": 5, **STALLED, "in_planning": True}),
+    ("keep", "keep", {"years_on_list": 4, **STALLED, "good_rating_in_window": True}),
+    ("keep", "keep", {"years_on_list": 4, **STALLED, "appointed_in_window": True}),
+    ("keep", "keep", {"years_on_list": 4, **STALLED, "in_planning": True}),
+    ("keep", "keep", {}),
+]
+
+
+@pytest.mark.parametrize(("rule", "outcome", "facts"), CASES)
+def test_each_row_of_the_table(table: Any, rule: str, outcome: str, facts: dict[str, Any]) -> None:
+    fired, got, reason = decide(table, **facts)
+    assert (fired, got) == (rule, outcome)
+    assert reason
+
+
+def test_every_rule_of_the_table_is_exercised(table: Any) -> None:
+    rules, _ = table
+    assert {r.id.removeprefix("Rule_") for r in rules.decision_table.rules} == {rule for rule, _, _ in CASES}
+
+
+def test_the_reason_of_a_removal_for_no_development_says_how_long(table: Any) -> None:
+    assert decide(table, years_on_list=6, **STALLED)[2].startswith("Trong danh sách 6 năm, không có triển vọng")
+    assert decide(table, serving_in_city=False)[2] == "Không còn công tác tại thành phố"
+
+
+def test_the_thresholds_are_the_case_data_not_the_table(table: Any) -> None:
+    """A case started with other thresholds is judged by them (the values are configuration)."""
+    assert decide(table, years_on_list=5, **STALLED, remove_after_years=6, warn_after_years=5)[1] == "at_risk"
+    assert decide(table, years_on_list=3, **STALLED, remove_after_years=4, warn_after_years=3)[1] == "at_risk"
+
+
+# ------------------------------------------------------------------ the facts the table is fed
+def talent(recognised_on: str, *history: tuple[int, str, bool]) -> dict[str, Any]:
+    """A register entry with review rows (year, rating, appointed or promoted)."""
+    return {"recognised_on": recognised_on,
+            "history": [{"year": y, "rating": r, "appointed_or_promoted": a} for y, r, a in history]}
+
+
+def facts(entry: dict[str, Any], rating: str = "hoan_thanh", appointed: bool = False) -> dict[str, Any]:
+    return rule_facts(entry, year=YEAR, window_years=annual_talent_review.RATING_WINDOW_YEARS, rating=rating,
+                      appointed_or_promoted=appointed)
+
+
+def test_years_on_the_list_are_counted_at_the_end_of_the_review_year() -> None:
+    assert facts(talent("2021-12-31"))["years_on_list"] == 5
+    assert facts(talent("2022-01-01"))["years_on_list"] == 4
+    assert facts(talent(f"{YEAR}-03-01"))["years_on_list"] == 0
+
+
+@pytest.mark.parametrize(("rating", "good"), [("xuat_sac", True), ("tot", True), ("hoan_thanh", False),
+                                              ("khong_hoan_thanh", False)])
+def test_this_years_rating_counts_from_tot_up(rating: str, good: bool) -> None:
+    assert facts(talent("2019-05-01"), rating=rating)["good_rating_in_window"] is good
+
+
+def test_an_earlier_rating_counts_only_inside_the_five_year_window() -> None:
+    assert facts(talent("2019-05-01", (YEAR - 4, "tot", False)))["good_rating_in_window"] is True
+    assert facts(talent("2019-05-01", (YEAR - 5, "xuat_sac", False)))["good_rating_in_window"] is False
+    assert facts(talent("2019-05-01", (YEAR - 1, "hoan_thanh", False)))["good_rating_in_window"] is False
+
+
+def test_an_appointment_this_year_or_inside_the_window_counts() -> None:
+    assert facts(talent("2019-05-01"), appointed=True)["appointed_in_window"] is True
+    assert facts(talent("2019-05-01", (YEAR - 4, "hoan_thanh", True)))["appointed_in_window"] is True
+    assert facts(talent("2019-05-01", (YEAR - 5, "hoan_thanh", True)))["appointed_in_window"] is False
+
+
+@pytest.mark.parametrize(("rating", "outcome"), [("tot", "keep"), ("hoan_thanh", "remove")])
+def test_a_rating_of_tot_this_year_saves_a_talent_of_five_years(table: Any, rating: str, outcome: str) -> None:
+    derived = facts(talent("2021-02-01", (2022, "hoan_thanh", False), (2025, "hoan_thanh", False)), rating=rating)
+    assert decide(table, **{**STALLED, **derived})[1] == outcome

@@ -1,0 +1,201 @@
+"""``annual_talent_review``: the yearly review of the talent list (Resolution 17-NQ/TU III.9).
+
+hr starts the review of a year (the scheduler will call :func:`start_yearly_review`
+from 1 November). The case takes a snapshot of the active registry; the head of
+each talent's unit assesses that talent (one task per talent, in parallel);
+the outcome rules (``bpmn/talent_review_outcome.dmn``) give keep / at risk /
+remove; hr consolidates, overriding an outcome only with a reason; the approver
+approves the updated list or sends it back to hr (who consolidates again: the
+case ends ``approved``, never half-reviewed). On approval each assessed talent
+gets the year's review row and removals are applied with reason and date.
+
+One review per year: a second start for a year that has a review (running,
+finished or failed; not cancelled) answers 409 ``review_exists``. A review
+covers a year that has begun and whose assessment deadline has not passed
+(422 otherwise).
+
+Deadline: each assessment task carries a boundary timer at the end of
+15 December (city time). When it fires, the talents not yet assessed are
+listed for hr (``unassessed_talents``); they stay on the list, get no review
+row for the year, and are assessed again next year. (A timer on the whole
+multi-instance stage would be the textbook model, but cancelling a
+multi-instance subprocess leaves orphan sub-workflows in SpiffWorkflow 3.2 and
+would drop the assessments already made.)
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import select, text
+
+from engine import clock
+from engine.errors import Conflict, Invalid
+from engine.models import Case
+from engine.policy import Assignment, ProcessPolicy, Step
+from engine.security import SYSTEM, Actor
+from workflows import registry
+from workflows.review_rules import SCRIPT_HELPERS, override_problems
+
+PROCESS_KEY = "annual_talent_review"
+
+#: The scheduler starts the year's review on this day (month, day) [law: Decree 90/2020 timing].
+REVIEW_STARTS_ON = (11, 1)
+#: Assessments close at the end of this day (month, day), city time.
+ASSESSMENTS_CLOSE_ON = (12, 15)
+#: On the list this many years with no sign of development: removed [Resolution III.9; choice].
+REMOVE_AFTER_YEARS = 5
+#: ... this many years with the same signs: at risk [choice].
+WARN_AFTER_YEARS = 4
+#: Years (the review year included) in which a rating of "tot" or better, or an appointment, counts.
+RATING_WINDOW_YEARS = 5
+#: PostgreSQL advisory lock serializing review starts (one review per year).
+_START_LOCK = 0x7A1E_0003
+
+LANE_ROLES: dict[str, str] = {
+    "Sở Nội vụ": "hr_officer",
+    "Thủ trưởng đơn vị": "unit_head",
+    "Người có thẩm quyền": "approver",
+}
+#: Keys of one assessment's own task data: meaningless at the level of the case.
+_INSTANCE_KEYS = frozenset({"review_slot", "talent_id", "talent_name", "talent_unit"})
+#: Case data a unit head may read besides their own units' talents.
+_PUBLIC_KEYS = ("year", "assessments_close_at", "remove_after_years", "warn_after_years", "rating_window_years")
+
+
+def assessments_close_at(year: int) -> datetime:
+    """The moment assessments of ``year`` close: the end of 15 December in Hai Phong."""
+    month, day = ASSESSMENTS_CLOSE_ON
+    return datetime(year, month, day, tzinfo=clock.CITY_ZONE) + timedelta(days=1)
+
+
+class Policy(ProcessPolicy):
+    start_form = "review_start"
+    #: hr runs the review and the approver decides on it: both read every review.
+    readers = frozenset({"auditor", "admin", "hr_officer", "approver"})
+    cancellers = frozenset({"admin", "hr_officer"})
+
+    def lane_role(self, lane: str | None) -> str:
+        if lane not in LANE_ROLES:
+            raise LookupError(f"lane '{lane}' has no role in {PROCESS_KEY}")
+        return LANE_ROLES[lane]
+
+    def may_start(self, actor: Actor, unit_path: str | None) -> bool:
+        """hr, or the scheduler (the system actor) on 1 November."""
+        return actor.has_role("hr_officer") or actor.has_role("system")
+
+    def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
+        """Check the year, refuse a second review of it, and snapshot the active registry."""
+        year = int(data["year"])
+        now = clock.now()
+        if year > now.astimezone(clock.CITY_ZONE).year:
+            raise Invalid("a review covers a year that has begun", {"year": ["must not be in the future"]})
+        closes = assessments_close_at(year)
+        if now >= closes:
+            raise Invalid(f"assessments for {year} closed on {closes.date() - timedelta(days=1)}",
+                          {"year": [f"the assessment deadline of {year} has passed"]})
+        if db.dialect.name == "postgresql":
+            db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _START_LOCK})
+        existing = review_case_of(db, year)
+        if existing is not None:
+            raise Conflict(f"the {year} review already exists (case {existing})", code="review_exists")
+        if db.execute(select(registry.REVIEW.c.id).where(registry.REVIEW.c.year == year).limit(1)).first():
+            raise Conflict(f"reviews of {year} are already recorded", code="review_exists")
+        return {**data, "year": year, "talent_snapshot": _snapshot(db),
+                "assessments_close_at": closes.isoformat(), "remove_after_years": REMOVE_AFTER_YEARS,
+                "warn_after_years": WARN_AFTER_YEARS, "rating_window_years": RATING_WINDOW_YEARS}
+
+    def assign(self, element_id: str, lane: str | None, task_data: Mapping[str, Any]) -> Assignment | None:
+        """A talent's assessment goes to the head of the talent's unit (hr for a talent with no unit)."""
+        if element_id != "assess_talent":
+            return None
+        unit = task_data.get("talent_unit")
+        return Assignment(role="unit_head", unit=str(unit)) if unit else Assignment(role="hr_officer")
+
+    def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
+                         actor: Actor, case_roles: frozenset[str]) -> None:
+        if element_id == "consolidate_review":
+            problems = override_problems(case_data.get("review_outcomes") or [], data.get("overrides") or [])
+            if problems:
+                raise Invalid("some overrides cannot be applied", {"overrides": problems})
+
+    def after_step(self, step: Step) -> None:
+        data = step.data
+        if step.finished and step.status == "approved":
+            record_approved_review(step)
+        elif not step.finished and "review_outcomes" in data and step.completed_element != "consolidate_review":
+            # The consolidation has just opened (all assessed, the deadline passed, or the list came back):
+            # tell hr which talents were recognised after the snapshot and join the list unreviewed.
+            step.events.add("talents_added_since_snapshot", step.actor.username,
+                            data={"year": data["year"], "talents": newcomers(step.db, data)})
+
+    def visible_data(self, data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> dict[str, Any]:
+        """Readers see the review; a unit head sees only the talents of their units."""
+        if actor.is_any(*self.readers):
+            return {k: v for k, v in data.items() if k not in _INSTANCE_KEYS}
+        register = (data.get("data_objects") or {}).get("review_register") or {}
+        outcomes = {line["talent_id"]: line for line in data.get("review_outcomes") or []}
+        mine = [outcomes.get(t["talent_id"], t) for t in register.values()
+                if t.get("unit_path") and actor.has_role("unit_head", t["unit_path"])]
+        return {**{k: data[k] for k in _PUBLIC_KEYS if k in data}, "talents": mine}
+
+    def script_helpers(self) -> Mapping[str, Any]:
+        return SCRIPT_HELPERS
+
+
+def _snapshot(db: Any) -> list[dict[str, Any]]:
+    """The active registry with each talent's unit path (unit heads see their subtree's talents)."""
+    paths = dict(db.execute(select(registry.UNIT.c.code, registry.UNIT.c.path)).all())
+    return [{**talent, "unit_path": paths.get(talent["unit"])} for talent in registry.active_talents(db)]
+
+
+def review_case_of(db: Any, year: int) -> int | None:
+    """The case reviewing ``year`` (running, finished or failed; a cancelled one does not count)."""
+    cases = Case.__table__
+    for case_id, data in db.execute(select(cases.c.id, cases.c.data).where(
+            cases.c.process_key == PROCESS_KEY, cases.c.status != "cancelled")):
+        if (data or {}).get("year") == year:
+            return int(case_id)
+    return None
+
+
+def newcomers(db: Any, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Active talents not in the case's snapshot: recognised while the review ran."""
+    known = {int(k) for k in ((data.get("data_objects") or {}).get("review_register") or {})}
+    return [{"talent_id": t["talent_id"], "full_name": t["full_name"], "unit": t["unit"],
+             "recognised_on": t["recognised_on"]}
+            for t in registry.active_talents(db) if t["talent_id"] not in known]
+
+
+def record_approved_review(step: Step) -> None:
+    """Write each assessed talent's review row; a removal carries its reason and the approval date."""
+    data = step.data
+    year, counts = int(data["year"]), {"keep": [], "at_risk": [], "remove": [], "unassessed": []}
+    for line in data.get("review_outcomes") or []:
+        if not line["assessed"]:
+            counts["unassessed"].append(line["talent_id"])
+            continue
+        assessment = {key: line[key] for key in ("rating", "appointed_or_promoted", "in_planning", "trained_st",
+                                                 "serving_in_city", "disciplined")}
+        assessment["removal_reason"] = line["rule_reason"]
+        registry.record_review(step.db, talent_id=line["talent_id"], year=year, assessment=assessment,
+                               outcome=line["final_outcome"], rule_outcome=line["rule_outcome"],
+                               override_reason=line.get("override_reason"), source_case_id=step.case_id)
+        counts[line["final_outcome"]].append(line["talent_id"])
+    added = [t["talent_id"] for t in newcomers(step.db, data)]
+    step.events.add("talent_list_updated", step.actor.username, data={"year": year, **counts, "added": added})
+
+
+def start_yearly_review(service: Any, today: date | None = None) -> int | None:
+    """What the yearly scheduler (a later issue) calls each day: from 1 November, start the year's review once.
+
+    Returns the new case id, or None before 1 November, after the deadline, or
+    when the year already has its review.
+    """
+    today = today or clock.now().astimezone(clock.CITY_ZONE).date()
+    if (today.month, today.day) < REVIEW_STARTS_ON:
+        return None
+    try:
+        return int(service.start(SYSTEM, PROCESS_KEY, {"year": today.year}))
+    except (Conflict, Invalid):
+        return None

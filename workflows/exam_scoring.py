@@ -1,0 +1,171 @@
+"""The arithmetic and bookkeeping of a leadership exam, as pure functions.
+
+The ``leadership_exam`` diagram calls these from its script tasks (through
+:meth:`workflows.leadership_exam.Policy.script_helpers`) and the policy uses
+them to check what people submit, so the rule a script applies and the rule a
+422 enforces are one piece of code. They never read the database or the
+clock, and never change their arguments: task data is shallow-copied between
+tasks, so mutating a list in place would rewrite the history of earlier tasks.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Iterable, Mapping
+
+#: Declared relations that do not bar a member from sitting (e.g. a former colleague).
+HARMLESS_RELATIONS = frozenset({"other"})
+
+
+# ---------------------------------------------------------------- the council
+def council_record_of(council: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The council as the case keeps it: current seats, declarations, replacements."""
+    return {"seats": [{"username": s["username"], "seat": s["seat"]} for s in council],
+            "declarations": {}, "replaced": []}
+
+
+def seat_holders(record: Mapping[str, Any] | None) -> list[str]:
+    return [s["username"] for s in (record or {}).get("seats", [])]
+
+
+def declaration_of(record: Mapping[str, Any] | None, username: str) -> dict[str, Any] | None:
+    return ((record or {}).get("declarations") or {}).get(username)
+
+
+def with_declaration(record: Mapping[str, Any], member: str, relations: list[Mapping[str, Any]],
+                     under_discipline: bool) -> dict[str, Any]:
+    """Record one member's declaration; a close relation or a discipline bars the seat."""
+    barred = under_discipline or any(r["relation"] not in HARMLESS_RELATIONS for r in relations)
+    declarations = dict(record.get("declarations") or {})
+    declarations[member] = {"relations": [dict(r) for r in relations], "under_discipline": bool(under_discipline),
+                            "has_conflict": bool(barred)}
+    return {**record, "declarations": declarations}
+
+
+def undeclared_seats(record: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Multi-instance input: one sheet per seated member who has not declared yet."""
+    return [{"member": name} for name in seat_holders(record) if declaration_of(record, name) is None]
+
+
+def conflicted_seats(record: Mapping[str, Any]) -> list[str]:
+    """Seated members who declared a conflict: hr must replace them before scoring."""
+    return [name for name in seat_holders(record) if (declaration_of(record, name) or {}).get("has_conflict")]
+
+
+def with_replacements(record: Mapping[str, Any], replacements: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Give each conflicted member's seat (chair, secretary or member) to the replacement."""
+    by_old = {r["replaced"]: r for r in replacements}
+    seats, replaced = [], list(record.get("replaced") or [])
+    for seat in record["seats"]:
+        change = by_old.get(seat["username"])
+        if change is None:
+            seats.append(dict(seat))
+            continue
+        seats.append({"username": change["replacement"], "seat": seat["seat"]})
+        replaced.append({"replaced": seat["username"], "replacement": change["replacement"], "seat": seat["seat"],
+                         "reason": change.get("reason", "")})
+    return {**record, "seats": seats, "replaced": replaced}
+
+
+def score_sheets_for(record: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Multi-instance input of round 2: one sheet per member of the final council."""
+    return [{"member": name} for name in seat_holders(record)]
+
+
+# ---------------------------------------------------------------- candidates and marks
+def eligible_candidates(applicants: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"code": a["code"], "full_name": a["full_name"], "applicant_type": a["applicant_type"]}
+            for a in applicants if a["eligible"]]
+
+
+def rejected_applicants(applicants: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"code": a["code"], "full_name": a["full_name"], "reason": a.get("reason", "")}
+            for a in applicants if not a["eligible"]]
+
+
+def marks_by_code(entries: list[Mapping[str, Any]], value_key: str) -> dict[str, float]:
+    return {e["candidate_code"]: float(e[value_key]) for e in entries}
+
+
+def apply_remarks(marks: Mapping[str, float], log: list[Mapping[str, Any]], remarks: list[Mapping[str, Any]],
+                  on: str) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """New round-1 marks after re-marking, and the log with one row per change."""
+    new_marks, new_log = dict(marks), [dict(row) for row in log]
+    for remark in remarks:
+        code = remark["candidate_code"]
+        new_log.append({"candidate_code": code, "old_mark": new_marks[code], "new_mark": float(remark["new_mark"]),
+                        "request_ref": remark.get("request_ref", ""), "on": on})
+        new_marks[code] = float(remark["new_mark"])
+    return new_marks, new_log
+
+
+def passed_round1(marks: Mapping[str, float], rules: Mapping[str, Any]) -> list[str]:
+    return sorted(code for code, mark in marks.items() if mark >= rules["pass_mark"])
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def mean_score(scores: list[Any], decimals: int) -> Decimal:
+    """Mean of the members' scores, rounded half up (not to even) as an examiner would."""
+    return (sum((_dec(s) for s in scores), Decimal(0)) / len(scores)).quantize(
+        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------- ranking
+def rank_exam(candidates: list[Mapping[str, Any]], round1: Mapping[str, float],
+              sheets: list[Mapping[str, Any]], rules: Mapping[str, Any]) -> dict[str, Any]:
+    """Round-2 means, totals and the winner: highest total with a pass in each round; a tie goes to
+    the higher round-2 score, and a tie on that too to the approver (``outcome == "tie"``)."""
+    pass_mark, decimals = _dec(rules["pass_mark"]), int(rules["score_decimals"])
+    rows = []
+    for cand in candidates:
+        code = cand["code"]
+        r1 = _dec(round1[code])
+        scores = [sheet["scores"][code] for sheet in sheets if code in sheet.get("scores", {})]
+        r2 = mean_score(scores, decimals) if r1 >= pass_mark and scores else None
+        passed = r2 is not None and r2 >= pass_mark
+        rows.append({"code": code, "full_name": cand["full_name"], "round1": float(r1),
+                     "round2": float(r2) if r2 is not None else None,
+                     "total": float(r1 + r2) if r2 is not None else None, "passed": passed})
+    rows.sort(key=lambda r: (not r["passed"], -(r["total"] or 0), -(r["round2"] or 0), r["code"]))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank if row["passed"] else None
+    passing = [r for r in rows if r["passed"]]
+    result: dict[str, Any] = {"ranking": rows, "winner": None, "tied": [], "decided_by": None}
+    if not passing:
+        return {**result, "outcome": "no_winner"}
+    best_total = [r for r in passing if r["total"] == passing[0]["total"]]
+    best = [r for r in best_total if r["round2"] == best_total[0]["round2"]]
+    if len(best) > 1:
+        return {**result, "outcome": "tie", "tied": [r["code"] for r in best]}
+    return {**result, "outcome": "winner", "winner": best[0]["code"],
+            "decided_by": "round2" if len(best_total) > 1 else "total"}
+
+
+def settle_tie(results: Mapping[str, Any], chosen: str, reason: str) -> dict[str, Any]:
+    """The approver's choice among candidates tied on total and round 2."""
+    return {**results, "outcome": "winner", "winner": chosen, "decided_by": "approver", "choice_reason": reason}
+
+
+def winner_of(results: Mapping[str, Any]) -> dict[str, Any] | None:
+    code = results.get("winner")
+    return next((r for r in results.get("ranking", []) if r["code"] == code), None)
+
+
+def term_of(effective: date | str, years: int) -> dict[str, Any]:
+    """A term of office from its effective date (29 February ends on 28 February)."""
+    start = effective if isinstance(effective, date) else date.fromisoformat(str(effective))
+    try:
+        until = start.replace(year=start.year + years)
+    except ValueError:
+        until = start.replace(year=start.year + years, day=28)
+    return {"years": years, "from": start.isoformat(), "until": until.isoformat()}
+
+
+#: What the diagram's scripts may call.
+SCRIPT_HELPERS = {f.__name__: f for f in (
+    council_record_of, with_declaration, undeclared_seats, conflicted_seats, with_replacements, score_sheets_for,
+    eligible_candidates, rejected_applicants, marks_by_code, apply_remarks, passed_round1, rank_exam, settle_tie,
+    term_of)}

@@ -1,0 +1,216 @@
+"""``leadership_exam``: competitive selection for a leadership post (thi tuyển chức danh lãnh đạo).
+
+The resolution wants at least 20 % of new leaders chosen this way. hr plans the
+exam and names its council; the council's seats are granted to the case only,
+so members see only their own council's work. After registration and
+screening the council declares conflicts of interest while the written round
+runs; hr replaces a conflicted member before anyone scores, and no mark or
+score is accepted from a member who has not declared or who declared a
+conflict. The written round has a 15-day re-marking window; round 2 is scored
+blind. The approver's appointment goes into the appointments register.
+
+The council's current seats and declarations live in the BPMN data object
+``council_record``: the declaration branch and the written-exam branch run in
+parallel, and task data of one branch is not seen by the other, while a data
+object is one value for the whole case (the case data shows it under
+``data_objects``).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Mapping
+
+from engine.errors import Invalid
+from engine.policy import Assignment, CaseGrant, ProcessPolicy, Step
+from engine.security import Actor
+from workflows import exam_scoring as scoring
+from workflows import registry
+
+PROCESS_KEY = "leadership_exam"
+
+#: At least this many eligible candidates per post [law: 2424/BNV-CCVC].
+MIN_ELIGIBLE = 2
+#: How many times registration may be extended when too few are eligible.
+MAX_EXTENSIONS = 1
+#: Pass mark of each round [analogue].
+PASS_MARK = 50
+#: Re-marking window of the written round, in days [analogue].
+REMARK_DAYS = 15
+#: Rejected applicants are told within this many working days [analogue].
+REJECTION_NOTICE_WORKING_DAYS = 5
+#: Round-2 score: mean of the members' scores to this many decimals.
+SCORE_DECIMALS = 2
+#: Term of office of an appointment.
+TERM_YEARS = 5
+
+#: The rules a case runs under, recorded in its start event (a later change never alters a running exam).
+EXAM_RULES: dict[str, Any] = {
+    "min_eligible": MIN_ELIGIBLE, "max_extensions": MAX_EXTENSIONS, "pass_mark": PASS_MARK,
+    "remark_days": REMARK_DAYS, "rejection_notice_working_days": REJECTION_NOTICE_WORKING_DAYS,
+    "score_decimals": SCORE_DECIMALS, "term_years": TERM_YEARS}
+
+MEMBER, CHAIR, SECRETARY = "council_member", "council_chair", "council_secretary"
+SEAT_ROLES = {"chair": CHAIR, "secretary": SECRETARY}
+LANE_ROLES: dict[str, str] = {
+    "Sở Nội vụ": "hr_officer",
+    "Thành viên hội đồng": MEMBER,
+    "Thư ký hội đồng": SECRETARY,
+    "Chủ tịch hội đồng": CHAIR,
+    "Người có thẩm quyền": "approver",
+}
+#: Multi-instance tasks done by one named member: element id -> the data key of that member's sheet.
+PERSONAL_SHEETS = {"declare_conflict": "declaration_sheet", "score_round2": "score_sheet"}
+#: Data that would show one member's round-2 scores to another before everyone has scored.
+ROUND2_KEYS = ("scores", "score_sheet", "score_sheets")
+RECORD = "council_record"
+
+
+def council_record(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    return (data.get("data_objects") or {}).get(RECORD)
+
+
+def _codes(items: list[Mapping[str, Any]], key: str = "candidate_code") -> list[str]:
+    return [item[key] for item in items]
+
+
+def _exactly(field: str, given: list[str], expected: list[str], what: str) -> None:
+    """``given`` must name each of ``expected`` once, and nothing else (422 otherwise)."""
+    unknown = sorted(set(given) - set(expected))
+    missing = sorted(set(expected) - set(given))
+    problems = ([f"không thuộc {what} / not {what}: {', '.join(unknown)}"] if unknown else []) + \
+               ([f"còn thiếu / missing: {', '.join(missing)}"] if missing else [])
+    if problems:
+        raise Invalid(f"{field}: " + "; ".join(problems), {field: problems})
+
+
+class Policy(ProcessPolicy):
+    start_form = "exam_plan"
+    #: hr runs exams and the approver decides on them: both read every exam case.
+    readers = frozenset({"auditor", "admin", "hr_officer", "approver"})
+    cancellers = frozenset({"admin", "hr_officer"})
+    managed_case_roles = frozenset({MEMBER, CHAIR, SECRETARY})
+
+    def lane_role(self, lane: str | None) -> str:
+        if lane not in LANE_ROLES:
+            raise LookupError(f"lane '{lane}' has no role in {PROCESS_KEY}")
+        return LANE_ROLES[lane]
+
+    def may_start(self, actor: Actor, unit_path: str | None) -> bool:
+        """The exam plan is hr's (Sở Nội vụ / Ban Tổ chức), for any unit."""
+        return actor.has_role("hr_officer", unit_path)
+
+    def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
+        if data["level"] not in registry.LEVELS:
+            raise Invalid("unknown post level", {"level": [f"one of {', '.join(registry.LEVELS)}"]})
+        return {**data, "exam_rules": dict(EXAM_RULES)}
+
+    def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
+        return str(data["unit"])
+
+    def case_grants(self, data: Mapping[str, Any]) -> list[CaseGrant]:
+        record = council_record(data)
+        seats = record["seats"] if record else data.get("council") or []
+        grants = [CaseGrant(s["username"], MEMBER) for s in seats]
+        return grants + [CaseGrant(s["username"], SEAT_ROLES[s["seat"]]) for s in seats if s["seat"] in SEAT_ROLES]
+
+    def assign(self, element_id: str, lane: str | None, task_data: Mapping[str, Any]) -> Assignment | None:
+        sheet = PERSONAL_SHEETS.get(element_id)
+        return Assignment(username=task_data[sheet]["member"]) if sheet else None
+
+    def script_helpers(self) -> Mapping[str, Any]:
+        return scoring.SCRIPT_HELPERS
+
+    # ------------------------------------------------------------------ checks
+    def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
+                         actor: Actor, case_roles: frozenset[str]) -> None:
+        check = getattr(self, f"_check_{element_id}", None)
+        if check is not None:
+            check(data, case_data, actor)
+
+    @staticmethod
+    def _require_cleared(case_data: Mapping[str, Any], actor: Actor, field: str) -> None:
+        """Marks and scores only from a member who declared, and declared no conflict."""
+        declaration = scoring.declaration_of(council_record(case_data), actor.username)
+        if declaration is None:
+            raise Invalid("declare relations with the candidates first",
+                          {field: ["kê khai quan hệ với người dự tuyển trước / declare your relations first"]})
+        if declaration["has_conflict"]:
+            raise Invalid("a member with a declared conflict of interest may not mark or score",
+                          {field: ["thành viên có xung đột lợi ích không được chấm điểm / "
+                                   "a member with a declared conflict may not score"]})
+
+    def _check_declare_conflict(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
+        known = set(_codes(case_data.get("candidates") or [], "code"))
+        unknown = sorted(set(_codes(data["relations"])) - known)
+        if unknown:
+            raise Invalid("relations name unknown candidates", {"relations": [f"not a candidate: {', '.join(unknown)}"]})
+
+    def _check_replace_members(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
+        record = council_record(case_data) or {}
+        _exactly("replacements", _codes(data["replacements"], "replaced"), scoring.conflicted_seats(record),
+                 "members with a declared conflict")
+        new = _codes(data["replacements"], "replacement")
+        barred = set(scoring.seat_holders(record)) | set((record.get("declarations") or {}))
+        clash = sorted({n for n in new if n in barred} | {n for n in new if new.count(n) > 1})
+        if clash:
+            raise Invalid("a replacement must be new to the council",
+                          {"replacements": [f"already on or removed from the council: {', '.join(clash)}"]})
+
+    def _check_record_written_marks(self, data: Mapping[str, Any], case_data: Mapping[str, Any],
+                                    actor: Actor) -> None:
+        self._require_cleared(case_data, actor, "marks")
+        _exactly("marks", _codes(data["marks"]), _codes(case_data.get("candidates") or [], "code"),
+                 "eligible candidates")
+
+    def _check_record_remarks(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
+        self._require_cleared(case_data, actor, "remarks")
+        marked = list(case_data.get("round1_marks") or {})
+        unknown = sorted(set(_codes(data["remarks"])) - set(marked))
+        if unknown:
+            raise Invalid("re-marks only for written-round candidates",
+                          {"remarks": [f"not marked in round 1: {', '.join(unknown)}"]})
+
+    def _check_decide_shortfall(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
+        rules = case_data.get("exam_rules") or EXAM_RULES
+        if data["shortfall_decision"] == "extend" and \
+                case_data.get("registration_extensions", 0) >= rules["max_extensions"]:
+            raise Invalid("registration was already extended", {"shortfall_decision": ["only cancel is possible"]})
+
+    def _check_score_round2(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
+        self._require_cleared(case_data, actor, "scores")
+        _exactly("scores", _codes(data["scores"]), list(case_data.get("round2_candidates") or []),
+                 "round-2 candidates")
+
+    def _check_choose_winner(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
+        tied = (case_data.get("exam_results") or {}).get("tied") or []
+        if data["chosen_candidate"] not in tied:
+            raise Invalid("choose one of the tied candidates",
+                          {"chosen_candidate": [f"one of {', '.join(tied)}"]})
+
+    # ------------------------------------------------------------------ reading
+    def visible_data(self, data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> dict[str, Any]:
+        """Round-2 scoring is blind: nobody but an auditor sees any member's scores until all have
+        scored (the ranking, ``exam_results``, then shows every mean and total)."""
+        if "exam_results" in data or actor.is_any("auditor"):
+            return dict(data)
+        return {k: v for k, v in data.items() if k not in ROUND2_KEYS}
+
+    # ------------------------------------------------------------------ registry
+    def after_step(self, step: Step) -> None:
+        """An appointment by exam enters the appointments register with the step that decided it."""
+        if step.completed_element != "appointment_decision" or step.completed_data.get("appointment") != "appoint":
+            return
+        data = step.data
+        winner = scoring.winner_of(data["exam_results"])
+        if winner is None:
+            raise Invalid("the exam has no winner to appoint", {"appointment": ["no winner"]})
+        effective = step.completed_data["effective_date"]
+        effective = effective if isinstance(effective, date) else date.fromisoformat(str(effective))
+        appointment_id = registry.record_appointment(
+            step.db, post=data["post"], level=data["level"], unit=data["unit"], person_name=winner["full_name"],
+            appointed_on=effective, via_exam=True, recorded_by=step.actor.username,
+            decision_no=step.completed_data["decision_no"], term_years=data["exam_rules"]["term_years"],
+            source_case_id=step.case_id)
+        step.events.add("appointment_recorded", step.actor.username, data={
+            "appointment_id": appointment_id, "person_name": winner["full_name"], "candidate_code": winner["code"],
+            "effective_date": effective.isoformat(), "decision_no": step.completed_data["decision_no"]})
