@@ -73,6 +73,7 @@ class TaskOut(Schema):
     process = fields.String()
     element_id = fields.String()
     name = fields.String()
+    subject = fields.String(allow_none=True)
     form_key = fields.String(allow_none=True)
     lane = fields.String(allow_none=True)
     role = fields.String(allow_none=True)

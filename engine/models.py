@@ -144,6 +144,7 @@ class Task(Base):
     process_key: Mapped[str] = mapped_column(String(100))
     element_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[Optional[str]] = mapped_column(String(255))
     form_key: Mapped[Optional[str]] = mapped_column(String(100))
     lane: Mapped[Optional[str]] = mapped_column(String(255))
     role: Mapped[Optional[str]] = mapped_column(String(64))

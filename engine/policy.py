@@ -83,6 +83,10 @@ class ProcessPolicy:
         """Who does one task instance; None: by :meth:`lane_role`, scoped to the case's unit."""
         return None
 
+    def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
+        """What one task instance is about, shown in worklists (e.g. which talent an assessment is for)."""
+        return None
+
     def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
                          actor: Actor, case_roles: frozenset[str]) -> None:
         """Rules a form cannot know (e.g. a score only for a candidate in the round); raise Invalid."""

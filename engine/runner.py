@@ -101,6 +101,7 @@ class _TaskRow:
     process_key: str
     element_id: str
     name: str
+    subject: str | None
     form_key: str | None
     lane: str | None
     role: str | None
@@ -589,6 +590,7 @@ class CaseService:
             new_rows.append({
                 "id": task_id, "case_id": case.id, "process_key": case.process_key,
                 "element_id": element_id, "name": spec.bpmn_name or spec.name,
+                "subject": _clip(loaded.policy.task_subject(element_id, task.data)),
                 "form_key": info.form_key if info else None, "lane": spec.lane,
                 "role": role, "unit_path": unit_path, "candidate_user_id": user_id,
                 "status": "ready", "claimed_by_id": None, "created_at": now, "due_at": due_at,
@@ -691,6 +693,10 @@ class CaseService:
 
     def _hash(self, conn: Connection, case: CaseRecord) -> str:
         return self.specs.get(conn, case.definition_id).sha256
+
+
+def _clip(text: str | None, size: int = 255) -> str | None:
+    return text if text is None or len(text) <= size else text[: size - 1] + "…"
 
 
 def describe_failure(err: Exception) -> tuple[str, str]:

@@ -177,7 +177,7 @@ class Reader:
         due: datetime | None = task.due_at
         return {
             "id": task.id, "case_id": task.case_id, "process": task.process_key,
-            "element_id": task.element_id, "name": task.name, "form_key": task.form_key,
+            "element_id": task.element_id, "name": task.name, "subject": task.subject, "form_key": task.form_key,
             "lane": task.lane, "role": task.role, "status": task.status,
             "personal": task.candidate_user_id is not None,
             "claimed_by": task.claimed_by_name, "completed_by": task.completed_by_name,

@@ -112,6 +112,13 @@ class Policy(ProcessPolicy):
         unit = task_data.get("talent_unit")
         return Assignment(role="unit_head", unit=str(unit)) if unit else Assignment(role="hr_officer")
 
+    def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
+        """A unit head with several talents tells their assessments apart by name and unit."""
+        if element_id != "assess_talent" or not task_data.get("talent_name"):
+            return None
+        unit = task_data.get("talent_unit")
+        return f"{task_data['talent_name']} ({unit})" if unit else str(task_data["talent_name"])
+
     def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
                          actor: Actor, case_roles: frozenset[str]) -> None:
         if element_id == "consolidate_review":

@@ -69,6 +69,9 @@ def test_the_review_removes_warns_keeps_and_hr_overrides_with_a_reason(auth, sto
     gddt, qlkh, khcn = (assessments(auth, user, case["id"]) for user in ("head_gddt", "head_qlkh", "head_khcn"))
     assert (len(gddt), len(qlkh), len(khcn)) == (1, 1, 2)  # head_khcn: SKHCN and SKHCN-QLKH below it
     [khcn_own] = [t for t in khcn if t["id"] != qlkh[0]["id"]]
+    # a unit head with several talents tells the assessments apart by their subject
+    assert sorted(t["subject"] for t in khcn) == sorted([khcn_own["subject"], qlkh[0]["subject"]])
+    assert qlkh[0]["subject"].endswith("(SKHCN-QLKH)") and khcn_own["subject"].endswith("(SKHCN)")
     [unit_less] = assessments(auth, "hr", case["id"])  # a talent with no unit: hr assesses
     error_of(auth.as_("head_gddt").post(f"{API}/tasks/{qlkh[0]['id']}/complete", json={"data": PLAIN}), 403)
 
