@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from datetime import date
+
 from sqlalchemy import func, select
 
+from engine import clock
 from engine.db import Store
 from engine.directory import add_unit, add_user, grant_role
-from engine.models import Case, Unit, User
+from engine.models import Case, Task, Unit, User
 from engine.runner import CaseService
-from engine.security import actor_for
+from engine.security import Actor, actor_for
+from workflows import registry
 
 DEMO_PASSWORD = "talentflow-demo"
 
@@ -72,23 +76,97 @@ def load_demo(store: Store, service: CaseService) -> dict[str, int]:
                     grant_role(session, user, role, unit, granted_by="demo")
                 created["users"] += 1
         has_cases = (session.scalar(select(func.count()).select_from(Case)) or 0) > 0
-        head = actor_for(session, session.scalar(select(User).where(User.username == "head_khcn")))
-        expert = actor_for(session, session.scalar(select(User).where(User.username == "expert1")))
     if has_cases:
         return created
-    # One case waiting for the mentor, one for the unit head, one finished.
+    actors = _actors(store)
+    head, expert = actors["head_khcn"], actors["expert1"]
+    # training_nomination: one case waiting for the mentor, one for the unit head.
     service.start(head, "training_nomination", _proposal("Nguyễn Văn Khoa", "SKHCN", "Lớp AI ứng dụng 2026"),
                   "DT-2026-001")
     second = service.start(head, "training_nomination",
                            _proposal("Phạm Thị Mai", "SKHCN-QLKH", "Lớp quản trị công nghệ"), "DT-2026-002")
-    _complete_first(store, service, expert, second, {"recommendation": "support", "mentor_comment": "Rất phù hợp"})
-    created["cases"] = 2
+    _complete(store, service, expert, second, "mentor_assessment",
+              {"recommendation": "support", "mentor_comment": "Rất phù hợp"})
+    created["cases"] = 2 + _nominations(store, service, actors) + _exam(service, actors)
+    created["cases"] += _review(service)
+    _register(store, actors["hr"])
     return created
 
 
-def _complete_first(store: Store, service: CaseService, actor, case_id: int, data: dict) -> None:  # type: ignore[no-untyped-def]
-    from engine.models import Task
-
+def _actors(store: Store) -> dict[str, Actor]:
     with store.read() as session:
-        task_id = session.scalar(select(Task.id).where(Task.case_id == case_id, Task.status == "ready"))
+        users = session.scalars(select(User)).all()
+        return {user.username: actor_for(session, user) for user in users}
+
+
+def _nominations(store: Store, service: CaseService, actors: dict[str, Actor]) -> int:
+    """talent_nomination: one dossier waiting for hr's verification, one recognised (a registry entry)."""
+    today = clock.now().astimezone(clock.CITY_ZONE).date()
+    waiting = _dossier("Lê Hoàng Nam", "1992-08-20", "SKHCN", today)
+    service.start(actors["nominator"], "talent_nomination", waiting, "NT-2026-001")
+    recognised = _dossier("Trần Thị Minh Anh", "1993-03-03", "SKHCN-QLKH", today)
+    case = service.start(actors["nominator"], "talent_nomination", recognised, "NT-2026-002")
+    council = ["member1", "member2", "member3"]
+    _complete(store, service, actors["hr"], case, "verify_dossier",
+              {"verification_result": "verified", "council_members": council})
+    for member in council:
+        _complete(store, service, actors[member], case, "council_vote",
+                  {"vote": "approve", "vote_comment": "Thành tích nổi bật"}, assignee=actors[member])
+    _complete(store, service, actors["approver"], case, "recognition_decision",
+              {"decision": "recognised", "decision_no": "512/QĐ-UBND", "decision_date": today.isoformat()})
+    return 2
+
+
+def _dossier(name: str, born: str, unit: str, today: date) -> dict:  # type: ignore[type-arg]
+    return {"nominee_name": name, "birth_date": born, "workplace": "Viện Nghiên cứu biển", "unit": unit,
+            "contact": "0912 345 678", "category": "young_scientist", "priority_field": "science_technology",
+            "achievements": [{"title": "Mô hình dự báo xâm nhập mặn", "year": today.year - 1,
+                              "evidence_refs": ["DOI 10.1000/xyz123"]}],
+            "nominator_statement": "Đề nghị công nhận; chúng tôi chịu trách nhiệm về hồ sơ.",
+            "has_doctorate": True, "international_papers": 6}
+
+
+def _exam(service: CaseService, actors: dict[str, Actor]) -> int:
+    """leadership_exam: planned and announced, waiting for the registration deadline."""
+    seats = {"chair": "chair", "secretary": "secretary", "member1": "member", "member2": "member",
+             "member3": "member"}
+    service.start(actors["hr"], "leadership_exam", {
+        "post": "Phó Giám đốc Sở Khoa học và Công nghệ", "unit": "SKHCN", "level": "pho_giam_doc_so",
+        "requirements": "Tiến sĩ; trong quy hoạch; đề án phát triển khoa học và công nghệ",
+        "council": [{"username": u, "seat": s} for u, s in seats.items()], "first_appointment": True},
+        "TT-2026-001")
+    return 1
+
+
+def _review(service: CaseService) -> int:
+    """annual_talent_review: this year's review, when the season allows (1 November - 15 December)."""
+    from workflows.annual_talent_review import start_yearly_review
+
+    return 1 if start_yearly_review(service) is not None else 0
+
+
+def _register(store: Store, hr: Actor) -> None:
+    """A few appointments made by the ordinary procedure, so the targets report has figures."""
+    year = clock.now().astimezone(clock.CITY_ZONE).year
+    with store.command() as conn:
+        for i, (unit, post) in enumerate([("SKHCN", "Trưởng phòng Quản lý khoa học"),
+                                          ("SGDDT", "Phó Giám đốc Sở Giáo dục và Đào tạo"),
+                                          ("SNV", "Phó Trưởng phòng Công chức")]):
+            registry.record_appointment(conn, post=post, level="truong_phong" if i == 0 else "pho_giam_doc_so",
+                                        unit=unit, person_name=f"Cán bộ bổ nhiệm {i + 1}",
+                                        appointed_on=date(year, 3 + i, 1), via_exam=False, recorded_by=hr.username)
+        for key, value in {"new_recruits": 180, "talent_recruits": 21, "training_classes": 2}.items():
+            registry.set_figure(conn, year=year, key=key, value=value, recorded_by=hr.username)
+
+
+def _complete(store: Store, service: CaseService, actor: Actor, case_id: int, element_id: str, data: dict,  # type: ignore[type-arg]
+              assignee: Actor | None = None) -> None:
+    """Complete the case's ready task ``element_id`` (the assignee's own, for personal tasks)."""
+    query = select(Task.id).where(Task.case_id == case_id, Task.status == "ready", Task.element_id == element_id)
+    if assignee is not None:
+        query = query.where(Task.candidate_user_id == assignee.user_id)
+    with store.read() as session:
+        task_id = session.scalars(query).first()
+    if task_id is None:
+        raise LookupError(f"case {case_id} has no ready task {element_id}")
     service.complete(actor, task_id, data)
