@@ -17,6 +17,7 @@ from api import auth, config, errors
 from engine import clock
 from engine.db import Store
 from engine.runner import CaseService
+from engine.security import ActorCache
 from engine.views import Reader
 from workflows import build_service, policy_for
 
@@ -27,6 +28,7 @@ class Services:
     cases: CaseService
     reader: Reader
     api: Any
+    actors: ActorCache
 
 
 class IsoJSONProvider(DefaultJSONProvider):
@@ -77,7 +79,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     store = Store(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
     api = errors.TalentflowApi(app)
     cases = build_service(store)
-    app.extensions["talentflow"] = Services(store, cases, Reader(policy_for, cases.specs), api)
+    app.extensions["talentflow"] = Services(store, cases, Reader(policy_for, cases.specs), api,
+                                            ActorCache(app.config["AUTH_CACHE_SECONDS"]))
     errors.register(app)
     auth.register(app)
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from flask import Flask, current_app, g, request
 
 from engine.errors import Forbidden, Unauthorized
-from engine.security import Actor, authenticate
+from engine.security import Actor
 
 PUBLIC_ENDPOINTS = {"auth.issue_token", "health.healthz", "static"}
 
@@ -47,5 +47,5 @@ def register(app: Flask) -> None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)")
-        with current_app.extensions["talentflow"].store.engine.connect() as connection:
-            g.actor = authenticate(connection, token.strip())
+        services = current_app.extensions["talentflow"]
+        g.actor = services.actors.authenticate(services.store.engine.connect, token.strip())

@@ -150,6 +150,7 @@ class Loaded:
     #: (state JSON, case data) made right after the engine ran, inside the failure handling:
     #: a value a script left that cannot be stored fails the step like any script error.
     saved: tuple[str, dict[str, Any]] | None = None
+    ready: list = field(default_factory=list)
 
 
 class WorkflowCache:
@@ -517,9 +518,9 @@ class CaseService:
     def _save(self, conn: Connection, loaded: Loaded, actor: Actor,
               completed: tuple[str, dict[str, Any]] | None = None) -> None:
         case, workflow = loaded.case, loaded.workflow
-        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
         if loaded.saved is None:
-            self._serialize(loaded, ready)
+            self._serialize(loaded, workflow.get_tasks(state=TaskState.READY, manual=True))
+        ready = loaded.ready
         case.state, case.data = loaded.saved  # type: ignore[misc]
         previous = case.status
         if workflow.completed:
@@ -537,6 +538,7 @@ class CaseService:
         self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
 
     def _serialize(self, loaded: Loaded, ready: list) -> None:
+        loaded.ready = ready
         loaded.saved = (state.dump_workflow(loaded.definition.dialect, loaded.workflow),
                         audit.jsonable(self._snapshot(loaded.workflow, ready)))
 

@@ -10,7 +10,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.engine import Connection
@@ -116,7 +118,12 @@ _AUTH_QUERY = (
 
 def authenticate(connection: Connection | Session, token: str) -> Actor:
     """The actor behind a bearer token; 401 if unknown, revoked or expired."""
-    rows = connection.execute(_AUTH_QUERY, {"digest": token_digest(token)}).all()
+    return lookup_token(connection, token_digest(token))[0]
+
+
+def lookup_token(connection: Connection | Session, digest: str) -> tuple[Actor, datetime]:
+    """(actor, token expiry) for a token digest; 401 if unknown, revoked or expired."""
+    rows = connection.execute(_AUTH_QUERY, {"digest": digest}).all()
     if not rows:
         raise Unauthorized("invalid token", code="invalid_token")
     expires_at, revoked, user_id, username, display_name, active, unit_id, unit_path = rows[0][:8]
@@ -130,4 +137,37 @@ def authenticate(connection: Connection | Session, token: str) -> Actor:
         global_roles=frozenset(role for role, path in grants if path is None),
         unit_roles=tuple(sorted((role, path) for role, path in grants if path is not None)),
         display_name=display_name,
-    )
+    ), expires_at
+
+
+class ActorCache:
+    """Tokens authenticated in the last few seconds, so a request costs no token query.
+
+    A role granted or revoked in this process clears the cache at once; one made
+    by another process (a second server, the CLI) applies within ``ttl_seconds``.
+    Token expiry is checked on every use.
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0, size: int = 10_000) -> None:
+        self.ttl = timedelta(seconds=ttl_seconds)
+        self.size = size
+        self._items: dict[str, tuple[Actor, datetime, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, connect: Callable[[], Any], token: str) -> Actor:
+        digest, now = token_digest(token), clock.now()
+        entry = self._items.get(digest)
+        if entry is not None and entry[2] > now and entry[1] > now:
+            return entry[0]
+        with connect() as connection:
+            actor, expires_at = lookup_token(connection, digest)
+        if self.ttl.total_seconds() > 0:
+            with self._lock:
+                if len(self._items) >= self.size:
+                    self._items.clear()
+                self._items[digest] = (actor, expires_at, now + self.ttl)
+        return actor
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

@@ -41,7 +41,9 @@ def grant(body, username: str):  # type: ignore[no-untyped-def]
     with services().store.transaction() as session:
         user = directory.get_user(session, username)
         directory.grant_role(session, user, body["role"], body["unit"], granted_by=current_actor().username)
-        return directory.describe_user(session, user)
+        described = directory.describe_user(session, user)
+    services().actors.clear()  # the grant applies to this server's next request at once
+    return described
 
 
 @blp.delete("/users/<name:username>/roles")
@@ -52,7 +54,9 @@ def revoke(body, username: str):  # type: ignore[no-untyped-def]
     with services().store.transaction() as session:
         user = directory.get_user(session, username)
         directory.revoke_role(session, user, body["role"], body["unit"])
-        return directory.describe_user(session, user)
+        described = directory.describe_user(session, user)
+    services().actors.clear()
+    return described
 
 
 @blp.get("/units")
