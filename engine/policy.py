@@ -110,6 +110,16 @@ class ProcessPolicy:
         """What of the case data ``actor`` (a participant or reader) may read."""
         return dict(data)
 
+    def visible_event(self, event: dict[str, Any], case_data: Mapping[str, Any], actor: Actor,
+                      case_roles: frozenset[str]) -> dict[str, Any]:
+        """One history event as ``actor`` may read it: by default, data submitted in the event is
+        shown as :meth:`visible_data` shows case data, judged against the case as it is now."""
+        inner = event["data"].get("data")
+        if not isinstance(inner, dict) or type(self).visible_data is ProcessPolicy.visible_data:
+            return event
+        shown = self.visible_data({**case_data, **inner}, actor, case_roles)
+        return {**event, "data": {**event["data"], "data": {k: shown[k] for k in inner if k in shown}}}
+
     def final_status(self, data: Mapping[str, Any]) -> str:
         outcome = data.get(OUTCOME_KEY)
         if isinstance(outcome, str) and _STATUS_RE.match(outcome) and outcome not in RESERVED_STATUSES:

@@ -106,6 +106,14 @@ class Reader:
         tasks = getattr(case, "ready_tasks", None)
         if tasks is None:
             tasks = session.execute(READY_TASKS_OF_CASE, {"case_id": case.id}).all()
+        shown_tasks = [self._task_dict(row) for row in tasks]
+        if any(t["subject"] for t in shown_tasks) and not self.is_reader(actor, case.process_key):
+            # what a task is about (e.g. another unit's talent) only for those who may do it
+            roles_here = roles if per_role else case_roles(session, actor, case.id)
+            for row, shown in zip(tasks, shown_tasks):
+                line = row if isinstance(row, TaskLine) else TaskLine(row._mapping)
+                if shown["subject"] and not (may_act(actor, line, roles_here) or line.claimed_by_id == actor.user_id):
+                    shown["subject"] = None
         return {
             "id": case.id, "process": case.process_key,
             "process_version": definition.version,
@@ -115,7 +123,7 @@ class Reader:
             "incident": case.incident if case.status == "error" else None,
             "created_by": case.created_by, "created_at": case.created_at,
             "updated_by": case.updated_by, "updated_at": case.updated_at, "ended_at": case.ended_at,
-            "tasks": [self._task_dict(row) for row in tasks],
+            "tasks": shown_tasks,
         }
 
     def list_cases(self, session: Session, actor: Actor, *, process: str | None = None,
@@ -153,16 +161,12 @@ class Reader:
         case = self.visible_case(session, actor, case_id)
         policy = self.policy_for(case.process_key)
         events = [{c: getattr(e, c) for c in _EVENT_FIELDS} for e in audit.history(session, case_id)]
-        if type(policy).visible_data is ProcessPolicy.visible_data:
+        per_role = (type(policy).visible_data is not ProcessPolicy.visible_data
+                    or type(policy).visible_event is not ProcessPolicy.visible_event)
+        if not per_role:
             return events
         roles = case_roles(session, actor, case.id)
-        for event in events:
-            inner = event["data"].get("data")
-            if isinstance(inner, dict):
-                # judged against the case as it is now (e.g. scores show once the round has closed)
-                shown = policy.visible_data({**(case.data or {}), **inner}, actor, roles)
-                event["data"] = {**event["data"], "data": {k: shown[k] for k in inner if k in shown}}
-        return events
+        return [policy.visible_event(event, case.data or {}, actor, roles) for event in events]
 
     # ------------------------------------------------------------------ tasks
     @staticmethod

@@ -60,6 +60,8 @@ LANE_ROLES: dict[str, str] = {
 #: Keys of one assessment's own task data: meaningless at the level of the case.
 _INSTANCE_KEYS = frozenset({"review_slot", "talent_id", "talent_name", "talent_unit"})
 #: Case data a unit head may read besides their own units' talents.
+#: Events that list talents of every unit: a unit head reads only that they happened.
+CITY_WIDE_EVENTS = frozenset({"talents_added_since_snapshot", "talent_list_updated"})
 _PUBLIC_KEYS = ("year", "assessments_close_at", "remove_after_years", "warn_after_years", "rating_window_years")
 
 
@@ -145,6 +147,15 @@ class Policy(ProcessPolicy):
         mine = [outcomes.get(t["talent_id"], t) for t in register.values()
                 if t.get("unit_path") and actor.has_role("unit_head", t["unit_path"])]
         return {**{k: data[k] for k in _PUBLIC_KEYS if k in data}, "talents": mine}
+
+    def visible_event(self, event: dict[str, Any], case_data: Mapping[str, Any], actor: Actor,
+                      case_roles: frozenset[str]) -> dict[str, Any]:
+        """Events listing talents across units are shown whole to readers only."""
+        if actor.is_any(*self.readers):
+            return event
+        if event["type"] in CITY_WIDE_EVENTS:
+            return {**event, "data": {"year": event["data"].get("year")}}
+        return super().visible_event(event, case_data, actor, case_roles)
 
     def script_helpers(self) -> Mapping[str, Any]:
         return SCRIPT_HELPERS

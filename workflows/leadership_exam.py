@@ -62,6 +62,8 @@ LANE_ROLES: dict[str, str] = {
 PERSONAL_SHEETS = {"declare_conflict": "declaration_sheet", "score_round2": "score_sheet"}
 #: Data that would show one member's round-2 scores to another before everyone has scored.
 ROUND2_KEYS = ("scores", "score_sheet", "score_sheets")
+#: What anyone who once took part may still read: the announced post.
+PUBLIC_KEYS = ("post", "unit", "level", "requirements")
 RECORD = "council_record"
 
 
@@ -190,7 +192,10 @@ class Policy(ProcessPolicy):
     # ------------------------------------------------------------------ reading
     def visible_data(self, data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> dict[str, Any]:
         """Round-2 scoring is blind: nobody but an auditor sees any member's scores until all have
-        scored (the ranking, ``exam_results``, then shows every mean and total)."""
+        scored (the ranking, ``exam_results``, then shows every mean and total). Someone who no
+        longer holds a seat (a member replaced after a conflict) sees only the published plan."""
+        if not case_roles and not actor.is_any(*self.readers):
+            return {k: data[k] for k in PUBLIC_KEYS if k in data}
         if "exam_results" in data or actor.is_any("auditor"):
             return dict(data)
         return {k: v for k, v in data.items() if k not in ROUND2_KEYS}

@@ -119,6 +119,9 @@ def test_the_review_removes_warns_keeps_and_hr_overrides_with_a_reason(auth, sto
     [updated] = [e for e in history(auth, "hr", case["id"]) if e["type"] == "talent_list_updated"]
     assert updated["data"] == {"year": YEAR, "keep": [tuan, ha], "at_risk": [minh], "remove": [lan],
                                "unassessed": [], "added": [newcomer]}
+    seen_by_head = {e["type"]: e["data"] for e in history(auth, "head_gddt", case["id"])}
+    assert seen_by_head["talent_list_updated"] == {"year": YEAR}
+    assert seen_by_head["talents_added_since_snapshot"] == {"year": YEAR}
 
 
 def test_one_review_per_year_started_by_hr_for_a_year_that_has_begun(auth):
@@ -187,6 +190,10 @@ def test_a_unit_head_reads_only_their_units_talents(auth, store):
     seen = auth.as_("head_qlkh").get(f"{API}/cases/{case['id']}").get_json()["data"]
     assert [t["talent_id"] for t in seen["talents"]] == [minh] and seen["year"] == YEAR
     assert "data_objects" not in seen and "talent_snapshot" not in seen
+    subjects = [t["subject"] for t in auth.as_("head_qlkh").get(f"{API}/cases/{case['id']}").get_json()["tasks"]]
+    assert "Trần Thị Lan (SGDDT)" not in subjects and "Lê Văn Minh (SKHCN-QLKH)" in subjects
+    assert "Trần Thị Lan (SGDDT)" in [t["subject"] for t in
+                                      auth.as_("hr").get(f"{API}/cases/{case['id']}").get_json()["tasks"]]
     assert len(auth.as_("hr").get(f"{API}/cases/{case['id']}").get_json()["data"]["data_objects"]
                ["review_register"]) == 2
 

@@ -160,6 +160,8 @@ def test_a_conflicted_secretary_may_not_mark_and_is_replaced_before_scoring(auth
     assert {"username": "member4", "seat": "secretary"} in seats and "secretary" not in [s["username"] for s in seats]
     assert "role_revoked" in history_types(auth, case["id"])
     error_of(submit(auth, "secretary", marks["id"], {"marks": []}), 403)  # the seat, and the task, are gone
+    former = auth.as_("secretary").get(f"{API}/cases/{case['id']}").get_json()["data"]
+    assert set(former) <= {"post", "unit", "level", "requirements"}  # no applicants, marks or scores any more
     with unchanged(store):  # the new secretary declares before marking
         error_of(submit(auth, "member4", marks["id"], {"marks": [{"candidate_code": "TS01", "mark": 70}]}), 422)
     declare(auth, "member4", case["id"])
