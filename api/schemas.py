@@ -210,7 +210,8 @@ class YearArgs(Schema):
 
 
 class FiguresIn(Schema):
+    """City-wide figures of a year (the report measures these targets city-wide)."""
+
     year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2200))
-    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
     figures = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=0, max=10**9)),
                           required=True)

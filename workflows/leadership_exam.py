@@ -42,12 +42,17 @@ REJECTION_NOTICE_WORKING_DAYS = 5
 SCORE_DECIMALS = 2
 #: Term of office of an appointment.
 TERM_YEARS = 5
+#: Screening of applications is due within this many days [analogue].
+SCREENING_DAYS = 15
+#: The appointment decision is due within this many working days [choice, as for recognition].
+DECISION_WORKING_DAYS = 10
 
 #: The rules a case runs under, recorded in its start event (a later change never alters a running exam).
 EXAM_RULES: dict[str, Any] = {
     "min_eligible": MIN_ELIGIBLE, "max_extensions": MAX_EXTENSIONS, "pass_mark": PASS_MARK,
     "remark_days": REMARK_DAYS, "rejection_notice_working_days": REJECTION_NOTICE_WORKING_DAYS,
-    "score_decimals": SCORE_DECIMALS, "term_years": TERM_YEARS}
+    "score_decimals": SCORE_DECIMALS, "term_years": TERM_YEARS, "screening_days": SCREENING_DAYS,
+    "decision_working_days": DECISION_WORKING_DAYS}
 
 MEMBER, CHAIR, SECRETARY = "council_member", "council_chair", "council_secretary"
 SEAT_ROLES = {"chair": CHAIR, "secretary": SECRETARY}

@@ -54,8 +54,10 @@ def _exam_row(code: str | None, name: str, exam: int, total: int) -> dict[str, A
            "target": EXAM_SHARE_TARGET, "on_track": on_track}
     if not on_track:
         needed = _exam_needed(exam, total)
-        row["warning"] = (f"behind the {EXAM_SHARE_TARGET:.0%} target: {needed} more appointment(s) by exam "
-                          f"would reach it" if total else "no new leadership appointments recorded yet")
+        row["warning"] = (
+            f"Chưa đạt chỉ tiêu {EXAM_SHARE_TARGET:.0%}: cần thêm {needed} trường hợp bổ nhiệm qua thi tuyển / "
+            f"behind the {EXAM_SHARE_TARGET:.0%} target: {needed} more appointment(s) by exam would reach it"
+            if total else "Chưa có bổ nhiệm mới / no new leadership appointments recorded yet")
     return row
 
 

@@ -72,6 +72,10 @@ class Policy(ProcessPolicy):
     def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
         """Check who nominates, and fix the nomination date the age rules count from."""
         if data.get("self_nominated"):
+            if " ".join(str(data["nominee_name"]).split()).casefold() != \
+                    " ".join(starter.display_name.split()).casefold():
+                raise Invalid("a self-nomination names yourself", {"nominee_name": [
+                    "phải là họ tên của chính người tự ứng cử / must be your own name as registered"]})
             if data["category"] not in SELF_NOMINATION_CATEGORIES:
                 allowed = ", ".join(sorted(SELF_NOMINATION_CATEGORIES))
                 raise Invalid("self-nomination is not open to this category", {"category": [

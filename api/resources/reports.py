@@ -34,8 +34,7 @@ def enter_figures(body):  # type: ignore[no-untyped-def]
         raise Forbidden("only hr enters the yearly figures")
     with services().store.command() as conn:
         for key, value in sorted(body["figures"].items()):
-            registry.set_figure(conn, year=body["year"], key=key, value=value, recorded_by=actor.username,
-                                unit=body["unit"])
+            registry.set_figure(conn, year=body["year"], key=key, value=value, recorded_by=actor.username)
         chain = audit.global_chain(conn)
         chain.add("figures_entered", actor.username, data=body)
         chain.write(conn)

@@ -64,3 +64,9 @@ def test_hr_enters_yearly_figures_which_complete_the_targets_table(auth):
              422)
     error_of(auth.as_("head_khcn").post(f"{API}/reports/figures", json={"year": 2026, "figures": {}}), 403)
     error_of(auth.as_("hr").get(f"{API}/reports/targets"), 422)
+
+
+def test_figures_are_city_wide(auth):
+    error = error_of(auth.as_("hr").post(f"{API}/reports/figures", json={
+        "year": 2026, "unit": "SKHCN", "figures": {"new_recruits": 100}}), 422)
+    assert "unit" in error["details"]

@@ -244,3 +244,15 @@ def test_a_plan_needs_a_council_of_5_or_7_with_one_chair_and_one_secretary(auth,
     seven = start_exam(auth, council=[chair, secretary, *seats[:5]])
     assert len(seven["data"]["data_objects"]["council_record"]["seats"]) == 7
     assert REMARK_DAYS == seven["data"]["exam_rules"]["remark_days"]
+
+
+
+def test_screening_is_due_within_15_days_of_the_registration_deadline(auth, service, manual_clock):
+    from engine.calendar import days_from_now
+    from workflows.leadership_exam import SCREENING_DAYS
+
+    case = start_exam(auth)
+    close_registration(auth, service, manual_clock)  # the screening task is created now
+    screening = task_of(auth, "hr", case["id"], "screen_applications")
+    assert screening["due_at"] == days_from_now(SCREENING_DAYS)
+    assert screening["overdue"] is False

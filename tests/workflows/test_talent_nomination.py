@@ -185,10 +185,15 @@ def test_the_approver_may_decline_recognition_with_a_reason(auth):
 
 def test_self_nomination_is_open_to_some_categories_only(auth):
     refused = error_of(auth.as_("nobody").post(f"{API}/cases", json={"process": "talent_nomination", "data": dossier(
-        self_nominated=True, unit=None, category="cbccvc", annual_ratings=[]
+        self_nominated=True, nominee_name="nobody", unit=None, category="cbccvc", annual_ratings=[]
     )}), 422, "validation_error")
     assert "category" in refused["details"]
-    case = nominate(auth, user="nobody", self_nominated=True, unit=None, category="expert", years_experience=6)
+    # a self-nomination is for oneself: not a way around who may nominate others
+    someone_else = error_of(auth.as_("approver").post(f"{API}/cases", json={"process": "talent_nomination", "data":
+                            dossier(self_nominated=True, unit="SKHCN")}), 422, "validation_error")
+    assert "nominee_name" in someone_else["details"]
+    case = nominate(auth, user="nobody", self_nominated=True, nominee_name="nobody", unit=None, category="expert",
+                    years_experience=6)
     assert case["status"] == "running" and case["data"]["eligible"] is True
     assert case["data"]["nominated_by"] == "nobody"
 
