@@ -67,9 +67,18 @@ class ProcessPolicy:
     #: Form key validating the start data, if any.
     start_form: str | None = None
 
+    #: Lane name -> role (or :data:`STARTER`) for a process drawn for this module; None: a lane's
+    #: name is its role and tasks outside any lane go to the starter (uploaded processes).
+    lane_roles: Mapping[str, str] | None = None
+
     def lane_role(self, lane: str | None) -> str:
-        """Role that does tasks in ``lane``; :data:`STARTER` for the starter."""
-        return lane if lane else STARTER
+        """Role that does tasks in ``lane``; :data:`STARTER` for the starter. A lane the module
+        does not know raises LookupError (and the deployment is refused)."""
+        if self.lane_roles is None:
+            return lane if lane else STARTER
+        if lane not in self.lane_roles:
+            raise LookupError(f"lane '{lane}' has no role")
+        return self.lane_roles[lane]
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:
         """Whether ``actor`` may start a case (of the unit at ``unit_path``). Auditors change nothing."""

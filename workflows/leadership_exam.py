@@ -97,10 +97,7 @@ class Policy(ProcessPolicy):
     cancellers = frozenset({"admin", "hr_officer"})
     managed_case_roles = frozenset({MEMBER, CHAIR, SECRETARY})
 
-    def lane_role(self, lane: str | None) -> str:
-        if lane not in LANE_ROLES:
-            raise LookupError(f"lane '{lane}' has no role in {PROCESS_KEY}")
-        return LANE_ROLES[lane]
+    lane_roles = LANE_ROLES
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:
         """The exam plan is hr's (Sở Nội vụ / Ban Tổ chức), for any unit."""

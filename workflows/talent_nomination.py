@@ -56,10 +56,7 @@ class Policy(ProcessPolicy):
     cancellers = frozenset({"admin", "hr_officer"})
     managed_case_roles = frozenset({COUNCIL_ROLE})
 
-    def lane_role(self, lane: str | None) -> str:
-        if lane not in LANE_ROLES:
-            raise LookupError(f"lane '{lane}' has no role in {PROCESS_KEY}")
-        return LANE_ROLES[lane]
+    lane_roles = LANE_ROLES
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         return data.get("unit") or None

@@ -30,10 +30,7 @@ class Policy(ProcessPolicy):
     readers = frozenset({"auditor", "admin", "hr_officer"})
     cancellers = frozenset({"admin", "hr_officer"})
 
-    def lane_role(self, lane: str | None) -> str:
-        if lane not in LANE_ROLES:
-            raise LookupError(f"lane '{lane}' has no role in {PROCESS_KEY}")
-        return LANE_ROLES[lane]
+    lane_roles = LANE_ROLES
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:
         """hr proposes for any unit; a unit head for their own units."""
