@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from api.blueprint import Blueprint
 
+from flask import jsonify
+
 from api.auth import current_actor
 from api.resources import services
 from api.schemas import CaseOut, CasePage, CaseQuery, CaseStart, EventOut, Reason
@@ -10,10 +12,19 @@ from api.schemas import CaseOut, CasePage, CaseQuery, CaseStart, EventOut, Reaso
 blp = Blueprint("cases", __name__, description="Cases")
 
 
-def view_for(actor):  # type: ignore[no-untyped-def]
-    """Answer a command with the case as ``actor`` sees it, read in the command's transaction."""
+def view_for(actor, status: int = 200):  # type: ignore[no-untyped-def]
+    """Answer a command with the case as ``actor`` sees it, read in the command's transaction.
+
+    The answer is JSON already (the view has the shape of ``CaseOut``, which documents it), so
+    flask-smorest passes it through instead of dumping it through the schema again."""
     reader = services().reader
-    return lambda session, case: reader.case_view(session, actor, case)
+
+    def answer(session, case):  # type: ignore[no-untyped-def]
+        response = jsonify(reader.case_view(session, actor, case))
+        response.status_code = status
+        return response
+
+    return answer
 
 
 def case_out(case_id: int) -> dict:
@@ -29,7 +40,8 @@ def case_out(case_id: int) -> dict:
 def start_case(body):  # type: ignore[no-untyped-def]
     """Start a case of the latest version of ``process`` with ``data``."""
     actor = current_actor()
-    return services().cases.start(actor, body["process"], body["data"], body["business_key"], view=view_for(actor))
+    return services().cases.start(actor, body["process"], body["data"], body["business_key"],
+                                  view=view_for(actor, 201))
 
 
 @blp.get("/cases")
