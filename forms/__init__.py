@@ -25,6 +25,11 @@ def form(key: str):  # type: ignore[no-untyped-def]
     return register
 
 
+def label(vi: str, en: str, **extra: object) -> dict[str, object]:
+    """Field metadata: the Vietnamese label first, English alongside (plus help, enum labels...)."""
+    return {"label": vi, "label_en": en, **extra}
+
+
 def _load_all() -> None:
     from forms import training  # noqa: F401  (registers its forms)
     from forms import nomination  # noqa: F401
@@ -160,5 +165,5 @@ FREE_FORM_SCHEMA: dict[str, Any] = {
     "propertyNames": {"pattern": "^[A-Za-z][A-Za-z0-9_]*$"},
 }
 
-__all__ = ["FREE_FORM_SCHEMA", "ValidationError", "dump", "exists", "form", "json_schema", "keys", "load",
+__all__ = ["FREE_FORM_SCHEMA", "ValidationError", "dump", "exists", "form", "json_schema", "keys", "label", "load",
            "schema_for"]

@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from forms import form
+from forms import label as _label
 
 #: Council sizes allowed [analogue: Decree 170/2025 Art. 8].
 COUNCIL_SIZES = (5, 7)
@@ -36,10 +37,6 @@ RELATIONS = {"spouse": {"vi": "Vợ hoặc chồng", "en": "Spouse"},
              "spouse_sibling": {"vi": "Anh, chị, em ruột của vợ hoặc chồng", "en": "Spouse's sibling"},
              "sibling_spouse": {"vi": "Vợ hoặc chồng của anh, chị, em ruột", "en": "Sibling's spouse"},
              "other": {"vi": "Quan hệ khác (không thuộc diện phải thay thế)", "en": "Other (not disqualifying)"}}
-
-
-def _label(vi: str, en: str, **extra: object) -> dict[str, object]:
-    return {"label": vi, "label_en": en, **extra}
 
 
 def _code(vi: str = "Số báo danh", en: str = "Candidate code") -> fields.String:

@@ -12,10 +12,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from forms import form
-
-
-def _label(vi: str, en: str, **extra: object) -> dict[str, object]:
-    return {"label": vi, "label_en": en, **extra}
+from forms import label as _label
 
 
 def _enum(labels: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:

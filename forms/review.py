@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from forms import form
+from forms import label as _label
 
 RATING_LABELS = {
     "xuat_sac": {"vi": "Hoàn thành xuất sắc nhiệm vụ", "en": "Excellent"},
@@ -22,10 +23,6 @@ OUTCOME_LABELS = {
     "at_risk": {"vi": "Cảnh báo (nguy cơ đưa ra khỏi danh sách)", "en": "At risk"},
     "remove": {"vi": "Đưa ra khỏi danh sách", "en": "Remove from the list"},
 }
-
-
-def _label(vi: str, en: str, **extra: object) -> dict[str, object]:
-    return {"label": vi, "label_en": en, **extra}
 
 
 def _not_blank(value: str) -> None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from forms import form
-
-
-def _label(vi: str, en: str, **extra: object) -> dict[str, object]:
-    return {"label": vi, "label_en": en, **extra}
+from forms import label as _label
 
 
 @form("training_proposal")
