@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from engine import clock
 from engine.db import Store
+from engine.errors import Conflict, Invalid
 from engine.directory import add_unit, add_user, grant_role
 from engine.models import Case, Task, Unit, User
 from engine.runner import CaseService
@@ -88,7 +89,7 @@ def load_demo(store: Store, service: CaseService) -> dict[str, int]:
     _complete(store, service, expert, second, "mentor_assessment",
               {"recommendation": "support", "mentor_comment": "Rất phù hợp"})
     created["cases"] = 2 + _nominations(store, service, actors) + _exam(service, actors)
-    created["cases"] += _review(service)
+    created["cases"] += _review(service, actors["hr"])
     _register(store, actors["hr"])
     return created
 
@@ -138,11 +139,18 @@ def _exam(service: CaseService, actors: dict[str, Actor]) -> int:
     return 1
 
 
-def _review(service: CaseService) -> int:
-    """annual_talent_review: this year's review, when the season allows (1 November - 15 December)."""
-    from workflows.annual_talent_review import start_yearly_review
+def _review(service: CaseService, hr: Actor) -> int:
+    """annual_talent_review: this year's review, by the yearly start from 1 November or else
+    started by hr on demand (refused only after the year's 15 December deadline)."""
+    from workflows.annual_talent_review import PROCESS_KEY, start_yearly_review
 
-    return 1 if start_yearly_review(service) is not None else 0
+    if start_yearly_review(service) is not None:
+        return 1
+    try:
+        service.start(hr, PROCESS_KEY, {"year": clock.now().astimezone(clock.CITY_ZONE).year}, "RS-DEMO")
+    except (Conflict, Invalid):
+        return 0
+    return 1
 
 
 def _register(store: Store, hr: Actor) -> None:
