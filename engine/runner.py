@@ -151,6 +151,10 @@ class Loaded:
     #: a value a script left that cannot be stored fails the step like any script error.
     saved: tuple[str, dict[str, Any]] | None = None
     ready: list = field(default_factory=list)
+    #: Ids of the human tasks ready when the workflow was loaded: the projection's ready rows
+    #: (they change together, in one transaction), and the task this command completes.
+    ready_before: frozenset[str] = frozenset()
+    completing: str | None = None
 
 
 class WorkflowCache:
@@ -225,7 +229,9 @@ class CaseService:
             definition.dialect, case.state, definition.spec, definition.subprocess_specs,
             self.script_engine(case.process_key))
         chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, definition.sha256)
-        return Loaded(case, definition, self.policy_for(case.process_key), workflow, chain, case.version)
+        loaded = Loaded(case, definition, self.policy_for(case.process_key), workflow, chain, case.version)
+        loaded.ready_before = frozenset(str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True))
+        return loaded
 
     def _visible_or_404(self, conn: Connection, actor: Actor, case: CaseRecord) -> None:
         policy = self.policy_for(case.process_key)
@@ -496,6 +502,7 @@ class CaseService:
         task = loaded.workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise Conflict("task is no longer ready", code="task_not_ready")
+        loaded.completing = task_id
         task.data.update(data)
         task.run()
         self._advance(loaded)
@@ -571,18 +578,23 @@ class CaseService:
 
     def _sync_tasks(self, conn: Connection, loaded: Loaded, ready: list, actor: Actor) -> None:
         case, chain = loaded.case, loaded.chain
-        rows = {row.id: row for row in conn.execute(READY_TASKS_OF_CASE, {"case_id": case.id})}
         ready_ids = {str(task.id) for task in ready}
-        gone = [row_id for row_id in rows if row_id not in ready_ids]
+        still_ready = loaded.ready_before - {loaded.completing}
+        # Rows are read only when some stay ready (their claims show in the answer).
+        rows = {row.id: row for row in conn.execute(READY_TASKS_OF_CASE, {"case_id": case.id})} \
+            if still_ready & ready_ids else {}
+        gone = sorted(still_ready - ready_ids)
         if gone:
             conn.execute(update(TASK).where(TASK.c.id.in_(gone)).values(status="cancelled"))
             for row_id in gone:
-                chain.add("task_cancelled", actor.username, task_id=row_id,
-                          data={"element_id": rows[row_id].element_id})
+                task = loaded.workflow.get_task_from_id(UUID(row_id))
+                element_id = (task.task_spec.bpmn_id or task.task_spec.name) if task is not None else \
+                    conn.execute(select(TASK.c.element_id).where(TASK.c.id == row_id)).scalar()
+                chain.add("task_cancelled", actor.username, task_id=row_id, data={"element_id": element_id})
         now, new_rows = clock.now(), []
         for task in ready:
             task_id = str(task.id)
-            if task_id in rows:
+            if task_id in still_ready:
                 continue
             spec = task.task_spec
             info = loaded.definition.human_tasks.get(spec.name)
