@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, event, select
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine, Row, make_url
 from sqlalchemy.orm import Session, sessionmaker

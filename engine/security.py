@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable

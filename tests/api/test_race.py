@@ -9,9 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-import pytest
 
-from tests.api.support import API, error_of, events, is_sqlite, training_at_unit_head
+from tests.api.support import API, error_of, events, training_at_unit_head
 
 ROUNDS = 10
 RIVALS = ("head_khcn", "head_qlkh")  # both unit_head candidates on a SKHCN-QLKH case

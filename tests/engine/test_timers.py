@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from engine import clock
 from engine.calendar import BusinessCalendar
 from engine.models import Case, Event, Task
 from tests.conftest import DATA

@@ -208,8 +208,8 @@ def test_round_2_is_blind_until_every_member_has_scored(auth, service, manual_cl
     auditor_history = auth.as_("auditor").get(f"{API}/cases/{case_id}/history").get_json()
     assert any("scores" in e["data"].get("data", {}) for e in auditor_history if e["type"] == "task_completed")
 
-    case = score_all(auth, case_id, {"TS01": [80, 80, 80], "TS02": [60, 60, 60]},
-                     members=["secretary", "member2", "member3"])
+    score_all(auth, case_id, {"TS01": [80, 80, 80], "TS02": [60, 60, 60]},
+              members=["secretary", "member2", "member3"])
     seen = get_case(auth, "member2", case_id)["data"]
     assert {sheet["member"]: sheet["scores"]["TS01"] for sheet in seen["score_sheets"]}["chair"] == 91
     assert seen["exam_results"]["winner"] == "TS01"

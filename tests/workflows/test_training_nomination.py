@@ -36,4 +36,4 @@ def test_unit_head_rejection_ends_the_case_rejected(auth):
     case = complete(auth, "head_khcn", ready_task(case, "unit_head_approval")["id"],
                     {"decision": "reject", "decision_reason": "Chưa đủ điều kiện"})
     assert case["status"] == "rejected"
-    assert auth.as_("head_khcn").get(f"/api/v1/cases?status=rejected").get_json()["total"] == 1
+    assert auth.as_("head_khcn").get("/api/v1/cases?status=rejected").get_json()["total"] == 1
