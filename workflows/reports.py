@@ -36,15 +36,30 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def exam_share(db: Connection, year: int) -> dict[str, Any]:
-    """City-wide and per-unit share of new leadership appointments made by exam in ``year``."""
+    """City-wide and per-unit share of new leadership appointments made by exam in ``year``.
+
+    A unit's row counts its own appointments and those of the units below it (a department
+    answers for its divisions). Every department directly under the city has a row, with or
+    without appointments; deeper units appear when they have some."""
     in_year = extract("year", APPOINTMENT.c.appointed_on) == year
     exam = func.sum(case((APPOINTMENT.c.via_exam.is_(True), 1), else_=0))
-    rows = db.execute(select(UNIT.c.code, UNIT.c.name, exam.label("exam"), func.count().label("total"))
-                      .join(UNIT, UNIT.c.id == APPOINTMENT.c.unit_id).where(in_year)
-                      .group_by(UNIT.c.code, UNIT.c.name).order_by(UNIT.c.code)).all()
-    units = [_exam_row(r.code, r.name, int(r.exam or 0), int(r.total)) for r in rows]
-    city = _exam_row(None, "Toàn thành phố", sum(u["exam"] for u in units), sum(u["total"] for u in units))
-    return {"target": EXAM_SHARE_TARGET, "city": city, "units": units}
+    direct = {r.unit_id: (int(r.exam or 0), int(r.total)) for r in db.execute(
+        select(APPOINTMENT.c.unit_id, exam.label("exam"), func.count().label("total"))
+        .where(in_year).group_by(APPOINTMENT.c.unit_id))}
+    units = db.execute(select(UNIT.c.id, UNIT.c.code, UNIT.c.name, UNIT.c.path, UNIT.c.parent_id)
+                       .order_by(UNIT.c.path)).all()
+    roots = {u.id for u in units if u.parent_id is None}
+    rows = []
+    for unit in units:
+        if unit.id in roots:
+            continue  # the city itself: the city-wide row
+        subtree = [u.id for u in units if u.path.startswith(unit.path)]
+        exam_n = sum(direct.get(i, (0, 0))[0] for i in subtree)
+        total = sum(direct.get(i, (0, 0))[1] for i in subtree)
+        if total or unit.parent_id in roots:
+            rows.append(_exam_row(unit.code, unit.name, exam_n, total))
+    city = _exam_row(None, "Toàn thành phố", sum(e for e, _ in direct.values()), sum(t for _, t in direct.values()))
+    return {"target": EXAM_SHARE_TARGET, "city": city, "units": rows}
 
 
 def _exam_row(code: str | None, name: str, exam: int, total: int) -> dict[str, Any]:

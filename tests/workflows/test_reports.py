@@ -83,3 +83,15 @@ def test_targets_follow_their_milestones():
     assert reports.milestone(reports.TALENT_RECRUIT_TARGETS, 2029) == 0.10
     assert reports.milestone(reports.TALENT_RECRUIT_TARGETS, 2030) == 0.20
     assert reports.milestone(reports.ST_TRAINING_TARGETS, 2031) == 0.60
+
+
+def test_a_departments_row_includes_its_divisions_and_every_department_has_a_row(store):
+    with store.command() as conn:
+        appoint(conn, "SKHCN-QLKH", True, n=1)
+        appoint(conn, "SKHCN", False, n=1)
+        share = reports.exam_share(conn, 2026)
+    by_unit = {row["unit"]: row for row in share["units"]}
+    assert (by_unit["SKHCN"]["exam"], by_unit["SKHCN"]["total"], by_unit["SKHCN"]["share"]) == (1, 2, 0.5)
+    assert (by_unit["SKHCN-QLKH"]["exam"], by_unit["SKHCN-QLKH"]["total"]) == (1, 1)
+    assert (by_unit["SGDDT"]["total"], by_unit["SGDDT"]["on_track"]) == (0, False)  # no appointments yet
+    assert "HP" not in by_unit and share["city"]["total"] == 2
