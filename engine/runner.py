@@ -15,27 +15,25 @@ statements per command, no ORM session or unit-of-work bookkeeping.
 from __future__ import annotations
 
 import keyword
-from datetime import datetime
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
-from engine import audit, clock, state, timers
+from engine import audit, clock, projection, state, timers
 from engine.db import Store
-from engine.definitions import LoadedDefinition, SpecCache
+from engine.definitions import SpecCache
 from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
-from engine.models import Case, RoleGrant, Task, Unit, User
-from engine.policy import STARTER, ProcessPolicy, Step
+from engine.models import Case, RoleGrant, Task
+from engine.policy import ProcessPolicy, Step
 from engine.sandbox import RESERVED_NAMES, make_script_engine
+from engine.records import CaseRecord, Loaded, TaskRow
 from engine.security import SYSTEM, Actor
-from engine.views import READY_TASKS_OF_CASE, TaskLine
+from engine.workflow_cache import WorkflowCache
 from engine.worklist import case_roles, is_participant, may_act
 
 FormValidator = Callable[[str, Mapping[str, Any]], dict[str, Any]]
@@ -62,59 +60,6 @@ def check_data_keys(data: Any, field_name: str = "data") -> dict[str, Any]:
     return dict(data)
 
 
-@dataclass
-class CaseRecord:
-    """The case row while a command works on it (same names as :class:`engine.models.Case`)."""
-
-    id: int
-    definition_id: int
-    process_key: str
-    business_key: str | None
-    status: str
-    state: str
-    data: dict[str, Any]
-    unit_id: int | None
-    unit_path: str | None
-    version: int
-    next_timer_at: Any
-    incident: dict[str, Any] | None
-    event_seq: int
-    last_event_hash: str
-    created_by_id: int | None
-    created_by: str
-    created_at: Any
-    updated_by: str
-    updated_at: Any
-    ended_at: Any
-
-    @classmethod
-    def from_row(cls, row: Row) -> "CaseRecord":
-        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
-
-
-@dataclass
-class _TaskRow:
-    """A task row as read with its case (same names as :class:`engine.models.Task`)."""
-
-    id: str
-    case_id: int
-    process_key: str
-    element_id: str
-    name: str
-    subject: str | None
-    form_key: str | None
-    lane: str | None
-    role: str | None
-    unit_path: str | None
-    candidate_user_id: int | None
-    status: str
-    claimed_by_id: int | None
-    created_at: Any
-    due_at: Any
-    completed_by_id: int | None
-    completed_at: Any
-
-
 _SAVED = ("state", "data", "status", "incident", "event_seq", "last_event_hash", "updated_by", "updated_at",
           "ended_at", "next_timer_at")
 
@@ -138,69 +83,12 @@ _INSERT_CASE = insert(CASE)
 
 
 @dataclass
-class Loaded:
-    """One case in the middle of a command."""
-
-    case: CaseRecord
-    definition: LoadedDefinition
-    policy: ProcessPolicy
-    workflow: BpmnWorkflow
-    chain: audit.Chain
-    old_version: int
-    #: (state JSON, case data) made right after the engine ran, inside the failure handling:
-    #: a value a script left that cannot be stored fails the step like any script error.
-    saved: tuple[str, dict[str, Any]] | None = None
-    ready: list = field(default_factory=list)
-    #: Ids of the human tasks ready when the workflow was loaded: the projection's ready rows
-    #: (they change together, in one transaction), and the task this command completes.
-    ready_before: frozenset[str] = frozenset()
-    completing: str | None = None
-
-
-class WorkflowCache:
-    """Workflows as last committed by this process, keyed by case id and row version.
-
-    Restoring a workflow from JSON is most of what a step costs. A command that
-    commits leaves its workflow here; the next command on the case takes it back
-    only if the row still has that version (otherwise another process moved the
-    case on, and the stored state is loaded). Taking removes the entry, so one
-    object is never used by two commands, and a command that fails never puts
-    its half-advanced workflow back. The database stays the only truth.
-    """
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self._items: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def take(self, case_id: int, version: int) -> BpmnWorkflow | None:
-        with self._lock:
-            entry = self._items.pop(case_id, None)
-        return entry[1] if entry is not None and entry[0] == version else None
-
-    def put(self, case_id: int, version: int, workflow: BpmnWorkflow) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._items[case_id] = (version, workflow)
-            self._items.move_to_end(case_id)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def rekey(self, case_id: int, old_version: int, new_version: int) -> None:
-        """The case row moved on without its workflow changing (a claim, a release)."""
-        workflow = self.take(case_id, old_version)
-        if workflow is not None:
-            self.put(case_id, new_version, workflow)
-
-
-@dataclass
 class CaseService:
     store: Store
     policy_for: Callable[[str], ProcessPolicy]
     validate_form: FormValidator
     specs: SpecCache = field(default_factory=SpecCache)
-    workflows: "WorkflowCache" = field(default_factory=lambda: WorkflowCache())
+    workflows: WorkflowCache = field(default_factory=WorkflowCache)
     _engines: dict[str, Any] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- helpers
@@ -250,7 +138,7 @@ class CaseService:
             if definition_id is None:
                 raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
             clean = self._validate(policy.start_form, data)
-            unit = self._case_unit(conn, policy.case_unit(clean, actor), actor)
+            unit = projection.case_unit(conn, policy.case_unit(clean, actor), actor.unit_id)
             if not policy.may_start(actor, unit.path if unit else None):
                 raise Forbidden(f"you may not start a {process_key} case" + (f" for unit {unit.code}" if unit else ""))
             clean = policy.prepare_start(conn, clean, actor)
@@ -410,7 +298,7 @@ class CaseService:
                 raise Conflict(f"case {case_id} is already {case.status}", code="case_not_running")
             loaded = self._load(conn, case)
             loaded.workflow.cancel()
-            for row in self._ready_rows(conn, case.id):
+            for row in conn.execute(_READY_ROWS, {"case_id": case.id}):
                 loaded.chain.add("task_cancelled", actor.username, task_id=row.id,
                                  data={"element_id": row.element_id})
             conn.execute(update(TASK).where(TASK.c.case_id == case.id, TASK.c.status == "ready")
@@ -466,18 +354,7 @@ class CaseService:
         return case_id
 
     # ------------------------------------------------------------ internals
-    def _case_unit(self, conn: Connection, code: str | None, actor: Actor) -> Row | None:
-        unit_table = Unit.__table__
-        if code is None:
-            if actor.unit_id is None:
-                return None
-            return conn.execute(select(unit_table).where(unit_table.c.id == actor.unit_id)).first()
-        unit = conn.execute(select(unit_table).where(unit_table.c.code == code)).first()
-        if unit is None:
-            raise Invalid(f"unknown unit '{code}'", {"unit": [f"unknown unit '{code}'"]})
-        return unit
-
-    def _task_for_command(self, conn: Connection, actor: Actor, task_id: str) -> tuple[_TaskRow, CaseRecord]:
+    def _task_for_command(self, conn: Connection, actor: Actor, task_id: str) -> tuple[TaskRow, CaseRecord]:
         """The task and its case, the case row locked, in one statement."""
         # SQLite: BEGIN IMMEDIATE already holds the write lock.
         query = _TASK_WITH_CASE if self.store.is_sqlite else _TASK_WITH_LOCKED_CASE
@@ -485,7 +362,7 @@ class CaseService:
         if found is None:
             raise NotFound(f"task {task_id} not found")
         case = CaseRecord.from_row(found)
-        row = _TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
+        row = TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
         if not (may_act(actor, row, frozenset()) or may_act(actor, row, case_roles(conn, actor, case.id))):
             try:
                 self._visible_or_404(conn, actor, case)
@@ -533,8 +410,8 @@ class CaseService:
         if workflow.completed:
             case.status, case.ended_at = loaded.policy.final_status(workflow.data), clock.now()
         case.next_timer_at = None if workflow.completed else timers.next_due(workflow)
-        self._sync_grants(conn, loaded, actor)
-        self._sync_tasks(conn, loaded, ready, actor)
+        projection.sync_grants(conn, loaded, actor)
+        projection.sync_tasks(conn, loaded, ready, actor, self.script_engine(loaded.case.process_key))
         loaded.policy.after_step(Step(
             db=conn, case_id=case.id, status=case.status, data=case.data, actor=actor,
             completed_element=completed[0] if completed else None,
@@ -572,116 +449,6 @@ class CaseService:
         data.update(workflow.data)
         return data
 
-    @staticmethod
-    def _ready_rows(conn: Connection, case_id: int) -> list[Row]:
-        return list(conn.execute(_READY_ROWS, {"case_id": case_id}))
-
-    def _sync_tasks(self, conn: Connection, loaded: Loaded, ready: list, actor: Actor) -> None:
-        case, chain = loaded.case, loaded.chain
-        ready_ids = {str(task.id) for task in ready}
-        still_ready = loaded.ready_before - {loaded.completing}
-        # Rows are read only when some stay ready (their claims show in the answer).
-        rows = {row.id: row for row in conn.execute(READY_TASKS_OF_CASE, {"case_id": case.id})} \
-            if still_ready & ready_ids else {}
-        gone = sorted(still_ready - ready_ids)
-        if gone:
-            conn.execute(update(TASK).where(TASK.c.id.in_(gone)).values(status="cancelled"))
-            for row_id in gone:
-                task = loaded.workflow.get_task_from_id(UUID(row_id))
-                element_id = (task.task_spec.bpmn_id or task.task_spec.name) if task is not None else \
-                    conn.execute(select(TASK.c.element_id).where(TASK.c.id == row_id)).scalar()
-                chain.add("task_cancelled", actor.username, task_id=row_id, data={"element_id": element_id})
-        now, new_rows = clock.now(), []
-        for task in ready:
-            task_id = str(task.id)
-            if task_id in still_ready:
-                continue
-            spec = task.task_spec
-            info = loaded.definition.human_tasks.get(spec.name)
-            element_id = spec.bpmn_id or spec.name
-            role, unit_path, user_id, who = self._assign(conn, loaded, element_id, spec.lane, task.data)
-            due_at = self._due_at(loaded, element_id, task)
-            new_rows.append({
-                "id": task_id, "case_id": case.id, "process_key": case.process_key,
-                "element_id": element_id, "name": spec.bpmn_name or spec.name,
-                "subject": _clip(loaded.policy.task_subject(element_id, task.data)),
-                "form_key": info.form_key if info else None, "lane": spec.lane,
-                "role": role, "unit_path": unit_path, "candidate_user_id": user_id,
-                "status": "ready", "claimed_by_id": None, "created_at": now, "due_at": due_at,
-                "completed_by_id": None, "completed_at": None})
-            chain.add("task_created", actor.username, task_id=task_id,
-                      data={"element_id": element_id, "name": spec.bpmn_name or spec.name, "assigned_to": who})
-        if new_rows:
-            conn.execute(_INSERT_TASKS, new_rows)
-        # What the answer shows, without reading the tasks again.
-        case.ready_tasks = [TaskLine(row._mapping) for row_id, row in rows.items() if row_id in ready_ids] + [
-            TaskLine(row, claimed_by_name=None, completed_by_name=None)
-            for row in sorted(new_rows, key=lambda r: r["id"])]
-
-    def _due_at(self, loaded: Loaded, element_id: str, task: Any) -> datetime | None:
-        """The task's due date from its due-date expression (sandboxed, with the task's data)."""
-        expression = loaded.definition.due_dates.get(element_id)
-        if not expression:
-            return None
-        value = self.script_engine(loaded.case.process_key).evaluate(task, expression)
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if not isinstance(value, datetime):
-            raise Invalid(f"due date of {element_id} is not a date-time: {value!r}", {element_id: ["bad due date"]})
-        return value if value.tzinfo else value.replace(tzinfo=clock.CITY_ZONE)
-
-    def _assign(self, conn: Connection, loaded: Loaded, element_id: str, lane: str | None,
-                task_data: Mapping[str, Any]) -> tuple[str | None, str | None, int | None, str]:
-        """(role, unit path, personal user id, description) of a new task."""
-        case = loaded.case
-        assignment = loaded.policy.assign(element_id, lane, task_data)
-        if assignment is None:
-            role = loaded.policy.lane_role(lane)
-            if role == STARTER:
-                return None, case.unit_path, case.created_by_id, f"user:{case.created_by}"
-            return role, case.unit_path, None, f"role:{role}"
-        if assignment.username:
-            users = User.__table__
-            user_id = conn.execute(select(users.c.id).where(users.c.username == assignment.username)).scalar()
-            if user_id is None:
-                raise Invalid(f"task {element_id} is for unknown user '{assignment.username}'",
-                              {element_id: [f"unknown user '{assignment.username}'"]})
-            return None, case.unit_path, user_id, f"user:{assignment.username}"
-        unit_path = case.unit_path
-        if assignment.unit:
-            unit = self._case_unit(conn, assignment.unit, Actor(user_id=0, username=""))
-            unit_path = unit.path if unit is not None else None
-        return assignment.role, unit_path, None, f"role:{assignment.role}" + (
-            f"@{assignment.unit}" if assignment.unit else "")
-
-    def _sync_grants(self, conn: Connection, loaded: Loaded, actor: Actor) -> None:
-        wanted = loaded.policy.case_grants(loaded.case.data)
-        managed = loaded.policy.managed_case_roles
-        if not wanted and not managed:
-            return
-        users = User.__table__
-        have = {(u, r): gid for u, r, gid in conn.execute(
-            select(users.c.username, GRANT.c.role, GRANT.c.id).join(users, users.c.id == GRANT.c.user_id)
-            .where(GRANT.c.case_id == loaded.case.id))}
-        keep = {(g.username, g.role) for g in wanted}
-        for (username, role), grant_id in list(have.items()):
-            if role in managed and (username, role) not in keep:
-                conn.execute(GRANT.delete().where(GRANT.c.id == grant_id))
-                del have[(username, role)]
-                loaded.chain.add("role_revoked", actor.username, data={"username": username, "role": role})
-        for grant in wanted:
-            if (grant.username, grant.role) in have:
-                continue
-            user_id = conn.execute(select(users.c.id).where(users.c.username == grant.username)).scalar()
-            if user_id is None:
-                raise Invalid(f"unknown user '{grant.username}' for case role '{grant.role}'",
-                              {grant.role: [f"unknown user '{grant.username}'"]})
-            conn.execute(insert(GRANT).values(user_id=user_id, role=grant.role, unit_id=None,
-                                              case_id=loaded.case.id, granted_at=clock.now(),
-                                              granted_by=actor.username))
-            have[(grant.username, grant.role)] = 0
-            loaded.chain.add("role_granted", actor.username, data={"username": grant.username, "role": grant.role})
-
     def _mark_failed(self, conn: Connection, loaded: Loaded, actor: Actor, err: Exception,
                      command: dict[str, Any]) -> None:
         """Keep the last good state; record the incident and the command to retry."""
@@ -707,10 +474,6 @@ class CaseService:
 
     def _hash(self, conn: Connection, case: CaseRecord) -> str:
         return self.specs.get(conn, case.definition_id).sha256
-
-
-def _clip(text: str | None, size: int = 255) -> str | None:
-    return text if text is None or len(text) <= size else text[: size - 1] + "…"
 
 
 def describe_failure(err: Exception) -> tuple[str, str]:
