@@ -116,11 +116,6 @@ _AUTH_QUERY = (
 )
 
 
-def authenticate(connection: Connection | Session, token: str) -> Actor:
-    """The actor behind a bearer token; 401 if unknown, revoked or expired."""
-    return lookup_token(connection, token_digest(token))[0]
-
-
 def lookup_token(connection: Connection | Session, digest: str) -> tuple[Actor, datetime]:
     """(actor, token expiry) for a token digest; 401 if unknown, revoked or expired."""
     rows = connection.execute(_AUTH_QUERY, {"digest": digest}).all()

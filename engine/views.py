@@ -170,10 +170,6 @@ class Reader:
 
     # ------------------------------------------------------------------ tasks
     @staticmethod
-    def _task_query() -> Any:
-        return _TASKS
-
-    @staticmethod
     def _task_dict(row: Any) -> dict[str, Any]:
         """A task row of :data:`_TASKS` (or a mapping with its columns) as the API shows it."""
         task = row if isinstance(row, TaskLine) else TaskLine(row._mapping)
@@ -205,7 +201,7 @@ class Reader:
             cond = Task.id.isnot(None)
         else:
             cond = Task.completed_by_id == actor.user_id
-        query = self._task_query().where(Task.status == status, cond)
+        query = _TASKS.where(Task.status == status, cond)
         if case_id is not None:
             query = query.where(Task.case_id == case_id)
         if process:
@@ -218,7 +214,7 @@ class Reader:
         return Page([self._task_dict(row) for row in rows], total, page, per_page)
 
     def task_view(self, session: Session, actor: Actor, task_id: str) -> tuple[dict[str, Any], Case]:
-        row = session.execute(self._task_query().where(Task.id == task_id)).first()
+        row = session.execute(_TASKS.where(Task.id == task_id)).first()
         if row is None:
             raise NotFound(f"task {task_id} not found")
         try:
