@@ -124,6 +124,11 @@ class Case(Base):
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime]
     ended_at: Mapped[Optional[datetime]]
+    #: The case that started this one (e.g. a review and its per-talent assessments).
+    parent_case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"), index=True)
+    #: Timer executor's claim on the due work of this case; an expired claim is taken over.
+    timer_claimed_by: Mapped[Optional[str]] = mapped_column(String(128))
+    timer_claimed_until: Mapped[Optional[datetime]]
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -176,3 +181,58 @@ class Event(Base):
     to_status: Mapped[Optional[str]] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SchedulerRun(Base):
+    """One row per timer executor (host:pid): when it last swept, for /healthz and operators."""
+
+    __tablename__ = "scheduler_run"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    started_at: Mapped[datetime]
+    last_run_at: Mapped[Optional[datetime]]
+    fired_total: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScheduledStart(Base):
+    """A timer start event's cycle (e.g. the review of 2026): the unique key makes it start once."""
+
+    __tablename__ = "scheduled_start"
+    __table_args__ = (UniqueConstraint("process_key", "cycle"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    cycle: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
+    started_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Notification(Base):
+    """A reminder or escalation for one user or for the holders of a role (in a unit subtree)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user", "user_id", "created_at"),
+                      Index("ix_notification_role", "role", "created_at"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    role: Mapped[Optional[str]] = mapped_column(String(64))
+    unit_path: Mapped[Optional[str]] = mapped_column(String(512))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    message: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    read_at: Mapped[Optional[datetime]]
+
+
+class AuditCheckpoint(Base):
+    """The head hash of every chain at one moment, signed with the server key (exportable)."""
+
+    __tablename__ = "audit_checkpoint"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    heads: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    key_id: Mapped[str] = mapped_column(String(64), default="")
