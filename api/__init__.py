@@ -14,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import BaseConverter
 
 from api import auth, config, errors
-from engine import clock
+from engine import calendar, clock
 from engine.db import Store
 from engine.runner import CaseService
 from engine.security import ActorCache
@@ -76,6 +76,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
+    try:
+        calendar.configure(app.config.get("CALENDAR_FILE"))
+    except calendar.CalendarFileError as err:
+        raise SystemExit(f"TALENTFLOW_CALENDAR_FILE: {err}") from None
     store = Store(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
     api = errors.TalentflowApi(app)
     cases = build_service(store)
@@ -84,9 +88,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     auth.register(app)
 
-    from api.resources import admin, cases, health, processes, registry, reports, session, tasks
+    from api.resources import admin, cases, health, notifications, processes, registry, reports, session, tasks
 
     app.register_blueprint(health.blp)
-    for module in (session, processes, cases, tasks, admin, registry, reports):
+    for module in (session, processes, cases, tasks, admin, registry, reports, notifications):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+    from api.resources import audit as audit_resource  # verify, checkpoints, replay, state at a step
+
+    api.register_blueprint(audit_resource.blp, url_prefix="/api/v1")
+    from api.resources import diagrams  # process and case diagrams as SVG
+
+    api.register_blueprint(diagrams.blp, url_prefix="/api/v1")
+
+    from api import web
+
+    web.init_app(app)  # the pages: session cookie, CSRF, languages
     return app

@@ -10,11 +10,15 @@ from api import config
 
 
 def _store_and_service():  # type: ignore[no-untyped-def]
-    from engine import clock
+    from engine import calendar, clock
     from engine.db import Store
     from workflows import build_service
 
     clock.install()
+    try:
+        calendar.configure(config.from_env()["CALENDAR_FILE"])  # type: ignore[arg-type]
+    except calendar.CalendarFileError as err:
+        _fail(f"TALENTFLOW_CALENDAR_FILE: {err}")
     store = Store(str(config.from_env()["DATABASE_URL"]))
     return store, build_service(store)
 
@@ -177,12 +181,170 @@ def retry(case_id: int, username: str) -> None:
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="log every request to stdout (the audit log records every command regardless)")
-def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
-    """Serve the API with gunicorn (threaded workers, keep-alive)."""
+@click.option("--scheduler/--no-scheduler", default=None,
+              help="run the timer executor in each worker (default: TALENTFLOW_SCHEDULER, on)")
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool, scheduler: bool | None) -> None:
+    """Serve the API with gunicorn (threaded workers, keep-alive), firing timers in each worker."""
     from api.server import run
 
-    run(host, port, workers, threads, access_log)
+    run(host, port, workers, threads, access_log, scheduler)
 
+
+@main.command("scheduler")
+@click.option("--sweep-seconds", type=click.FloatRange(min=0.5), default=None,
+              help="safety-net sweep interval (default: TALENTFLOW_SCHEDULER_SWEEP_SECONDS, 30)")
+def scheduler_command(sweep_seconds: float | None) -> None:
+    """Run a timer executor alone (beside web-only servers), until stopped (Ctrl-C or SIGTERM)."""
+    import logging
+    import signal
+    import threading
+
+    from engine.scheduler import TimerExecutor
+    from workflows.schedules import CYCLES
+
+    settings = config.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per wake-up
+    store, service = _store_and_service()
+    executor = TimerExecutor(service, store, cycles=CYCLES,
+                             sweep_seconds=sweep_seconds or float(settings["SCHEDULER_SWEEP_SECONDS"]))  # type: ignore[arg-type]
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    executor.start()
+    click.echo(f"timer executor {executor.name} running", err=True)
+    try:
+        while not stopped.wait(0.5):
+            pass
+    finally:
+        executor.stop()
+        store.dispose()
+    click.echo(f"timer executor {executor.name} stopped after firing {executor.fired_total} timers", err=True)
+
+
+# ------------------------------------------------------------------ audit trail (engine/verify.py, replay.py)
+def _secret_key() -> str:
+    import os
+
+    key = os.environ.get("TALENTFLOW_SECRET_KEY", "")
+    if not key:
+        _fail("set TALENTFLOW_SECRET_KEY (the server key) to sign or check checkpoints")
+    return key
+
+
+@main.command("checkpoint")
+@click.option("--export", "export_to", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write the checkpoint to this JSON file (keep it outside the database)")
+def checkpoint_command(export_to: Path | None) -> None:
+    """Take a signed checkpoint of every audit chain's head (HMAC-SHA256, server key)."""
+    from engine import checkpoint
+
+    key = _secret_key()
+    store, _ = _store_and_service()
+    try:
+        with store.command() as conn:
+            taken = checkpoint.write_checkpoint(conn, key, "cli")
+    finally:
+        store.dispose()
+    if export_to is not None:
+        checkpoint.export_file(taken, export_to)
+    click.echo(f"checkpoint {taken['id']}: {len(taken['heads'])} chains, key {taken['key_id']}"
+               + (f", exported to {export_to}" if export_to else ""))
+
+
+@main.command("verify-audit")
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="an exported checkpoint: also find chains cut short since it was taken "
+                   "(default: the latest stored one, when TALENTFLOW_SECRET_KEY signed it)")
+def verify_audit(checkpoint_file: Path | None) -> None:
+    """Recompute every audit hash chain; exit 1 and name the first broken (case, seq) of each."""
+    import os
+
+    from engine import checkpoint, verify
+    from engine.errors import EngineError
+
+    heads = None
+    if checkpoint_file is not None:
+        if not checkpoint_file.is_file():
+            _fail(f"no such file: {checkpoint_file}")
+        try:
+            saved = checkpoint.load_file(checkpoint_file)
+            checkpoint.check_signature(saved, _secret_key())
+        except EngineError as err:
+            _fail(f"{err.message} {err.details or ''}".strip())
+        heads = saved["heads"]
+    key = os.environ.get("TALENTFLOW_SECRET_KEY", "")
+    store, _ = _store_and_service()
+    try:
+        with store.read() as session:
+            conn = session.connection()
+            report = verify.verify_all(conn, heads) if heads is not None or not key else \
+                checkpoint.verify_against_latest(conn, key)
+    finally:
+        store.dispose()
+    for problem in report.breaks:
+        where = "global chain" if problem.case_id is None else f"case {problem.case_id}"
+        click.echo(f"BROKEN {where} seq {problem.seq}: {problem.problem}: {problem.message}")
+    against = f" against checkpoint {checkpoint_file}" if checkpoint_file else ""
+    if report.checkpoint:
+        seen = report.checkpoint
+        against = f" against stored checkpoint {seen['id']} of {seen['created_at']}"
+        for note in ("skipped", "problem"):
+            if seen.get(note):
+                against = f"; stored checkpoint {seen['id']} {note}: {seen[note]}"
+    verdict = "ok" if report.ok else "FAILED"
+    click.echo(f"{verdict}: {report.chains} chains, {report.events} events verified{against}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command("replay")
+@click.argument("case_id", type=int)
+def replay_command(case_id: int) -> None:
+    """Re-run a case from its recorded inputs on its pinned version; exit 1 if it diverges."""
+    import json
+
+    from engine import replay
+    from engine.errors import EngineError
+
+    store, service = _store_and_service()
+    try:
+        with store.read() as session:
+            result = replay.replay_case(service, session.connection(), case_id)
+    except EngineError as err:
+        _fail(err.message)
+    finally:
+        store.dispose()
+    click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    if not result.consistent:
+        sys.exit(1)
+
+
+@main.command("export-history")
+@click.argument("case_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="file to write (default: standard output)")
+def export_history(case_id: int, output: Path | None) -> None:
+    """Export a case's events, stored state and process sources as JSON (replayable anywhere)."""
+    import json
+
+    from engine import audit
+    from engine.errors import EngineError
+
+    store, _ = _store_and_service()
+    try:
+        with store.read() as session:
+            history = audit.export_history(session.connection(), case_id)
+    except EngineError as err:
+        _fail(err.message)
+    finally:
+        store.dispose()
+    text = json.dumps(history, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"case {case_id}: {len(history['events'])} events written to {output}")
 
 if __name__ == "__main__":
     main()

@@ -25,4 +25,20 @@ def from_env() -> dict[str, object]:
         "AUTH_CACHE_SECONDS": _int("TALENTFLOW_AUTH_CACHE_SECONDS", 5),
         "SECRET_KEY": os.environ.get("TALENTFLOW_SECRET_KEY") or secrets.token_hex(32),
         "SQL_ECHO": os.environ.get("TALENTFLOW_SQL_ECHO", "") == "1",
+        # Timers (engine/scheduler.py): the executor runs in every server process unless "off".
+        "SCHEDULER": _switch("TALENTFLOW_SCHEDULER", True),
+        "SCHEDULER_SWEEP_SECONDS": _int("TALENTFLOW_SCHEDULER_SWEEP_SECONDS", 30),
+        "TIMER_GRACE_SECONDS": _int("TALENTFLOW_TIMER_GRACE_SECONDS", 60),
+        "CALENDAR_FILE": os.environ.get("TALENTFLOW_CALENDAR_FILE") or None,
     }
+
+
+def _switch(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "1", "true", "yes"):
+        return True
+    if raw in ("off", "0", "false", "no"):
+        return False
+    raise SystemExit(f"{name} must be on or off, got {raw!r}")

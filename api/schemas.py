@@ -57,6 +57,8 @@ class CaseQuery(PageArgs):
     process = fields.String(validate=_name)
     status = fields.String(validate=validate.Length(min=1, max=64))
     business_key = fields.String(validate=validate.Length(min=1, max=255))
+    parent = fields.Integer(validate=validate.Range(min=1, max=BIGINT_MAX),
+                            metadata={"description": "only the child cases of this case"})
 
 
 class TaskQuery(PageArgs):
@@ -104,10 +106,13 @@ class CaseSummary(Schema):
     updated_at = fields.DateTime()
     ended_at = fields.DateTime(allow_none=True)
     version = fields.Integer()
+    parent_case_id = fields.Integer(allow_none=True)
 
 
 class CaseOut(CaseSummary):
     process_version = fields.Integer()
+    children = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                           metadata={"description": "child cases by status (e.g. a review's assessments)"})
     unit = fields.String(allow_none=True)
     data = fields.Dict()
     incident = fields.Dict(allow_none=True)

@@ -3,14 +3,23 @@
 Legal time limits count working days: weekends and Vietnamese public holidays
 (the ``holidays`` package, lunar Tết included) do not count. Extra days off and
 swapped working days (a Saturday worked to bridge a holiday) are configured per
-year. A deadline of *n* working days ends at the end of the *n*-th working day
-after the start, in the city's time zone.
+year (:func:`load_file`, e.g. from ``TALENTFLOW_CALENDAR_FILE``). A deadline of
+*n* working days ends at the end of the *n*-th working day after the start, in
+the city's time zone.
+
+Diagrams write working days as the expression ``working_days(n)`` (a timer's
+``timeDate`` or a task's due date), calendar days as ``"P10D"`` (a
+``timeDuration``) or ``days_from_now(n)``. Every process reads the same file,
+so every process computes the same due times.
 """
 from __future__ import annotations
 
+import json
+import tomllib
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Iterable
+from pathlib import Path
+from typing import Any, Iterable
 
 import holidays
 
@@ -59,6 +68,70 @@ class BusinessCalendar:
             day += timedelta(days=1)
             count += self.is_working_day(day)
         return count
+
+
+class CalendarFileError(ValueError):
+    """The calendar file cannot be used; the message says where and why."""
+
+
+def _dates(year: str, kind: str, values: Any) -> list[date]:
+    if not isinstance(values, list):
+        raise CalendarFileError(f"{year}.{kind} must be a list of dates (YYYY-MM-DD)")
+    days = []
+    for value in values:
+        try:
+            day = date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise CalendarFileError(f"{year}.{kind}: {value!r} is not a date (YYYY-MM-DD)")
+        if str(day.year) != year:
+            raise CalendarFileError(f"{year}.{kind}: {value} is not in {year}")
+        days.append(day)
+    return days
+
+
+def parse_config(config: Any) -> BusinessCalendar:
+    """``{"2027": {"days_off": [...], "working_days": [...]}}`` -> a calendar with those changes."""
+    if not isinstance(config, dict):
+        raise CalendarFileError("the calendar file must map years to {days_off, working_days}")
+    days_off: list[date] = []
+    working: list[date] = []
+    for year, changes in config.items():
+        if not (isinstance(year, str) and year.isdigit() and len(year) == 4):
+            raise CalendarFileError(f"{year!r} is not a year")
+        if not isinstance(changes, dict) or set(changes) - {"days_off", "working_days"}:
+            raise CalendarFileError(f"{year}: only 'days_off' and 'working_days' may be given")
+        days_off += _dates(year, "days_off", changes.get("days_off", []))
+        working += _dates(year, "working_days", changes.get("working_days", []))
+    both = sorted(set(days_off) & set(working))
+    if both:
+        raise CalendarFileError(f"{both[0]} is both a day off and a working day")
+    return BusinessCalendar(days_off, working)
+
+
+def load_file(path: str | Path) -> BusinessCalendar:
+    """Read a JSON or TOML calendar file (by its suffix)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise CalendarFileError(f"cannot read calendar file {path}: {err.strerror}") from None
+    try:
+        config = tomllib.loads(raw.decode("utf-8")) if path.suffix.lower() == ".toml" else json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise CalendarFileError(f"calendar file {path} is not valid {path.suffix.lstrip('.') or 'JSON'}: {err}") from None
+    try:
+        return parse_config(config)
+    except CalendarFileError as err:
+        raise CalendarFileError(f"calendar file {path}: {err}") from None
+
+
+def configure(path: str | Path | None) -> BusinessCalendar:
+    """Install the calendar of ``path`` (or the plain one) as the service calendar."""
+    calendar = load_file(path) if path else BusinessCalendar()
+    use(calendar)
+    return calendar
 
 
 _calendar = BusinessCalendar()

@@ -78,4 +78,7 @@ def install() -> None:
     """Make SpiffWorkflow's timers read this clock (idempotent)."""
     from SpiffWorkflow.bpmn.specs.event_definitions import timer
 
+    from engine import timers
+
     timer.datetime = _SpiffDatetime
+    timers.install()  # "P10WD": working days in duration timers

@@ -103,7 +103,8 @@ class ProcessDefinition(Base):
 
 class Case(Base):
     __tablename__ = "case"
-    __table_args__ = (Index("ix_case_process_status", "process_key", "status"),)
+    __table_args__ = (Index("ix_case_process_status", "process_key", "status"),
+                      Index("ix_case_parent_status", "parent_case_id", "status"))
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     process_key: Mapped[str] = mapped_column(String(100))
@@ -125,7 +126,7 @@ class Case(Base):
     updated_at: Mapped[datetime]
     ended_at: Mapped[Optional[datetime]]
     #: The case that started this one (e.g. a review and its per-talent assessments).
-    parent_case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"), index=True)
+    parent_case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
     #: Timer executor's claim on the due work of this case; an expired claim is taken over.
     timer_claimed_by: Mapped[Optional[str]] = mapped_column(String(128))
     timer_claimed_until: Mapped[Optional[datetime]]
@@ -236,3 +237,15 @@ class AuditCheckpoint(Base):
     digest: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
     key_id: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per username: too many in a row lock the name for a while (brute force).
+
+    Keyed by the name typed, known or not, so the answer never tells whether a user exists."""
+
+    __tablename__ = "login_throttle"
+    username: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[Optional[datetime]]
+    locked_until: Mapped[Optional[datetime]]

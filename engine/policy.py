@@ -47,6 +47,9 @@ class Step:
     completed_data: Mapping[str, Any]
     finished: bool
     events: Any
+    #: ``start_case(process_key, data, business_key=None) -> case id``: start a child case of this
+    #: one in the same transaction (its policy's ``may_start`` is not asked: the parent decides).
+    start_case: Callable[..., int] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,12 @@ class ProcessPolicy:
 
     def after_step(self, step: Step) -> None:
         """Side effects of a step on domain tables (registries), in the step's transaction."""
+
+    def children_finished(self, children: list[Mapping[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+        """Called, in the step transaction of the last child to end, once none of this case's child
+        cases is running or failed. ``children`` holds each child's ``id``, ``status`` and ``data``.
+        Returns the BPMN message (name, payload) the case is waiting for, or None to send nothing."""
+        return None
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         """Code of the unit a case belongs to (scopes unit-bound roles); None: the starter's unit."""

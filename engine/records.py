@@ -40,6 +40,8 @@ class CaseRecord:
     updated_by: str
     updated_at: Any
     ended_at: Any
+    #: The case that started this one, if any (it is told when its children have all finished).
+    parent_case_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> "CaseRecord":

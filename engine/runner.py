@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from engine import audit, clock, projection, state, timers
+from engine import audit, clock, notifications, projection, state, timers
 from engine.db import Store
 from engine.definitions import SpecCache
 from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
@@ -80,6 +81,14 @@ _INSERT_TASKS = insert(TASK)
 _DUE_CASES = (select(CASE.c.id).where(CASE.c.status == "running", CASE.c.next_timer_at < bindparam("now"))
               .order_by(CASE.c.next_timer_at).limit(bindparam("limit")))
 _INSERT_CASE = insert(CASE)
+#: A timer executor's claim on a case ends with the step that fires it (engine/scheduler.py).
+_RELEASE_CLAIM = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.timer_claimed_by.is_not(None))
+                  .values(timer_claimed_by=None, timer_claimed_until=None))
+_CHILDREN = (select(CASE.c.id, CASE.c.status, CASE.c.data).where(CASE.c.parent_case_id == bindparam("parent_id"))
+             .order_by(CASE.c.id))
+_OPEN_CHILDREN = (select(CASE.c.id).where(CASE.c.parent_case_id == bindparam("parent_id"),
+                                          CASE.c.status.in_(("running", "error"))).order_by(CASE.c.id))
+_ANY_OPEN_CHILD = _OPEN_CHILDREN.order_by(None).limit(1)
 
 
 @dataclass
@@ -131,52 +140,67 @@ class CaseService:
     def start(self, actor: Actor, process_key: str, data: Any, business_key: str | None = None,
               view: View | None = None) -> Any:
         """Start a case of the latest version; returns ``view(conn, case)`` or the case id."""
-        policy = self.policy_for(process_key)
-        failure: Exception | None = None
         with self.store.command() as conn:
-            definition_id = self.specs.latest_id(conn, process_key)
-            if definition_id is None:
-                raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
-            clean = self._validate(policy.start_form, data)
-            unit = projection.case_unit(conn, policy.case_unit(clean, actor), actor.unit_id)
-            if not policy.may_start(actor, unit.path if unit else None):
-                raise Forbidden(f"you may not start a {process_key} case" + (f" for unit {unit.code}" if unit else ""))
-            clean = policy.prepare_start(conn, clean, actor)
-            definition = self.specs.get(conn, definition_id)
-            workflow = state.new_workflow(definition.spec, definition.subprocess_specs,
-                                          self.script_engine(process_key))
-            for task in workflow.get_tasks(state=TaskState.READY):
-                task.data.update(clean)
-            now = clock.now()
-            values = dict(definition_id=definition.id, process_key=process_key, business_key=business_key,
-                          status="running", state=state.dump_workflow(definition.dialect, workflow),
-                          data=audit.jsonable(clean), unit_id=unit.id if unit else None,
-                          unit_path=unit.path if unit else None, version=1, next_timer_at=None, incident=None,
-                          event_seq=0, last_event_hash=audit.GENESIS, created_by_id=actor.user_id or None,
-                          created_by=actor.username, created_at=now, updated_by=actor.username,
-                          updated_at=now, ended_at=None)
-            case_id = conn.execute(_INSERT_CASE, values).inserted_primary_key[0]
-            case = CaseRecord(id=case_id, **values)
-            case.ready_tasks = []
-            chain = audit.Chain(case_id, 0, audit.GENESIS, definition.sha256)
-            loaded = Loaded(case, definition, policy, workflow, chain, old_version=1)
-            chain.add("case_started", actor.username, to_status="running",
-                      data={"process": process_key, "version": definition.version, "business_key": business_key,
-                            "unit": unit.code if unit else None, "data": clean})
-            try:
-                self._advance(loaded)
-            except EngineError:
-                raise
-            except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
-                failure = err
-                self._mark_failed(conn, loaded, actor, err, {"type": "run"})
-            else:
-                self._save(conn, loaded, actor)
-                result = view(conn, case) if view else case_id
+            case, loaded, failure = self._start_in(conn, actor, process_key, data, business_key)
+            if failure is None:
+                result = view(conn, case) if view else case.id
         if failure is not None:
-            raise self._case_failed(case_id, failure, loaded)
-        self.workflows.put(case_id, case.version, workflow)  # committed: reusable by the next command
+            raise self._case_failed(case.id, failure, loaded)
+        self.workflows.put(case.id, case.version, loaded.workflow)  # committed: reusable by the next command
         return result
+
+    def _start_in(self, conn: Connection, actor: Actor, process_key: str, data: Any, business_key: str | None,
+                  parent_case_id: int | None = None) -> tuple[CaseRecord, Loaded, Exception | None]:
+        """Start a case inside ``conn``'s transaction; an engine failure is recorded, not raised.
+
+        A child case (``parent_case_id``) is started by its parent's process, so its
+        own ``may_start`` is not asked: processes meant only as children refuse everyone.
+        """
+        policy = self.policy_for(process_key)
+        definition_id = self.specs.latest_id(conn, process_key)
+        if definition_id is None:
+            raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
+        clean = self._validate(policy.start_form, data)
+        unit = projection.case_unit(conn, policy.case_unit(clean, actor), actor.unit_id)
+        if parent_case_id is None and not policy.may_start(actor, unit.path if unit else None):
+            raise Forbidden(f"you may not start a {process_key} case" + (f" for unit {unit.code}" if unit else ""))
+        clean = policy.prepare_start(conn, clean, actor)
+        definition = self.specs.get(conn, definition_id)
+        workflow = state.new_workflow(definition.spec, definition.subprocess_specs, self.script_engine(process_key))
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(clean)
+        now = clock.now()
+        values = dict(definition_id=definition.id, process_key=process_key, business_key=business_key,
+                      status="running", state=state.dump_workflow(definition.dialect, workflow),
+                      data=audit.jsonable(clean), unit_id=unit.id if unit else None,
+                      unit_path=unit.path if unit else None, version=1, next_timer_at=None, incident=None,
+                      event_seq=0, last_event_hash=audit.GENESIS, created_by_id=actor.user_id or None,
+                      created_by=actor.username, created_at=now, updated_by=actor.username,
+                      updated_at=now, ended_at=None, parent_case_id=parent_case_id)
+        case_id = conn.execute(_INSERT_CASE, values).inserted_primary_key[0]
+        case = CaseRecord(id=case_id, **values)
+        case.ready_tasks = []
+        chain = audit.Chain(case_id, 0, audit.GENESIS, definition.sha256)
+        loaded = Loaded(case, definition, policy, workflow, chain, old_version=1)
+        started = {"process": process_key, "version": definition.version, "business_key": business_key,
+                   "unit": unit.code if unit else None, "data": clean}
+        if parent_case_id is not None:
+            started["parent_case_id"] = parent_case_id
+        chain.add("case_started", actor.username, to_status="running", data=started)
+        try:
+            self._advance(loaded)
+        except EngineError:
+            raise
+        except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
+            self._mark_failed(conn, loaded, actor, err, {"type": "run"})
+            return case, loaded, err
+        self._save(conn, loaded, actor)
+        return case, loaded, None
+
+    def _start_child(self, conn: Connection, actor: Actor, parent_id: int, process_key: str, data: Any,
+                     business_key: str | None = None) -> int:
+        case, _, _ = self._start_in(conn, actor, process_key, data, business_key, parent_case_id=parent_id)
+        return case.id
 
     def complete(self, actor: Actor, task_id: str, data: Any, view: View | None = None) -> Any:
         """Complete a ready task with form-validated ``data`` and step the case."""
@@ -217,6 +241,7 @@ class CaseService:
         fired: list[str] = []
         with self.store.command() as conn:
             case = self._lock(conn, case_id)
+            conn.execute(_RELEASE_CLAIM, {"case_id": case_id})
             now = clock.now()
             if case.status != "running" or case.next_timer_at is None or case.next_timer_at >= now:
                 return []
@@ -237,6 +262,7 @@ class CaseService:
                     if element in fired:
                         loaded.chain.add("timer_fired", actor.username,
                                          data={"element_id": element, "due_at": at, "fired_at": now})
+                notifications.timers_fired(conn, loaded, fired, actor)
                 self._save(conn, loaded, actor)
         if failure is not None:
             raise self._case_failed(case_id, failure, loaded)
@@ -296,21 +322,84 @@ class CaseService:
                 raise Forbidden("only the starter or a process manager may cancel this case")
             if case.status not in ("running", "error"):
                 raise Conflict(f"case {case_id} is already {case.status}", code="case_not_running")
-            loaded = self._load(conn, case)
-            loaded.workflow.cancel()
-            for row in conn.execute(_READY_ROWS, {"case_id": case.id}):
-                loaded.chain.add("task_cancelled", actor.username, task_id=row.id,
-                                 data={"element_id": row.element_id})
-            conn.execute(update(TASK).where(TASK.c.case_id == case.id, TASK.c.status == "ready")
-                         .values(status="cancelled"))
-            previous = case.status
-            case.state = state.dump_workflow(loaded.definition.dialect, loaded.workflow)
-            case.status, case.ended_at, case.incident, case.next_timer_at = "cancelled", clock.now(), None, None
-            case.ready_tasks = []
-            loaded.chain.add("case_cancelled", actor.username, data={"reason": reason},
-                             from_status=previous, to_status="cancelled")
-            self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
+            self._cancel_in(conn, actor, case, reason)
             return view(conn, case) if view else case_id
+
+    def _cancel_in(self, conn: Connection, actor: Actor, case: CaseRecord, reason: str) -> None:
+        """Cancel a locked case, its running child cases with it; tell its parent if it has one."""
+        loaded = self._load(conn, case)
+        loaded.workflow.cancel()
+        for row in conn.execute(_READY_ROWS, {"case_id": case.id}):
+            loaded.chain.add("task_cancelled", actor.username, task_id=row.id,
+                             data={"element_id": row.element_id})
+        conn.execute(update(TASK).where(TASK.c.case_id == case.id, TASK.c.status == "ready")
+                     .values(status="cancelled"))
+        previous = case.status
+        case.state = state.dump_workflow(loaded.definition.dialect, loaded.workflow)
+        case.status, case.ended_at, case.incident, case.next_timer_at = "cancelled", clock.now(), None, None
+        case.ready_tasks = []
+        loaded.chain.add("case_cancelled", actor.username, data={"reason": reason},
+                         from_status=previous, to_status="cancelled")
+        self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
+        for child_id in conn.execute(_OPEN_CHILDREN, {"parent_id": case.id}).scalars().all():
+            self._cancel_in(conn, actor, self._lock(conn, child_id), f"parent case {case.id} cancelled: {reason}")
+        if case.parent_case_id is not None and previous != "cancelled":
+            self._child_finished(conn, actor, case.parent_case_id)
+
+    def deliver(self, actor: Actor, case_id: int, message: str, payload: dict[str, Any]) -> None:
+        """Deliver a BPMN message to a case waiting for it (its own transaction)."""
+        if not actor.is_any("admin", "system"):
+            raise Forbidden("only the system or an admin may send a message to a case")
+        with self.store.command() as conn:
+            self._deliver_in(conn, actor, self._lock(conn, case_id), message, check_data_keys(payload, "payload"))
+
+    def _deliver_in(self, conn: Connection, actor: Actor, case: CaseRecord, message: str,
+                    payload: dict[str, Any]) -> None:
+        """Catch ``message`` in a locked case and step it; an engine failure becomes its incident."""
+        if case.status != "running":
+            raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
+        loaded = self._load(conn, case)
+        waiting = self._message_definition(loaded, message)
+        loaded.chain.add("message_received", actor.username, data={"message": message, "payload": payload})
+        try:
+            self._catch(loaded, waiting, message, payload)
+            self._advance(loaded)
+        except EngineError:
+            raise
+        except Exception as err:  # noqa: BLE001
+            self._mark_failed(conn, loaded, actor, err, {"type": "message", "message": message, "payload": payload})
+            return
+        self._save(conn, loaded, actor)
+
+    @staticmethod
+    def _message_definition(loaded: Loaded, message: str) -> Any:
+        """The definition of the message event the case waits on; 409 if it waits for no such message."""
+        for task in list(loaded.workflow.event_manager.tasks.values()):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and definition.name == message:
+                return definition
+        raise Conflict(f"case {loaded.case.id} is not waiting for message '{message}'", code="not_waiting")
+
+    @staticmethod
+    def _catch(loaded: Loaded, definition: Any, message: str, payload: dict[str, Any]) -> None:
+        # Camunda's message definition puts the payload in one variable; the others spread it into the data.
+        body = {"payload": payload, "result_var": message} if hasattr(definition, "result_var") else payload
+        loaded.workflow.catch(BpmnEvent(definition, payload=body))
+
+    def _child_finished(self, conn: Connection, actor: Actor, parent_id: int) -> None:
+        """A child case ended: once none is left running or failed, its parent gets its message.
+
+        The parent row is locked first, so of two children ending at once, the
+        second waits and then sees the first as ended: exactly one sends.
+        """
+        parent = self._lock(conn, parent_id)
+        if parent.status != "running" or conn.execute(_ANY_OPEN_CHILD, {"parent_id": parent_id}).first():
+            return
+        children = [dict(id=row.id, status=row.status, data=row.data)
+                    for row in conn.execute(_CHILDREN, {"parent_id": parent_id})]
+        answer = self.policy_for(parent.process_key).children_finished(children)
+        if answer is not None:
+            self._deliver_in(conn, actor, parent, answer[0], audit.jsonable(answer[1]))
 
     def retry(self, actor: Actor, case_id: int, view: View | None = None) -> Any:
         """Re-run the command that failed (admin only), on the last good state."""
@@ -327,7 +416,11 @@ class CaseService:
                              from_status="error", to_status="running")
             case.status = "running"
             try:
-                if command["type"] == "complete":
+                if command["type"] == "message":
+                    definition = self._message_definition(loaded, command["message"])
+                    self._catch(loaded, definition, command["message"], command["payload"])
+                    self._advance(loaded)
+                elif command["type"] == "complete":
                     form_key = conn.execute(select(TASK.c.form_key).where(TASK.c.id == command["task_id"])).scalar()
                     command["data"] = self._validate(form_key, command["data"])
                     self._run_task(loaded, command["task_id"], command["data"])
@@ -415,11 +508,15 @@ class CaseService:
         loaded.policy.after_step(Step(
             db=conn, case_id=case.id, status=case.status, data=case.data, actor=actor,
             completed_element=completed[0] if completed else None,
-            completed_data=completed[1] if completed else {}, finished=workflow.completed, events=loaded.chain))
+            completed_data=completed[1] if completed else {}, finished=workflow.completed, events=loaded.chain,
+            start_case=lambda key, data, business_key=None: self._start_child(conn, actor, case.id, key, data,
+                                                                              business_key)))
         if workflow.completed:
             loaded.chain.add("case_completed", actor.username, data={"outcome": case.status},
                              from_status=previous, to_status=case.status)
         self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
+        if workflow.completed and case.parent_case_id is not None:
+            self._child_finished(conn, actor, case.parent_case_id)
 
     def _serialize(self, loaded: Loaded, ready: list) -> None:
         loaded.ready = ready

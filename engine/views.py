@@ -33,6 +33,8 @@ _TASKS = (select(*Task.__table__.c, _CLAIMED.username.label("claimed_by_name"),
           .outerjoin(_COMPLETED, _COMPLETED.id == Task.completed_by_id))
 READY_TASKS_OF_CASE = (_TASKS.where(Task.case_id == bindparam("case_id"), Task.status == "ready")
                         .order_by(Task.created_at, Task.id))
+_CHILD_COUNTS = (select(Case.status, func.count()).where(Case.parent_case_id == bindparam("case_id"))
+                 .group_by(Case.status))
 _UNIT_CODE = select(Unit.code).where(Unit.id == bindparam("unit_id"))
 
 
@@ -124,10 +126,12 @@ class Reader:
             "created_by": case.created_by, "created_at": case.created_at,
             "updated_by": case.updated_by, "updated_at": case.updated_at, "ended_at": case.ended_at,
             "tasks": shown_tasks,
+            "parent_case_id": getattr(case, "parent_case_id", None),
+            "children": dict(session.execute(_CHILD_COUNTS, {"case_id": case.id}).all()),
         }
 
     def list_cases(self, session: Session, actor: Actor, *, process: str | None = None,
-                   status: str | None = None, business_key: str | None = None,
+                   status: str | None = None, business_key: str | None = None, parent: int | None = None,
                    page: int = 1, per_page: int = 50) -> Page:
         page, per_page = _paging(page, per_page)
         query = select(Case)
@@ -137,6 +141,8 @@ class Reader:
             query = query.where(Case.status == status)
         if business_key:
             query = query.where(Case.business_key == business_key)
+        if parent:
+            query = query.where(Case.parent_case_id == parent)
         if not actor.is_any("auditor", "admin"):
             readable = [key for key in self._process_keys(session) if self.is_reader(actor, key)]
             query = query.where(or_(participant_clause(actor), Case.process_key.in_(readable)))
@@ -149,7 +155,8 @@ class Reader:
     def _case_summary(case: Case) -> dict[str, Any]:
         return {"id": case.id, "process": case.process_key, "business_key": case.business_key,
                 "status": case.status, "created_by": case.created_by, "created_at": case.created_at,
-                "updated_at": case.updated_at, "ended_at": case.ended_at, "version": case.version}
+                "updated_at": case.updated_at, "ended_at": case.ended_at, "version": case.version,
+                "parent_case_id": case.parent_case_id}
 
     @staticmethod
     def _process_keys(session: Session) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.models import Case, RoleGrant, Task
@@ -64,12 +64,17 @@ def worklist_clause(actor: Actor, scope: str, reader: bool = False) -> ColumnEle
 
 
 def participant_clause(actor: Actor) -> ColumnElement[bool]:
-    """Cases ``actor`` started, holds a case role on, or has (had) a task in."""
+    """Cases ``actor`` started, holds a case role on, or has (had) a task in; and the parents of
+    such cases (a unit head assessing one talent takes part in the review that asked for it)."""
     touched = select(Task.case_id).where(or_(
         Task.claimed_by_id == actor.user_id, Task.completed_by_id == actor.user_id,
         candidate_clause(actor)))
     granted = select(RoleGrant.case_id).where(RoleGrant.user_id == actor.user_id, RoleGrant.case_id.isnot(None))
-    return or_(Case.created_by_id == actor.user_id, Case.id.in_(touched), Case.id.in_(granted))
+    child = aliased(Case)
+    parents = select(child.parent_case_id).where(child.parent_case_id.isnot(None),
+                                                 or_(child.id.in_(touched), child.id.in_(granted)))
+    return or_(Case.created_by_id == actor.user_id, Case.id.in_(touched), Case.id.in_(granted),
+               Case.id.in_(parents))
 
 
 def is_participant(db: Session | Connection, actor: Actor, case: Any) -> bool:

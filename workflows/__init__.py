@@ -22,7 +22,7 @@ from engine.runner import CaseService
 from workflows import registry, training_nomination  # noqa: F401  (registry: its tables join the schema)
 from workflows import talent_nomination
 from workflows import leadership_exam
-from workflows import annual_talent_review
+from workflows import annual_talent_review, talent_assessment
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 
@@ -31,6 +31,7 @@ POLICIES: dict[str, ProcessPolicy] = {
     talent_nomination.PROCESS_KEY: talent_nomination.Policy(),
     leadership_exam.PROCESS_KEY: leadership_exam.Policy(),
     annual_talent_review.PROCESS_KEY: annual_talent_review.Policy(),
+    talent_assessment.PROCESS_KEY: talent_assessment.Policy(),
 }
 
 

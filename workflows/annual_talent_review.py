@@ -1,26 +1,32 @@
 """``annual_talent_review``: the yearly review of the talent list (Resolution 17-NQ/TU III.9).
 
-hr starts the review of a year (the scheduler will call :func:`start_yearly_review`
-from 1 November). The case takes a snapshot of the active registry; the head of
-each talent's unit assesses that talent (one task per talent, in parallel);
-the outcome rules (``bpmn/talent_review_outcome.dmn``) give keep / at risk /
-remove; hr consolidates, overriding an outcome only with a reason; the approver
-approves the updated list or sends it back to hr (who consolidates again: the
-case ends ``approved``, never half-reviewed). On approval each assessed talent
-gets the year's review row and removals are applied with reason and date.
+hr starts the review of a year (the scheduler does it from 1 November, once
+per year however many processes run). The case takes a snapshot of the active
+registry and starts one ``talent_assessment`` case per talent (its child
+cases, :mod:`workflows.talent_assessment`): the head of each talent's unit
+assesses that talent, and the outcome rules (``bpmn/talent_review_outcome.dmn``)
+give keep / at risk / remove. When the last assessment ends, the review
+receives every result (the ``assessments_done`` message) and hr consolidates,
+overriding an outcome only with a reason; the approver approves the updated
+list or sends it back to hr (who consolidates again: the case ends
+``approved``, never half-reviewed). On approval each assessed talent gets the
+year's review row and removals are applied with reason and date.
+
+Why child cases: one case holding hundreds of parallel assessments rewrites
+all of them at every step, so each assessment would cost more as the list
+grows. As separate cases, an assessment loads and saves only itself; the
+review is stepped once, when the last one ends.
 
 One review per year: a second start for a year that has a review (running,
 finished or failed; not cancelled) answers 409 ``review_exists``. A review
 covers a year that has begun and whose assessment deadline has not passed
 (422 otherwise).
 
-Deadline: each assessment task carries a boundary timer at the end of
-15 December (city time). When it fires, the talents not yet assessed are
-listed for hr (``unassessed_talents``); they stay on the list, get no review
-row for the year, and are assessed again next year. (A timer on the whole
-multi-instance stage would be the textbook model, but cancelling a
-multi-instance subprocess leaves orphan sub-workflows in SpiffWorkflow 3.2 and
-would drop the assessments already made.)
+Deadline: each assessment carries a boundary timer at the end of 15 December
+(city time). An assessment not done by then ends ``unassessed``; the talent is
+listed for hr (``unassessed_talents``), stays on the list, gets no review row
+for the year, and is assessed again next year. Cancelling the review cancels
+its open assessments.
 """
 from __future__ import annotations
 
@@ -32,9 +38,9 @@ from sqlalchemy import select, text
 from engine import clock
 from engine.errors import Conflict, Invalid
 from engine.models import Case
-from engine.policy import Assignment, ProcessPolicy, Step
+from engine.policy import ProcessPolicy, Step
 from engine.security import SYSTEM, Actor
-from workflows import registry
+from workflows import registry, talent_assessment
 from workflows.review_rules import SCRIPT_HELPERS, override_problems
 
 PROCESS_KEY = "annual_talent_review"
@@ -57,8 +63,8 @@ LANE_ROLES: dict[str, str] = {
     "Thủ trưởng đơn vị": "unit_head",
     "Người có thẩm quyền": "approver",
 }
-#: Keys of one assessment's own task data: meaningless at the level of the case.
-_INSTANCE_KEYS = frozenset({"review_slot", "talent_id", "talent_name", "talent_unit"})
+#: Keys that are bookkeeping of the case, not part of the review.
+_INSTANCE_KEYS = frozenset({"review_count"})
 #: Case data a unit head may read besides their own units' talents.
 #: Events that list talents of every unit: a unit head reads only that they happened.
 CITY_WIDE_EVENTS = frozenset({"talents_added_since_snapshot", "talent_list_updated"})
@@ -104,20 +110,6 @@ class Policy(ProcessPolicy):
                 "assessments_close_at": closes.isoformat(), "remove_after_years": REMOVE_AFTER_YEARS,
                 "warn_after_years": WARN_AFTER_YEARS, "rating_window_years": RATING_WINDOW_YEARS}
 
-    def assign(self, element_id: str, lane: str | None, task_data: Mapping[str, Any]) -> Assignment | None:
-        """A talent's assessment goes to the head of the talent's unit (hr for a talent with no unit)."""
-        if element_id != "assess_talent":
-            return None
-        unit = task_data.get("talent_unit")
-        return Assignment(role="unit_head", unit=str(unit)) if unit else Assignment(role="hr_officer")
-
-    def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
-        """A unit head with several talents tells their assessments apart by name and unit."""
-        if element_id != "assess_talent" or not task_data.get("talent_name"):
-            return None
-        unit = task_data.get("talent_unit")
-        return f"{task_data['talent_name']} ({unit})" if unit else str(task_data["talent_name"])
-
     def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
                          actor: Actor, case_roles: frozenset[str]) -> None:
         if element_id == "consolidate_review":
@@ -127,13 +119,24 @@ class Policy(ProcessPolicy):
 
     def after_step(self, step: Step) -> None:
         data = step.data
-        if step.finished and step.status == "approved":
+        if _waiting_for_assessments(data) and not _has_assessments(step.db, step.case_id):
+            start_assessments(step)
+        elif step.finished and step.status == "approved":
             record_approved_review(step)
         elif not step.finished and "review_outcomes" in data and step.completed_element != "consolidate_review":
             # The consolidation has just opened (all assessed, the deadline passed, or the list came back):
             # tell hr which talents were recognised after the snapshot and join the list unreviewed.
             step.events.add("talents_added_since_snapshot", step.actor.username,
                             data={"year": data["year"], "talents": newcomers(step.db, data)})
+
+    def children_finished(self, children: list[Mapping[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+        """Every assessment has ended: hand the review each talent's result (none if unassessed)."""
+        results = {}
+        for child in children:
+            result = (child["data"] or {}).get("assessment_result")
+            if child["status"] == "assessed" and result:
+                results[str(child["data"]["talent_id"])] = result
+        return "assessments_done", {"results": results}
 
     def visible_data(self, data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> dict[str, Any]:
         """Readers see the review; a unit head sees only the talents of their units."""
@@ -156,6 +159,29 @@ class Policy(ProcessPolicy):
 
     def script_helpers(self) -> Mapping[str, Any]:
         return SCRIPT_HELPERS
+
+
+def _waiting_for_assessments(data: Mapping[str, Any]) -> bool:
+    """The case has its list and waits for the assessments' results."""
+    return bool(data.get("review_count")) and "review_outcomes" not in data
+
+
+def _has_assessments(db: Any, case_id: int) -> bool:
+    cases = Case.__table__
+    return db.execute(select(cases.c.id).where(cases.c.parent_case_id == case_id).limit(1)).first() is not None
+
+
+def start_assessments(step: Step) -> None:
+    """One ``talent_assessment`` case per talent of the snapshot, in talent order."""
+    data = step.data
+    register = (data.get("data_objects") or {}).get("review_register") or {}
+    review = {**data, "case_id": step.case_id}
+    for key in sorted(register, key=int):
+        talent = register[key]
+        step.start_case(talent_assessment.PROCESS_KEY, talent_assessment.start_data(review, talent),
+                        f"RS-{data['year']}-{talent['talent_id']}")
+    step.events.add("assessments_started", step.actor.username,
+                    data={"year": data["year"], "count": len(register)})
 
 
 def _snapshot(db: Any) -> list[dict[str, Any]]:
@@ -202,7 +228,7 @@ def record_approved_review(step: Step) -> None:
 
 
 def start_yearly_review(service: Any, today: date | None = None) -> int | None:
-    """What the yearly scheduler (a later issue) calls each day: from 1 November, start the year's review once.
+    """What the yearly scheduler calls each day: from 1 November, start the year's review once.
 
     Returns the new case id, or None before 1 November, after the deadline, or
     when the year already has its review.

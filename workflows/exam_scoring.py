@@ -99,10 +99,6 @@ def apply_remarks(marks: Mapping[str, float], log: list[Mapping[str, Any]], rema
     return new_marks, new_log
 
 
-def passed_round1(marks: Mapping[str, float], rules: Mapping[str, Any]) -> list[str]:
-    return sorted(code for code, mark in marks.items() if mark >= rules["pass_mark"])
-
-
 def _dec(value: Any) -> Decimal:
     return Decimal(str(value))
 
@@ -113,27 +109,50 @@ def mean_score(scores: list[Any], decimals: int) -> Decimal:
         Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
-# ---------------------------------------------------------------- ranking
-def rank_exam(candidates: list[Mapping[str, Any]], round1: Mapping[str, float],
-              sheets: list[Mapping[str, Any]], rules: Mapping[str, Any]) -> dict[str, Any]:
-    """Round-2 means, totals and the winner: highest total with a pass in each round; a tie goes to
-    the higher round-2 score, and a tie on that too to the approver (``outcome == "tie"``)."""
-    pass_mark, decimals = _dec(rules["pass_mark"]), int(rules["score_decimals"])
+# ---------------------------------------------------------------- results
+# Who passes is the decision table's (bpmn/exam_candidate_result.dmn). The diagram's business-rule
+# tasks run it once per candidate row (a multi-instance task over ``candidate_results``), and the
+# verdict, ``result`` and ``reason``, is added to the row. These functions build the rows the table
+# reads and read the verdicts it leaves; none of them decides a pass.
+def round1_rows(candidates: list[Mapping[str, Any]], round1: Mapping[str, float]) -> list[dict[str, Any]]:
+    """The decision's input after re-marking: each candidate's written mark, no round-2 score yet."""
+    return [{"code": c["code"], "full_name": c["full_name"], "round1": float(round1[c["code"]]), "round2": None}
+            for c in candidates]
+
+
+def continuing(judged: list[Mapping[str, Any]]) -> list[str]:
+    """Codes of the candidates the decision lets into round 2."""
+    return sorted(row["code"] for row in judged if row["result"] != "failed_round1")
+
+
+def round2_rows(candidates: list[Mapping[str, Any]], round1: Mapping[str, float],
+                sheets: list[Mapping[str, Any]], rules: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The decision's input after round 2: the written mark and the mean of the members' round-2 scores
+    (None for a candidate who did not reach round 2)."""
+    decimals = int(rules["score_decimals"])
     rows = []
     for cand in candidates:
         code = cand["code"]
-        r1 = _dec(round1[code])
         scores = [sheet["scores"][code] for sheet in sheets if code in sheet.get("scores", {})]
-        r2 = mean_score(scores, decimals) if r1 >= pass_mark and scores else None
-        passed = r2 is not None and r2 >= pass_mark
-        rows.append({"code": code, "full_name": cand["full_name"], "round1": float(r1),
-                     "round2": float(r2) if r2 is not None else None,
-                     "total": float(r1 + r2) if r2 is not None else None, "passed": passed})
-    rows.sort(key=lambda r: (not r["passed"], -(r["total"] or 0), -(r["round2"] or 0), r["code"]))
-    for rank, row in enumerate(rows, 1):
+        rows.append({"code": code, "full_name": cand["full_name"], "round1": float(round1[code]),
+                     "round2": float(mean_score(scores, decimals)) if scores else None})
+    return rows
+
+
+def rank_exam(judged: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Totals, ranking and the winner: the highest total among those the decision passed; a tie goes
+    to the higher round-2 score, and a tie on that too to the approver (``outcome == "tie"``)."""
+    ranked = []
+    for row in judged:
+        total = float(_dec(row["round1"]) + _dec(row["round2"])) if row["round2"] is not None else None
+        ranked.append({"code": row["code"], "full_name": row["full_name"], "round1": row["round1"],
+                       "round2": row["round2"], "total": total, "passed": row["result"] == "passed",
+                       "result": row["result"], "reason": row["reason"]})
+    ranked.sort(key=lambda r: (not r["passed"], -(r["total"] or 0), -(r["round2"] or 0), r["code"]))
+    for rank, row in enumerate(ranked, 1):
         row["rank"] = rank if row["passed"] else None
-    passing = [r for r in rows if r["passed"]]
-    result: dict[str, Any] = {"ranking": rows, "winner": None, "tied": [], "decided_by": None}
+    passing = [r for r in ranked if r["passed"]]
+    result: dict[str, Any] = {"ranking": ranked, "winner": None, "tied": [], "decided_by": None}
     if not passing:
         return {**result, "outcome": "no_winner"}
     best_total = [r for r in passing if r["total"] == passing[0]["total"]]
@@ -167,5 +186,6 @@ def term_of(effective: date | str, years: int) -> dict[str, Any]:
 #: What the diagram's scripts may call.
 SCRIPT_HELPERS = {f.__name__: f for f in (
     council_record_of, with_declaration, undeclared_seats, conflicted_seats, with_replacements, score_sheets_for,
-    eligible_candidates, rejected_applicants, marks_by_code, apply_remarks, passed_round1, rank_exam, settle_tie,
+    eligible_candidates, rejected_applicants, marks_by_code, apply_remarks, round1_rows, continuing, round2_rows,
+    rank_exam, settle_tie,
     term_of)}

@@ -6,11 +6,9 @@ the database or the clock: everything comes in as arguments (the registry
 snapshot the case started with, this year's assessment, the thresholds the
 case started with), so a replayed case computes the same outcomes.
 
-Why the shapes below: one assessment runs per talent, and SpiffWorkflow copies
-a task's data into every task after it. Anything proportional to the number of
-talents therefore lives in data objects (``review_register``, ``review_slots``,
-``review_results``, stored once per case) and each assessment carries only its
-own talent's few keys.
+The register (one entry per talent) lives in the review's data object
+``review_register``; each talent's assessment is a child case
+(``talent_assessment``) that starts with its own entry only.
 """
 from __future__ import annotations
 
@@ -36,17 +34,6 @@ def build_review_register(snapshot: Iterable[Mapping[str, Any]]) -> dict[str, di
                          "appointed_or_promoted": bool(row["appointed_or_promoted"])}
                         for row in talent.get("history", [])]}
     return register
-
-
-def build_review_slots(snapshot: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
-    """One slot per talent, as columns (talent id, unit, name) indexed by the assessment's number.
-
-    Each assessment reads its own row by index; columns of plain values are the
-    cheapest shape to hand to several hundred parallel assessments.
-    """
-    talents = list(snapshot)
-    return {"talent_id": [t["talent_id"] for t in talents], "unit": [t["unit"] for t in talents],
-            "full_name": [t["full_name"] for t in talents]}
 
 
 def rule_facts(entry: Mapping[str, Any], *, year: int, window_years: int, rating: str,
@@ -135,7 +122,6 @@ def override_problems(outcomes: Iterable[Mapping[str, Any]], overrides: Iterable
 #: The helpers scripts may call (names must not collide with data keys).
 SCRIPT_HELPERS = {
     "build_review_register": build_review_register,
-    "build_review_slots": build_review_slots,
     "rule_facts": rule_facts,
     "summarise_review_results": summarise_review_results,
     "apply_review_overrides": apply_review_overrides,

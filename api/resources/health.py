@@ -1,11 +1,21 @@
-"""``GET /healthz``: answers once the app can reach its database."""
+"""``GET /healthz``: the database answers, and timers are being fired.
+
+Reports this process's timer executor (if it runs one), the most recent run of
+any executor (from ``scheduler_run``), and how many running cases have a timer
+overdue by more than the grace period: a number that keeps growing means no
+executor is working.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
-from sqlalchemy import text
+from datetime import timedelta
+
+from flask import Blueprint, current_app
+from sqlalchemy import func, select, text
 
 from api.errors import error_response
 from api.resources import services
+from engine import clock
+from engine.models import Case, SchedulerRun
 
 blp = Blueprint("health", __name__)
 
@@ -15,6 +25,26 @@ def healthz():  # type: ignore[no-untyped-def]
     try:
         with services().store.read() as session:
             session.execute(text("SELECT 1"))
+            scheduler = _scheduler(session)
     except Exception as err:  # noqa: BLE001 - report, don't crash
         return error_response(503, "database_unavailable", f"database not reachable: {type(err).__name__}")
-    return {"status": "ok", "database": services().store.engine.dialect.name}
+    return {"status": "ok", "database": services().store.engine.dialect.name, "scheduler": scheduler}
+
+
+def _scheduler(session) -> dict:  # type: ignore[no-untyped-def]
+    now = clock.now()
+    grace = timedelta(seconds=current_app.config.get("TIMER_GRACE_SECONDS", 60))
+    latest = session.execute(select(SchedulerRun.name, SchedulerRun.last_run_at)
+                             .where(SchedulerRun.last_run_at.is_not(None))
+                             .order_by(SchedulerRun.last_run_at.desc()).limit(1)).first()
+    overdue = session.scalar(select(func.count()).select_from(Case).where(
+        Case.status == "running", Case.next_timer_at < now - grace)) or 0
+    executor = current_app.extensions.get("talentflow_executor")
+    return {
+        "this_process": None if executor is None else {
+            "name": executor.name, "running": executor.running, "last_run_at": executor.last_run_at,
+            "fired_total": executor.fired_total, "next_wake_at": executor.wake_at},
+        "last_run": None if latest is None else {"name": latest.name, "at": latest.last_run_at},
+        "overdue_timers": overdue,
+        "grace_seconds": int(grace.total_seconds()),
+    }

@@ -85,7 +85,7 @@ def test_list_is_newest_first_and_filters_by_process_status_and_business_key(aut
     assert listing(auth, "admin", "?process=no_such_process") == {"items": [], "total": 0, "page": 1, "per_page": 50}
     summary = keyed["items"][0]
     assert set(summary) == {"id", "process", "business_key", "status", "created_by", "created_at",
-                            "updated_at", "ended_at", "version"}
+                            "updated_at", "ended_at", "version", "parent_case_id"}
 
 
 def test_list_pages(auth, several):

@@ -58,3 +58,26 @@ def test_a_task_done_in_time_clears_the_timer(auth, store, service, manual_clock
     assert fired_events(store, case["id"]) == 0
     with store.read() as session:
         assert session.get(Case, case["id"]).next_timer_at is None
+
+
+def test_a_duration_timer_may_count_working_days(store, service, manual_clock):
+    """``"P2WD"`` in a timeDuration: two working days, like ``working_days(2)`` in a timeDate."""
+    from engine.specs import SourceFile
+    from workflows import deploy_files
+    from tests.engine.timer_support import actor
+
+    source = (DATA / "deadline.bpmn").read_text().replace(
+        '<timeDate xsi:type="tFormalExpression">working_days(2)</timeDate>',
+        '<timeDuration xsi:type="tFormalExpression">"P2WD"</timeDuration>')
+    assert "P2WD" in source
+    with store.transaction() as session:
+        deploy_files(session, [SourceFile("deadline.bpmn", source.encode())], "tests")
+    manual_clock.set(datetime(2026, 2, 12, 3, 0, tzinfo=timezone.utc))  # Thursday before Tết 2026
+    case_id = service.start(actor(store, "head_khcn"), "deadline", {})
+    due = datetime(2026, 2, 23, 16, 59, 59, tzinfo=timezone.utc)  # Fri 13, then Mon 23 after Tết
+    with store.read() as session:
+        assert session.get(Case, case_id).next_timer_at == due
+    manual_clock.set(due)
+    assert service.fire_due() == {}
+    manual_clock.set(due + timedelta(seconds=1))
+    assert service.fire_due() == {case_id: ["supplement_deadline"]}

@@ -1,8 +1,9 @@
 """The annual review of the talent list, through the HTTP API, as its people would run it.
 
 hr (Sở Nội vụ) starts the 2026 review on 2 March 2026 (the test clock); each
-talent's unit head assesses them; the outcome rules decide; hr consolidates
-with reasoned overrides; the approver approves and the registry is updated.
+talent's unit head assesses them (one ``talent_assessment`` case per talent,
+started by the review); the outcome rules decide; hr consolidates with
+reasoned overrides; the approver approves and the registry is updated.
 Talents with a history are entered with the registry's own functions,
 recognised years ago.
 """
@@ -41,10 +42,17 @@ def start_review(auth: Auth, user: str = "hr", year: int = YEAR, status: int = 2
 
 
 def assessments(auth: Auth, user: str, case_id: int) -> list[dict[str, Any]]:
-    """The assessment tasks ``user`` may take in the case."""
-    items = auth.as_(user).get(f"{API}/tasks?scope=available&case={case_id}").get_json()["items"]
+    """The assessment tasks of the review ``case_id`` that ``user`` may take."""
+    children = {c["id"] for c in auth.as_("hr").get(f"{API}/cases?parent={case_id}&per_page=200").get_json()["items"]}
+    items = auth.as_(user).get(f"{API}/tasks?scope=available&process=talent_assessment").get_json()["items"]
     assert {t["element_id"] for t in items} <= {"assess_talent"}, items
-    return items
+    return [t for t in items if t["case_id"] in children]
+
+
+def review(auth: Auth, case_id: int, user: str = "hr") -> dict[str, Any]:
+    response = auth.as_(user).get(f"{API}/cases/{case_id}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
 
 
 def outcome_of(case: dict[str, Any], talent_id: int) -> dict[str, Any]:
@@ -60,8 +68,11 @@ def test_the_review_removes_warns_keeps_and_hr_overrides_with_a_reason(auth, sto
     ha = talent(store, "Nguyễn Thu Hà", None, date(2025, 10, 20))                 # recognised last year, no unit
 
     case = start_review(auth)
-    assert case["status"] == "running" and len(case["tasks"]) == 4
-    due = {datetime.fromisoformat(t["due_at"]) for t in case["tasks"]}
+    assert case["status"] == "running" and case["tasks"] == [] and case["children"] == {"running": 4}
+    children = auth.as_("hr").get(f"{API}/cases?parent={case['id']}").get_json()["items"]
+    assert sorted(c["business_key"] for c in children) == sorted(f"RS-2026-{t}" for t in (lan, minh, tuan, ha))
+    tasks = [auth.as_("hr").get(f"{API}/cases/{c['id']}").get_json()["tasks"] for c in children]
+    due = {datetime.fromisoformat(t["due_at"]) for [t] in tasks}
     assert due == {datetime(2026, 12, 15, 17, 0, tzinfo=timezone.utc)}  # the end of 15 December in Hai Phong
     newcomer = talent(store, "Đỗ Minh Khang", "SKHCN", date(2026, 3, 1))  # recognised while the review runs
 
@@ -73,12 +84,17 @@ def test_the_review_removes_warns_keeps_and_hr_overrides_with_a_reason(auth, sto
     assert sorted(t["subject"] for t in khcn) == sorted([khcn_own["subject"], qlkh[0]["subject"]])
     assert qlkh[0]["subject"].endswith("(SKHCN-QLKH)") and khcn_own["subject"].endswith("(SKHCN)")
     [unit_less] = assessments(auth, "hr", case["id"])  # a talent with no unit: hr assesses
-    error_of(auth.as_("head_gddt").post(f"{API}/tasks/{qlkh[0]['id']}/complete", json={"data": PLAIN}), 403)
+    # another unit's assessment is a case head_gddt may not know of: 404, not 403
+    error_of(auth.as_("head_gddt").post(f"{API}/tasks/{qlkh[0]['id']}/complete", json={"data": PLAIN}), 404)
 
     complete(auth, "head_gddt", gddt[0]["id"], PLAIN)                                    # Lan
     complete(auth, "head_qlkh", qlkh[0]["id"], {**PLAIN, "recommendation": "at_risk"})   # Minh
     complete(auth, "head_khcn", khcn_own["id"], {**PLAIN, "comment": "Đang trình bổ nhiệm"})  # Tuấn
-    case = complete(auth, "hr", unit_less["id"], {**PLAIN, "rating": "tot"})             # Hà
+    assert review(auth, case["id"])["children"] == {"assessed": 3, "running": 1}
+    assessed = complete(auth, "hr", unit_less["id"], {**PLAIN, "rating": "tot"})         # Hà: the last one
+    assert assessed["status"] == "assessed" and assessed["parent_case_id"] == case["id"]
+    case = review(auth, case["id"])
+    assert case["children"] == {"assessed": 4}
 
     consolidation = ready_task(case, "consolidate_review")
     assert case["data"]["unassessed_talents"] == []
@@ -142,15 +158,17 @@ def test_at_the_deadline_unassessed_talents_are_listed_for_hr_and_stay_unreviewe
     done = talent(store, "Vũ Hoàng Nam", "SGDDT", date(2023, 1, 10))
     late = talent(store, "Bùi Thanh Tâm", "SKHCN-QLKH", date(2021, 5, 5), ((2024, "tot"),))
     case = start_review(auth)
+    [late_assessment] = assessments(auth, "head_qlkh", case["id"])
     complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
 
     manual_clock.set(datetime(2026, 12, 15, 16, 59, tzinfo=timezone.utc))  # 23:59 on 15 December
     assert service.fire_due() == {}
     manual_clock.set(datetime(2026, 12, 16, 1, 0, tzinfo=timezone.utc))
-    assert service.fire_due() == {case["id"]: ["assessment_deadline"]}
+    assert service.fire_due() == {late_assessment["case_id"]: ["assessment_deadline"]}
 
     auth = Auth(auth.client)  # nine months on: log in again
-    case = auth.as_("hr").get(f"{API}/cases/{case['id']}").get_json()
+    case = review(auth, case["id"])
+    assert case["children"] == {"assessed": 1, "unassessed": 1}
     assert case["data"]["unassessed_talents"] == [late] and assessments(auth, "head_qlkh", case["id"]) == []
     assert outcome_of(case, late)["assessed"] is False and outcome_of(case, done)["rule_outcome"] == "keep"
     error = error_of(auth.as_("hr").post(f"{API}/tasks/{ready_task(case, 'consolidate_review')['id']}/complete",
@@ -168,8 +186,8 @@ def test_at_the_deadline_unassessed_talents_are_listed_for_hr_and_stay_unreviewe
 def test_the_approver_sends_the_list_back_and_hr_consolidates_again(auth, store):
     lan = talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1))
     case = start_review(auth)
-    case = complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
-    case = complete(auth, "hr", ready_task(case, "consolidate_review")["id"], {"overrides": [
+    complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
+    case = complete(auth, "hr", ready_task(review(auth, case["id"]), "consolidate_review")["id"], {"overrides": [
         {"talent_id": lan, "outcome": "keep", "reason": "Đang được xem xét bổ nhiệm"}]})
     approval = ready_task(case, "approve_review_list")
     error_of(auth.as_("approver").post(f"{API}/tasks/{approval['id']}/complete",
@@ -190,12 +208,13 @@ def test_a_unit_head_reads_only_their_units_talents(auth, store):
     seen = auth.as_("head_qlkh").get(f"{API}/cases/{case['id']}").get_json()["data"]
     assert [t["talent_id"] for t in seen["talents"]] == [minh] and seen["year"] == YEAR
     assert "data_objects" not in seen and "talent_snapshot" not in seen
-    subjects = [t["subject"] for t in auth.as_("head_qlkh").get(f"{API}/cases/{case['id']}").get_json()["tasks"]]
-    assert "Trần Thị Lan (SGDDT)" not in subjects and "Lê Văn Minh (SKHCN-QLKH)" in subjects
-    assert "Trần Thị Lan (SGDDT)" in [t["subject"] for t in
-                                      auth.as_("hr").get(f"{API}/cases/{case['id']}").get_json()["tasks"]]
-    assert len(auth.as_("hr").get(f"{API}/cases/{case['id']}").get_json()["data"]["data_objects"]
-               ["review_register"]) == 2
+    subjects = [t["subject"] for t in assessments(auth, "head_qlkh", case["id"])]
+    assert subjects == ["Lê Văn Minh (SKHCN-QLKH)"]
+    # the assessment cases: a unit head lists only their own units' ones; hr lists every one
+    listed = auth.as_("head_qlkh").get(f"{API}/cases?process=talent_assessment").get_json()["items"]
+    assert [c["business_key"] for c in listed] == [f"RS-{YEAR}-{minh}"]
+    assert auth.as_("hr").get(f"{API}/cases?parent={case['id']}").get_json()["total"] == 2
+    assert len(review(auth, case["id"])["data"]["data_objects"]["review_register"]) == 2
 
 
 def test_the_scheduler_starts_the_year_review_once_from_the_first_of_november(service, store, manual_clock):
@@ -207,3 +226,70 @@ def test_the_scheduler_starts_the_year_review_once_from_the_first_of_november(se
     assert annual_talent_review.start_yearly_review(service) is None
     manual_clock.advance(timedelta(days=50))  # 21 December: the year's assessments have closed
     assert annual_talent_review.start_yearly_review(service) is None
+
+
+def test_an_assessment_leaves_the_review_alone_until_the_last_one(auth, store):
+    """Each assessment is a case of its own: completing one never loads or rewrites the review,
+    so its cost does not grow with the list; the last one hands the review every result."""
+    ids = [talent(store, f"Nhân tài {n}", "SGDDT", date(2022, 1, 10)) for n in range(3)]
+    case = start_review(auth)
+    before = review(auth, case["id"])["version"]
+    tasks = assessments(auth, "head_gddt", case["id"])
+    for task in tasks[:-1]:
+        complete(auth, "head_gddt", task["id"], PLAIN)
+    assert review(auth, case["id"])["version"] == before
+    complete(auth, "head_gddt", tasks[-1]["id"], PLAIN)
+    after = review(auth, case["id"])
+    assert after["version"] == before + 1 and after["children"] == {"assessed": 3}
+    assert [line["talent_id"] for line in after["data"]["review_outcomes"]] == ids
+    [received] = [e for e in history(auth, "auditor", case["id"]) if e["type"] == "message_received"]
+    assert received["data"]["message"] == "assessments_done"
+    assert sorted(received["data"]["payload"]["results"]) == sorted(str(t) for t in ids)
+
+
+def test_nobody_starts_an_assessment_by_hand(auth, store):
+    talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1))
+    for user in ("hr", "head_gddt", "admin"):
+        error_of(auth.as_(user).post(f"{API}/cases", json={"process": "talent_assessment", "data": {}}), 403)
+
+
+def test_cancelling_the_review_cancels_its_open_assessments(auth, store):
+    talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1))
+    talent(store, "Lê Văn Minh", "SKHCN-QLKH", date(2022, 6, 15))
+    case = start_review(auth)
+    complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
+    response = auth.as_("hr").post(f"{API}/cases/{case['id']}/cancel", json={"reason": "Làm lại theo chỉ đạo mới"})
+    assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+    assert review(auth, case["id"])["children"] == {"assessed": 1, "cancelled": 1}
+    assert assessments(auth, "head_qlkh", case["id"]) == []
+    [child] = auth.as_("hr").get(f"{API}/cases?parent={case['id']}&status=cancelled").get_json()["items"]
+    [cancelled] = [e for e in history(auth, "auditor", child["id"]) if e["type"] == "case_cancelled"]
+    assert cancelled["data"]["reason"] == f"parent case {case['id']} cancelled: Làm lại theo chỉ đạo mới"
+
+
+def test_an_assessment_cancelled_alone_counts_as_not_assessed(auth, store):
+    lan = talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1))
+    minh = talent(store, "Lê Văn Minh", "SKHCN-QLKH", date(2022, 6, 15))
+    case = start_review(auth)
+    [minh_task] = assessments(auth, "head_qlkh", case["id"])
+    complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
+    assert auth.as_("hr").post(f"{API}/cases/{minh_task['case_id']}/cancel",
+                               json={"reason": "Đã nghỉ hưu"}).status_code == 200
+    case = review(auth, case["id"])
+    assert case["data"]["unassessed_talents"] == [minh] and outcome_of(case, lan)["assessed"] is True
+    assert ready_task(case, "consolidate_review")
+
+
+def test_a_message_goes_only_to_a_case_waiting_for_it(auth, store, service):
+    from engine.errors import Conflict, Forbidden
+    from engine.security import SYSTEM, Actor
+    import pytest
+
+    talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1))
+    case = start_review(auth)
+    with unchanged(store):
+        with pytest.raises(Conflict, match="not waiting for message 'no_such_message'"):
+            service.deliver(SYSTEM, case["id"], "no_such_message", {})
+        with pytest.raises(Forbidden):
+            service.deliver(Actor(user_id=1, username="hr", global_roles=frozenset({"hr_officer"})), case["id"],
+                            "assessments_done", {"results": {}})

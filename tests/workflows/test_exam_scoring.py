@@ -1,16 +1,9 @@
-"""The exam's rules one by one: pass marks at their boundary, the 2-decimal mean, ties, conflicts, the term;
-and the diagram, which must open in a modeller (a shape or an edge for every element)."""
+"""The exam's arithmetic one by one: the rows the decision table reads, the 2-decimal mean, ranking and
+ties, conflicts, the term (the pass marks themselves are the table's: test_exam_result_dmn.py);"""
 from __future__ import annotations
 
-from pathlib import Path
-
-from lxml import etree
-from SpiffWorkflow.spiff.parser.process import VALIDATOR
-
 from workflows import exam_scoring as scoring
-from workflows.leadership_exam import EXAM_RULES, PASS_MARK
-
-BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "leadership_exam.bpmn"
+from workflows.leadership_exam import EXAM_RULES
 
 
 def candidates(*codes: str) -> list[dict[str, str]]:
@@ -22,31 +15,46 @@ def sheets(by_candidate: dict[str, list[float]]) -> list[dict]:
     return [{"member": f"m{i}", "scores": {c: s[i] for c, s in by_candidate.items()}} for i in range(members)]
 
 
-def test_the_written_round_is_passed_at_50_not_at_49_99():
-    assert scoring.passed_round1({"A": PASS_MARK - 0.01, "B": PASS_MARK, "C": 100}, EXAM_RULES) == ["B", "C"]
+def judged(round1: dict[str, float], round2: dict[str, float | None], results: dict[str, str]) -> list[dict]:
+    """Rows as the decision table leaves them (its verdicts are tested in test_exam_result_dmn.py)."""
+    return [{"code": c, "full_name": f"Người {c}", "round1": round1[c], "round2": round2.get(c),
+             "result": results[c], "reason": f"lý do {c}"} for c in round1]
+
+
+def test_round_1_rows_feed_the_table_and_its_verdicts_pick_round_2():
+    rows = scoring.round1_rows(candidates("A", "B"), {"A": 49.99, "B": 50})
+    assert rows == [{"code": "A", "full_name": "Người A", "round1": 49.99, "round2": None},
+                    {"code": "B", "full_name": "Người B", "round1": 50.0, "round2": None}]
+    verdicts = [{**rows[0], "result": "failed_round1", "reason": "x"}, {**rows[1], "result": "continues", "reason": "y"}]
+    assert scoring.continuing(verdicts) == ["B"]
 
 
 def test_round_2_is_the_mean_of_the_members_scores_rounded_half_up_to_2_decimals():
     assert str(scoring.mean_score([70.01, 70, 70, 70, 70.02], 2)) == "70.01"  # 70.006
     assert str(scoring.mean_score([70.01, 70.01, 70, 70], 2)) == "70.01"  # 70.005: half up, not to even
     assert str(scoring.mean_score([50.01, 50, 49.99], 2)) == "50.00"
+    rows = scoring.round2_rows(candidates("A", "B"), {"A": 60, "B": 40},
+                               [{"member": "m1", "scores": {"A": 70.01}}, {"member": "m2", "scores": {"A": 70}}],
+                               EXAM_RULES)
+    assert [(r["code"], r["round2"]) for r in rows] == [("A", 70.01), ("B", None)]  # B never reached round 2
 
 
-def test_round_2_is_passed_at_a_mean_of_50_not_49_99():
-    result = scoring.rank_exam(candidates("A", "B"), {"A": 60, "B": 90},
-                               sheets({"A": [50, 50, 50], "B": [49.99, 49.99, 49.99]}), EXAM_RULES)
+def test_only_the_tables_passes_rank_whatever_their_totals():
+    result = scoring.rank_exam(judged({"A": 60, "B": 90}, {"A": 50, "B": 49.99},
+                                      {"A": "passed", "B": "failed_round2"}))
     rows = {r["code"]: r for r in result["ranking"]}
     assert rows["A"]["passed"] and not rows["B"]["passed"]  # B's higher total does not count
-    assert (result["winner"], rows["B"]["rank"]) == ("A", None)
+    assert (result["winner"], rows["B"]["rank"], rows["B"]["reason"]) == ("A", None, "lý do B")
 
 
 def test_the_highest_total_wins_then_round_2_then_the_approver():
-    by_total = scoring.rank_exam(candidates("A", "B"), {"A": 90, "B": 60}, sheets({"A": [60], "B": [80]}), EXAM_RULES)
+    both = {"A": "passed", "B": "passed"}
+    by_total = scoring.rank_exam(judged({"A": 90, "B": 60}, {"A": 60, "B": 80}, both))
     assert (by_total["winner"], by_total["decided_by"]) == ("A", "total")
-    by_round2 = scoring.rank_exam(candidates("A", "B"), {"A": 80, "B": 60}, sheets({"A": [60], "B": [80]}), EXAM_RULES)
+    by_round2 = scoring.rank_exam(judged({"A": 80, "B": 60}, {"A": 60, "B": 80}, both))
     assert (by_round2["winner"], by_round2["decided_by"]) == ("B", "round2")
-    tie = scoring.rank_exam(candidates("A", "B", "C"), {"A": 70, "B": 70, "C": 40},
-                            sheets({"A": [70], "B": [70], "C": [99]}), EXAM_RULES)
+    tie = scoring.rank_exam(judged({"A": 70, "B": 70, "C": 40}, {"A": 70, "B": 70, "C": None},
+                                   {**both, "C": "failed_round1"}))
     assert (tie["outcome"], tie["tied"], tie["winner"]) == ("tie", ["A", "B"], None)
     settled = scoring.settle_tie(tie, "B", "Đề án khả thi hơn")
     assert (settled["winner"], settled["decided_by"], scoring.winner_of(settled)["full_name"]) == \
@@ -55,7 +63,7 @@ def test_the_highest_total_wins_then_round_2_then_the_approver():
 
 
 def test_nobody_passing_both_rounds_means_no_winner():
-    result = scoring.rank_exam(candidates("A", "B"), {"A": 49, "B": 70}, sheets({"B": [40]}), EXAM_RULES)
+    result = scoring.rank_exam(judged({"A": 49, "B": 70}, {"B": 40}, {"A": "failed_round1", "B": "failed_round2"}))
     assert (result["outcome"], result["winner"]) == ("no_winner", None)
 
 
@@ -86,24 +94,3 @@ def test_a_re_mark_replaces_the_mark_and_is_logged():
 def test_a_term_of_office_runs_five_years_from_the_effective_date():
     assert scoring.term_of("2026-05-15", 5) == {"years": 5, "from": "2026-05-15", "until": "2031-05-15"}
     assert scoring.term_of("2028-02-29", 5)["until"] == "2033-02-28"
-
-
-def test_the_diagram_has_a_shape_for_every_element_and_an_edge_for_every_flow():
-    document = etree.parse(str(BPMN))
-    VALIDATOR.validate(document, BPMN.name)  # BPMN 2.0 XSD: raises on an invalid document
-    root = document.getroot()
-    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-          "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "di": "http://www.omg.org/spec/DD/20100524/DI"}
-    shapes = {s.get("bpmnElement") for s in root.iterfind(".//bpmndi:BPMNShape", ns)}
-    edges = {e.get("bpmnElement"): len(e.findall("di:waypoint", ns)) for e in root.iterfind(".//bpmndi:BPMNEdge", ns)}
-    process = root.find("bpmn:process", ns)
-    connecting = {"sequenceFlow", "dataInputAssociation", "dataOutputAssociation"}
-    skip = connecting | {"laneSet", "dataObject", "multiInstanceLoopCharacteristics", "incoming", "outgoing",
-                         "script", "conditionExpression", "timerEventDefinition", "timeDate", "sourceRef",
-                         "targetRef", "flowNodeRef", "documentation", "property"}
-    nodes = [el.get("id") for el in process.iter() if isinstance(el.tag, str) and el is not process
-             and etree.QName(el).localname not in skip]
-    assert set(nodes) | {"Participant_exam"} <= shapes
-    flows = [el.get("id") for el in process.iter() if isinstance(el.tag, str) and etree.QName(el).localname in connecting]
-    assert all(edges.get(f, 0) >= 2 for f in flows), [f for f in flows if edges.get(f, 0) < 2]
-    assert process.get("isExecutable") == "true" and not {"Start", "End"} & set(nodes)

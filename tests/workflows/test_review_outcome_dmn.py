@@ -2,7 +2,7 @@
 
 The table is taken from the deployed pair (the review diagram and its DMN) and
 evaluated by SpiffWorkflow in the sandbox, exactly as the business-rule task
-of each assessment does. Each case names the rule it expects to fire first,
+of each assessment (``talent_assessment``) does. Each case names the rule it expects to fire first,
 so every row is shown to be reachable; the boundaries (4/5 years on the list,
 a rating of ``tot`` against ``hoan_thanh``, the edge of the 5-year window)
 land on the right side.
@@ -31,10 +31,10 @@ STALLED = {"good_rating_in_window": False, "appointed_in_window": False, "in_pla
 
 @pytest.fixture(scope="module")
 def table() -> Any:
-    """The business-rule task of the deployed review, with the sandboxed script engine."""
+    """The business-rule task of the deployed assessment, with the sandboxed script engine."""
     parsed = parse_definition([SourceFile(name, (BPMN_DIR / name).read_bytes())
-                               for name in ("annual_talent_review.bpmn", "talent_review_outcome.dmn")])
-    rules = parsed.subprocess_specs["assess_talents"].task_specs["apply_outcome_rules"].dmnEngine
+                               for name in ("talent_assessment.bpmn", "talent_review_outcome.dmn")])
+    rules = parsed.spec.task_specs["apply_outcome_rules"].dmnEngine
     return rules, make_script_engine(SCRIPT_HELPERS)
 
 

@@ -64,14 +64,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('parent_case_id', ID, nullable=True))
         batch_op.add_column(sa.Column('timer_claimed_by', sa.String(length=128), nullable=True))
         batch_op.add_column(sa.Column('timer_claimed_until', AT, nullable=True))
-        batch_op.create_index('ix_case_parent_case_id', ['parent_case_id'], unique=False)
+        batch_op.create_index('ix_case_parent_status', ['parent_case_id', 'status'], unique=False)
         batch_op.create_foreign_key('fk_case_parent_case_id', 'case', ['parent_case_id'], ['id'])
 
 
 def downgrade() -> None:
     with op.batch_alter_table('case') as batch_op:
         batch_op.drop_constraint('fk_case_parent_case_id', type_='foreignkey')
-        batch_op.drop_index('ix_case_parent_case_id')
+        batch_op.drop_index('ix_case_parent_status')
         batch_op.drop_column('timer_claimed_until')
         batch_op.drop_column('timer_claimed_by')
         batch_op.drop_column('parent_case_id')

@@ -1,0 +1,31 @@
+"""The web pages: worklists, task forms, cases, councils, audit views and the dashboard.
+
+One Flask blueprint, one module per concern. Pages are thin like the JSON
+routes: they call the same services (``Reader``, ``CaseService``, the
+registries) and only turn their answers into HTML. Pages sign in with a
+session cookie (CSRF-protected forms); the JSON API under ``/api/v1`` keeps
+its bearer tokens and is untouched by anything here.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/assets")
+
+
+def services():  # type: ignore[no-untyped-def]
+    """The app's services (store, cases, reader), as the JSON routes use them."""
+    return current_app.extensions["talentflow"]
+
+
+def init_app(app: Flask) -> None:
+    """Configure sessions, CSRF and languages, and register the pages."""
+    from api.web import i18n, session
+
+    session.init_app(app)
+    i18n.init_app(app)
+    # the modules register their routes on ``bp`` when imported
+    from api.web import audit, cases, councils, dashboard, errors, tasks, worklist  # noqa: F401,E501
+
+    app.register_blueprint(bp)

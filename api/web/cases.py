@@ -1,0 +1,120 @@
+"""Cases: the list, one case (status, data, timeline, diagram), and starting a new one."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from api.web import bp, councils, diagrams, formfields, formpost, services
+from api.web.i18n import STATUSES, role_label
+from api.web.session import current_user
+from api.web.tasks import form_message
+from api.web.worklist import process_names
+from engine.errors import EngineError, Invalid, NotFound
+from workflows import form_schema, policy_for
+
+PER_PAGE = 25
+
+
+@bp.get("/cases")
+def cases() -> Any:
+    svc, actor = services(), current_user()
+    process = request.args.get("process") or None
+    status = request.args.get("status") or None
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    with svc.store.read() as db:
+        processes = process_names(db)
+        listing = svc.reader.list_cases(db, actor, process=process, status=status, page=page, per_page=PER_PAGE)
+    pages = max(1, -(-listing.total // PER_PAGE))
+    statuses = [key for key in STATUSES if key not in ("ready", "active", "removed")]
+    return render_template("web/cases.html", listing=listing, processes=processes, process=process,
+                           status=status, pages=pages, statuses=statuses)
+
+
+def timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events as lines of the timeline: what happened to which task, by whom, when."""
+    names: dict[str, str] = {}
+    lines = []
+    for event in events:
+        data = event.get("data") or {}
+        if event["type"] == "task_created" and event.get("task_id"):
+            names[event["task_id"]] = data.get("name") or data.get("element_id") or ""
+        what = names.get(event.get("task_id") or "", data.get("element_id") or "")
+        detail = data.get("reason") or data.get("assigned_to") or ""
+        if data.get("username") and data.get("role"):
+            detail = f'{data["username"]}: {role_label(data["role"])}'  # a seat granted or revoked
+        lines.append({**event, "what": what, "detail": detail})
+    return lines
+
+
+@bp.get("/cases/<int(max=9223372036854775807):case_id>")
+def case_page(case_id: int) -> Any:
+    svc, actor = services(), current_user()
+    with svc.store.read() as db:
+        row = svc.reader.visible_case(db, actor, case_id)
+        case = svc.reader.case_view(db, actor, row)
+        events = svc.reader.history(db, actor, case_id)
+        drawing = diagrams.case_svg(db, svc.reader.specs, row)
+        names = process_names(db)
+    mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}
+    return render_template("web/case.html", case=case, events=timeline(events), diagram=drawing,
+                           council=councils.council_view(case),
+                           process_name=names.get(case["process"], case["process"]), my_done=mine,
+                           is_auditor=actor.is_any("auditor", "admin"))
+
+
+@bp.get("/cases/new")
+def new_case() -> Any:
+    with services().store.read() as db:
+        processes = process_names(db)
+    return render_template("web/new_case.html", processes=processes)
+
+
+def _start_schema(process: str) -> dict[str, Any]:
+    return form_schema(policy_for(process).start_form)
+
+
+def _render_start(process: str, name: str, values: Any = None, errors: Any = None, extra: Any = None,
+                  business_key: str = "", status: int = 200, message: str | None = None) -> Any:
+    schema = _start_schema(process)
+    hints = councils.form_hints(policy_for(process).start_form, {})
+    fields = formfields.build(schema, hints.values if values is None else values, errors, choices=hints.choices,
+                              fixed=hints.fixed, notes=hints.notes, extra_rows=extra)
+    return render_template("web/start.html", process=process, process_name=name, schema=schema, fields=fields,
+                           business_key=business_key, error_message=message), status
+
+
+@bp.route("/cases/new/<name:process>", methods=["GET", "POST"])
+def start_case(process: str) -> Any:
+    svc, actor = services(), current_user()
+    with svc.store.read() as db:
+        names = process_names(db)
+    if process not in names:
+        raise NotFound(f"unknown process '{process}'")
+    if request.method == "GET":
+        return _render_start(process, names[process])
+    schema = _start_schema(process)
+    business_key = (request.form.get("business_key") or "").strip()[:255]
+    changed = formpost.rows_changed(schema, request.form)
+    if changed is not None:
+        return _render_start(process, names[process], changed[0], extra=changed[1], business_key=business_key)
+    try:
+        data, index = formpost.parse(schema, request.form)
+    except formpost.BadJson as err:
+        return _render_start(process, names[process], None, {"data": [str(err)]}, business_key=business_key,
+                             status=422)
+    try:
+        case_id = svc.cases.start(actor, process, data, business_key or None)
+    except Invalid as err:
+        return _render_start(process, names[process], formpost.resubmitted(schema, request.form),
+                             formpost.shown_errors(err.details, index), business_key=business_key, status=422,
+                             message=form_message(err))
+    except EngineError as err:
+        flash(_("The case could not be started: %(why)s", why=err.message), "error")
+        return redirect(url_for("web.start_case", process=process))
+    flash(_("Case #%(id)s started.", id=case_id), "ok")
+    return redirect(url_for("web.case_page", case_id=case_id))

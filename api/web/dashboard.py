@@ -1,0 +1,108 @@
+"""The dashboard (the resolution's targets for a year, overdue work per unit) and the talent registry.
+
+The figures are ``workflows.reports.targets_report`` and the registry's own
+queries, exactly as the JSON API serves them; charts are inline SVG drawn on
+the server by ``api.charts``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from api import charts
+from api.web import bp, services
+from api.web.i18n import lang
+from api.web.session import READERS, current_user, roles_required
+from engine import clock
+from engine.errors import Forbidden
+from engine.models import Case, Task, Unit
+from workflows import registry, reports
+
+TARGET_NAMES = {
+    "exam_share": _l("Leadership appointments by competitive exam"),
+    "talent_share_of_recruits": _l("Talents among new recruits"),
+    "excellent_students_identified": _l("Excellent graduates identified"),
+    "trained_in_st": _l("Talents trained in science and technology"),
+    "retained_after_5_years": _l("Talents still serving 5 years after recognition"),
+    "training_classes": _l("Dedicated training classes"),
+    "partner_universities": _l("Partner universities"),
+}
+CATEGORIES = {"excellent_graduate": _l("Excellent graduate"), "young_scientist": _l("Young scientist"),
+              "cbccvc": _l("Cadre, civil servant, public employee"), "expert": _l("Expert")}
+SHARES = {"exam_share", "talent_share_of_recruits", "excellent_students_identified", "trained_in_st",
+          "retained_after_5_years"}
+
+
+def overdue_by_unit(db: Connection) -> list[dict[str, Any]]:
+    """Open tasks and overdue tasks per unit of their case, most overdue first."""
+    now = clock.now()
+    rows = db.execute(
+        select(Unit.code, Unit.name, Task.due_at)
+        .select_from(Task).join(Case, Case.id == Task.case_id).outerjoin(Unit, Unit.id == Case.unit_id)
+        .where(Task.status == "ready")).all()
+    units: dict[str | None, dict[str, Any]] = {}
+    for code, name, due in rows:
+        entry = units.setdefault(code, {"unit": code, "name": name or "—", "open": 0, "overdue": 0})
+        entry["open"] += 1
+        if due is not None and due < now:
+            entry["overdue"] += 1
+    return sorted(units.values(), key=lambda u: (-u["overdue"], -u["open"], u["unit"] or ""))
+
+
+SOURCES = {"appointments": _l("appointments register"), "figures": _l("figures entered by hr"),
+           "registry+figures": _l("talent registry and hr figures"), "reviews": _l("annual reviews"),
+           "registry": _l("talent registry")}
+
+
+def _year() -> int:
+    this_year = clock.now().astimezone(clock.CITY_ZONE).year
+    try:
+        year = int(request.args.get("year", this_year))
+    except ValueError:
+        return this_year
+    return year if 2000 <= year <= 2100 else this_year
+
+
+@bp.get("/dashboard")
+@roles_required(*READERS)
+def dashboard() -> Any:
+    year = _year()
+    with services().store.engine.connect() as conn:
+        report = reports.targets_report(conn, year)
+        backlog = overdue_by_unit(conn)
+    units = report["exam_share"]["units"]
+    # the charts say in words what they show; the tables beside them hold the same figures
+    share_chart = Markup(charts.share_bars([(u["unit"], u["share"]) for u in units],
+                                           target=report["exam_share"]["target"], locale=lang(),
+                                           title=str(_l("Share of leadership appointments by exam, per unit"))))
+    backlog_chart = Markup(charts.count_columns(
+        [(u["unit"] or "—", [u["open"], u["overdue"]]) for u in backlog], series=[str(_l("Open")), str(_l("Overdue"))],
+        locale=lang(), title=str(_l("Open and overdue tasks per unit")))) if backlog else None
+    return render_template("web/dashboard.html", year=year, report=report, backlog=backlog,
+                           share_chart=share_chart, backlog_chart=backlog_chart, names=TARGET_NAMES, shares=SHARES,
+                           sources=SOURCES)
+
+
+@bp.get("/talents")
+def talents() -> Any:
+    actor = current_user()
+    within = None
+    if not actor.is_any(*READERS):
+        if "unit_head" not in actor.roles:
+            raise Forbidden(str(_l("The registry is for hr, approvers, auditors and unit heads.")))
+        within = [path for role, path in actor.unit_roles if role == "unit_head"]
+    status = request.args.get("status") or None
+    category = request.args.get("category") or None
+    unit = request.args.get("unit") or None
+    with services().store.engine.connect() as conn:
+        units = [r.code for r in conn.execute(select(Unit.code).order_by(Unit.path))]
+        page = registry.list_talents(conn, status=status if status in ("active", "removed") else None,
+                                     category=category if category in CATEGORIES else None,
+                                     unit=unit if unit in units else None, within=within, per_page=200)
+    return render_template("web/talents.html", page=page, status=status, category=category, unit=unit,
+                           units=units, categories=CATEGORIES)

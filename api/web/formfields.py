@@ -1,0 +1,169 @@
+"""Forms on the page from the forms' JSON Schema, and the posted fields back to data.
+
+The schema (``workflows.form_schema``) is the one the API publishes, so the
+page, the API and the validation agree. This module only turns it into
+inputs and back; the form's own rules answer in the ``Invalid`` error, whose
+messages (field -> messages, row index -> field -> messages for lists) are
+put next to the inputs they are about.
+
+Lists of rows (a council, one mark per candidate) post as ``list-<row>-<key>``
+with a row count (see :mod:`api.web.formpost`, which reads them back).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+RADIO_MAX = 3  # up to this many choices: radio buttons, else a select
+MAX_ROWS = 200
+JSON_FIELD = "_json"
+
+
+@dataclass
+class Input:
+    """One input: its HTML name and id, the kind of control and what it shows."""
+
+    name: str
+    key: str
+    node: dict[str, Any]
+    kind: str  # text, textarea, number, integer, date, checkbox, select, radio, lines, json
+    value: Any = ""
+    required: bool = False
+    errors: list[str] = field(default_factory=list)
+    options: list[tuple[str, str]] = field(default_factory=list)
+    readonly: bool = False
+
+    @property
+    def id(self) -> str:
+        return "f-" + self.name
+
+
+@dataclass
+class RowList:
+    """A list of objects: one row of inputs per item."""
+
+    name: str
+    node: dict[str, Any]
+    columns: list[tuple[str, dict[str, Any], bool]]  # key, node, required
+    rows: list[list[Input]]
+    required: bool = False
+    errors: list[str] = field(default_factory=list)
+    fixed_rows: bool = False  # one row per candidate: no adding or removing
+    notes: list[str] = field(default_factory=list)  # what each fixed row is about (a candidate's name)
+    kind: str = "rows"
+
+
+def kind_of(node: Mapping[str, Any]) -> str:
+    kind = node.get("type")
+    if "enum" in node:
+        return "radio" if len(node["enum"]) <= RADIO_MAX else "select"
+    if kind == "boolean":
+        return "checkbox"
+    if kind == "integer":
+        return "integer"
+    if kind == "number":
+        return "number"
+    if kind == "string" and node.get("format") == "date":
+        return "date"
+    if kind == "string":
+        return "textarea" if (node.get("maxLength") or 0) > 400 else "text"
+    if kind == "array" and (node.get("items") or {}).get("type") in ("string", "integer", "number"):
+        return "lines"
+    return "json"
+
+
+def _shown(kind: str, value: Any) -> Any:
+    if value is None:
+        return "" if kind != "checkbox" else False
+    if kind == "checkbox":
+        return value is True or value in ("1", "true", "on")
+    if kind == "lines":
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if kind == "json":
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _messages(errors: Any) -> list[str]:
+    if isinstance(errors, list):
+        return [m for m in errors if isinstance(m, str)]
+    if isinstance(errors, str):
+        return [errors]
+    if isinstance(errors, dict):  # errors about a whole list row set, e.g. {"_schema": [...]}
+        return [m for v in errors.values() for m in _messages(v) if isinstance(v, (list, str))]
+    return []
+
+
+def _options(node: Mapping[str, Any], choices: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    if choices is not None:
+        return choices
+    from api.web.i18n import enum_label
+
+    return [(str(v), enum_label(node, v)) for v in node.get("enum", [])]
+
+
+def build(schema: Mapping[str, Any], values: Mapping[str, Any] | None = None,
+          errors: Mapping[str, Any] | None = None, *, choices: Mapping[str, list[tuple[str, str]]] | None = None,
+          fixed: Mapping[str, list[str]] | None = None, extra_rows: Mapping[str, int] | None = None,
+          notes: Mapping[str, list[str]] | None = None) -> list[Any]:
+    """The inputs of ``schema`` showing ``values`` (data-shaped) and ``errors`` (``Invalid.details``).
+
+    ``choices``: ``"list.key"`` or ``"key"`` -> options that replace a text input by a select
+    (e.g. candidate codes); ``fixed``: list -> keys shown read-only with one row per given item."""
+    values, errors, choices, fixed = values or {}, errors or {}, choices or {}, fixed or {}
+    props = schema.get("properties")
+    if props is None:  # a task without a form: any JSON object
+        return [Input(JSON_FIELD, JSON_FIELD, dict(schema), "json", _shown("json", values or {}),
+                      errors=_messages(errors.get("data")) + [m for k, v in errors.items() if k != "data"
+                                                              for m in _messages(v)])]
+    required = set(schema.get("required") or [])
+    out: list[Any] = []
+    for key, node in props.items():
+        items = node.get("items") or {}
+        if node.get("type") == "array" and items.get("type") == "object":
+            rows = _rows(key, node, values.get(key), errors.get(key), key in required, choices, fixed.get(key),
+                         (extra_rows or {}).get(key, 0))
+            rows.notes = list((notes or {}).get(key, []))
+            out.append(rows)
+            continue
+        kind = kind_of(node)
+        option_list = choices.get(key)
+        if option_list is not None and kind in ("text", "select", "radio"):
+            kind = "select"
+        value = values.get(key, node.get("default"))
+        out.append(Input(key, key, node, kind, _shown(kind, value), key in required, _messages(errors.get(key)),
+                         _options(node, option_list) if kind in ("select", "radio") else []))
+    return out
+
+
+def _rows(key: str, node: dict[str, Any], value: Any, errors: Any, required: bool,
+          choices: Mapping[str, list[tuple[str, str]]], fixed_keys: list[str] | None, extra: int) -> RowList:
+    items = node["items"]
+    row_required = set(items.get("required") or [])
+    columns = [(k, n, k in row_required) for k, n in items.get("properties", {}).items()]
+    given = value if isinstance(value, list) else []
+    count = min(MAX_ROWS, max(len(given) + extra, 0 if given or not required else 1))
+    row_errors = errors if isinstance(errors, dict) else {}
+    rows = []
+    for i in range(count):
+        item = given[i] if i < len(given) and isinstance(given[i], dict) else {}
+        problems = row_errors.get(i) or row_errors.get(str(i)) or {}
+        row = []
+        for col, col_node, col_required in columns:
+            kind = kind_of(col_node)
+            option_list = choices.get(f"{key}.{col}")
+            if option_list is not None and kind in ("text", "select", "radio"):
+                kind = "select"
+            elif kind == "radio":
+                kind = "select"  # inside a table row a select is clearer than a radio group
+            row.append(Input(f"{key}-{i}-{col}", col, col_node, kind, _shown(kind, item.get(col, col_node.get("default"))),
+                             col_required, _messages(problems.get(col) if isinstance(problems, dict) else None),
+                             _options(col_node, option_list) if kind in ("select", "radio") else [],
+                             readonly=bool(fixed_keys and col in fixed_keys)))
+        rows.append(row)
+    list_errors = _messages(errors) if isinstance(errors, list) else \
+        [m for k, v in row_errors.items() if not isinstance(k, int) and not str(k).isdigit() for m in _messages(v)]
+    return RowList(key, node, columns, rows, required, list_errors, fixed_rows=bool(fixed_keys))

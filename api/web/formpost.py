@@ -1,0 +1,156 @@
+"""The posted form back to data, and the form's messages back onto the rows shown.
+
+Rows post as ``list-<row>-<key>`` with ``list-rows`` (the number shown);
+"add a row" and "remove" are submit buttons (``_add``, ``_remove``), so the
+forms work without JavaScript. Rows left blank are not data; the form's
+messages name data rows, so they are mapped back to the rows on the page.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from werkzeug.datastructures import MultiDict
+
+from api.web.formfields import JSON_FIELD, MAX_ROWS, kind_of
+
+def _number(raw: str, integer: bool) -> Any:
+    text = raw.strip().replace(" ", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # 7,5 as written in Vietnam
+    try:
+        return int(text) if integer else float(text)
+    except ValueError:
+        return raw  # the form answers "not a valid number" and the page shows what was typed
+
+
+def _value(kind: str, form: MultiDict, name: str) -> tuple[Any, bool]:
+    """(value, given): ``given`` is False for an empty input, which is left out of the data."""
+    if kind == "checkbox":
+        return form.get(name) in ("1", "on", "true"), form.get(name) in ("1", "on", "true")
+    raw = form.get(name, "")
+    if kind in ("text", "textarea", "select", "radio"):
+        return raw, raw.strip() != ""
+    if kind == "lines":
+        lines = [line.strip() for line in raw.splitlines() if line.strip()]
+        return lines, bool(lines)
+    if not raw.strip():
+        return None, False
+    if kind in ("integer", "number"):
+        return _number(raw, kind == "integer"), True
+    if kind == "json":
+        try:
+            return json.loads(raw), True
+        except ValueError:
+            return raw, True
+    return raw.strip(), True  # date
+
+
+def row_count(form: MultiDict, key: str) -> int:
+    try:
+        return max(0, min(MAX_ROWS, int(form.get(f"{key}-rows", "0"))))
+    except ValueError:
+        return 0
+
+
+def parse(schema: Mapping[str, Any], form: MultiDict) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The data the form posted, and for each list the shown row behind each data row (errors
+    of data row i belong to shown row ``index[key][i]``; blank rows are left out)."""
+    props = schema.get("properties")
+    if props is None:
+        raw = form.get(JSON_FIELD, "").strip() or "{}"
+        try:
+            data = json.loads(raw)
+        except ValueError as err:
+            raise BadJson(str(err)) from None
+        if not isinstance(data, dict):
+            raise BadJson("not an object")
+        return data, {}
+    data: dict[str, Any] = {}
+    index: dict[str, list[int]] = {}
+    for key, node in props.items():
+        items = node.get("items") or {}
+        if node.get("type") == "array" and items.get("type") == "object":
+            rows, shown = [], []
+            for i in range(row_count(form, key)):
+                row, any_given = {}, False
+                for col, col_node in (items.get("properties") or {}).items():
+                    kind = kind_of(col_node)
+                    value, given = _value(kind, form, f"{key}-{i}-{col}")
+                    any_given = any_given or (given and kind != "checkbox")
+                    if given or kind == "checkbox":
+                        row[col] = value
+                if any_given:
+                    rows.append(row)
+                    shown.append(i)
+            if rows or f"{key}-rows" in form:
+                data[key] = rows
+                index[key] = shown
+            continue
+        kind = kind_of(node)
+        value, given = _value(kind, form, key)
+        if given or kind == "checkbox":
+            data[key] = value
+        elif kind in ("text", "textarea") and key in form and "default" in node:
+            data[key] = value  # an optional text left empty
+    return data, index
+
+
+def shown_errors(details: Mapping[str, Any], index: Mapping[str, list[int]]) -> dict[str, Any]:
+    """``Invalid.details`` with data row numbers turned into shown row numbers."""
+    out: dict[str, Any] = {}
+    for key, value in details.items():
+        if key in index and isinstance(value, dict):
+            mapped: dict[Any, Any] = {}
+            for row, problems in value.items():
+                if isinstance(row, int) or str(row).isdigit():
+                    i = int(row)
+                    mapped[index[key][i] if i < len(index[key]) else i] = problems
+                else:
+                    mapped[row] = problems
+            out[key] = mapped
+        else:
+            out[key] = value
+    return out
+
+
+def resubmitted(schema: Mapping[str, Any], form: MultiDict) -> dict[str, Any]:
+    """What the page shows again after a failed submit or "add a row": every shown row, blank ones too."""
+    props = schema.get("properties")
+    if props is None:
+        return {}
+    values: dict[str, Any] = {}
+    for key, node in props.items():
+        items = node.get("items") or {}
+        if node.get("type") == "array" and items.get("type") == "object":
+            rows = []
+            for i in range(row_count(form, key)):
+                row = {}
+                for col, col_node in (items.get("properties") or {}).items():
+                    kind = kind_of(col_node)
+                    row[col] = _value(kind, form, f"{key}-{i}-{col}")[0] if kind != "lines" else \
+                        form.get(f"{key}-{i}-{col}", "")
+                rows.append(row)
+            values[key] = rows
+        else:
+            kind = kind_of(node)
+            values[key] = form.get(key, "") if kind in ("lines", "json") else _value(kind, form, key)[0]
+    return values
+
+
+def rows_changed(schema: dict[str, Any], form: MultiDict) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """"Add a row" / "remove row i": the values to show again, or None for a real submit."""
+    add, remove = form.get("_add"), form.get("_remove")
+    if not add and not remove:
+        return None
+    values = resubmitted(schema, form)
+    if add in values and isinstance(values[add], list):
+        return values, {add: 1}
+    key, _, index = (remove or "").rpartition("-")
+    if key in values and isinstance(values[key], list) and index.isdigit() and int(index) < len(values[key]):
+        del values[key][int(index)]
+    return values, {}
+
+
+class BadJson(ValueError):
+    """The free-form data was not a JSON object."""

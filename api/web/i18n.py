@@ -1,0 +1,207 @@
+"""Languages and how things read: Vietnamese by default, English on request.
+
+The message catalogues (``api/web/translations/<lang>/LC_MESSAGES/messages.po``)
+are compiled to ``.mo`` when the app starts, into the instance folder, so a
+fresh checkout needs no build step. Form labels come with the forms (their
+Vietnamese ``title`` and English ``x-title-en``). Dates read dd/mm/yyyy in the
+city's zone, whatever the language.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, redirect, request, session
+from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
+
+from api.web import bp
+from engine.clock import CITY_ZONE
+
+LANGUAGES = ("vi", "en")
+DEFAULT = "vi"
+CATALOGUES = Path(__file__).resolve().parent / "translations"
+
+#: Case statuses (the engine's and the processes' end states) and how they read.
+STATUSES = {
+    "running": _l("In progress"), "completed": _l("Completed"), "cancelled": _l("Cancelled"), "error": _l("Error"),
+    "ready": _l("To do"), "appointed": _l("Appointed"), "declined": _l("Declined"), "no_winner": _l("No winner"),
+    "cancelled_insufficient_candidates": _l("Cancelled: too few candidates"), "recognised": _l("Recognised"),
+    "rejected": _l("Rejected"), "rejected_ineligible": _l("Rejected: ineligible"), "withdrawn": _l("Withdrawn"),
+    "rejected_by_council": _l("Rejected by the council"), "not_recognised": _l("Not recognised"),
+    "approved": _l("Approved"), "trained": _l("Trained"), "not_trained": _l("Not trained"),
+    "active": _l("Active"), "removed": _l("Removed"),
+}
+#: Status -> badge colour class.
+TONES = {"running": "info", "ready": "info", "error": "danger", "cancelled": "muted", "completed": "ok",
+         "appointed": "ok", "recognised": "ok", "approved": "ok", "trained": "ok", "active": "ok",
+         "removed": "muted", "declined": "warn", "no_winner": "warn", "withdrawn": "muted"}
+EVENTS = {
+    "case_started": _l("Case started"), "task_created": _l("Task created"), "task_claimed": _l("Task claimed"),
+    "task_released": _l("Task released"), "task_completed": _l("Task completed"),
+    "task_cancelled": _l("Task cancelled"), "timer_fired": _l("Deadline reached (timer)"),
+    "case_completed": _l("Case ended"), "case_cancelled": _l("Case cancelled"), "case_failed": _l("Case failed"),
+    "case_retried": _l("Case retried"), "role_granted": _l("Role granted"), "role_revoked": _l("Role revoked"),
+    "appointment_recorded": _l("Appointment recorded"), "talent_registered": _l("Talent registered"),
+    "nominator_informed": _l("Nominator informed"), "talent_list_updated": _l("Talent list updated"),
+    "talents_added_since_snapshot": _l("Talents added since the snapshot"),
+}
+ROLES = {
+    "admin": _l("Administrator"), "hr_officer": _l("HR officer"), "unit_head": _l("Unit head"),
+    "nominator": _l("Nominator"), "approver": _l("Approver"), "auditor": _l("Auditor"),
+    "council_member": _l("Council member"), "council_chair": _l("Council chair"),
+    "council_secretary": _l("Council secretary"), "mentor": _l("Mentor"),
+}
+
+
+def compile_catalogues(target: Path) -> Path:
+    """Compile every ``.po`` newer than its ``.mo`` into ``target`` (atomic: servers start together)."""
+    for po in CATALOGUES.glob("*/LC_MESSAGES/*.po"):
+        mo = target / po.relative_to(CATALOGUES).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parts[-3])
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            write_mo(out, catalog)
+        os.replace(tmp, mo)
+    return target
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def lang() -> str:
+    return str(get_locale() or DEFAULT)
+
+
+def init_app(app: Flask) -> None:
+    compiled = compile_catalogues(Path(app.instance_path) / "translations")
+    Babel(app, locale_selector=select_locale, default_locale=DEFAULT, default_timezone=str(CITY_ZONE),
+          default_translation_directories=str(compiled))
+    app.jinja_env.filters.update(date_local=date_local, datetime_local=datetime_local, time_left=time_left,
+                                 status_label=status_label, tone=tone, event_label=event_label,
+                                 title_of=title_of, help_of=help_of, enum_label=enum_label, role_label=role_label,
+                                 percent=percent, plain=plain)
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def date_local(value: Any) -> str:
+    """dd/mm/yyyy; a moment is first put in the city's zone."""
+    value = _aware(value)
+    if isinstance(value, datetime):
+        return value.astimezone(CITY_ZONE).strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return "" if value is None else str(value)
+
+
+def datetime_local(value: Any) -> str:
+    value = _aware(value)
+    if isinstance(value, datetime):
+        return value.astimezone(CITY_ZONE).strftime("%d/%m/%Y %H:%M")
+    return date_local(value)
+
+
+def time_left(seconds: int | None) -> str:
+    """"3 days 4 h left" or "overdue by 2 days", to the hour (deadlines are days, not minutes)."""
+    from flask_babel import gettext as _
+
+    if seconds is None:
+        return ""
+    late, span = seconds < 0, abs(int(seconds))
+    days, hours = span // 86400, (span % 86400) // 3600
+    if days:
+        amount = _("%(d)s d %(h)s h", d=days, h=hours) if hours else _("%(d)s d", d=days)
+    elif hours:
+        amount = _("%(h)s h", h=hours)
+    else:
+        amount = _("%(m)s min", m=max(1, span // 60))
+    return _("overdue by %(amount)s", amount=amount) if late else _("%(amount)s left", amount=amount)
+
+
+def status_label(status: str | None) -> str:
+    return str(STATUSES.get(status or "", status or ""))
+
+
+def tone(status: str | None) -> str:
+    return TONES.get(status or "", "warn" if (status or "").startswith(("rejected", "not_", "cancelled")) else "info")
+
+
+def event_label(event_type: str) -> str:
+    return str(EVENTS.get(event_type, event_type.replace("_", " ")))
+
+
+def role_label(role: str) -> str:
+    return str(ROLES.get(role, role))
+
+
+def title_of(node: Mapping[str, Any] | None, fallback: str = "") -> str:
+    """A form's or field's label in the page's language (the forms carry both)."""
+    if not node:
+        return fallback
+    if lang() == "en" and node.get("x-title-en"):
+        return str(node["x-title-en"])
+    return str(node.get("title") or node.get("x-title-en") or fallback)
+
+
+def help_of(node: Mapping[str, Any] | None) -> str:
+    if not node:
+        return ""
+    if lang() == "en" and node.get("x-description-en"):
+        return str(node["x-description-en"])
+    return str(node.get("description") or "")
+
+
+def enum_label(node: Mapping[str, Any], value: Any) -> str:
+    labels = (node.get("x-enum-labels") or {}).get(value) or {}
+    return str(labels.get(lang()) or labels.get("vi") or value)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %".replace(".0 %", " %")
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Any:
+    if code in LANGUAGES:
+        session["lang"] = code
+    from api.web.session import safe_next
+
+    return redirect(safe_next(request.args.get("next")))
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def plain(value: Any) -> str:
+    """A data value as people read it: dates dd/mm/yyyy (city time), 80.0 as 80."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    if isinstance(value, (datetime, date)):
+        return datetime_local(value) if isinstance(value, datetime) else date_local(value)
+    if isinstance(value, str):
+        if _ISO_DATE.match(value):
+            return date_local(value)
+        if _ISO_MOMENT.match(value):
+            return datetime_local(value)
+    return "" if value is None else str(value)

@@ -1,0 +1,208 @@
+"""Signing in to the pages: a session cookie, CSRF on every form, lock-out, logout.
+
+The same users, passwords and roles as the API (``engine.security``). The
+session cookie holds only the user id, signed; the roles are read again on
+each request so a revoked grant applies at once. Every POST of the pages needs
+the form's CSRF token (Flask-WTF); the JSON API is not affected (no cookies).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+
+from api.web import bp, lockout, services
+from engine.errors import Forbidden
+from engine.models import User
+from engine.security import Actor, actor_for
+
+csrf = CSRFProtect()
+#: Pages anyone may open without signing in.
+PUBLIC = {"web.login", "web.static", "web.set_language"}
+
+
+def _stable_secret(app: Flask) -> str:
+    """Several server processes must sign cookies with one key: without TALENTFLOW_SECRET_KEY,
+    the first process writes a random key to the instance folder and the others read it."""
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text().strip()
+        if key:
+            return key
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key
+
+
+def init_app(app: Flask) -> None:
+    if not os.environ.get("TALENTFLOW_SECRET_KEY") and not app.testing:
+        app.config["SECRET_KEY"] = _stable_secret(app)
+    secure = os.environ.get("TALENTFLOW_SECURE_COOKIES")
+    # TALENTFLOW_SECURE_COOKIES=0 for plain-HTTP serving beyond loopback (not recommended), 1 to force
+    app.config["SESSION_COOKIE_SECURE"] = secure == "1" if secure in ("0", "1") else not (app.debug or app.testing)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="talentflow_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(app.config.get("TOKEN_LIFETIME_HOURS", 12))),
+        WTF_CSRF_CHECK_DEFAULT=False,  # only the pages' forms: the API has no cookies to forge
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: long forms must not expire
+    )
+    csrf.init_app(app)
+
+
+def current_user() -> Actor | None:
+    return g.get("web_actor")
+
+
+def roles_required(*roles: str) -> Callable:
+    """The signed-in user must hold one of ``roles`` globally (403 page otherwise)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            actor = current_user()
+            if actor is None or not actor.is_any(*roles):
+                raise Forbidden(_("This page is for: %(roles)s", roles=", ".join(roles)))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _load_actor(user_id: int) -> Actor | None:
+    with services().store.read() as db:
+        user = db.get(User, user_id)
+        if user is None or not user.active:
+            return None
+        return actor_for(db, user)
+
+
+@bp.before_request
+def _sign_in_and_csrf() -> Any:
+    if request.method == "POST":
+        csrf.protect()
+    uid = session.get("uid")
+    actor = _load_actor(uid) if isinstance(uid, int) else None
+    if uid is not None and actor is None:
+        session.clear()  # the account was removed or deactivated
+    g.web_actor = g.actor = actor  # g.actor: what api.auth.current_actor() reads
+    if actor is None and request.endpoint not in PUBLIC:
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths of this site (no ``//host``): an open redirect would help phishing."""
+    if not target:
+        return url_for("web.worklist")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("web.worklist")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(safe_next(request.args.get("next")))
+        return render_template("web/login.html", next=request.args.get("next", ""), username="")
+    username = (request.form.get("username") or "").strip()
+    password = request.form.get("password") or ""
+    error = None
+    if not username or not password:
+        error = _("Enter your username and password.")
+    else:
+        with services().store.transaction() as db:
+            outcome = lockout.sign_in(db, username, password)
+        if outcome.actor is not None:
+            session.clear()
+            session.permanent = True
+            session["uid"] = outcome.actor.user_id
+            session["lang"] = request.form.get("lang") or session.get("lang") or "vi"
+            return redirect(safe_next(request.form.get("next")))
+        if outcome.locked_until is not None:
+            from api.web.i18n import datetime_local
+
+            error = _("Too many failed attempts: this account is locked until %(when)s.",
+                      when=datetime_local(outcome.locked_until))
+        else:
+            error = _("Unknown user or wrong password (%(left)s attempts left before a %(minutes)s-minute lock).",
+                      left=outcome.failures_left, minutes=lockout.LOCK_MINUTES)
+    return render_template("web/login.html", error=error, next=request.form.get("next", ""),
+                           username=username), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("web.login"))
+
+
+def users_named(names: list[str]) -> dict[str, str]:
+    """Display names of users, for showing people rather than usernames."""
+    if not names:
+        return {}
+    with services().store.read() as db:
+        return {u: d or u for u, d in db.execute(select(User.username, User.display_name)
+                                                  .where(User.username.in_(set(names))))}
+
+
+#: Who sees the dashboard and the registries city-wide (as the JSON API's reports and registry).
+READERS = ("hr_officer", "approver", "auditor", "admin")
+
+
+#: Pages load only their own script and style; inline SVG diagrams and charts carry <style> elements.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+@bp.after_request
+def _headers(response: Any) -> Any:
+    """No framing (clickjacking), no sniffing, and no copies of personal pages in shared caches."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "web.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def _layout() -> dict[str, Any]:
+    from flask_babel import lazy_gettext as _l
+
+    from api.web.i18n import lang
+
+    actor = current_user()
+    items = []
+    if actor is not None:
+        items = [("web.worklist", _l("My work")), ("web.cases", _l("Cases"))]
+        if actor.roles - {"auditor"}:
+            items.append(("web.new_case", _l("Start a case")))
+        if actor.is_any(*READERS):
+            items.append(("web.dashboard", _l("Dashboard")))
+        if actor.is_any(*READERS) or "unit_head" in actor.roles:
+            items.append(("web.talents", _l("Talents")))
+        if actor.is_any("auditor", "admin"):
+            items.append(("web.audit_verify", _l("Audit")))
+    return {"me": actor, "page_lang": lang(), "nav_items": items}

@@ -1,0 +1,81 @@
+"""One task: its form (from the form's JSON Schema), the case data the user may see, the diagram.
+
+Completing posts the form; the case service validates it exactly as the API
+does, and its field messages come back next to the inputs. "Add a row" and
+"remove" re-show the form without submitting anything.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from api.web import bp, councils, diagrams, formfields, formpost, services
+from api.web.session import current_user
+from api.web.worklist import process_names
+from engine.errors import EngineError, Invalid
+from workflows import form_schema
+
+
+def _load(task_id: str) -> tuple[dict[str, Any], dict[str, Any], Any, str]:
+    svc, actor = services(), current_user()
+    with svc.store.read() as db:
+        task, case_row = svc.reader.task_view(db, actor, task_id)
+        case = svc.reader.case_view(db, actor, case_row)
+        drawing = diagrams.case_svg(db, svc.reader.specs, case_row,
+                                    only_active=task["element_id"] if task["status"] == "ready" else None)
+        name = process_names(db).get(case["process"], case["process"])
+    return task, case, drawing, name
+
+
+def _render(task_id: str, values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None,
+            extra_rows: dict[str, int] | None = None, status: int = 200, message: str | None = None) -> Any:
+    task, case, drawing, name = _load(task_id)
+    schema = form_schema(task["form_key"])
+    hints = councils.form_hints(task["form_key"], case["data"])
+    shown = values if values is not None else hints.values
+    fields = formfields.build(schema, shown, errors, choices=hints.choices, fixed=hints.fixed, notes=hints.notes,
+                              extra_rows=extra_rows)
+    return render_template("web/task.html", task=task, case=case, schema=schema, fields=fields, process_name=name,
+                           diagram=drawing,
+                           council=councils.council_view(case), error_message=message), status
+
+
+def form_message(err: Invalid) -> str:
+    """The summary above a form: the messages themselves stand next to their fields."""
+    if err.details:
+        return _("The form has errors: see the messages next to the fields.")
+    return _("The form has errors: %(why)s", why=err.message)
+
+
+@bp.get("/tasks/<taskid:task_id>")
+def task_page(task_id: str) -> Any:
+    return _render(task_id)
+
+
+@bp.post("/tasks/<taskid:task_id>")
+def complete_task(task_id: str) -> Any:
+    svc, actor = services(), current_user()
+    with svc.store.read() as db:
+        task, _case = svc.reader.task_view(db, actor, task_id)
+    schema = form_schema(task["form_key"])
+    changed = formpost.rows_changed(schema, request.form)
+    if changed is not None:
+        return _render(task_id, changed[0], extra_rows=changed[1])
+    try:
+        data, index = formpost.parse(schema, request.form)
+    except formpost.BadJson as err:
+        return _render(task_id, formpost.resubmitted(schema, request.form) or None,
+                       {"data": [_("Not a JSON object: %(why)s", why=str(err))]}, status=422)
+    try:
+        svc.cases.complete(actor, task_id, data)
+    except Invalid as err:
+        return _render(task_id, formpost.resubmitted(schema, request.form),
+                       formpost.shown_errors(err.details, index), status=422,
+                       message=form_message(err))
+    except EngineError as err:
+        flash(_("The task could not be completed: %(why)s", why=err.message), "error")
+        return redirect(url_for("web.task_page", task_id=task_id))
+    flash(_("Done: “%(task)s” is completed.", task=task["name"]), "ok")
+    return redirect(url_for("web.case_page", case_id=task["case_id"]))

@@ -1,0 +1,49 @@
+"""A person at a headless Chromium, for the browser tests (fixtures in tests/web/conftest.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+#: Every visible form control must have a <label> pointing at it (or wrapping it).
+UNLABELLED_JS = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter(el => el.type !== 'hidden' && el.type !== 'submit' && el.type !== 'button')
+    .filter(el => !el.labels || el.labels.length === 0)
+    .map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
+
+
+class Person:
+    """One person at their own browser (own cookies), on the live server."""
+
+    def __init__(self, browser: Any, base: str, username: str) -> None:
+        self.base, self.username = base, username
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        self.page = self.context.new_page()
+
+    def open(self, path: str) -> Any:
+        self.page.goto(self.base + path)
+        return self.page
+
+    def sign_in(self) -> "Person":
+        page = self.open("/login")
+        page.get_by_label("Tên đăng nhập").fill(self.username)
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(self.base + "/")
+        return self
+
+    def unlabelled(self) -> list[str]:
+        return self.page.evaluate(UNLABELLED_JS)
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        self.context.close()

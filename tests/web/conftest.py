@@ -1,0 +1,48 @@
+"""Fixtures of the browser tests: a real server and Debian's headless Chromium.
+
+The server is the test's own app (same database, same manual clock) served by
+werkzeug in a thread, so a test can move time and fire timers between pages.
+Chromium is Debian's (/usr/bin/chromium, installed by .ci/run): nothing is
+downloaded.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.web.browser import CHROMIUM
+
+
+@pytest.fixture
+def live_server(app: Any) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        reason = "Debian's chromium is not installed (.ci/run installs it: apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # CI must run the browser tests, never skip them
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -1,0 +1,59 @@
+"""Auditor pages: history step by step, replay verdict, chain verification; nobody else gets them."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import update
+
+from engine.models import Event
+from tests.helpers import complete, ready_task, start_training
+from tests.web.support import signed_in, text_of
+
+
+def finished_training(auth):  # type: ignore[no-untyped-def]
+    case = start_training(auth)
+    complete(auth, "expert1", ready_task(case, "mentor_assessment")["id"], {"recommendation": "support", "mentor_comment": "Phù hợp"})
+    return case["id"]
+
+
+def test_the_step_slider_shows_the_state_and_diagram_after_each_event(app, auth):
+    case_id = finished_training(auth)
+    page = signed_in(app, "auditor")
+    html = page.get(f"/audit/cases/{case_id}")
+    last = int(re.search(r'type="range" id="step" name="step" min="1" max="(\d+)"', html).group(1))
+    assert last > 3 and f'value="{last}"' in html
+    first = page.get(f"/audit/cases/{case_id}?step=1")
+    state = text_of(re.search(r'<h3>Trạng thái sau bước này</h3>.*?</div>\s*<div class="col-side">', first, re.S).group(0))
+    assert "#1 · " in text_of(first) and "Khởi tạo hồ sơ" in text_of(first)
+    # the first step (the start, with the task it created): the mentor may act, nothing is filled in yet
+    assert "Nhận xét của người hướng dẫn Cần xử lý role:mentor" in state and "mentor_comment" not in state
+    assert 'aria-current="step"' in first and "<svg" in first
+    last_page = page.get(f"/audit/cases/{case_id}?step={last}")
+    state = text_of(re.search(r'<h3>Trạng thái sau bước này</h3>.*?</div>\s*<div class="col-side">', last_page,
+                              re.S).group(0))
+    assert "Nhận xét của người hướng dẫn Hoàn thành expert1" in state and "mentor_comment Phù hợp" in state
+    assert 'class="bpmn-element' in last_page and " completed" in last_page
+    assert f'value="{last}"' in page.get(f"/audit/cases/{case_id}?step=999")  # clamped to the last step
+    assert f'value="{last}"' in page.get(f"/audit/cases/{case_id}?step=abc")
+
+
+def test_replay_says_consistent_and_verification_finds_a_tampered_event(app, auth, store):
+    case_id = finished_training(auth)
+    page = signed_in(app, "auditor")
+    html = page.post(f"/audit/cases/{case_id}/replay", status=200).get_data(as_text=True)
+    assert "Nhất quán" in text_of(html)
+    html = page.post("/audit/verify", status=200).get_data(as_text=True)
+    assert "Toàn vẹn" in text_of(html)
+    with store.transaction() as db:
+        db.execute(update(Event).where(Event.case_id == case_id, Event.seq == 2).values(actor="mallory"))
+    html = page.post("/audit/verify", status=200).get_data(as_text=True)
+    assert "Bị phá vỡ" in text_of(html) and f"/audit/cases/{case_id}?step=2" in html
+
+
+def test_audit_pages_are_for_auditors_only(app, auth):
+    case_id = finished_training(auth)
+    head = signed_in(app, "head_khcn")
+    head.get(f"/audit/cases/{case_id}", status=403)
+    head.get("/audit/verify", status=403)
+    head.post(f"/audit/cases/{case_id}/replay", status=403)
+    signed_in(app, "auditor").get("/audit/cases/999999", status=404)
