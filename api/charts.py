@@ -23,7 +23,7 @@ WORDS = {
 }
 ON_TRACK, BEHIND, NEUTRAL = "#2e7d32", "#c05600", "#3f6fb5"
 SERIES = ("#3f6fb5", "#c05600", "#6b8f71", "#7b5ea7")
-STYLE = (".tf-chart{font-family:%s}.tf-chart text{fill:#22242a;font-size:12px}"
+STYLE = (".tf-chart{font-family:%s;max-width:100%%;height:auto}.tf-chart text{fill:#22242a;font-size:12px}"
          ".tf-chart .axis{stroke:#9aa0a6;stroke-width:1}.tf-chart .grid{stroke:#e3e5e8;stroke-width:1}"
          ".tf-chart .target{stroke:#22242a;stroke-width:1.5;stroke-dasharray:5,3}"
          ".tf-chart .muted{fill:#5f6368}.tf-chart .strong{font-weight:bold}" % FONT_STACK)
@@ -54,7 +54,7 @@ def _clip(label: str, width: float, size: float = 12) -> str:
 def _svg(width: float, height: float, title: str, desc: str, body: str, css: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="tf-chart {css}" role="img" '
             f'aria-label={attr(title)} viewBox="0 0 {num(width)} {num(height)}" width="{num(width)}" '
-            f'height="{num(height)}" style="max-width:100%;height:auto">'
+            f'height="{num(height)}">'
             f"<title>{esc(title)}</title><desc>{esc(desc)}</desc><style>{STYLE}</style>{body}</svg>")
 
 

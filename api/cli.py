@@ -203,8 +203,8 @@ def scheduler_command(sweep_seconds: float | None) -> None:
     from workflows.schedules import CYCLES
 
     settings = config.from_env()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per wake-up
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("engine").setLevel(logging.INFO)  # the executor's own news, not a line per task state
     store, service = _store_and_service()
     executor = TimerExecutor(service, store, cycles=CYCLES,
                              sweep_seconds=sweep_seconds or float(settings["SCHEDULER_SWEEP_SECONDS"]))  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import audit, clock
 from engine.errors import Conflict, Invalid, NotFound
 from engine.models import RoleGrant, Unit, User
 from engine.security import hash_password
@@ -84,17 +84,29 @@ def grant_role(session: Session, user: User, role: str, unit_code: str | None = 
                       granted_at=clock.now(), granted_by=granted_by)
     session.add(grant)
     session.flush()
+    if case_id is None:  # a case's own grants are events of that case (engine.projection)
+        _log_grant(session, "role_granted", granted_by, user, role, unit_code)
     return grant
 
 
-def revoke_role(session: Session, user: User, role: str, unit_code: str | None = None) -> int:
+def revoke_role(session: Session, user: User, role: str, unit_code: str | None = None,
+                revoked_by: str = "") -> int:
     unit_id = get_unit(session, unit_code).id if unit_code else None
     grants = session.scalars(select(RoleGrant).where(
         RoleGrant.user_id == user.id, RoleGrant.role == role, RoleGrant.case_id.is_(None),
         RoleGrant.unit_id.is_(None) if unit_id is None else RoleGrant.unit_id == unit_id)).all()
     for grant in grants:
         session.delete(grant)
+    if grants:
+        _log_grant(session, "role_revoked", revoked_by, user, role, unit_code)
     return len(grants)
+
+
+def _log_grant(session: Session, kind: str, actor: str, user: User, role: str, unit_code: str | None) -> None:
+    """Who may act is part of the record: an auditor checks a decision against the roles held then."""
+    chain = audit.global_chain(session.connection())
+    chain.add(kind, actor or "system", data={"username": user.username, "role": role, "unit": unit_code})
+    chain.write(session.connection())
 
 
 def describe_user(session: Session, user: User) -> dict:

@@ -100,7 +100,7 @@ def timers_fired(conn: Connection, loaded: Loaded, fired: list[str], actor: Acto
     if not fired:
         return
     rules = RULES.get(conn, loaded.definition.id, loaded.definition.sha256)
-    for timer_id in fired:
+    for timer_id in dict.fromkeys(fired):  # a timer of a multi-instance task: each ready instance, once
         rule = rules.get(timer_id)
         if rule is not None:
             _notify(conn, loaded, rule, actor)

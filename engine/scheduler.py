@@ -161,7 +161,10 @@ class TimerExecutor:
             try:
                 case_id = cycle_start.start(self.service, today)
             except Exception as err:  # noqa: BLE001 - recorded; retried once the claim expires
-                log.exception("scheduled start of %s %s failed", cycle_start.process_key, cycle)
+                if isinstance(err, EngineError):  # e.g. the process is not deployed here
+                    log.warning("scheduled start of %s %s failed: %s", cycle_start.process_key, cycle, err.message)
+                else:
+                    log.exception("scheduled start of %s %s failed", cycle_start.process_key, cycle)
                 self._finish_cycle(cycle_start.process_key, cycle, None, f"failed: {type(err).__name__}: {err}"[:255])
                 continue
             outcome = f"started case {case_id}" if case_id else "nothing to start"

@@ -1,8 +1,10 @@
 """Passwords, bearer tokens and the acting person.
 
 Passwords are stored as scrypt hashes, tokens only as SHA-256 of the token
-(a stolen database yields no usable token). An :class:`Actor` is a plain
-snapshot of the caller's roles, built once per request.
+(a stolen database yields no usable token). The pages' sessions are rows of
+the same table, so signing out or deactivating a user ends them on the
+server. An :class:`Actor` is a plain snapshot of the caller's roles, built
+once per request.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
@@ -92,15 +94,32 @@ def actor_for(session: Session, user: User) -> Actor:
     )
 
 
-def issue_token(session: Session, username: str, password: str, lifetime: timedelta) -> tuple[str, ApiToken]:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not check_password(password, user.password_hash):
-        raise Unauthorized("unknown user or wrong password", code="invalid_credentials")
+def session_digest(token: str) -> str:
+    """The stored form of a page session's id. Another prefix than a bearer token's, so a session
+    id read from a cookie is no API token and an API token is no session id."""
+    return hashlib.sha256(b"session:" + token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user_id: int, lifetime: timedelta, *,
+                digest: Callable[[str], str] = token_digest) -> tuple[str, ApiToken]:
+    """A new random token for a user whose password was checked (``engine.lockout``); only its
+    ``digest`` is stored. ``digest=session_digest`` makes a page session instead of a bearer token."""
     token = secrets.token_urlsafe(32)
     now = clock.now()
-    row = ApiToken(token_hash=token_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime)
+    row = ApiToken(token_hash=digest(token), user_id=user_id, created_at=now, expires_at=now + lifetime)
     session.add(row)
     return token, row
+
+
+def prune_tokens(session: Session, expired_before: datetime) -> int:
+    """Forget tokens and sessions that expired before ``expired_before``: each sign-in adds a row,
+    and a row past its expiry only takes room (it is refused all the same)."""
+    return session.execute(delete(ApiToken).where(ApiToken.expires_at < expired_before)).rowcount or 0
+
+
+def revoke_session(session: Session, token: str) -> None:
+    """End a page session on the server: its cookie, even a stolen copy, is refused from now on."""
+    session.execute(update(ApiToken).where(ApiToken.token_hash == session_digest(token)).values(revoked=True))
 
 
 _user_unit, _grant_unit = aliased(Unit), aliased(Unit)

@@ -1,7 +1,9 @@
 """Forms of the ``training_nomination`` process (cử nhân tài đi đào tạo chuyên biệt)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from forms import form
 from forms import label as _label
@@ -58,7 +60,14 @@ class UnitHeadDecision(Schema):
                                  "approve": {"vi": "Đồng ý", "en": "Approve"},
                                  "reject": {"vi": "Không đồng ý", "en": "Reject"}}))
     decision_reason = fields.String(load_default="", validate=validate.Length(max=2000),
-                                    metadata=_label("Lý do", "Reason"))
+                                    metadata=_label("Lý do", "Reason", help="bắt buộc khi không đồng ý"))
+
+    @validates_schema
+    def _reason_for_a_refusal(self, data: dict[str, Any], **_: Any) -> None:
+        """A refusal is a decision on a person: the record says why."""
+        if data.get("decision") == "reject" and not data.get("decision_reason", "").strip():
+            raise ValidationError("cần nêu lý do khi không đồng ý / a reason is required to reject",
+                                  "decision_reason")
 
 
 @form("training_hr_enrolment")

@@ -139,20 +139,26 @@ def round2_rows(candidates: list[Mapping[str, Any]], round1: Mapping[str, float]
     return rows
 
 
-def rank_exam(judged: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """Totals, ranking and the winner: the highest total among those the decision passed; a tie goes
-    to the higher round-2 score, and a tie on that too to the approver (``outcome == "tie"``)."""
-    ranked = []
+def rank_judged(judged: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Totals, ranking and the winner among those the decision passed (``judged``: the rows with the
+    table's verdicts)."""
+    rows = []
     for row in judged:
         total = float(_dec(row["round1"]) + _dec(row["round2"])) if row["round2"] is not None else None
-        ranked.append({"code": row["code"], "full_name": row["full_name"], "round1": row["round1"],
-                       "round2": row["round2"], "total": total, "passed": row["result"] == "passed",
-                       "result": row["result"], "reason": row["reason"]})
-    ranked.sort(key=lambda r: (not r["passed"], -(r["total"] or 0), -(r["round2"] or 0), r["code"]))
-    for rank, row in enumerate(ranked, 1):
+        rows.append({"code": row["code"], "full_name": row["full_name"], "round1": row["round1"],
+                     "round2": row["round2"], "total": total, "passed": row["result"] == "passed",
+                     "result": row["result"], "reason": row["reason"]})
+    return _ranked(rows)
+
+
+def _ranked(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The highest total among the passed wins; a tie goes to the higher round-2 score, and a tie on
+    that too to the approver (``outcome == "tie"``)."""
+    rows.sort(key=lambda r: (not r["passed"], -(r["total"] or 0), -(r["round2"] or 0), r["code"]))
+    for rank, row in enumerate(rows, 1):
         row["rank"] = rank if row["passed"] else None
-    passing = [r for r in ranked if r["passed"]]
-    result: dict[str, Any] = {"ranking": ranked, "winner": None, "tied": [], "decided_by": None}
+    passing = [r for r in rows if r["passed"]]
+    result: dict[str, Any] = {"ranking": rows, "winner": None, "tied": [], "decided_by": None}
     if not passing:
         return {**result, "outcome": "no_winner"}
     best_total = [r for r in passing if r["total"] == passing[0]["total"]]
@@ -161,6 +167,31 @@ def rank_exam(judged: list[Mapping[str, Any]]) -> dict[str, Any]:
         return {**result, "outcome": "tie", "tied": [r["code"] for r in best]}
     return {**result, "outcome": "winner", "winner": best[0]["code"],
             "decided_by": "round2" if len(best_total) > 1 else "total"}
+
+
+# ---------------------------------------------------------------- earlier diagram versions
+# A running case keeps the diagram version it started on, and that diagram calls helpers by name:
+# a helper a deployed version calls is never removed or changed. A new rule gets a new name.
+def passed_round1(marks: Mapping[str, float], rules: Mapping[str, Any]) -> list[str]:
+    """Version 1 of ``leadership_exam`` (before the decision table): the written round's pass."""
+    return sorted(code for code, mark in marks.items() if mark >= rules["pass_mark"])
+
+
+def rank_exam(candidates: list[Mapping[str, Any]], round1: Mapping[str, float],
+              sheets: list[Mapping[str, Any]], rules: Mapping[str, Any]) -> dict[str, Any]:
+    """Version 1 of ``leadership_exam``: means, passes (≥ the pass mark in each round) and ranking."""
+    pass_mark, decimals = _dec(rules["pass_mark"]), int(rules["score_decimals"])
+    rows = []
+    for cand in candidates:
+        code = cand["code"]
+        r1 = _dec(round1[code])
+        scores = [sheet["scores"][code] for sheet in sheets if code in sheet.get("scores", {})]
+        r2 = mean_score(scores, decimals) if r1 >= pass_mark and scores else None
+        rows.append({"code": code, "full_name": cand["full_name"], "round1": float(r1),
+                     "round2": float(r2) if r2 is not None else None,
+                     "total": float(r1 + r2) if r2 is not None else None,
+                     "passed": r2 is not None and r2 >= pass_mark})
+    return _ranked(rows)
 
 
 def settle_tie(results: Mapping[str, Any], chosen: str, reason: str) -> dict[str, Any]:
@@ -187,5 +218,4 @@ def term_of(effective: date | str, years: int) -> dict[str, Any]:
 SCRIPT_HELPERS = {f.__name__: f for f in (
     council_record_of, with_declaration, undeclared_seats, conflicted_seats, with_replacements, score_sheets_for,
     eligible_candidates, rejected_applicants, marks_by_code, apply_remarks, round1_rows, continuing, round2_rows,
-    rank_exam, settle_tie,
-    term_of)}
+    rank_judged, settle_tie, term_of, passed_round1, rank_exam)}

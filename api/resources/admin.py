@@ -53,7 +53,7 @@ def grant(body, username: str):  # type: ignore[no-untyped-def]
 def revoke(body, username: str):  # type: ignore[no-untyped-def]
     with services().store.transaction() as session:
         user = directory.get_user(session, username)
-        directory.revoke_role(session, user, body["role"], body["unit"])
+        directory.revoke_role(session, user, body["role"], body["unit"], revoked_by=current_actor().username)
         described = directory.describe_user(session, user)
     services().actors.clear()
     return described

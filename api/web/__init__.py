@@ -29,3 +29,4 @@ def init_app(app: Flask) -> None:
     from api.web import audit, cases, councils, dashboard, errors, tasks, worklist  # noqa: F401,E501
 
     app.register_blueprint(bp)
+    errors.init_app(app)

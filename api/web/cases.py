@@ -15,6 +15,8 @@ from engine.errors import EngineError, Invalid, NotFound
 from workflows import form_schema, policy_for
 
 PER_PAGE = 25
+#: Beyond this a page number is only a way to make the database count past its integers.
+MAX_PAGE = 10**6
 
 
 @bp.get("/cases")
@@ -23,16 +25,29 @@ def cases() -> Any:
     process = request.args.get("process") or None
     status = request.args.get("status") or None
     try:
-        page = max(1, int(request.args.get("page", "1")))
+        page = min(max(1, int(request.args.get("page", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
     with svc.store.read() as db:
         processes = process_names(db)
         listing = svc.reader.list_cases(db, actor, process=process, status=status, page=page, per_page=PER_PAGE)
     pages = max(1, -(-listing.total // PER_PAGE))
-    statuses = [key for key in STATUSES if key not in ("ready", "active", "removed")]
+    statuses = {key: label for key, label in STATUSES.items() if key not in ("ready", "active", "removed")}
     return render_template("web/cases.html", listing=listing, processes=processes, process=process,
-                           status=status, pages=pages, statuses=statuses)
+                           status=status, pages=pages, pager=pager(min(listing.page, pages), pages),
+                           statuses=statuses)
+
+
+def pager(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page links to show: the first, the last and a few around ``page``; None stands for a gap.
+    Thousands of cases must not make thousands of links (nor a keyboard user tab through them)."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for number in shown:
+        if out and number - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(number)
+    return out
 
 
 def timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -10,13 +10,13 @@ from typing import Any
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from api import charts
 from api.web import bp, services
-from api.web.i18n import lang
+from api.web.diagrams import embed
+from api.web.i18n import STATUSES, lang
 from api.web.session import READERS, current_user, roles_required
 from engine import clock
 from engine.errors import Forbidden
@@ -77,10 +77,10 @@ def dashboard() -> Any:
         backlog = overdue_by_unit(conn)
     units = report["exam_share"]["units"]
     # the charts say in words what they show; the tables beside them hold the same figures
-    share_chart = Markup(charts.share_bars([(u["unit"], u["share"]) for u in units],
+    share_chart = embed(charts.share_bars([(u["unit"], u["share"]) for u in units],
                                            target=report["exam_share"]["target"], locale=lang(),
                                            title=str(_l("Share of leadership appointments by exam, per unit"))))
-    backlog_chart = Markup(charts.count_columns(
+    backlog_chart = embed(charts.count_columns(
         [(u["unit"] or "—", [u["open"], u["overdue"]]) for u in backlog], series=[str(_l("Open")), str(_l("Overdue"))],
         locale=lang(), title=str(_l("Open and overdue tasks per unit")))) if backlog else None
     return render_template("web/dashboard.html", year=year, report=report, backlog=backlog,
@@ -100,9 +100,10 @@ def talents() -> Any:
     category = request.args.get("category") or None
     unit = request.args.get("unit") or None
     with services().store.engine.connect() as conn:
-        units = [r.code for r in conn.execute(select(Unit.code).order_by(Unit.path))]
+        units = {r.code: r.code for r in conn.execute(select(Unit.code).order_by(Unit.path))}
         page = registry.list_talents(conn, status=status if status in ("active", "removed") else None,
                                      category=category if category in CATEGORIES else None,
                                      unit=unit if unit in units else None, within=within, per_page=200)
     return render_template("web/talents.html", page=page, status=status, category=category, unit=unit,
-                           units=units, categories=CATEGORIES)
+                           units=units, categories=CATEGORIES,
+                           statuses={key: STATUSES[key] for key in ("active", "removed")})

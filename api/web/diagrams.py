@@ -26,8 +26,12 @@ def _texts() -> dict[str, str]:
                          o="{overdue}")}
 
 
-def _embed(drawing: str) -> Markup:
-    return Markup(drawing)  # the renderer escapes every text it draws
+def embed(drawing: str) -> Markup:
+    """A server-drawn SVG (a diagram or a chart) as markup of the page. The renderers escape every
+    text they draw; their <style> elements get the response's CSP nonce."""
+    from api.web.session import csp_nonce
+
+    return Markup(drawing.replace("<style>", f'<style nonce="{csp_nonce()}">'))
 
 
 def case_svg(db: Session, specs: Any, case: Any, *, only_active: str | None = None) -> Markup | None:
@@ -38,7 +42,7 @@ def case_svg(db: Session, specs: Any, case: Any, *, only_active: str | None = No
         if only_active is not None:
             marks = diagram.Marks(marks.completed - {only_active}, frozenset({only_active}),
                                   marks.overdue & {only_active})
-        return _embed(diagram.case_diagram(db, specs, case, marks, texts=_texts()))
+        return embed(diagram.case_diagram(db, specs, case, marks, texts=_texts()))
     except Exception:  # noqa: BLE001 - a diagram that cannot be drawn must not take the page down
         log.warning("diagram of case %s not drawn", case.id, exc_info=True)
         return None
@@ -51,7 +55,7 @@ def marked_svg(db: Session, definition_id: int, *, completed: Iterable[str] = ()
     if row is None:
         return None
     try:
-        return _embed(diagram.render_svg(row.sources, row.key, completed=completed, active=active, texts=_texts()))
+        return embed(diagram.render_svg(row.sources, row.key, completed=completed, active=active, texts=_texts()))
     except Exception:  # noqa: BLE001
         log.warning("diagram of definition %s not drawn", definition_id, exc_info=True)
         return None

@@ -2,32 +2,45 @@
 
 A case one may not know of is "not found" (404) here too; a form's
 validation errors never get here (the task and start pages show them next to
-the fields).
+the fields). A path no route matches belongs to no blueprint, so the app's
+own handler decides: a page path gets the HTML page in the page's language,
+``/api/...`` and ``/healthz`` keep the JSON error shape.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import render_template
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.web import bp
+from api.web.session import sign_in_from_cookie
 from engine.errors import EngineError
+
+log = logging.getLogger(__name__)
+#: Paths answered in JSON even when no route matches them.
+JSON_PATHS = ("/api/", "/healthz")
 
 
 def _page(status: int, message: str) -> Any:
     titles = {400: _("The request could not be read"), 401: _("Please sign in"), 403: _("Not allowed"),
-              404: _("Not found"), 409: _("Conflict"), 413: _("Too large"), 422: _("Not accepted"),
-              503: _("Service busy")}
+              404: _("Not found"), 405: _("Not allowed this way"), 409: _("Conflict"), 413: _("Too large"),
+              422: _("Not accepted"), 500: _("Something went wrong"), 503: _("Service busy")}
     return render_template("web/error.html", title=titles.get(status, _("Error")), message=message), status
+
+
+def _not_found() -> Any:
+    # one sentence for "no such thing" and "not yours to know of", in the page's language
+    return _page(404, _("There is no such page, or it is not yours to see."))
 
 
 @bp.errorhandler(EngineError)
 def _engine_error(err: EngineError) -> Any:
-    return _page(err.status, err.message)
+    return _not_found() if err.status == 404 else _page(err.status, err.message)
 
 
 @bp.errorhandler(CSRFError)
@@ -47,6 +60,42 @@ def _race(err: IntegrityError) -> Any:
     return _page(409, _("Another request changed the same record at the same moment; try again."))
 
 
+@bp.errorhandler(DataError)
+def _refused_value(err: DataError) -> Any:
+    log.warning("database refused a value: %s", err.orig)
+    return _page(422, _("A value is not acceptable to the database."))
+
+
+def _http_page(err: HTTPException) -> Any:
+    if err.code == 404:
+        return _not_found()
+    if err.code == 405:
+        return _page(405, _("This address cannot be opened that way."))
+    if err.code == 413:
+        return _page(413, _("The form is larger than the server accepts; shorten the longest texts."))
+    return _page(err.code or 500, err.description or err.name)
+
+
 @bp.errorhandler(HTTPException)
 def _http(err: HTTPException) -> Any:
-    return _page(err.code or 500, err.description or err.name)
+    return _http_page(err)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(err: Exception) -> Any:
+    log.exception("unhandled error on page %s", request.path)
+    return _page(500, _("An unexpected error occurred; it has been logged. Try again, or go back to your work."))
+
+
+def init_app(app: Flask) -> None:
+    """Answer paths no route matches (404, 405) as pages, except the API's and the health check."""
+
+    @app.errorhandler(HTTPException)
+    def _unrouted(err: HTTPException) -> Any:
+        if request.path.startswith(JSON_PATHS):
+            return current_app.extensions["talentflow"].api.handle_http_exception(err)
+        try:
+            sign_in_from_cookie()  # no page's hook ran: the header shows who is signed in
+        except Exception:  # noqa: BLE001 - the database may be down; the page is still answered
+            log.warning("no user for the error page of %s", request.path, exc_info=True)
+        return _http_page(err)

@@ -7,21 +7,26 @@ messages name data rows, so they are mapped back to the rows on the page.
 """
 from __future__ import annotations
 
-import json
+import math
 from typing import Any, Mapping
 
 from werkzeug.datastructures import MultiDict
 
+from api.blueprint import strict_loads  # as the API reads JSON: no NaN, no NUL, no runaway nesting
 from api.web.formfields import JSON_FIELD, MAX_ROWS, kind_of
+
 
 def _number(raw: str, integer: bool) -> Any:
     text = raw.strip().replace(" ", "")
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # 7,5 as written in Vietnam
     try:
-        return int(text) if integer else float(text)
+        value = int(text) if integer else float(text)
     except ValueError:
         return raw  # the form answers "not a valid number" and the page shows what was typed
+    if isinstance(value, float) and not math.isfinite(value):
+        return raw  # "nan", "inf", 1e999: no mark, and nothing JSON could store
+    return value
 
 
 def _value(kind: str, form: MultiDict, name: str) -> tuple[Any, bool]:
@@ -40,7 +45,7 @@ def _value(kind: str, form: MultiDict, name: str) -> tuple[Any, bool]:
         return _number(raw, kind == "integer"), True
     if kind == "json":
         try:
-            return json.loads(raw), True
+            return strict_loads(raw), True
         except ValueError:
             return raw, True
     return raw.strip(), True  # date
@@ -60,7 +65,7 @@ def parse(schema: Mapping[str, Any], form: MultiDict) -> tuple[dict[str, Any], d
     if props is None:
         raw = form.get(JSON_FIELD, "").strip() or "{}"
         try:
-            data = json.loads(raw)
+            data = strict_loads(raw)
         except ValueError as err:
             raise BadJson(str(err)) from None
         if not isinstance(data, dict):

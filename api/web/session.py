@@ -1,9 +1,13 @@
 """Signing in to the pages: a session cookie, CSRF on every form, lock-out, logout.
 
 The same users, passwords and roles as the API (``engine.security``). The
-session cookie holds only the user id, signed; the roles are read again on
-each request so a revoked grant applies at once. Every POST of the pages needs
-the form's CSRF token (Flask-WTF); the JSON API is not affected (no cookies).
+signed session cookie holds a random session id whose digest is a row of
+``api_token`` (``engine.security.session_digest``): signing out revokes the
+row, so a copied cookie is refused afterwards, and a deactivated user's
+sessions end at their next request. The user and roles are read again with
+the session on each request, so a revoked grant applies at once. Every POST of
+the pages needs the form's CSRF token (Flask-WTF); the JSON API is not
+affected (no cookies).
 """
 from __future__ import annotations
 
@@ -15,15 +19,17 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
 
-from api.web import bp, lockout, services
-from engine.errors import Forbidden
+from api.web import bp, services
+from engine import clock, lockout
+from engine.errors import Forbidden, Unauthorized
 from engine.models import User
-from engine.security import Actor, actor_for
+from engine.security import Actor, issue_token, lookup_token, prune_tokens, revoke_session, session_digest
 
 csrf = CSRFProtect()
 #: Pages anyone may open without signing in.
@@ -83,23 +89,42 @@ def roles_required(*roles: str) -> Callable:
     return decorate
 
 
-def _load_actor(user_id: int) -> Actor | None:
-    with services().store.read() as db:
-        user = db.get(User, user_id)
-        if user is None or not user.active:
+def _load_actor(sid: str) -> Actor | None:
+    """The session's user as they are now; None once it is revoked, expired or the user deactivated."""
+    with services().store.engine.connect() as conn:
+        try:
+            return lookup_token(conn, session_digest(sid))[0]
+        except Unauthorized:
             return None
-        return actor_for(db, user)
+
+
+def _fresh_session() -> None:
+    """Forget everything of the session (its id, CSRF token, messages) but the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def sign_in_from_cookie() -> Actor | None:
+    """The user of this request's session cookie, also kept in ``g`` for the pages (and for
+    ``api.auth.current_actor()``, which the services' callers read)."""
+    sid = session.get("sid")
+    actor = _load_actor(sid) if isinstance(sid, str) else None
+    if sid is not None and actor is None:
+        _fresh_session()  # signed out elsewhere, expired, or the account was deactivated
+    g.web_actor = g.actor = actor
+    return actor
 
 
 @bp.before_request
 def _sign_in_and_csrf() -> Any:
     if request.method == "POST":
         csrf.protect()
-    uid = session.get("uid")
-    actor = _load_actor(uid) if isinstance(uid, int) else None
-    if uid is not None and actor is None:
-        session.clear()  # the account was removed or deactivated
-    g.web_actor = g.actor = actor  # g.actor: what api.auth.current_actor() reads
+        if any("\x00" in value for values in request.form.listvalues() for value in values):
+            # PostgreSQL cannot store NUL in text: refuse it here, as the API's JSON parser does
+            raise BadRequest(_("The form holds a NUL character, which cannot be stored. Remove it and try again."))
+    actor = sign_in_from_cookie()
     if actor is None and request.endpoint not in PUBLIC:
         return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
     return None
@@ -127,13 +152,18 @@ def login() -> Any:
     if not username or not password:
         error = _("Enter your username and password.")
     else:
-        with services().store.transaction() as db:
+        with services().store.transaction() as db:  # committed on failure too: the failure counts
             outcome = lockout.sign_in(db, username, password)
+            if outcome.actor is not None:
+                lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+                sid = issue_token(db, outcome.actor.user_id, lifetime, digest=session_digest)[0]
+                prune_tokens(db, clock.now() - timedelta(days=1))
+                if isinstance(session.get("sid"), str):
+                    revoke_session(db, session["sid"])  # signing in again ends the session before
         if outcome.actor is not None:
-            session.clear()
+            _fresh_session()  # a new session (and CSRF token) on every sign-in: no fixation
             session.permanent = True
-            session["uid"] = outcome.actor.user_id
-            session["lang"] = request.form.get("lang") or session.get("lang") or "vi"
+            session["sid"] = sid
             return redirect(safe_next(request.form.get("next")))
         if outcome.locked_until is not None:
             from api.web.i18n import datetime_local
@@ -149,10 +179,9 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    with services().store.transaction() as db:
+        revoke_session(db, session["sid"])  # signed in: the before_request hook checked it
+    _fresh_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("web.login"))
 
@@ -170,15 +199,28 @@ def users_named(names: list[str]) -> dict[str, str]:
 READERS = ("hr_officer", "approver", "auditor", "admin")
 
 
-#: Pages load only their own script and style; inline SVG diagrams and charts carry <style> elements.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+#: Pages load only their own script and style; the <style> elements of the inline SVG diagrams and
+#: charts carry this response's nonce (``csp_nonce``), so no injected style or script would run.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 
 
-@bp.after_request
+def csp_nonce() -> str:
+    """This response's nonce for the <style> elements the pages embed (one per request)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return str(g.csp_nonce)
+
+
+@bp.after_app_request
 def _headers(response: Any) -> Any:
-    """No framing (clickjacking), no sniffing, and no copies of personal pages in shared caches."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    """No framing (clickjacking), no sniffing, and no copies of personal pages in shared caches:
+    on every page, the error pages of unknown paths included (not on the JSON API's answers)."""
+    from api.web.errors import JSON_PATHS
+
+    if request.path.startswith(JSON_PATHS):
+        return response
+    response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -187,7 +229,7 @@ def _headers(response: Any) -> Any:
     return response
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _layout() -> dict[str, Any]:
     from flask_babel import lazy_gettext as _l
 

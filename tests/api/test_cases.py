@@ -62,7 +62,7 @@ def several(auth):  # type: ignore[no-untyped-def]
     second = start(auth, "head_khcn", "training_nomination", proposal(talent_name="Lê Văn Bình"),
                    business_key="NT-2026-002")
     third, approval = training_at_unit_head(auth, unit="SKHCN", talent_name="Phạm Hữu Cường")
-    rejected = complete(auth, "head_khcn", approval["id"], {"decision": "reject"})
+    rejected = complete(auth, "head_khcn", approval["id"], {"decision": "reject", "decision_reason": "Chưa đủ điều kiện"})
     fourth = start_training(auth, talent_name="Đỗ Minh Dũng")
     review = start(auth, "head_qlkh", "document_review", {"title": "Quy chế"}, business_key="NT-2026-002")
     return {"first": first, "second": second, "rejected": rejected, "fourth": fourth, "review": review}
@@ -211,7 +211,7 @@ def test_second_cancel_is_409(auth, store):
 
 def test_a_finished_case_cannot_be_cancelled(auth, store):
     case, approval = training_at_unit_head(auth)
-    case = complete(auth, "head_khcn", approval["id"], {"decision": "reject"})
+    case = complete(auth, "head_khcn", approval["id"], {"decision": "reject", "decision_reason": "Hồ sơ chưa đủ"})
     assert case["status"] == "rejected"
     with unchanged(store):
         error_of(auth.as_("head_khcn").post(f"{API}/cases/{case['id']}/cancel", json={"reason": "muộn"}),

@@ -23,6 +23,10 @@ class Person:
         self.base, self.username = base, username
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
         self.page = self.context.new_page()
+        #: what the browser refused under the Content-Security-Policy (none expected: styles carry the nonce)
+        self.refused: list[str] = []
+        self.page.on("console", lambda message: self.refused.append(message.text)
+                     if "Content Security Policy" in message.text else None)
 
     def open(self, path: str) -> Any:
         self.page.goto(self.base + path)

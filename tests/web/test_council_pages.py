@@ -85,3 +85,27 @@ def test_a_council_page_of_another_process_or_an_unknown_case_is_not_found(app, 
     page = signed_in(app, "head_khcn")
     page.get(f"/cases/{case['id']}/council", status=404)
     page.get("/cases/999999/council", status=404)
+
+
+def test_sealed_round_2_scores_are_in_no_page_and_in_no_api_answer_for_the_same_people(app, auth, service,
+                                                                                       manual_clock):
+    def numbers_in(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, dict):
+            return {n for v in value.values() for n in numbers_in(v)}
+        if isinstance(value, list):
+            return {n for v in value for n in numbers_in(v)}
+        return {f"{value:g}"} if isinstance(value, (int, float)) and not isinstance(value, bool) else set()
+
+    case_id = exam_with_marks(auth, service, manual_clock, MARKS)
+    close_remarking(auth, service, manual_clock)
+    sheet = task_of(auth, "member1", case_id, "score_round2")
+    score(auth, "member1", case_id, {"TS01": 91.5, "TS02": 62.25})
+    score(auth, "chair", case_id, {"TS01": 77.75, "TS02": 63.5})
+    sealed = {"91.5", "62.25", "77.75", "63.5"}  # no id, sequence number or mark can look like these
+    for reader in ("member1", "member2", "hr", "approver"):
+        for part in ("", "/history"):
+            assert not sealed & numbers_in(auth.as_(reader).get(f"/api/v1/cases/{case_id}{part}").get_json()), \
+                (reader, part)
+        page = signed_in(app, reader)
+        for path in (f"/cases/{case_id}", f"/cases/{case_id}/council", f"/tasks/{sheet['id']}"):
+            assert not sealed & set(text_of(page.get(path)).split()), (reader, path)

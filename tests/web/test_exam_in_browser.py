@@ -67,11 +67,13 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
 
     # registration closes; hr screens three applicants (two rows added without JavaScript)
     close_registration(auth, service, manual_clock)
+    hr.sign_in()  # a month later: a session lasts TOKEN_LIFETIME_HOURS, then the server refuses it
     open_task(hr, "Sơ tuyển hồ sơ dự tuyển")
     page = hr.page
     for _ in range(2):
         with page.expect_navigation():
             page.get_by_role("button", name="+ Thêm dòng").click()
+        assert page.url.endswith("#list-applicants")  # the page opens at the list, not at its top
     for i, (code, name, kind) in enumerate(APPLICANTS):
         page.fill(f"[name=applicants-{i}-code]", code)
         page.fill(f"[name=applicants-{i}-full_name]", name)
@@ -143,6 +145,9 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
     main = page.inner_text("main")
     assert "Đã bổ nhiệm" in main and "Ghi nhận bổ nhiệm" in main  # status and the timeline
     assert page.locator("svg.bpmn-diagram .completed").count() > 3
+    # the diagram's own <style> applied under the CSP (its nonce): a completed task is not drawn in black
+    fill = page.evaluate("() => getComputedStyle(document.querySelector('svg.bpmn-diagram .completed .shape')).fill")
+    assert fill == "rgb(230, 238, 232)", fill
     approver.shot("08-case-appointed")
 
     # an auditor steps through the history and replays the case
@@ -155,8 +160,14 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
     assert "Nhất quán" in page.inner_text("#verdict")
     auditor.shot("09-audit-replay")
     page.focus("#step")
-    page.keyboard.press("Home")  # the slider to the first step: the page shows the state after it
-    page.wait_for_url(re.compile(r".*step=1$"))
+    before = page.url
+    page.keyboard.press("Home")  # the slider to the first step; keys only move it (no reload per key)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    assert page.url == before and page.inner_text("#step-out").startswith("1 /")
+    page.keyboard.press("Enter")  # Enter opens the step: the page shows the state after it
+    page.wait_for_url(re.compile(r".*step=1#h-step$"))
+    assert page.evaluate("() => scrollY") > 0  # the page opens at the step, not at its top
     assert "Khởi tạo hồ sơ" in page.inner_text(".current-event")
     assert page.locator("svg.bpmn-diagram").count() == 1
     auditor.shot("10-audit-step-1")
@@ -166,6 +177,7 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
     assert "Toàn vẹn" in page.inner_text("#verdict")
 
     # the dashboard counts the appointment by exam for the unit
+    hr.sign_in()
     page = hr.open("/dashboard?year=2026")
     row = page.locator("tr", has_text="SKHCN").first.inner_text()
     assert "100 %" in row
@@ -180,4 +192,5 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
     assert "Post" in hr.page.inner_text("main") and "Exam council" in hr.page.inner_text("main")
     hr.shot("15-start-exam-plan-english")
     for person in (hr, secretary, chair, approver, auditor):
+        assert person.refused == [], person.refused  # no style or script refused by the CSP on any page
         person.close()

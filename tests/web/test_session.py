@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from api import create_app
-from api.web import lockout
+from engine import lockout
+from engine.models import User
 from tests.web.support import Page, signed_in, text_of, unlabelled_controls
 
 
@@ -104,3 +106,107 @@ def test_english_on_request_and_dates_as_dd_mm_yyyy(app):
     page.client.get("/lang/en?next=/")
     html = page.get("/")
     assert "My work" in html and "Việc của tôi" not in html
+
+
+# --- the session lives on the server: a copied cookie dies with the session ------------------------
+
+COOKIE = "talentflow_session"
+
+
+def copied_cookie(page: Page) -> str:
+    cookie = page.client.get_cookie(COOKIE)
+    assert cookie is not None, "no session cookie"
+    return cookie.value
+
+
+def browser_with(app, cookie: str):  # type: ignore[no-untyped-def]
+    """Another browser (an attacker's) that sends a copy of someone's session cookie."""
+    other = app.test_client()
+    other.set_cookie(COOKIE, cookie)
+    return other
+
+
+def session_id_in(app, cookie: str) -> str:  # type: ignore[no-untyped-def]
+    return app.session_interface.get_signing_serializer(app).loads(cookie)["sid"]
+
+
+def test_a_stolen_copy_of_the_cookie_is_refused_once_its_owner_signs_out(app):
+    page = signed_in(app, "hr")
+    stolen = copied_cookie(page)
+    assert browser_with(app, stolen).get("/").status_code == 200  # the copy works while the session lives
+    page.post("/logout", status=302)
+    replayed = browser_with(app, stolen).get("/cases")
+    assert replayed.status_code == 302 and replayed.headers["Location"].startswith("/login")
+
+
+def test_deactivating_a_user_ends_their_sessions_at_the_next_request(app, store):
+    page = signed_in(app, "head_khcn")
+    page.get("/")
+    with store.transaction() as db:
+        db.scalar(select(User).where(User.username == "head_khcn")).active = False
+    response = page.client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_signing_in_starts_a_new_session_and_ends_the_one_before(app):
+    page = signed_in(app, "hr")
+    first = copied_cookie(page)
+    page.get("/login", status=302)  # already signed in: the login page sends them on
+    page.post("/login", {"username": "hr", "password": "correct-horse-1"}, status=302)
+    second = copied_cookie(page)
+    assert session_id_in(app, first) != session_id_in(app, second)
+    assert browser_with(app, first).get("/").status_code == 302  # the session before is over
+    assert browser_with(app, second).get("/").status_code == 200
+
+
+def test_a_session_ends_on_the_server_after_the_token_lifetime(app, manual_clock):
+    page = signed_in(app, "hr")
+    manual_clock.advance(timedelta(hours=app.config["TOKEN_LIFETIME_HOURS"], seconds=1))
+    assert page.client.get("/").status_code == 302
+
+
+def test_a_session_id_is_no_api_token_and_an_api_token_no_session(app, client, auth):
+    page = signed_in(app, "hr")
+    sid = session_id_in(app, copied_cookie(page))
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {sid}"}).status_code == 401
+    forged = app.session_interface.get_signing_serializer(app).dumps({"sid": auth.token("hr")})
+    assert browser_with(app, forged).get("/").status_code == 302
+
+
+def test_the_language_chosen_before_signing_in_stays(app, client):
+    page = Page(client)
+    client.get("/lang/en?next=/login")
+    page.login("hr")
+    assert "My work" in page.get("/")
+
+
+def test_sessions_long_expired_are_forgotten_at_a_later_sign_in(app, store, manual_clock):
+    from sqlalchemy import func
+
+    from engine.models import ApiToken
+
+    signed_in(app, "hr")
+    signed_in(app, "auditor")
+    manual_clock.advance(timedelta(days=3))
+    signed_in(app, "hr")
+    with store.read() as db:
+        assert db.scalar(select(func.count()).select_from(ApiToken)) == 1  # only the live one is kept
+
+
+def test_inline_styles_need_the_responses_nonce_and_the_diagrams_and_charts_carry_it(app, auth):
+    import re
+
+    from tests.helpers import start_training
+
+    case = start_training(auth)
+    page = signed_in(app, "hr")
+    nonces = []
+    for path in (f"/cases/{case['id']}", "/dashboard"):
+        response = page.client.get(path)
+        policy = response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in policy and "object-src 'none'" in policy
+        nonce = re.search(r"style-src 'self' 'nonce-([^']+)'", policy).group(1)
+        styles = re.findall(r"<style[^>]*>", response.get_data(as_text=True))
+        assert styles and set(styles) == {f'<style nonce="{nonce}">'}  # every diagram and chart
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]  # a new nonce for every response

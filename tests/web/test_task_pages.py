@@ -37,6 +37,7 @@ def test_overdue_tasks_are_highlighted_and_filtered(app, auth, service, manual_c
     assert "Sơ tuyển hồ sơ dự tuyển" in html and "còn 15 ngày" in html and 'class="overdue"' not in html
     assert "Sơ tuyển" not in page.get("/?overdue=1")
     manual_clock.advance(timedelta(days=16))
+    page = signed_in(app, "hr")  # the session of 16 days ago has expired on the server
     html = page.get("/?overdue=1")
     assert 'class="overdue"' in html and "quá hạn 9 giờ" in text_of(html)  # due 23:59 on the 15th day
 
@@ -53,6 +54,9 @@ def test_a_task_form_from_its_schema_shows_server_messages_next_to_the_fields(ap
     errors = re.findall(r'<ul class="field-errors" id="f-(\w+)-err">', html)
     assert "recommendation" in errors and "mentor_comment" in errors
     assert 'aria-invalid="true"' in html
+    radios = re.findall(r'<input type="radio"[^>]*>', html)
+    assert radios and all('aria-describedby="f-recommendation-err' in r and 'aria-invalid="true"' in r
+                          for r in radios)  # a screen reader reads the message with each choice
     response = page.post(f"/tasks/{task['id']}", {"recommendation": "support", "mentor_comment": "Rất phù hợp"},
                          status=302)
     assert response.headers["Location"] == f"/cases/{case['id']}"

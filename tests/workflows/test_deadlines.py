@@ -14,8 +14,8 @@ from sqlalchemy import select
 from engine.calendar import BusinessCalendar
 from engine.models import Case, Notification, ScheduledStart
 from engine.scheduler import TimerExecutor
-from tests.helpers import complete, ready_task
-from tests.workflows.exam_support import (close_registration, exam_with_marks, get_case, start_exam)
+from tests.helpers import ready_task
+from tests.workflows.exam_support import close_registration, exam_with_marks, get_case, start_exam
 from tests.workflows.test_talent_nomination import COUNCIL, council_votes, nominate, verify
 from workflows import annual_talent_review
 from workflows.schedules import CYCLES

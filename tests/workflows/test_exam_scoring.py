@@ -40,7 +40,7 @@ def test_round_2_is_the_mean_of_the_members_scores_rounded_half_up_to_2_decimals
 
 
 def test_only_the_tables_passes_rank_whatever_their_totals():
-    result = scoring.rank_exam(judged({"A": 60, "B": 90}, {"A": 50, "B": 49.99},
+    result = scoring.rank_judged(judged({"A": 60, "B": 90}, {"A": 50, "B": 49.99},
                                       {"A": "passed", "B": "failed_round2"}))
     rows = {r["code"]: r for r in result["ranking"]}
     assert rows["A"]["passed"] and not rows["B"]["passed"]  # B's higher total does not count
@@ -49,11 +49,11 @@ def test_only_the_tables_passes_rank_whatever_their_totals():
 
 def test_the_highest_total_wins_then_round_2_then_the_approver():
     both = {"A": "passed", "B": "passed"}
-    by_total = scoring.rank_exam(judged({"A": 90, "B": 60}, {"A": 60, "B": 80}, both))
+    by_total = scoring.rank_judged(judged({"A": 90, "B": 60}, {"A": 60, "B": 80}, both))
     assert (by_total["winner"], by_total["decided_by"]) == ("A", "total")
-    by_round2 = scoring.rank_exam(judged({"A": 80, "B": 60}, {"A": 60, "B": 80}, both))
+    by_round2 = scoring.rank_judged(judged({"A": 80, "B": 60}, {"A": 60, "B": 80}, both))
     assert (by_round2["winner"], by_round2["decided_by"]) == ("B", "round2")
-    tie = scoring.rank_exam(judged({"A": 70, "B": 70, "C": 40}, {"A": 70, "B": 70, "C": None},
+    tie = scoring.rank_judged(judged({"A": 70, "B": 70, "C": 40}, {"A": 70, "B": 70, "C": None},
                                    {**both, "C": "failed_round1"}))
     assert (tie["outcome"], tie["tied"], tie["winner"]) == ("tie", ["A", "B"], None)
     settled = scoring.settle_tie(tie, "B", "Đề án khả thi hơn")
@@ -63,7 +63,7 @@ def test_the_highest_total_wins_then_round_2_then_the_approver():
 
 
 def test_nobody_passing_both_rounds_means_no_winner():
-    result = scoring.rank_exam(judged({"A": 49, "B": 70}, {"B": 40}, {"A": "failed_round1", "B": "failed_round2"}))
+    result = scoring.rank_judged(judged({"A": 49, "B": 70}, {"B": 40}, {"A": "failed_round1", "B": "failed_round2"}))
     assert (result["outcome"], result["winner"]) == ("no_winner", None)
 
 
@@ -94,3 +94,11 @@ def test_a_re_mark_replaces_the_mark_and_is_logged():
 def test_a_term_of_office_runs_five_years_from_the_effective_date():
     assert scoring.term_of("2026-05-15", 5) == {"years": 5, "from": "2026-05-15", "until": "2031-05-15"}
     assert scoring.term_of("2028-02-29", 5)["until"] == "2033-02-28"
+
+
+def test_the_first_versions_helpers_still_rank_as_they_did():
+    """Exams started on version 1 of the diagram (before the decision table) still call these."""
+    result = scoring.rank_exam(candidates("A", "B", "C"), {"A": 60, "B": 90, "C": 49.99},
+                               sheets({"A": [50, 50], "B": [49.99, 49.99], "C": [99, 99]}), EXAM_RULES)
+    assert (result["winner"], [r["code"] for r in result["ranking"] if r["passed"]]) == ("A", ["A"])
+    assert scoring.passed_round1({"A": 49.99, "B": 50}, EXAM_RULES) == ["B"]

@@ -33,6 +33,9 @@ def test_unit_head_rejection_ends_the_case_rejected(auth):
     case = start_training(auth)
     case = complete(auth, "expert1", ready_task(case, "mentor_assessment")["id"],
                     {"recommendation": "not_support", "mentor_comment": "Chưa phù hợp"})
+    refusal = auth.as_("head_khcn").post(f"/api/v1/tasks/{ready_task(case, 'unit_head_approval')['id']}/complete",
+                                         json={"data": {"decision": "reject", "decision_reason": "  "}})
+    assert refusal.status_code == 422 and "decision_reason" in refusal.get_json()["error"]["details"]
     case = complete(auth, "head_khcn", ready_task(case, "unit_head_approval")["id"],
                     {"decision": "reject", "decision_reason": "Chưa đủ điều kiện"})
     assert case["status"] == "rejected"

@@ -1,9 +1,17 @@
-// The audit page's step slider: show the step while it moves, open it when released.
-// Without script the "Show" button does the same.
+// The audit page's step slider: show the step while it moves; a drag with the mouse or a finger
+// opens the step when released. Arrow keys only move the slider (a page load per key press would
+// throw a keyboard user back to the top): Enter or the "Show" button opens the step, as without script.
 (function () {
   var slider = document.getElementById("step");
   if (!slider) return;
   var out = document.getElementById("step-out");
+  var form = document.getElementById("step-form");
+  var pointer = false;
   slider.addEventListener("input", function () { out.textContent = slider.value + " / " + slider.max; });
-  slider.addEventListener("change", function () { document.getElementById("step-form").submit(); });
+  slider.addEventListener("pointerdown", function () { pointer = true; });
+  slider.addEventListener("keydown", function (e) {
+    pointer = false;
+    if (e.key === "Enter") { e.preventDefault(); form.submit(); }
+  });
+  slider.addEventListener("change", function () { if (pointer) form.submit(); });
 })();

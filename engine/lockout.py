@@ -1,21 +1,25 @@
-"""Lock-out after repeated failed sign-ins (no Flask here: callable from tests and the CLI).
+"""Lock-out after repeated failed sign-ins, shared by the pages' login and the API's token endpoint.
 
 A username is locked for ``LOCK_MINUTES`` after ``MAX_FAILURES`` failures in a
 row; a success resets the count. The count is kept per name typed, whether
-the user exists or not, so the answers never reveal which names are real. The
-time comes from the service clock, so tests move it instead of waiting.
+the user exists or not, and an unknown name costs a password check too, so
+neither the answers nor their timing reveal which names are real. The time
+comes from the service clock, so tests move it instead of waiting. Both
+doors share one count: a guesser gains nothing by switching between them.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.models import LoginThrottle, User
-from engine.security import Actor, actor_for, check_password
+from engine.security import Actor, actor_for, check_password, hash_password
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -32,6 +36,18 @@ class SignIn:
     locked_until: datetime | None = None
     failures_left: int | None = None
 
+    def retry_after(self) -> int:
+        """Whole seconds until the lock ends (for a Retry-After header); 0 when not locked."""
+        if self.locked_until is None:
+            return 0
+        return max(1, math.ceil((self.locked_until - clock.now()).total_seconds()))
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    """A hash to check unknown names against, so that they take as long as known ones."""
+    return hash_password("decoy password of no account")
+
 
 def _row(session: Session, username: str) -> LoginThrottle:
     row = session.get(LoginThrottle, username)
@@ -41,23 +57,18 @@ def _row(session: Session, username: str) -> LoginThrottle:
     return row
 
 
-def locked_until(session: Session, username: str) -> datetime | None:
-    row = session.get(LoginThrottle, username[:MAX_NAME])
-    now = clock.now()
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        return row.locked_until
-    return None
-
-
 def sign_in(session: Session, username: str, password: str) -> SignIn:
-    """Check a password under the lock-out rule; the caller commits ``session``."""
+    """Check a password under the lock-out rule; the caller commits ``session`` even on failure
+    (the failure must be counted)."""
     username = username.strip()[:MAX_NAME]
     now = clock.now()
     row = _row(session, username)
     if row.locked_until is not None and row.locked_until > now:
         return SignIn(None, locked_until=row.locked_until)  # not even checked: no oracle while locked
     user = session.scalar(select(User).where(User.username == username))
-    if user is not None and user.active and check_password(password, user.password_hash):
+    usable = user is not None and user.active
+    matches = check_password(password, user.password_hash if usable else _decoy_hash())
+    if usable and matches:
         row.failures, row.locked_until, row.last_failed_at = 0, None, None
         return SignIn(actor_for(session, user))
     if row.last_failed_at is None or now - row.last_failed_at > FAILURE_MEMORY or row.locked_until is not None:
