@@ -61,6 +61,22 @@ class BusinessCalendar:
                 counted += 1
         return datetime.combine(day, END_OF_DAY, self.zone).astimezone(timezone.utc)
 
+    def working_days_before(self, deadline: datetime, days: int, at: time = time(8, 0)) -> datetime:
+        """The start of office hours (``at``, local) on the ``days``-th working day before the last
+        day a ``deadline`` allows (a deadline at local midnight allows the day before): when to
+        remind someone of it."""
+        if deadline.tzinfo is None:
+            raise ValueError("deadline must be timezone-aware")
+        if days < 0:
+            raise ValueError("days must not be negative")
+        day = (deadline.astimezone(self.zone) - timedelta(microseconds=1)).date()
+        counted = 0
+        while counted < days:
+            day -= timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+        return datetime.combine(day, at, self.zone).astimezone(timezone.utc)
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end``."""
         count, day = 0, start
@@ -150,6 +166,11 @@ def use(calendar: BusinessCalendar) -> BusinessCalendar:
 def working_days(days: int) -> str:
     """Script helper: the deadline ``days`` working days from now, as an ISO string (for timers)."""
     return _calendar.add_working_days(clock.now(), int(days)).isoformat()
+
+
+def working_days_before(deadline: str, days: int) -> str:
+    """Script helper: 08:00 (city time) on the ``days``-th working day before an ISO deadline (reminders)."""
+    return _calendar.working_days_before(datetime.fromisoformat(str(deadline)), int(days)).isoformat()
 
 
 def days_from_now(days: int) -> str:

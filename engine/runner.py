@@ -315,6 +315,7 @@ class CaseService:
         if len(reason) > MAX_REASON:
             raise Invalid("reason too long", {"reason": [f"at most {MAX_REASON} characters"]})
         with self.store.command() as conn:
+            self._lock_open_descendants(conn, case_id)
             case = self._lock(conn, case_id)
             self._visible_or_404(conn, actor, case)
             policy = self.policy_for(case.process_key)
@@ -324,6 +325,19 @@ class CaseService:
                 raise Conflict(f"case {case_id} is already {case.status}", code="case_not_running")
             self._cancel_in(conn, actor, case, reason)
             return view(conn, case) if view else case_id
+
+    def _lock_open_descendants(self, conn: Connection, case_id: int) -> None:
+        """Lock a case's open child cases (deepest first) before the case itself is locked.
+
+        A child that ends locks itself, then its parent (:meth:`_child_finished`);
+        cancelling a parent cancels its children. Taking the locks in the same
+        order — children before parent — keeps the two from deadlocking on PostgreSQL.
+        """
+        if self.store.is_sqlite:  # one write lock for the whole transaction: no order to keep
+            return
+        for child_id in conn.execute(_OPEN_CHILDREN, {"parent_id": case_id}).scalars().all():
+            self._lock_open_descendants(conn, child_id)
+            self.store.lock_row(conn, CASE, child_id)
 
     def _cancel_in(self, conn: Connection, actor: Actor, case: CaseRecord, reason: str) -> None:
         """Cancel a locked case, its running child cases with it; tell its parent if it has one."""

@@ -92,6 +92,7 @@ class _ClockDate(date):
 HELPERS: dict[str, Any] = {
     "working_days": calendar.working_days,
     "days_from_now": calendar.days_from_now,
+    "working_days_before": calendar.working_days_before,
     "date": _ClockDate,
     "datetime": _ClockDatetime,
     "timedelta": timedelta,

@@ -121,3 +121,19 @@ def test_the_app_and_the_cli_load_the_calendar_file(tmp_path, database_url, monk
     assert result.exit_code == 2 and "TALENTFLOW_CALENDAR_FILE" in result.output and "not valid" in result.output
     with pytest.raises(SystemExit, match="TALENTFLOW_CALENDAR_FILE"):
         create_app({"DATABASE_URL": database_url, "CALENDAR_FILE": str(path)})
+
+
+def test_a_reminder_falls_on_office_hours_the_given_working_days_before_a_deadline():
+    from datetime import datetime, timezone
+
+    from engine.calendar import BusinessCalendar
+
+    cal = BusinessCalendar()
+    end_of_15_december = datetime(2026, 12, 15, 17, 0, tzinfo=timezone.utc)  # midnight in Hai Phong
+    assert cal.working_days_before(end_of_15_december, 5) == datetime(2026, 12, 8, 1, 0, tzinfo=timezone.utc)
+    # over a weekend: Monday 7 December minus 1 working day is Friday 4 December
+    assert cal.working_days_before(datetime(2026, 12, 7, 17, 0, tzinfo=timezone.utc), 1) == \
+        datetime(2026, 12, 4, 1, 0, tzinfo=timezone.utc)
+    # over Tết 2027 (4-10 February off): 2 working days before the end of 11 February: 3, then 2 February
+    assert cal.working_days_before(datetime(2027, 2, 11, 17, 0, tzinfo=timezone.utc), 2) == \
+        datetime(2027, 2, 2, 1, 0, tzinfo=timezone.utc)

@@ -162,6 +162,7 @@ def test_at_the_deadline_unassessed_talents_are_listed_for_hr_and_stay_unreviewe
     complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
 
     manual_clock.set(datetime(2026, 12, 15, 16, 59, tzinfo=timezone.utc))  # 23:59 on 15 December
+    assert service.fire_due() == {late_assessment["case_id"]: ["assessment_reminder"]}  # reminded on 8 December
     assert service.fire_due() == {}
     manual_clock.set(datetime(2026, 12, 16, 1, 0, tzinfo=timezone.utc))
     assert service.fire_due() == {late_assessment["case_id"]: ["assessment_deadline"]}
@@ -293,3 +294,20 @@ def test_a_message_goes_only_to_a_case_waiting_for_it(auth, store, service):
         with pytest.raises(Forbidden):
             service.deliver(Actor(user_id=1, username="hr", global_roles=frozenset({"hr_officer"})), case["id"],
                             "assessments_done", {"results": {}})
+
+
+def test_a_unit_head_is_reminded_five_working_days_before_the_assessments_close(auth, store, service, manual_clock):
+    """15 December 2026 is a Tuesday: the reminder comes at 08:00 on Tuesday 8 December, city time."""
+    talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1))
+    case = start_review(auth)
+    [task] = assessments(auth, "head_gddt", case["id"])
+    manual_clock.set(datetime(2026, 12, 8, 0, 59, tzinfo=timezone.utc))  # 07:59 in Hai Phong
+    assert service.fire_due() == {}
+    manual_clock.set(datetime(2026, 12, 8, 1, 0, 1, tzinfo=timezone.utc))
+    assert service.fire_due() == {task["case_id"]: ["assessment_reminder"]}
+    auth = Auth(auth.client)  # months on: log in again
+    inbox = auth.as_("head_gddt").get(f"{API}/me/notifications").get_json()["items"]
+    assert [(n["kind"], n["task_id"]) for n in inbox] == [("reminder", task["id"])]
+    assert auth.as_("head_qlkh").get(f"{API}/me/notifications").get_json()["total"] == 0  # another unit
+    complete(auth, "head_gddt", task["id"], PLAIN)  # the reminder did not take the task away
+    assert review(auth, case["id"])["children"] == {"assessed": 1}
