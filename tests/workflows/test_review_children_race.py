@@ -143,6 +143,7 @@ def _someone_waits_on_a_lock(store: Any, timeout: float = 10.0) -> bool:
             conn.commit()
             if waiting:
                 return True
+            print(conn.execute(text("SELECT pid, state, wait_event_type, wait_event, left(query, 80) FROM pg_stat_activity WHERE datname = current_database()")).all())
             time.sleep(0.02)  # polling the database for a rival's lock wait; no clock is involved
     return False
 
