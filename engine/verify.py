@@ -73,12 +73,24 @@ def check_chain(case_id: int | None, events: list[Row], head: tuple[int, str] | 
     reordered or renumbered event apart. ``head`` is (event_seq,
     last_event_hash) as the case row records it; ``pinned_hash`` the sha256 of
     the case's process version, which every event of the case carries."""
-    by_seq = {e.seq: e for e in events}
+    sharing: dict[int, list[Row]] = {}
+    for e in events:
+        sharing.setdefault(e.seq, []).append(e)
     by_prev = {e.prev_hash: e for e in events}
     last_seq = max((e.seq for e in events), default=0)
     previous, hashes = GENESIS, {0: GENESIS}
+    by_seq = {seq: same[-1] for seq, same in sharing.items()}
     for seq in range(1, last_seq + 1):
-        event = by_seq.get(seq)
+        # Two events with one seq (possible where the unique key admits it, e.g. the global chain's
+        # NULL case): the one that links is the chain's, the other was put there.
+        same = sharing.get(seq, [])
+        event = next((e for e in same if e.prev_hash == previous), same[0] if same else None)
+        if event is not None:
+            by_seq[seq] = event
+        if len(same) > 1 and event is not None and event.prev_hash == previous:
+            stranger = next(e for e in same if e is not event)
+            return Break(case_id, seq, "inserted",
+                         f"another event ({stranger.type}) carries seq {seq} of this chain", {"type": stranger.type})
         if event is None or event.prev_hash != previous:
             return _misplaced(case_id, seq, event, previous, by_prev, hashes)
         recomputed = body_hash(event.prev_hash, dict(zip(HASHED, event[1:_HASHED_END])))

@@ -195,3 +195,17 @@ def test_a_case_whose_events_are_all_gone_is_truncated_at_its_first(store, cases
     target = cases[2]
     tamper(store, delete(EVENT).where(EVENT.c.case_id == target))
     assert breaks(verify(store)) == [(target, 1, "truncated")]
+
+
+def test_an_event_given_the_seq_of_a_genuine_one_is_found_whichever_the_database_returns_first(store, cases):
+    """The global chain's NULL case admits two events with one seq: the one that does not link is reported."""
+    from engine.verify import _COLUMNS, check_chain
+
+    EVENT = Event.__table__
+    with store.read() as session:
+        genuine = session.execute(select(*_COLUMNS).where(EVENT.c.case_id.is_(None)).order_by(EVENT.c.seq)).all()
+        stranger = session.execute(select(*_COLUMNS).where(EVENT.c.case_id == cases[0], EVENT.c.seq == 2)).one()
+    assert len(genuine) >= 2
+    for order in (list(genuine) + [stranger], [stranger] + list(genuine)):
+        problem = check_chain(None, sorted(order, key=lambda e: e.seq))
+        assert (problem.seq, problem.problem) == (2, "inserted"), problem
