@@ -89,8 +89,12 @@ def checkpoint_if_due(conn: Connection, secret: str | bytes, every: timedelta = 
     return write_checkpoint(conn, secret, created_by)
 
 
-def latest_checkpoint(conn: Connection) -> dict[str, Any] | None:
-    row = conn.execute(select(CHECKPOINT).order_by(CHECKPOINT.c.id.desc()).limit(1)).first()
+def latest_checkpoint(conn: Connection, signed_by: str | None = None) -> dict[str, Any] | None:
+    """The newest stored checkpoint; with ``signed_by`` (a key id), the newest under that key."""
+    query = select(CHECKPOINT).order_by(CHECKPOINT.c.id.desc()).limit(1)
+    if signed_by is not None:
+        query = query.where(CHECKPOINT.c.key_id == signed_by)
+    row = conn.execute(query).first()
     return exported(dict(row._mapping)) if row is not None else None
 
 
@@ -123,21 +127,27 @@ def check_signature(checkpoint: Mapping[str, Any], secret: str | bytes) -> None:
 
 
 def verify_against_latest(conn: Connection, secret: str | bytes) -> Any:
-    """Verify every chain, against the latest stored checkpoint when this server's key signed it.
+    """Verify every chain, against the latest stored checkpoint this server's key signed.
 
     A checkpoint under another key cannot be checked here (verify with its exported file where
-    that key is set); it is named in the report as skipped. A stored checkpoint whose signature
-    fails was itself tampered with: the report fails and says so."""
+    that key is set). It never stands in for an older one this key signed — anyone who can write
+    the table could otherwise add a row under a made-up key to hide a cut the genuine checkpoint
+    shows — and is named in the report (skipped when no checkpoint of this key exists). A stored
+    checkpoint whose signature fails was itself tampered with: the report fails and says so."""
     from engine.verify import verify_all
 
-    latest = latest_checkpoint(conn)
-    if latest is None:
+    newest = latest_checkpoint(conn)
+    if newest is None:
         return verify_all(conn)
-    seen: dict[str, Any] = {"id": latest["id"], "created_at": latest["created_at"], "key_id": latest["key_id"]}
-    if latest["key_id"] != key_id(secret):
+    latest = newest if newest["key_id"] == key_id(secret) else latest_checkpoint(conn, key_id(secret))
+    if latest is None:
         report = verify_all(conn)
-        report.checkpoint = {**seen, "skipped": "signed with another key than this server's"}
+        report.checkpoint = {"id": newest["id"], "created_at": newest["created_at"], "key_id": newest["key_id"],
+                             "skipped": "signed with another key than this server's"}
         return report
+    seen: dict[str, Any] = {"id": latest["id"], "created_at": latest["created_at"], "key_id": latest["key_id"]}
+    if newest is not latest:
+        seen["newer_under_another_key"] = {"id": newest["id"], "key_id": newest["key_id"]}
     try:
         check_signature(latest, secret)
     except Invalid as err:

@@ -150,11 +150,14 @@ class CaseService:
         return result
 
     def _start_in(self, conn: Connection, actor: Actor, process_key: str, data: Any, business_key: str | None,
-                  parent_case_id: int | None = None) -> tuple[CaseRecord, Loaded, Exception | None]:
+                  parent_case_id: int | None = None, ended: list[int] | None = None,
+                  ) -> tuple[CaseRecord, Loaded, Exception | None]:
         """Start a case inside ``conn``'s transaction; an engine failure is recorded, not raised.
 
         A child case (``parent_case_id``) is started by its parent's process, so its
         own ``may_start`` is not asked: processes meant only as children refuse everyone.
+        Its parent is then in the middle of its own step: a child that ends at once notes
+        itself in ``ended`` and the parent looks at its children once its step is written.
         """
         policy = self.policy_for(process_key)
         definition_id = self.specs.latest_id(conn, process_key)
@@ -194,12 +197,13 @@ class CaseService:
         except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
             self._mark_failed(conn, loaded, actor, err, {"type": "run"})
             return case, loaded, err
-        self._save(conn, loaded, actor)
+        self._save(conn, loaded, actor, ended=ended)
         return case, loaded, None
 
     def _start_child(self, conn: Connection, actor: Actor, parent_id: int, process_key: str, data: Any,
-                     business_key: str | None = None) -> int:
-        case, _, _ = self._start_in(conn, actor, process_key, data, business_key, parent_case_id=parent_id)
+                     business_key: str | None, ended: list[int]) -> int:
+        case, _, _ = self._start_in(conn, actor, process_key, data, business_key, parent_case_id=parent_id,
+                                    ended=ended)
         return case.id
 
     def complete(self, actor: Actor, task_id: str, data: Any, view: View | None = None) -> Any:
@@ -368,7 +372,7 @@ class CaseService:
             self._deliver_in(conn, actor, self._lock(conn, case_id), message, check_data_keys(payload, "payload"))
 
     def _deliver_in(self, conn: Connection, actor: Actor, case: CaseRecord, message: str,
-                    payload: dict[str, Any]) -> None:
+                    payload: dict[str, Any]) -> Loaded:
         """Catch ``message`` in a locked case and step it; an engine failure becomes its incident."""
         if case.status != "running":
             raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
@@ -382,8 +386,9 @@ class CaseService:
             raise
         except Exception as err:  # noqa: BLE001
             self._mark_failed(conn, loaded, actor, err, {"type": "message", "message": message, "payload": payload})
-            return
+            return loaded
         self._save(conn, loaded, actor)
+        return loaded
 
     @staticmethod
     def _message_definition(loaded: Loaded, message: str) -> Any:
@@ -400,20 +405,22 @@ class CaseService:
         body = {"payload": payload, "result_var": message} if hasattr(definition, "result_var") else payload
         loaded.workflow.catch(BpmnEvent(definition, payload=body))
 
-    def _child_finished(self, conn: Connection, actor: Actor, parent_id: int) -> None:
+    def _child_finished(self, conn: Connection, actor: Actor, parent_id: int) -> Loaded | None:
         """A child case ended: once none is left running or failed, its parent gets its message.
 
-        The parent row is locked first, so of two children ending at once, the
-        second waits and then sees the first as ended: exactly one sends.
+        The parent row is locked (after the child's: see :meth:`_lock_open_descendants`), so
+        of two children ending at once, the second waits and then sees the first as ended:
+        exactly one sends. Returns the parent's step when it was sent the message.
         """
         parent = self._lock(conn, parent_id)
         if parent.status != "running" or conn.execute(_ANY_OPEN_CHILD, {"parent_id": parent_id}).first():
-            return
+            return None
         children = [dict(id=row.id, status=row.status, data=row.data)
                     for row in conn.execute(_CHILDREN, {"parent_id": parent_id})]
         answer = self.policy_for(parent.process_key).children_finished(children)
-        if answer is not None:
-            self._deliver_in(conn, actor, parent, answer[0], audit.jsonable(answer[1]))
+        if answer is None:
+            return None
+        return self._deliver_in(conn, actor, parent, answer[0], audit.jsonable(answer[1]))
 
     def retry(self, actor: Actor, case_id: int, view: View | None = None) -> Any:
         """Re-run the command that failed (admin only), on the last good state."""
@@ -507,7 +514,8 @@ class CaseService:
         self._save(conn, loaded, actor, completed=(element_id, data))
 
     def _save(self, conn: Connection, loaded: Loaded, actor: Actor,
-              completed: tuple[str, dict[str, Any]] | None = None) -> None:
+              completed: tuple[str, dict[str, Any]] | None = None, ended: list[int] | None = None) -> None:
+        """Write the step; ``ended``: this case's parent is mid-step and hears of its end afterwards."""
         case, workflow = loaded.case, loaded.workflow
         if loaded.saved is None:
             self._serialize(loaded, workflow.get_tasks(state=TaskState.READY, manual=True))
@@ -519,18 +527,27 @@ class CaseService:
         case.next_timer_at = None if workflow.completed else timers.next_due(workflow)
         projection.sync_grants(conn, loaded, actor)
         projection.sync_tasks(conn, loaded, ready, actor, self.script_engine(loaded.case.process_key))
+        children_ended: list[int] = []
         loaded.policy.after_step(Step(
             db=conn, case_id=case.id, status=case.status, data=case.data, actor=actor,
             completed_element=completed[0] if completed else None,
             completed_data=completed[1] if completed else {}, finished=workflow.completed, events=loaded.chain,
             start_case=lambda key, data, business_key=None: self._start_child(conn, actor, case.id, key, data,
-                                                                              business_key)))
+                                                                              business_key, children_ended)))
         if workflow.completed:
             loaded.chain.add("case_completed", actor.username, data={"outcome": case.status},
                              from_status=previous, to_status=case.status)
         self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
+        heard = self._child_finished(conn, actor, case.id) if children_ended else None  # step written: hear them
+        if heard is not None:  # answer with, and cache after the commit, the case as it is now
+            vars(case).update(vars(heard.case))
+            if heard.case.status != "error":  # (a failed delivery kept the state this step wrote)
+                loaded.workflow = heard.workflow
         if workflow.completed and case.parent_case_id is not None:
-            self._child_finished(conn, actor, case.parent_case_id)
+            if ended is not None:
+                ended.append(case.id)
+            else:
+                self._child_finished(conn, actor, case.parent_case_id)
 
     def _serialize(self, loaded: Loaded, ready: list) -> None:
         loaded.ready = ready

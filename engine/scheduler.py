@@ -45,7 +45,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import clock
 from engine.db import Store
-from engine.errors import EngineError
+from engine.errors import CaseFailed, EngineError
 from engine.models import Case, ScheduledStart, SchedulerRun
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,9 @@ _NEXT_DUE = select(func.min(CASE.c.next_timer_at)).where(CASE.c.status == "runni
                                                          CASE.c.timer_claimed_until.is_(None))
 _NEXT_EXPIRY = select(func.min(CASE.c.timer_claimed_until)).where(CASE.c.status == "running",
                                                                   CASE.c.timer_claimed_until.is_not(None))
+#: A top-level case of a process created since a cycle's start was claimed (that start's case).
+_STARTED_SINCE = select(func.min(CASE.c.id)).where(CASE.c.process_key == bindparam("process_key"),
+                                                   CASE.c.parent_case_id.is_(None), CASE.c.created_at >= bindparam("since"))
 #: Claim rounds per run: a case that stays due after firing cannot keep a run busy forever.
 _MAX_ROUNDS = 50
 #: Least pause before waking again for work that is already due (e.g. rows locked by a command).
@@ -160,6 +163,11 @@ class TimerExecutor:
                 continue
             try:
                 case_id = cycle_start.start(self.service, today)
+            except CaseFailed as err:  # the case exists, with an incident for an admin: the cycle has started
+                case_id = err.details.get("case_id")
+                self._finish_cycle(cycle_start.process_key, cycle, case_id, f"started case {case_id}: {err.message}"[:255])
+                started += bool(case_id)
+                continue
             except Exception as err:  # noqa: BLE001 - recorded; retried once the claim expires
                 if isinstance(err, EngineError):  # e.g. the process is not deployed here
                     log.warning("scheduled start of %s %s failed: %s", cycle_start.process_key, cycle, err.message)
@@ -176,7 +184,8 @@ class TimerExecutor:
         """Take the cycle's row (unique key): only one executor ever starts a cycle.
 
         A row left ``starting`` by an executor that died, or ``failed``, is taken
-        over once older than the claim expiry (a failing start is retried, not hammered).
+        over once older than the claim expiry (a failing start is retried, not hammered) — unless
+        the dead executor's start committed: a case of the process created since then is adopted.
         """
         now = clock.now()
         key = (STARTS.c.process_key == process_key) & (STARTS.c.cycle == cycle)
@@ -191,6 +200,13 @@ class TimerExecutor:
                 unfinished = row.outcome.startswith(("starting:", "failed"))
                 if not (unfinished and row.started_at < now - timedelta(seconds=self.claim_seconds)):
                     return False
+                if row.outcome.startswith("starting:"):
+                    adopted = conn.execute(_STARTED_SINCE, {"process_key": process_key,
+                                                            "since": row.started_at}).scalar()
+                    if adopted is not None:
+                        conn.execute(update(STARTS).where(key).values(
+                            case_id=adopted, outcome=f"started case {adopted} (its starter died before noting it)"))
+                        return False
                 conn.execute(update(STARTS).where(key).values(started_at=now, outcome=f"starting:{self.name}"))
                 return True
         except IntegrityError:  # another executor inserted the row first
