@@ -206,8 +206,11 @@ def scheduler_command(sweep_seconds: float | None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("engine").setLevel(logging.INFO)  # the executor's own news, not a line per task state
     store, service = _store_and_service()
+    from api.server import checkpoint_job
+
     executor = TimerExecutor(service, store, cycles=CYCLES,
-                             sweep_seconds=sweep_seconds or float(settings["SCHEDULER_SWEEP_SECONDS"]))  # type: ignore[arg-type]
+                             sweep_seconds=sweep_seconds or float(settings["SCHEDULER_SWEEP_SECONDS"]),  # type: ignore[arg-type]
+                             periodic=[checkpoint_job(store, config.server_key())])
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
@@ -224,12 +227,8 @@ def scheduler_command(sweep_seconds: float | None) -> None:
 
 # ------------------------------------------------------------------ audit trail (engine/verify.py, replay.py)
 def _secret_key() -> str:
-    import os
-
-    key = os.environ.get("TALENTFLOW_SECRET_KEY", "")
-    if not key:
-        _fail("set TALENTFLOW_SECRET_KEY (the server key) to sign or check checkpoints")
-    return key
+    """The installation's server key (``TALENTFLOW_SECRET_KEY`` or the one the servers keep in instance/)."""
+    return config.server_key()
 
 
 @main.command("checkpoint")
@@ -255,11 +254,9 @@ def checkpoint_command(export_to: Path | None) -> None:
 @main.command("verify-audit")
 @click.option("--checkpoint", "checkpoint_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="an exported checkpoint: also find chains cut short since it was taken "
-                   "(default: the latest stored one, when TALENTFLOW_SECRET_KEY signed it)")
+                   "(default: the latest stored one signed with the server key)")
 def verify_audit(checkpoint_file: Path | None) -> None:
     """Recompute every audit hash chain; exit 1 and name the first broken (case, seq) of each."""
-    import os
-
     from engine import checkpoint, verify
     from engine.errors import EngineError
 
@@ -273,7 +270,7 @@ def verify_audit(checkpoint_file: Path | None) -> None:
         except EngineError as err:
             _fail(f"{err.message} {err.details or ''}".strip())
         heads = saved["heads"]
-    key = os.environ.get("TALENTFLOW_SECRET_KEY", "")
+    key = config.server_key(create=False)
     store, _ = _store_and_service()
     try:
         with store.read() as session:

@@ -33,6 +33,30 @@ def from_env() -> dict[str, object]:
     }
 
 
+def server_key(instance: Path = INSTANCE, create: bool = True) -> str:
+    """The key that signs page sessions and audit checkpoints: ``TALENTFLOW_SECRET_KEY``, or else one
+    random key kept in the instance folder, so every server process and CLI command of an
+    installation signs and checks alike (``create=False``: "" when there is none yet)."""
+    key = os.environ.get("TALENTFLOW_SECRET_KEY", "")
+    if key:
+        return key
+    path = instance / "secret_key"
+    if not create:
+        return path.read_text().strip() if path.is_file() else ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text().strip()
+        if key:
+            return key
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key
+
+
 def _switch(name: str, default: bool) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if not raw:

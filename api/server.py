@@ -25,9 +25,21 @@ def make_executor(app: Flask) -> TimerExecutor:
 
     services = app.extensions["talentflow"]
     executor = TimerExecutor(services.cases, services.store, cycles=CYCLES,
-                             sweep_seconds=float(app.config["SCHEDULER_SWEEP_SECONDS"]))
+                             sweep_seconds=float(app.config["SCHEDULER_SWEEP_SECONDS"]),
+                             periodic=[checkpoint_job(services.store, str(app.config["SECRET_KEY"]))])
     app.extensions["talentflow_executor"] = executor
     return executor
+
+
+#: How often an executor checks whether an audit checkpoint is due (one is taken at most hourly,
+#: and only when the log has grown: engine.checkpoint.checkpoint_if_due).
+CHECKPOINT_CHECK_SECONDS = 600.0
+
+
+def checkpoint_job(store: Any, secret: str) -> tuple[str, float, Any]:
+    from engine.checkpoint import periodic_checkpoint
+
+    return ("audit_checkpoint", CHECKPOINT_CHECK_SECONDS, periodic_checkpoint(store, secret))
 
 
 def start_executor(app: Flask) -> TimerExecutor:

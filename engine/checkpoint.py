@@ -14,7 +14,7 @@ import hmac
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
@@ -87,6 +87,14 @@ def checkpoint_if_due(conn: Connection, secret: str | bytes, every: timedelta = 
         if clock.now() - taken < every or chain_heads(conn) == latest["heads"]:
             return None
     return write_checkpoint(conn, secret, created_by)
+
+
+def periodic_checkpoint(store: Any, secret: str | bytes, every: timedelta = DEFAULT_EVERY) -> Callable[[], Any]:
+    """A job for the timer executor: take a checkpoint when one is due (see :func:`checkpoint_if_due`)."""
+    def run() -> dict[str, Any] | None:
+        with store.command() as conn:
+            return checkpoint_if_due(conn, secret, every)
+    return run
 
 
 def latest_checkpoint(conn: Connection, signed_by: str | None = None) -> dict[str, Any] | None:

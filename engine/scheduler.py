@@ -86,6 +86,15 @@ class CycleStart:
     start: Callable[[Any, date], int | None]
 
 
+def _logged(job_id: str, function: Callable[[], Any]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            function()
+        except Exception:  # noqa: BLE001 - logged; the next interval tries again
+            log.exception("periodic job %s failed", job_id)
+    return run
+
+
 def executor_name() -> str:
     """host:pid:random — unique per executor, readable for operators."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -96,8 +105,10 @@ class TimerExecutor:
 
     def __init__(self, service: Any, store: Store, *, cycles: Sequence[CycleStart] = (),
                  sweep_seconds: float = 30.0, peek_seconds: float = 1.0, claim_seconds: float = 60.0,
-                 batch: int = 50, name: str | None = None) -> None:
+                 batch: int = 50, name: str | None = None,
+                 periodic: Sequence[tuple[str, float, Callable[[], Any]]] = ()) -> None:
         self.service, self.store, self.cycles = service, store, tuple(cycles)
+        self.periodic = tuple(periodic)  # (job id, every seconds, function), e.g. audit checkpoints
         self.sweep_seconds, self.peek_seconds = sweep_seconds, peek_seconds
         self.claim_seconds, self.batch = claim_seconds, batch
         self.name = name or executor_name()
@@ -244,6 +255,8 @@ class TimerExecutor:
         scheduler.add_job(self._background_run, IntervalTrigger(seconds=self.sweep_seconds), id="sweep",
                           next_run_time=clock.Clock().now())
         scheduler.add_job(self._peek, IntervalTrigger(seconds=self.peek_seconds), id="peek")
+        for job_id, seconds, function in self.periodic:
+            scheduler.add_job(_logged(job_id, function), IntervalTrigger(seconds=seconds), id=job_id)
         self._scheduler = scheduler
         scheduler.start()
         return self

@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
+from api import config
 from api.web import bp, services
 from engine import clock, lockout
 from engine.errors import Forbidden, Unauthorized
@@ -36,27 +37,10 @@ csrf = CSRFProtect()
 PUBLIC = {"web.login", "web.static", "web.set_language"}
 
 
-def _stable_secret(app: Flask) -> str:
-    """Several server processes must sign cookies with one key: without TALENTFLOW_SECRET_KEY,
-    the first process writes a random key to the instance folder and the others read it."""
-    path = Path(app.instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_text().strip()
-        if key:
-            return key
-        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w") as out:
-        out.write(key)
-    return key
-
-
 def init_app(app: Flask) -> None:
     if not os.environ.get("TALENTFLOW_SECRET_KEY") and not app.testing:
-        app.config["SECRET_KEY"] = _stable_secret(app)
+        # several server processes must sign cookies (and checkpoints) with one key
+        app.config["SECRET_KEY"] = config.server_key(Path(app.instance_path))
     secure = os.environ.get("TALENTFLOW_SECURE_COOKIES")
     # TALENTFLOW_SECURE_COOKIES=0 for plain-HTTP serving beyond loopback (not recommended), 1 to force
     app.config["SESSION_COOKIE_SECURE"] = secure == "1" if secure in ("0", "1") else not (app.debug or app.testing)

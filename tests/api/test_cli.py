@@ -103,3 +103,18 @@ def test_demo_on_a_fresh_database_creates_users_once(tmp_path: Path, monkeypatch
     assert "'users': 13" in first.output and "talentflow-demo" in first.output
     second = runner.invoke(main, ["demo"])
     assert second.exit_code == 0 and "'users': 0" in second.output and "'cases': 0" in second.output
+
+
+def test_one_server_key_for_every_process_of_an_installation(tmp_path, monkeypatch):
+    """Without TALENTFLOW_SECRET_KEY, the first process writes a key the others (and the CLI) read."""
+    import stat
+
+    from api import config
+
+    monkeypatch.delenv("TALENTFLOW_SECRET_KEY", raising=False)
+    assert config.server_key(tmp_path, create=False) == ""
+    key = config.server_key(tmp_path)
+    assert len(key) == 64 and config.server_key(tmp_path) == key == config.server_key(tmp_path, create=False)
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    monkeypatch.setenv("TALENTFLOW_SECRET_KEY", "from-the-environment")
+    assert config.server_key(tmp_path) == "from-the-environment"

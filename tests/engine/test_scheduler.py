@@ -138,3 +138,39 @@ def test_the_background_executor_wakes_at_the_next_due_time_not_at_the_sweep(sto
     finally:
         executor.stop()
     assert fired_count(store, cases) == 1
+
+
+def test_the_executor_runs_its_periodic_jobs_and_a_failing_one_does_not_stop_it(store, service, manual_clock):
+    import threading
+
+    calls: list[str] = []
+    twice = threading.Event()
+
+    def failing() -> None:
+        calls.append("failing")
+        raise RuntimeError("the database is away")
+
+    def counting() -> None:
+        calls.append("counting")
+        if calls.count("counting") >= 2:
+            twice.set()
+
+    executor = TimerExecutor(service, store, sweep_seconds=3600,
+                             periodic=[("failing", 0.05, failing), ("counting", 0.05, counting)]).start()
+    try:
+        assert twice.wait(5), calls
+    finally:
+        executor.stop()
+    assert "failing" in calls
+
+
+def test_the_audit_checkpoint_job_signs_the_chains_once_while_nothing_changes(store, service, manual_clock):
+    from engine import checkpoint
+
+    job = checkpoint.periodic_checkpoint(store, "server-key")
+    first = job()
+    assert first is not None and first["key_id"] == checkpoint.key_id("server-key")
+    manual_clock.advance(timedelta(hours=2))
+    assert job() is None  # the log has not grown: no identical checkpoint
+    _cases_due_in(store, service, manual_clock, 1, timedelta(hours=1))  # a case started: the log grew
+    assert job()["id"] > first["id"]
