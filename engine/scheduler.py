@@ -33,6 +33,7 @@ import os
 import socket
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Sequence
@@ -106,9 +107,12 @@ class TimerExecutor:
     def __init__(self, service: Any, store: Store, *, cycles: Sequence[CycleStart] = (),
                  sweep_seconds: float = 30.0, peek_seconds: float = 1.0, claim_seconds: float = 60.0,
                  batch: int = 50, name: str | None = None,
-                 periodic: Sequence[tuple[str, float, Callable[[], Any]]] = ()) -> None:
+                 periodic: Sequence[tuple[str, float, Callable[[], Any]]] = (), workers: int | None = None) -> None:
         self.service, self.store, self.cycles = service, store, tuple(cycles)
         self.periodic = tuple(periodic)  # (job id, every seconds, function), e.g. audit checkpoints
+        # Claimed cases fire in parallel where the database locks rows (each is its own step
+        # transaction); SQLite has one write lock, so threads there would only queue.
+        self.workers = workers if workers is not None else (1 if store.is_sqlite else 4)
         self.sweep_seconds, self.peek_seconds = sweep_seconds, peek_seconds
         self.claim_seconds, self.batch = claim_seconds, batch
         self.name = name or executor_name()
@@ -130,8 +134,11 @@ class TimerExecutor:
             fired = 0
             for _ in range(_MAX_ROUNDS):
                 claimed = self.claim()
-                for case_id in claimed:
-                    fired += self._fire(case_id)
+                if self.workers > 1 and len(claimed) > 1:
+                    with ThreadPoolExecutor(min(self.workers, len(claimed)), "timer-fire") as pool:
+                        fired += sum(pool.map(self._fire, claimed))
+                else:
+                    fired += sum(self._fire(case_id) for case_id in claimed)
                 if len(claimed) < self.batch:
                     break
             self._record(fired)
