@@ -6,10 +6,10 @@ with Core statements by the runner (no ORM identity map on the hot path).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Callable
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 
 from engine import audit
 from engine.definitions import LoadedDefinition
@@ -89,3 +89,7 @@ class Loaded:
     #: (they change together, in one transaction), and the task this command completes.
     ready_before: frozenset[str] = frozenset()
     completing: str | None = None
+
+
+#: Called inside a command's transaction, after the step, to build the answer.
+View = Callable[[Connection, CaseRecord], Any]

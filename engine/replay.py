@@ -30,7 +30,7 @@ from engine import audit, clock, replay_match as match
 from engine.errors import Invalid, NotFound
 from engine.models import Case, Task, User
 from engine.replay_model import ENGINE_EVENTS, CaseModel, ReplayError
-from engine.runner import describe_failure
+from engine.incidents import describe_failure
 #: Events a command appends in no defined order (they come from set differences).
 UNORDERED = frozenset({"task_cancelled", "role_revoked"})
 COMPARED = ("type", "actor", "task_id", "data", "from_status", "to_status", "process_hash")

@@ -19,7 +19,8 @@ from engine import audit, clock, state, timers
 from engine.definitions import LoadedDefinition
 from engine.errors import Invalid
 from engine.policy import STARTER, ProcessPolicy
-from engine.runner import CaseService, check_data_keys
+from engine.runner import CaseService
+from engine.sandbox import check_data_keys
 
 #: The events the engine itself appends; any other type was recorded by a process module's hook.
 ENGINE_EVENTS = frozenset({"case_started", "task_completed", "timer_fired", "task_claimed", "task_released",

@@ -10,6 +10,7 @@ never shadow :data:`RESERVED_NAMES` nor start with ``_``.
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import operator
 from datetime import date, datetime, timedelta, timezone
@@ -29,6 +30,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine import calendar, clock
+from engine.errors import Invalid
 
 
 class SandboxViolation(Exception):
@@ -193,3 +195,20 @@ def _is_module(value: Any) -> bool:
 def make_script_engine(helpers: Mapping[str, Callable[..., Any]] | None = None) -> PythonScriptEngine:
     """A SpiffWorkflow script engine bound to the restricted environment."""
     return PythonScriptEngine(environment=RestrictedEnvironment(helpers))
+
+
+def check_data_keys(data: Any, field_name: str = "data") -> dict[str, Any]:
+    """Free-form data lands in the script namespace: keys must be plain, public identifiers."""
+    if not isinstance(data, dict):
+        raise Invalid("data must be a JSON object", {field_name: ["must be a JSON object"]})
+    bad = {}
+    for key in data:
+        if not isinstance(key, str) or not key.isidentifier() or keyword.iskeyword(key):
+            bad[str(key)] = ["not a valid identifier"]
+        elif key.startswith("_"):
+            bad[key] = ["must not start with '_'"]
+        elif key in RESERVED_NAMES:
+            bad[key] = ["is a reserved name in the script sandbox"]
+    if bad:
+        raise Invalid("invalid data keys", {field_name: bad})
+    return dict(data)
