@@ -127,8 +127,16 @@ class Reader:
             "updated_by": case.updated_by, "updated_at": case.updated_at, "ended_at": case.ended_at,
             "tasks": shown_tasks,
             "parent_case_id": getattr(case, "parent_case_id", None),
-            "children": dict(session.execute(_CHILD_COUNTS, {"case_id": case.id}).all()),
+            "children": self._child_counts(session, policy, case.id),
         }
+
+    @staticmethod
+    def _child_counts(session: Session | Connection, policy: ProcessPolicy, case_id: int) -> dict[str, int]:
+        """A parent's child cases by status; only a process that hears from children has any (no query
+        on every other command's answer)."""
+        if type(policy).children_finished is ProcessPolicy.children_finished:
+            return {}
+        return dict(session.execute(_CHILD_COUNTS, {"case_id": case_id}).all())
 
     def list_cases(self, session: Session, actor: Actor, *, process: str | None = None,
                    status: str | None = None, business_key: str | None = None, parent: int | None = None,
