@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import and_, exists, false, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import Invalid, NotFound
-from engine.models import Notification, ProcessDefinition, RoleGrant, Task
+from engine.models import Notification, ProcessDefinition, Task
 from engine.records import Loaded
+from engine.worklist import holds_role
 from engine.security import Actor
 
 NOTE, TASK = Notification.__table__, Task.__table__
@@ -146,15 +147,8 @@ def _describe(recipient: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- reading
 def visible_to(actor: Actor) -> Any:
     """Notifications for ``actor``: their own, and those to a role they hold where it applies."""
-    by_role: list[Any] = []
-    if actor.global_roles:
-        by_role.append(Notification.role.in_(sorted(actor.global_roles)))
-    for role, path in actor.unit_roles:
-        by_role.append(and_(Notification.role == role, Notification.unit_path.startswith(path, autoescape=True)))
-    by_role.append(exists().where(RoleGrant.case_id == Notification.case_id, RoleGrant.user_id == actor.user_id,
-                                  RoleGrant.role == Notification.role))
-    return or_(Notification.user_id == actor.user_id,
-               and_(Notification.user_id.is_(None), or_(*by_role) if by_role else false()))
+    by_role = holds_role(actor, Notification.role, Notification.unit_path, Notification.case_id)
+    return or_(Notification.user_id == actor.user_id, and_(Notification.user_id.is_(None), by_role))
 
 
 def as_dict(note: Notification) -> dict[str, Any]:

@@ -16,16 +16,22 @@ from engine.models import Case, RoleGrant, Task
 from engine.security import Actor
 
 
-def role_clause(actor: Actor) -> ColumnElement[bool]:
-    """Tasks ``actor`` is a candidate for by role: global, unit subtree, or granted on the case."""
+def holds_role(actor: Actor, role: Any, unit_path: Any, case_id: Any) -> ColumnElement[bool]:
+    """Rows addressed to a role (columns ``role``, ``unit_path``, ``case_id``) that ``actor`` holds
+    there: globally, for a unit subtree above ``unit_path``, or granted on that case."""
     conds: list[Any] = []
     if actor.global_roles:
-        conds.append(Task.role.in_(sorted(actor.global_roles)))
-    for role, path in actor.unit_roles:
-        conds.append(and_(Task.role == role, Task.unit_path.startswith(path, autoescape=True)))
-    conds.append(exists().where(RoleGrant.case_id == Task.case_id, RoleGrant.user_id == actor.user_id,
-                                RoleGrant.role == Task.role))
-    return and_(Task.candidate_user_id.is_(None), or_(*conds))
+        conds.append(role.in_(sorted(actor.global_roles)))
+    for held, path in actor.unit_roles:
+        conds.append(and_(role == held, unit_path.startswith(path, autoescape=True)))
+    conds.append(exists().where(RoleGrant.case_id == case_id, RoleGrant.user_id == actor.user_id,
+                                RoleGrant.role == role))
+    return or_(*conds)
+
+
+def role_clause(actor: Actor) -> ColumnElement[bool]:
+    """Tasks ``actor`` is a candidate for by role: global, unit subtree, or granted on the case."""
+    return and_(Task.candidate_user_id.is_(None), holds_role(actor, Task.role, Task.unit_path, Task.case_id))
 
 
 def candidate_clause(actor: Actor) -> ColumnElement[bool]:
@@ -83,5 +89,5 @@ def is_participant(db: Session | Connection, actor: Actor, case: Any) -> bool:
     return db.execute(select(Case.id).where(Case.id == case.id, participant_clause(actor))).first() is not None
 
 
-__all__ = ["candidate_clause", "case_roles", "is_participant", "may_act", "participant_clause",
+__all__ = ["candidate_clause", "case_roles", "holds_role", "is_participant", "may_act", "participant_clause",
            "role_clause", "worklist_clause"]
