@@ -6,38 +6,18 @@ interleaving that only happens sometimes still shows.
 """
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable
 
-
 from tests.api.support import API, error_of, events, training_at_unit_head
+from tests.helpers import in_threads
 
 ROUNDS = 10
 RIVALS = ("head_khcn", "head_qlkh")  # both unit_head candidates on a SKHCN-QLKH case
 
 
 def at_once(app: Any, headers: dict[str, dict[str, str]], call: Callable[[Any, dict[str, str]], Any]) -> dict[str, Any]:
-    """Run ``call(client, headers)`` for each user in its own thread, released together."""
-    barrier = threading.Barrier(len(headers))
-    responses: dict[str, Any] = {}
-    failures: list[BaseException] = []
-
-    def run(user: str) -> None:
-        client = app.test_client()
-        try:
-            barrier.wait(timeout=30)
-            responses[user] = call(client, headers[user])
-        except BaseException as err:  # noqa: BLE001 - reported by the main thread
-            failures.append(err)
-
-    threads = [threading.Thread(target=run, args=(user,)) for user in headers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures, failures
-    assert set(responses) == set(headers)
-    return responses
+    """Run ``call(client, headers)`` for each user in its own thread (own test client), released together."""
+    return in_threads({user: (lambda user=user: call(app.test_client(), headers[user])) for user in headers})
 
 
 # BUG (found here, SQLite only; fixed in 7010897 by BEGIN IMMEDIATE):

@@ -15,27 +15,9 @@ from sqlalchemy import select
 from engine.models import ScheduledStart
 from engine.scheduler import CycleStart, TimerExecutor
 from tests.engine.timer_support import actor, deploy_test_diagram, fired_per_case, start_waiting
+from tests.helpers import in_threads
 
 EXECUTORS = 3
-
-
-def _together(calls: list, timeout: float = 60) -> None:  # type: ignore[type-arg]
-    barrier = threading.Barrier(len(calls))
-    failures: list[BaseException] = []
-
-    def run(call) -> None:  # type: ignore[no-untyped-def]
-        try:
-            barrier.wait(timeout=30)
-            call()
-        except BaseException as err:  # noqa: BLE001 - reported by the main thread
-            failures.append(err)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads) and not failures, failures
 
 
 def test_a_cycle_starts_once_when_executors_run_at_the_same_instant(store, service, manual_clock):
@@ -50,7 +32,7 @@ def test_a_cycle_starts_once_when_executors_run_at_the_same_instant(store, servi
     monthly = CycleStart("timer_soon", lambda day: f"{day:%Y-%m}", start)
     executors = [TimerExecutor(service, store, cycles=[monthly]) for _ in range(EXECUTORS)]
     for _ in range(3):
-        _together([executor.run_once for executor in executors])
+        in_threads({executor.name: executor.run_once for executor in executors})
     assert started == [manual_clock.now().date()]
     with store.read() as session:
         [row] = session.scalars(select(ScheduledStart)).all()
@@ -63,7 +45,7 @@ def test_timers_due_together_fire_once_with_executors_racing(store, service, man
     cases = [start_waiting(service, hr, manual_clock.now() + timedelta(minutes=5)) for _ in range(12)]
     manual_clock.advance(timedelta(minutes=6))
     executors = [TimerExecutor(service, store, batch=4) for _ in range(EXECUTORS)]
-    _together([executor.run_once for executor in executors])
+    in_threads({executor.name: executor.run_once for executor in executors})
     assert fired_per_case(store) == {case_id: 1 for case_id in cases}
     assert sum(executor.fired_total for executor in executors) == len(cases)
 
