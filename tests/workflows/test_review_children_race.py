@@ -12,40 +12,16 @@ import time
 from datetime import date
 from typing import Any, Callable
 
-import pytest
 from sqlalchemy import text
 
 from engine.security import Actor
 from tests.api.support import API, events, history
 from tests.conftest import Auth
-from tests.helpers import complete, ready_task
+from tests.helpers import complete, in_threads, ready_task
 from tests.workflows.test_annual_talent_review import PLAIN, assessments, review, start_review, talent
 from workflows import review_rules
 
 ROUNDS = 3
-
-
-def _in_threads(calls: dict[str, Callable[[], Any]], timeout: float = 60) -> dict[str, Any]:
-    """Run each call in its own thread, released together by a barrier; re-raise any failure."""
-    barrier = threading.Barrier(len(calls))
-    results: dict[str, Any] = {}
-    failures: list[BaseException] = []
-
-    def run(name: str) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[name] = calls[name]()
-        except BaseException as err:  # noqa: BLE001 - reported by the main thread
-            failures.append(err)
-
-    threads = [threading.Thread(target=run, args=(name,)) for name in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    assert not failures, failures
-    return results
 
 
 def test_the_last_two_assessments_completed_at_once_send_the_review_one_message(app, auth: Auth, store):
@@ -64,7 +40,7 @@ def test_the_last_two_assessments_completed_at_once_send_the_review_one_message(
             url = f"{API}/tasks/{tasks[user][0]['id']}/complete"
             return lambda: client.post(url, headers=heads[user], json={"data": PLAIN})
 
-        responses = _in_threads({user: submit(user) for user in heads})
+        responses = in_threads({user: submit(user) for user in heads})
         assert {user: r.status_code for user, r in responses.items()} == {"head_gddt": 200, "head_qlkh": 200}, \
             [r.get_json() for r in responses.values()]
 
@@ -133,8 +109,15 @@ def test_a_failed_assessment_cancelled_with_its_review_tells_nobody(auth: Auth, 
     assert again.status_code == 409
 
 
-def _someone_waits_on_a_lock(store: Any, timeout: float = 10.0) -> bool:
-    """PostgreSQL: whether another session is blocked on a row lock (polled, up to ``timeout``)."""
+def _someone_waits_on_a_lock(store: Any, rival_started: threading.Event, timeout: float = 10.0) -> bool:
+    """Whether the rival command is blocked behind this one: PostgreSQL shows a session waiting on a
+    row lock (polled, up to ``timeout``); SQLite cannot show it, so the rival is given time to reach
+    its BEGIN IMMEDIATE, where it waits for the one write lock."""
+    if store.is_sqlite:
+        if not rival_started.wait(timeout):
+            return False
+        time.sleep(0.3)  # the rival's few statements before BEGIN IMMEDIATE; no service clock is involved
+        return True
     deadline = time.monotonic() + timeout
     with store.engine.connect() as conn:
         while time.monotonic() < deadline:
@@ -149,14 +132,13 @@ def _someone_waits_on_a_lock(store: Any, timeout: float = 10.0) -> bool:
 
 def test_cancelling_the_review_while_an_assessment_completes_does_not_deadlock(app, auth: Auth, store, service):
     """Completing an assessment locks the assessment, then its review; cancelling the review must
-    take the same locks in the same order, or PostgreSQL kills one of the two with a deadlock."""
-    if store.is_sqlite:
-        pytest.skip("SQLite has one write lock: commands never hold two row locks")
+    take the same locks in the same order, or PostgreSQL kills one of the two with a deadlock.
+    (On SQLite the cancel waits for the one write lock: the same outcome is required.)"""
     talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1))
     talent(store, "Lê Văn Minh", "SKHCN-QLKH", date(2022, 6, 15))
     case = start_review(auth)
     [task] = assessments(auth, "head_gddt", case["id"])
-    child_locked = threading.Event()
+    child_locked, cancelling = threading.Event(), threading.Event()
     original = type(service)._child_finished
 
     def child_finished(self: Any, conn: Any, actor: Any, parent_id: int) -> None:
@@ -164,7 +146,7 @@ def test_cancelling_the_review_while_an_assessment_completes_does_not_deadlock(a
         # (The cancel itself comes here too, for the other assessment it cancels: no pause then.)
         if actor.username == "head_gddt":
             child_locked.set()
-            assert _someone_waits_on_a_lock(store), "the cancel never waited for the assessment"
+            assert _someone_waits_on_a_lock(store, cancelling), "the cancel never waited for the assessment"
         original(self, conn, actor, parent_id)
 
     hr = Actor(user_id=_user_id(store, "hr"), username="hr", global_roles=frozenset({"hr_officer"}))
@@ -174,9 +156,10 @@ def test_cancelling_the_review_while_an_assessment_completes_does_not_deadlock(a
     try:
         def cancel() -> Any:
             assert child_locked.wait(30)
+            cancelling.set()
             return service.cancel(hr, case["id"], "Làm lại theo chỉ đạo mới")
 
-        outcome = _in_threads({"complete": lambda: service.complete(head, task["id"], PLAIN), "cancel": cancel})
+        outcome = in_threads({"complete": lambda: service.complete(head, task["id"], PLAIN), "cancel": cancel})
     finally:
         type(service)._child_finished = original
     assert outcome["cancel"] == case["id"]
