@@ -27,6 +27,7 @@ run: install
 	$(BIN)/talentflow serve --host 127.0.0.1 --port 5000
 
 test: install-test
+	@sh .ci/chromium
 	$(BIN)/python -m pytest -q
 
 bench: install-test
