@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import update
 
@@ -57,3 +58,31 @@ def test_audit_pages_are_for_auditors_only(app, auth):
     head.get("/audit/verify", status=403)
     head.post(f"/audit/cases/{case_id}/replay", status=403)
     signed_in(app, "auditor").get("/audit/cases/999999", status=404)
+
+
+def test_verification_on_the_page_trusts_only_checkpoints_signed_with_the_server_key(app, auth, store):
+    """The page uses the same rule as the API: a newer checkpoint stored under a made-up key does not
+    stand in for the signed one that shows a history cut short."""
+    from sqlalchemy import delete, insert, select
+
+    from engine import checkpoint
+    from engine.models import Case
+
+    case_id = finished_training(auth)
+    with store.command() as conn:
+        taken = checkpoint.write_checkpoint(conn, str(app.config["SECRET_KEY"]), "auditor")
+    with store.transaction() as db:  # cut the tail and rewind the case row: the chain is consistent in itself
+        last = db.scalar(select(Case.event_seq).where(Case.id == case_id))
+        kept = db.scalar(select(Event.hash).where(Event.case_id == case_id, Event.seq == last - 1))
+        db.execute(delete(Event).where(Event.case_id == case_id, Event.seq == last))
+        db.execute(update(Case).where(Case.id == case_id).values(event_seq=last - 1, last_event_hash=kept))
+    with store.command() as conn:
+        heads = checkpoint.chain_heads(conn)
+        now = taken["created_at"]
+        digest = checkpoint.digest_of(now, heads)
+        conn.execute(insert(checkpoint.CHECKPOINT).values(
+            created_at=datetime.fromisoformat(now), created_by="mallory", heads=heads, digest=digest,
+            signature=checkpoint.sign("guessed", digest), key_id="sha256:0123456789abcdef"))
+    html = signed_in(app, "auditor").post("/audit/verify", status=200).get_data(as_text=True)
+    assert "Bị phá vỡ" in text_of(html) and f"/audit/cases/{case_id}?step={last}" in html
+    assert f"#{taken['id']}" in text_of(html)
