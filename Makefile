@@ -28,7 +28,7 @@ run: install
 
 test: install-test
 	@sh .ci/chromium
-	$(BIN)/python -m pytest -q
+	TALENTFLOW_BPMNJS_DIR="$$(sh .ci/bpmnjs)" $(BIN)/python -m pytest -q
 
 bench: install-test
 	$(BIN)/python bench/engine_overhead.py

@@ -1,9 +1,10 @@
 """Every process diagram under ``bpmn/`` opens in a modeller: valid BPMN 2.0, executable, and a shape or
 an edge (with its waypoints) for every element, so Camunda Modeler and bpmn.io draw all of it.
 
-With ``TALENTFLOW_BPMNJS_DIR`` pointing at a directory where ``bpmn-js`` and ``camunda-bpmn-moddle`` are
-installed (``.ci/run`` does this when npm is available), each file is also imported by bpmn.io's own
-model reader, with the Camunda extensions, and must load without a warning.
+With ``TALENTFLOW_BPMNJS_DIR`` pointing at a directory where ``bpmn-moddle`` and ``camunda-bpmn-moddle``
+are installed (``make test``, and so ``.ci/run``, installs them with ``.ci/bpmnjs`` when npm is
+available), each file is also imported by bpmn.io's own model reader, with the Camunda extensions,
+and must load without a warning.
 """
 from __future__ import annotations
 
