@@ -1,7 +1,7 @@
 """Flask application factory.
 
 ``create_app(config)`` builds the app around one :class:`engine.db.Store` and
-one :class:`engine.runner.CaseService`; routes stay thin and call them.
+one :class:`engine.cases.runner.CaseService`; routes stay thin and call them.
 """
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import BaseConverter
 
 from api import auth, config, errors
-from engine import calendar, clock
-from engine.db import Store
-from engine.runner import CaseService
-from engine.security import ActorCache
-from engine.views import Reader
+from engine.time import calendar
+from engine.time import clock, spiff_patches
+from engine.store.database import Store
+from engine.cases.runner import CaseService
+from api.auth.tokens import ActorCache
+from engine.cases.views import Reader
 from workflows import build_service, policy_for
 
 
@@ -60,7 +61,7 @@ class TaskIdConverter(BaseConverter):
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    clock.install()
+    spiff_patches.install()
     app = Flask(__name__, instance_path=str(config.INSTANCE))
     app.json_provider_class = IsoJSONProvider
     app.json = IsoJSONProvider(app)

@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 
 from babel.numbers import format_decimal, format_percent
 
-from engine.diagram_svg import FONT_STACK, attr, esc, num, text_width
+from engine.diagram.svg import FONT_STACK, attr, esc, num, text_width
 
 WORDS = {
     "vi": {"target": "Mục tiêu", "on_track": "đạt", "behind": "chưa đạt", "no_data": "chưa có số liệu",

@@ -10,11 +10,12 @@ from api import config
 
 
 def _store_and_service():  # type: ignore[no-untyped-def]
-    from engine import calendar, clock
-    from engine.db import Store
+    from engine.time import calendar
+    from engine.time import clock, spiff_patches
+    from engine.store.database import Store
     from workflows import build_service
 
-    clock.install()
+    spiff_patches.install()
     try:
         calendar.configure(config.from_env()["CALENDAR_FILE"])  # type: ignore[arg-type]
     except calendar.CalendarFileError as err:
@@ -39,8 +40,8 @@ def db() -> None:
 
 
 def _upgrade_and_deploy() -> None:
-    from engine.migrate import upgrade
-    from engine.specs import DefinitionInvalid
+    from engine.store.migrate import upgrade
+    from engine.definitions.specs import DefinitionInvalid
     from workflows import deploy_bpmn_dir
 
     url = str(config.from_env()["DATABASE_URL"])
@@ -90,13 +91,14 @@ def users() -> None:
 @click.option("--display-name", default="")
 def users_add(name: str, password: str, roles: tuple[str, ...], unit: str | None, display_name: str) -> None:
     """Add a user NAME with roles (scoped to --unit when given)."""
-    from engine.directory import add_user, grant_role
+    from api.auth.passwords import new_password_hash
+    from engine.people.directory import add_user, grant_role
     from engine.errors import EngineError
 
     store, _ = _store_and_service()
     try:
         with store.transaction() as session:
-            user = add_user(session, name, password, display_name, unit)
+            user = add_user(session, name, new_password_hash(password), display_name, unit)
             for role in roles:
                 grant_role(session, user, role, unit, granted_by="cli")
     except EngineError as err:
@@ -116,7 +118,7 @@ def units() -> None:
 @click.argument("name")
 @click.option("--parent", default=None, help="code of the parent unit")
 def units_add(code: str, name: str, parent: str | None) -> None:
-    from engine.directory import add_unit
+    from engine.people.directory import add_unit
     from engine.errors import EngineError
 
     store, _ = _store_and_service()
@@ -134,7 +136,7 @@ def units_add(code: str, name: str, parent: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def deploy(files: tuple[Path, ...]) -> None:
     """Deploy a BPMN file (plus the DMN files it needs) as a new version of its process."""
-    from engine.specs import DefinitionInvalid, SourceFile
+    from engine.definitions.specs import DefinitionInvalid, SourceFile
     from workflows import deploy_files
 
     missing = [str(f) for f in files if not f.is_file()]
@@ -158,9 +160,9 @@ def deploy(files: tuple[Path, ...]) -> None:
 @click.option("--as", "username", default="admin", help="admin user to act as")
 def retry(case_id: int, username: str) -> None:
     """Re-run the failed command of a case in error (after a fix)."""
-    from engine.directory import get_user
+    from engine.people.directory import get_user
     from engine.errors import EngineError
-    from engine.security import actor_for
+    from engine.people.actors import actor_for
 
     store, service = _store_and_service()
     try:
@@ -199,7 +201,7 @@ def scheduler_command(sweep_seconds: float | None) -> None:
     import signal
     import threading
 
-    from engine.scheduler import TimerExecutor
+    from engine.time.executor import TimerExecutor
     from workflows.schedules import CYCLES
 
     settings = config.from_env()
@@ -225,7 +227,7 @@ def scheduler_command(sweep_seconds: float | None) -> None:
     click.echo(f"timer executor {executor.name} stopped after firing {executor.fired_total} timers", err=True)
 
 
-# ------------------------------------------------------------------ audit trail (engine/verify.py, replay.py)
+# ------------------------------------------------------------------ audit trail (engine/audit/verify.py, engine/replay/)
 def _secret_key() -> str:
     """The installation's server key (``TALENTFLOW_SECRET_KEY`` or the one the servers keep in instance/)."""
     return config.server_key()
@@ -236,7 +238,7 @@ def _secret_key() -> str:
               help="also write the checkpoint to this JSON file (keep it outside the database)")
 def checkpoint_command(export_to: Path | None) -> None:
     """Take a signed checkpoint of every audit chain's head (HMAC-SHA256, server key)."""
-    from engine import checkpoint
+    from engine.audit import checkpoints as checkpoint
 
     key = _secret_key()
     store, _ = _store_and_service()
@@ -257,7 +259,8 @@ def checkpoint_command(export_to: Path | None) -> None:
                    "(default: the latest stored one signed with the server key)")
 def verify_audit(checkpoint_file: Path | None) -> None:
     """Recompute every audit hash chain; exit 1 and name the first broken (case, seq) of each."""
-    from engine import checkpoint, verify
+    from engine.audit import checkpoints as checkpoint
+    from engine.audit import verify
     from engine.errors import EngineError
 
     heads = None
@@ -301,7 +304,7 @@ def replay_command(case_id: int) -> None:
     """Re-run a case from its recorded inputs on its pinned version; exit 1 if it diverges."""
     import json
 
-    from engine import replay
+    from engine.replay import rerun as replay
     from engine.errors import EngineError
 
     store, service = _store_and_service()
@@ -325,7 +328,7 @@ def export_history(case_id: int, output: Path | None) -> None:
     """Export a case's events, stored state and process sources as JSON (replayable anywhere)."""
     import json
 
-    from engine import audit
+    from engine.audit import events as audit
     from engine.errors import EngineError
 
     store, _ = _store_and_service()

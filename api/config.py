@@ -25,7 +25,7 @@ def from_env() -> dict[str, object]:
         "AUTH_CACHE_SECONDS": _int("TALENTFLOW_AUTH_CACHE_SECONDS", 5),
         "SECRET_KEY": os.environ.get("TALENTFLOW_SECRET_KEY") or secrets.token_hex(32),
         "SQL_ECHO": os.environ.get("TALENTFLOW_SQL_ECHO", "") == "1",
-        # Timers (engine/scheduler.py): the executor runs in every server process unless "off".
+        # Timers (engine/time/executor.py): the executor runs in every server process unless "off".
         "SCHEDULER": _switch("TALENTFLOW_SCHEDULER", True),
         "SCHEDULER_SWEEP_SECONDS": _int("TALENTFLOW_SCHEDULER_SWEEP_SECONDS", 30),
         "TIMER_GRACE_SECONDS": _int("TALENTFLOW_TIMER_GRACE_SECONDS", 60),

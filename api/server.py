@@ -2,7 +2,7 @@
 
 Each gunicorn worker builds its app after the fork (no preloading), so each
 worker starts its own timer executor there: they share the work through the
-database (engine/scheduler.py), and a worker that dies takes no timer with it.
+database (engine/time/executor.py), and a worker that dies takes no timer with it.
 ``TALENTFLOW_SCHEDULER=off`` (or ``talentflow serve --no-scheduler``) serves
 web-only workers; ``talentflow scheduler`` runs an executor alone.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from engine.scheduler import TimerExecutor
+from engine.time.executor import TimerExecutor
 
 #: The executor of this (worker) process, if it runs one.
 _executor: TimerExecutor | None = None
@@ -32,12 +32,12 @@ def make_executor(app: Flask) -> TimerExecutor:
 
 
 #: How often an executor checks whether an audit checkpoint is due (one is taken at most hourly,
-#: and only when the log has grown: engine.checkpoint.checkpoint_if_due).
+#: and only when the log has grown: engine.audit.checkpoints.checkpoint_if_due).
 CHECKPOINT_CHECK_SECONDS = 600.0
 
 
 def checkpoint_job(store: Any, secret: str) -> tuple[str, float, Any]:
-    from engine.checkpoint import periodic_checkpoint
+    from engine.audit.checkpoints import periodic_checkpoint
 
     return ("audit_checkpoint", CHECKPOINT_CHECK_SECONDS, periodic_checkpoint(store, secret))
 

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import diagram  # noqa: E402
-from engine.specs import SourceFile  # noqa: E402
+from engine.diagram import render as diagram  # noqa: E402
+from engine.definitions.specs import SourceFile  # noqa: E402
 
 
 def main() -> None:

@@ -30,14 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from engine import checkpoint, clock  # noqa: E402
-from engine.db import Store  # noqa: E402
-from engine.directory import add_unit, add_user, grant_role  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.models import Event  # noqa: E402
-from engine.replay import replay_case  # noqa: E402
-from engine.security import actor_for  # noqa: E402
-from engine.verify import verify_all  # noqa: E402
+from engine.audit import checkpoints as checkpoint  # noqa: E402
+from api.auth.passwords import hash_password  # noqa: E402
+from engine.time import clock, spiff_patches  # noqa: E402
+from engine.store.database import Store  # noqa: E402
+from engine.people.directory import add_unit, add_user, grant_role  # noqa: E402
+from engine.store.migrate import upgrade  # noqa: E402
+from engine.store.models import Event  # noqa: E402
+from engine.replay.rerun import replay_case  # noqa: E402
+from engine.people.actors import actor_for  # noqa: E402
+from engine.audit.verify import verify_all  # noqa: E402
 from workflows import build_service, deploy_bpmn_dir  # noqa: E402
 
 PASSWORD = "bench-password-1"
@@ -57,12 +59,12 @@ def setup(url: str) -> tuple[Store, object, dict]:
         users = {"head_khcn": ("SKHCN", "unit_head", "SKHCN"), "expert1": ("SKHCN", None, None),
                  "hr": ("HP", "hr_officer", None)}
         for name, (unit, role, scope) in users.items():
-            user = add_user(session, name, PASSWORD, unit_code=unit)
+            user = add_user(session, name, hash_password(PASSWORD), unit_code=unit)
             if role:
                 grant_role(session, user, role, scope)
         session.flush()
         for name in users:
-            from engine.directory import get_user
+            from engine.people.directory import get_user
 
             actors[name] = actor_for(session, get_user(session, name))
     return store, build_service(store), actors
@@ -93,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     manual = clock.ManualClock(datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc))
     clock.use(manual)
-    clock.install()
+    spiff_patches.install()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/replay.db"
         store, service, actors = setup(url)

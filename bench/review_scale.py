@@ -35,10 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from api import create_app  # noqa: E402
-from engine import clock  # noqa: E402
-from engine.directory import add_unit, add_user, grant_role  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.models import Case  # noqa: E402
+from api.auth.passwords import hash_password  # noqa: E402
+from engine.time import clock, spiff_patches  # noqa: E402
+from engine.people.directory import add_unit, add_user, grant_role  # noqa: E402
+from engine.store.migrate import upgrade  # noqa: E402
+from engine.store.models import Case  # noqa: E402
 from workflows import deploy_bpmn_dir, registry  # noqa: E402
 
 PASSWORD = "bench-password-1"
@@ -56,8 +57,8 @@ def setup(workdir: Path, talents: int):  # type: ignore[no-untyped-def]
         deploy_bpmn_dir(session)
         for code, name, parent in UNITS:
             add_unit(session, code, name, parent)
-        grant_role(session, add_user(session, "hr", PASSWORD, unit_code="HP"), "hr_officer")
-        grant_role(session, add_user(session, "head", PASSWORD, unit_code="HP"), "unit_head", "HP")
+        grant_role(session, add_user(session, "hr", hash_password(PASSWORD), unit_code="HP"), "hr_officer")
+        grant_role(session, add_user(session, "head", hash_password(PASSWORD), unit_code="HP"), "unit_head", "HP")
     with store.command() as db:
         for n in range(talents):
             talent_id = registry.add_talent(db, full_name=f"Nhân tài {n:04d}", category="cbccvc",
@@ -130,7 +131,7 @@ def main() -> None:
     parser.add_argument("--completions", type=int, default=15, help="assessments completed per size")
     args = parser.parse_args()
     clock.use(clock.ManualClock(datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)))  # 2 Nov: the review is open
-    clock.install()
+    spiff_patches.install()
     print(f"{'talents':>8} {'start':>9} {'complete 1':>11} {'calls/step':>11} {'worklist':>9} "
           f"{'assessment state':>17} {'review state':>13} {'last completion':>16}")
     for size in args.sizes:

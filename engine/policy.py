@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from engine.security import Actor
+from engine.people.actors import Actor
 
 #: Returned by :meth:`ProcessPolicy.lane_role` for tasks the case starter does.
 STARTER = "@starter"

@@ -17,12 +17,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from api import create_app
-from engine import clock
-from engine.db import Store
-from engine.directory import add_unit, grant_role
-from engine.migrate import upgrade
-from engine.models import Base, User
-from engine.security import hash_password
+from engine.time import clock, spiff_patches
+from engine.store.database import Store
+from engine.people.directory import add_unit, grant_role
+from engine.store.migrate import upgrade
+from engine.store.models import Base, User
+from api.auth.passwords import hash_password
 from workflows import deploy_bpmn_dir
 
 DATA = Path(__file__).parent / "data"
@@ -92,7 +92,7 @@ def _wipe(store: Store) -> None:
 def manual_clock() -> Iterator[clock.ManualClock]:
     manual = clock.ManualClock(datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc))
     previous = clock.use(manual)
-    clock.install()
+    spiff_patches.install()
     yield manual
     clock.use(previous)
 
@@ -108,7 +108,7 @@ def app(database_url: str, password_hash: str, manual_clock: clock.ManualClock):
             add_unit(session, code, name, parent)
         units = {}
         for username, (unit, grants) in USERS.items():
-            from engine.directory import get_unit
+            from engine.people.directory import get_unit
 
             user = User(username=username, display_name=username, password_hash=password_hash,
                         unit_id=get_unit(session, unit).id if unit else None, created_at=clock.now())

@@ -12,13 +12,13 @@ from typing import Any, Mapping
 import forms
 from sqlalchemy.orm import Session
 
-from engine.db import Store
-from engine.definitions import deploy, deploy_directory
-from engine.models import ProcessDefinition
-from engine.specs import SourceFile
+from engine.store.database import Store
+from engine.definitions.versions import deploy, deploy_directory
+from engine.store.models import ProcessDefinition
+from engine.definitions.specs import SourceFile
 from engine.errors import Invalid
 from engine.policy import DEFAULT_POLICY, ProcessPolicy
-from engine.runner import CaseService
+from engine.cases.runner import CaseService
 from workflows import registry, training_nomination  # noqa: F401  (registry: its tables join the schema)
 from workflows import talent_nomination
 from workflows import leadership_exam

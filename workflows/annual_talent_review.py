@@ -35,11 +35,11 @@ from typing import Any, Mapping
 
 from sqlalchemy import select, text
 
-from engine import clock
+from engine.time import clock
 from engine.errors import Conflict, Invalid
-from engine.models import Case
+from engine.store.models import Case
 from engine.policy import ProcessPolicy, Step
-from engine.security import SYSTEM, Actor
+from engine.people.actors import SYSTEM, Actor
 from workflows import registry, talent_assessment
 from workflows.review_rules import SCRIPT_HELPERS, override_problems
 

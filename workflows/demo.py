@@ -11,16 +11,20 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from engine import clock
-from engine.db import Store
+from engine.time import clock
+from engine.store.database import Store
 from engine.errors import Conflict, Invalid
-from engine.directory import add_unit, add_user, grant_role
-from engine.models import Case, Task, Unit, User
-from engine.runner import CaseService
-from engine.security import Actor, actor_for
+from engine.people.directory import add_unit, add_user, grant_role
+from engine.store.models import Case, Task, Unit, User
+from engine.cases.runner import CaseService
+from engine.people.actors import Actor, actor_for
 from workflows import registry
 
 DEMO_PASSWORD = "talentflow-demo"
+#: Its scrypt hash (the format of ``api.auth.passwords``), computed once: the demo is data and
+#: hashes nothing (one salt for every demo user; a demo is not for real accounts).
+DEMO_PASSWORD_HASH = ("scrypt$16384$1b396b76ba4b84597ea76e48a83a7714$"
+                      "c47c6cdb09c5eeb01e0589e48b6eddd81adada510b7eb4d45ad1aa7acf28d4b2")
 
 UNITS = [
     ("HP", "Thành phố Hải Phòng", None),
@@ -72,7 +76,7 @@ def load_demo(store: Store, service: CaseService) -> dict[str, int]:
                 created["units"] += 1
         for spec in USERS:
             if session.scalar(select(User.id).where(User.username == spec.username)) is None:
-                user = add_user(session, spec.username, DEMO_PASSWORD, spec.display_name, spec.unit)
+                user = add_user(session, spec.username, DEMO_PASSWORD_HASH, spec.display_name, spec.unit)
                 for role, unit in spec.roles:
                     grant_role(session, user, role, unit, granted_by="demo")
                 created["users"] += 1

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from engine.errors import Invalid
 from engine.policy import Assignment, CaseGrant, ProcessPolicy, Step
-from engine.security import Actor
+from engine.people.actors import Actor
 from workflows import exam_scoring as scoring
 from workflows import registry
 

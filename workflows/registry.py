@@ -15,9 +15,9 @@ from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine import clock
+from engine.time import clock
 from engine.errors import Conflict, Invalid, NotFound
-from engine.models import ID, Base, Unit
+from engine.store.models import ID, Base, Unit
 
 TALENT_CATEGORIES = ("excellent_graduate", "young_scientist", "cbccvc", "expert")
 RATINGS = ("xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh")

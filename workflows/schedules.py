@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from engine.scheduler import CycleStart
+from engine.time.executor import CycleStart
 from workflows import annual_talent_review
 
 

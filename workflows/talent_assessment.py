@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from engine.policy import Assignment, ProcessPolicy
-from engine.security import Actor
+from engine.people.actors import Actor
 from workflows.review_rules import SCRIPT_HELPERS
 
 PROCESS_KEY = "talent_assessment"

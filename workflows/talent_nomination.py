@@ -15,11 +15,11 @@ from typing import Any, Callable, Mapping
 
 from sqlalchemy import select
 
-from engine import clock
+from engine.time import clock
 from engine.errors import Forbidden, Invalid
-from engine.models import Unit
+from engine.store.models import Unit
 from engine.policy import STARTER, Assignment, CaseGrant, ProcessPolicy, Step
-from engine.security import Actor
+from engine.people.actors import Actor
 from workflows import registry, talent_criteria
 from workflows.talent_criteria import as_date
 

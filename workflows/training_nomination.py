@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from engine.errors import Invalid
 from engine.policy import STARTER, CaseGrant, ProcessPolicy
-from engine.security import Actor
+from engine.people.actors import Actor
 
 PROCESS_KEY = "training_nomination"
 

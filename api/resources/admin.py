@@ -5,10 +5,11 @@ from api.blueprint import Blueprint
 from sqlalchemy import select
 
 from api.auth import current_actor, require_roles
+from api.auth.passwords import new_password_hash
 from api.resources import services
 from api.schemas import GrantSchema, MeResponse, UnitCreate, UnitOut, UserCreate
-from engine import directory
-from engine.models import Unit, User
+from engine.people import directory
+from engine.store.models import Unit, User
 
 blp = Blueprint("admin", __name__, description="Users, roles and units (admin)")
 
@@ -27,7 +28,7 @@ def list_users():  # type: ignore[no-untyped-def]
 @require_roles("admin")
 def create_user(body):  # type: ignore[no-untyped-def]
     with services().store.transaction() as session:
-        user = directory.add_user(session, body["username"], body["password"], body["display_name"], body["unit"])
+        user = directory.add_user(session, body["username"], new_password_hash(body["password"]), body["display_name"], body["unit"])
         for grant in body["roles"]:
             directory.grant_role(session, user, grant["role"], grant["unit"], granted_by=current_actor().username)
         return directory.describe_user(session, user)

@@ -12,9 +12,11 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_actor, require_roles
 from api.blueprint import Blueprint
 from api.resources import services
-from engine import checkpoint, replay, verify
+from engine.audit import checkpoints as checkpoint
+from engine.replay import rerun as replay
+from engine.audit import verify
 from engine.errors import Forbidden, NotFound
-from engine.worklist import case_roles
+from engine.cases.worklist import case_roles
 
 blp = Blueprint("audit", __name__, description="Audit trail: verification, checkpoints, replay, past states")
 CASE_PATH = "/cases/<int(max=9223372036854775807):case_id>"

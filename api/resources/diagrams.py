@@ -7,7 +7,8 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_actor
 from api.blueprint import Blueprint
 from api.resources import services
-from engine import diagram, replay
+from engine.diagram import render as diagram
+from engine.replay import rerun as replay
 
 blp = Blueprint("diagrams", __name__, description="Process diagrams as SVG")
 

@@ -14,8 +14,8 @@ from sqlalchemy import func, select, text
 
 from api.errors import error_response
 from api.resources import services
-from engine import clock
-from engine.models import Case, SchedulerRun
+from engine.time import clock
+from engine.store.models import Case, SchedulerRun
 
 blp = Blueprint("health", __name__)
 

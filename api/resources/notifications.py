@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_actor
 from api.blueprint import Blueprint
 from api.resources import services
-from engine import notifications
+from engine.cases import notifications
 
 blp = Blueprint("notifications", __name__, description="Reminders and escalations")
 

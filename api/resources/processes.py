@@ -9,7 +9,7 @@ from api.resources import services
 from api.schemas import DeployOut, ProcessOut
 from workflows import deploy_files
 from engine.errors import Invalid, NotFound
-from engine.specs import DefinitionInvalid, SourceFile
+from engine.definitions.specs import DefinitionInvalid, SourceFile
 
 blp = Blueprint("processes", __name__, description="Process definitions")
 

@@ -5,9 +5,9 @@ from api.auth import current_actor
 from api.blueprint import Blueprint
 from api.resources import services
 from api.schemas import AppointmentIn, AppointmentQuery, TalentQuery
-from engine import audit
+from engine.audit import events as audit
 from engine.errors import Forbidden, NotFound
-from engine.security import Actor
+from engine.people.actors import Actor
 from workflows import registry
 
 blp = Blueprint("registry", __name__, description="Talent registry and appointments register")

@@ -5,7 +5,7 @@ from api.auth import current_actor
 from api.blueprint import Blueprint
 from api.resources import services
 from api.schemas import FiguresIn, YearArgs
-from engine import audit
+from engine.audit import events as audit
 from engine.errors import Forbidden
 from workflows import registry, reports
 

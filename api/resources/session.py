@@ -1,7 +1,7 @@
 """Tokens and the caller: ``POST /auth/token``, ``GET /me``.
 
 The token endpoint checks passwords under the same lock-out as the pages'
-sign-in (``engine.lockout``, one count per name for both): five failures in a
+sign-in (``api.auth.lockout``, one count per name for both): five failures in a
 row lock the name, known or not, and a locked name is answered 429 with
 ``Retry-After``.
 """
@@ -16,10 +16,10 @@ from api.auth import current_actor
 from api.errors import error_response
 from api.resources import services
 from api.schemas import MeResponse, TokenRequest, TokenResponse
-from engine import lockout
-from engine.directory import describe_user, get_user
+from api.auth import lockout
+from engine.people.directory import describe_user, get_user
 from engine.errors import Unauthorized
-from engine.security import issue_token
+from api.auth.tokens import issue_token
 
 blp = Blueprint("auth", __name__, description="Authentication")
 

@@ -16,8 +16,9 @@ from api.web import bp, diagrams, services
 from api.web.cases import timeline
 from api.web.session import current_user, roles_required
 from api.web.worklist import process_names
-from engine import checkpoint, replay
-from engine.worklist import case_roles
+from engine.audit import checkpoints as checkpoint
+from engine.replay import rerun as replay
+from engine.cases.worklist import case_roles
 
 AUDITORS = ("auditor", "admin")
 

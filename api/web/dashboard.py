@@ -18,9 +18,9 @@ from api.web import bp, services
 from api.web.diagrams import embed
 from api.web.i18n import STATUSES, lang
 from api.web.session import READERS, current_user, roles_required
-from engine import clock
+from engine.time import clock
 from engine.errors import Forbidden
-from engine.models import Case, Task, Unit
+from engine.store.models import Case, Task, Unit
 from workflows import registry, reports
 
 TARGET_NAMES = {

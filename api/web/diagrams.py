@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from engine import diagram
-from engine.models import ProcessDefinition
+from engine.diagram import render as diagram
+from engine.store.models import ProcessDefinition
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
 from api.web import bp
-from engine.clock import CITY_ZONE
+from engine.time.clock import CITY_ZONE
 
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"

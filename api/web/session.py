@@ -1,8 +1,8 @@
 """Signing in to the pages: a session cookie, CSRF on every form, lock-out, logout.
 
-The same users, passwords and roles as the API (``engine.security``). The
+The same users, passwords and roles as the API (``api.auth``). The
 signed session cookie holds a random session id whose digest is a row of
-``api_token`` (``engine.security.session_digest``): signing out revokes the
+``api_token`` (``api.auth.tokens.session_digest``): signing out revokes the
 row, so a copied cookie is refused afterwards, and a deactivated user's
 sessions end at their next request. The user and roles are read again with
 the session on each request, so a revoked grant applies at once. Every POST of
@@ -27,10 +27,12 @@ from werkzeug.exceptions import BadRequest
 
 from api import config
 from api.web import bp, services
-from engine import clock, lockout
+from engine.time import clock
+from api.auth import lockout
 from engine.errors import Forbidden, Unauthorized
-from engine.models import User
-from engine.security import Actor, issue_token, lookup_token, prune_tokens, revoke_session, session_digest
+from engine.store.models import User
+from engine.people.actors import Actor
+from api.auth.tokens import issue_token, lookup_token, prune_tokens, revoke_session, session_digest
 
 csrf = CSRFProtect()
 #: Pages anyone may open without signing in.

@@ -8,8 +8,8 @@ from typing import Any, Iterator
 
 from sqlalchemy import func, select
 
-from engine.db import Store
-from engine.models import Case, Event, ProcessDefinition, RoleGrant, Task, Unit, User
+from engine.store.database import Store
+from engine.store.models import Case, Event, ProcessDefinition, RoleGrant, Task, Unit, User
 from tests.helpers import complete, ready_task, start_training
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.directory import get_user, grant_role
+from engine.people.directory import get_user, grant_role
 from tests.api.support import error_of
 
 API = "/api/v1"
@@ -20,8 +20,8 @@ def test_global_grants_and_revocations_are_on_the_audit_record(auth, store):
     """Who held which role when is part of the record an auditor checks decisions against."""
     from sqlalchemy import select
 
-    from engine.models import Event
-    from engine.verify import verify_all
+    from engine.store.models import Event
+    from engine.audit.verify import verify_all
 
     assert auth.as_("admin").post(f"{API}/users/expert2/roles", json={"role": "unit_head", "unit": "SGDDT"}
                                   ).status_code in (200, 201)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import delete, update
 
 from api.cli import main
-from engine.models import Case, Event
+from engine.store.models import Case, Event
 from tests.conftest import proposal
 from tests.api.support import API, error_of, events, snapshot, unchanged
 from tests.helpers import complete, ready_task, start_training

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import Case, Task
+from engine.store.models import Case, Task
 from tests.api.support import (API, MENTOR_OK, case_row, count, deployed, error_of, events, get_case, history,
                                start, training_at_unit_head, unchanged, worklist_ids)
 from tests.conftest import proposal

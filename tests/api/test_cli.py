@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from api.cli import main
-from engine.models import Case, ProcessDefinition, RoleGrant, User
+from engine.store.models import Case, ProcessDefinition, RoleGrant, User
 from tests.conftest import DATA
 from workflows import BPMN_DIR
 

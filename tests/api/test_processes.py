@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from engine.models import Event, ProcessDefinition
+from engine.store.models import Event, ProcessDefinition
 from tests.api.support import API, bpmn, count, deploy, deployed, error_of, get_case, start
 from tests.helpers import complete, ready_task
 

@@ -96,8 +96,8 @@ def test_a_claim_and_a_completion_at_once_never_both_succeed(app, auth, store):
 
 
 def test_simultaneous_deployments_number_versions_and_the_global_chain_without_gaps(app, auth, store):
-    from engine.audit import event_hash
-    from engine.models import Event, ProcessDefinition
+    from engine.audit.events import event_hash
+    from engine.store.models import Event, ProcessDefinition
     from tests.api.support import bpmn
 
     base = bpmn("document_review.bpmn")

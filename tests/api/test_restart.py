@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from engine import clock
+from engine.time import clock
 from tests.engine.timer_support import actor, deploy_test_diagram, fired_count, start_waiting
 
 ROOT = Path(__file__).resolve().parents[2]

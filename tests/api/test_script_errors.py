@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import Event, ProcessDefinition
+from engine.store.models import Event, ProcessDefinition
 from tests.api.support import (API, bpmn, case_row, count, deploy, deployed, error_of, events, get_case, start, task_row,
                                unchanged)
 from tests.helpers import ready_task

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine import lockout
+from api.auth import lockout
 from tests.api.support import error_of
 from tests.conftest import PASSWORD
 from tests.web.support import Page

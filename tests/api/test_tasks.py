@@ -1,7 +1,7 @@
 """Worklists, claiming, completing: who sees a task, who may do it, and what a refusal leaves."""
 from __future__ import annotations
 
-from engine.models import Event
+from engine.store.models import Event
 from tests.api.support import (API, MENTOR_OK, count, deployed, error_of, events, get_case, start, task_row,
                                training_at_unit_head, unchanged, worklist, worklist_ids)
 from tests.helpers import complete, ready_task, start_training

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from api import create_app
 from api.cli import main
-from engine import calendar, clock
-from engine.calendar import BusinessCalendar, CalendarFileError, load_file, parse_config
+from engine.time import calendar
+from engine.time import clock
+from engine.time.calendar import BusinessCalendar, CalendarFileError, load_file, parse_config
 
 ZONE = clock.CITY_ZONE
 
@@ -126,7 +127,7 @@ def test_the_app_and_the_cli_load_the_calendar_file(tmp_path, database_url, monk
 def test_a_reminder_falls_on_office_hours_the_given_working_days_before_a_deadline():
     from datetime import datetime, timezone
 
-    from engine.calendar import BusinessCalendar
+    from engine.time.calendar import BusinessCalendar
 
     cal = BusinessCalendar()
     end_of_15_december = datetime(2026, 12, 15, 17, 0, tzinfo=timezone.utc)  # midnight in Hai Phong

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 
-from engine import checkpoint
+from engine.audit import checkpoints as checkpoint
 from engine.errors import Invalid
-from engine.models import AuditCheckpoint, Case, Event
+from engine.store.models import AuditCheckpoint, Case, Event
 from tests.engine.test_verify import training_case
 
 KEY = "a-server-key-for-tests-only"

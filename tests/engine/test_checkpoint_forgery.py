@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, update
 
-from engine import checkpoint
+from engine.audit import checkpoints as checkpoint
 from tests.engine.test_checkpoint import KEY, take
 from tests.engine.test_verify import CASE, EVENT, events_of, tamper, training_case
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.models import Case, Event
+from engine.store.models import Case, Event
 from engine.policy import ProcessPolicy, Step
 from tests.engine.timer_support import actor, deploy_test_diagram
 from workflows import POLICIES

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 import forms
-from engine import clock
-from engine.db import Store
-from engine.definitions import SpecCache, deploy, sources_for
-from engine.models import Case, Event, ProcessDefinition, Task, User
-from engine.security import Actor, actor_for
-from engine.specs import DefinitionInvalid, SourceFile
+from engine.time import clock
+from engine.store.database import Store
+from engine.definitions.versions import SpecCache, deploy, sources_for
+from engine.store.models import Case, Event, ProcessDefinition, Task, User
+from engine.people.actors import Actor, actor_for
+from engine.definitions.specs import DefinitionInvalid, SourceFile
 from tests.conftest import proposal
 from workflows import BPMN_DIR
 

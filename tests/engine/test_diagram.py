@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from lxml import etree
 from SpiffWorkflow.util.task import TaskState
 
-from engine import state
-from engine.diagram import DiagramUnavailable, layout_of, placeholder_svg, render_svg, workflow_marks
-from engine.diagram_svg import text_width, wrap
-from engine.sandbox import make_script_engine
-from engine.specs import SourceFile, parse_definition
+from engine.definitions import state
+from engine.diagram.render import DiagramUnavailable, layout_of, placeholder_svg, render_svg, workflow_marks
+from engine.diagram.svg import text_width, wrap
+from engine.definitions.sandbox import make_script_engine
+from engine.definitions.specs import SourceFile, parse_definition
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_FILES = sorted((ROOT / "bpmn").glob("*.bpmn")) + sorted((ROOT / "tests" / "data").glob("*.bpmn"))

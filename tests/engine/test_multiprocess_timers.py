@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import clock
-from engine.models import SchedulerRun
+from engine.time import clock
+from engine.store.models import SchedulerRun
 from tests.engine.timer_support import actor, deploy_test_diagram, fired_per_case, start_waiting, statuses
 
 ROOT = Path(__file__).resolve().parents[2]

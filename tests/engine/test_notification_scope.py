@@ -9,11 +9,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert, select
 
-from engine import clock, notifications
-from engine.directory import get_unit
+from engine.time import clock
+from engine.cases import notifications
+from engine.people.directory import get_unit
 from engine.errors import NotFound
-from engine.models import Notification, User
-from engine.security import actor_for
+from engine.store.models import Notification, User
+from engine.people.actors import actor_for
 from tests.conftest import proposal
 from tests.engine.test_verify import actor
 

@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from engine import audit
+from engine.audit import events as audit
 from engine.errors import Invalid
-from engine.models import Case, Task, User
-from engine.replay import replay_case, state_at
-from engine.specs import SourceFile
-from engine.verify import verify_all
+from engine.store.models import Case, Task, User
+from engine.replay.rerun import replay_case, state_at
+from engine.definitions.specs import SourceFile
+from engine.audit.verify import verify_all
 from tests.api.support import deployed, start, unchanged
 from tests.helpers import ready_task
 from workflows import deploy_files

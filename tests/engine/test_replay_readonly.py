@@ -12,8 +12,8 @@ from typing import Any, Iterator
 
 from sqlalchemy import select, text
 
-from engine import replay
-from engine.models import Case
+from engine.replay import rerun as replay
+from engine.store.models import Case
 from tests.api.support import unchanged
 from tests.helpers import complete
 from tests.workflows.test_annual_talent_review import PLAIN, assessments, start_review, talent

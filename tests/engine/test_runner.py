@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine.db import Store
+from engine.store.database import Store
 from engine.errors import CaseFailed, Conflict
-from engine.models import Case, Task, User
-from engine.security import Actor, actor_for
+from engine.store.models import Case, Task, User
+from engine.people.actors import Actor, actor_for
 from tests.conftest import proposal
 from workflows import build_service
 
@@ -25,7 +25,7 @@ def ready(case: dict[str, Any], element_id: str) -> str:
 
 def view(service):  # type: ignore[no-untyped-def]
     """Answer commands with the case as the test sees it (all data, ready tasks)."""
-    from engine.views import Reader
+    from engine.cases.views import Reader
     from workflows import policy_for
 
     reader = Reader(policy_for, service.specs)

@@ -10,10 +10,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.util.task import TaskState
 
-from engine import clock
-from engine.sandbox import (HELPERS, RESERVED_NAMES, RestrictedEnvironment, SandboxViolation, check_source,
+from engine.time import clock
+from engine.definitions.sandbox import (HELPERS, RESERVED_NAMES, RestrictedEnvironment, SandboxViolation, check_source,
                             make_script_engine)
-from engine.specs import SourceFile, parse_definition
+from engine.definitions.specs import SourceFile, parse_definition
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select, update
 
-from engine.models import Case, ScheduledStart, SchedulerRun
-from engine.scheduler import CycleStart, TimerExecutor
+from engine.store.models import Case, ScheduledStart, SchedulerRun
+from engine.time.executor import CycleStart, TimerExecutor
 from tests.engine.timer_support import actor, deploy_test_diagram, fired_count, start_waiting, statuses
 
 
@@ -165,7 +165,7 @@ def test_the_executor_runs_its_periodic_jobs_and_a_failing_one_does_not_stop_it(
 
 
 def test_the_audit_checkpoint_job_signs_the_chains_once_while_nothing_changes(store, service, manual_clock):
-    from engine import checkpoint
+    from engine.audit import checkpoints as checkpoint
 
     job = checkpoint.periodic_checkpoint(store, "server-key")
     first = job()

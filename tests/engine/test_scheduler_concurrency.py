@@ -12,8 +12,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from engine.models import ScheduledStart
-from engine.scheduler import CycleStart, TimerExecutor
+from engine.store.models import ScheduledStart
+from engine.time.executor import CycleStart, TimerExecutor
 from tests.engine.timer_support import actor, deploy_test_diagram, fired_per_case, start_waiting
 from tests.helpers import in_threads
 

@@ -9,8 +9,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.sandbox import make_script_engine
-from engine.specs import (DefinitionInvalid, ParsedDefinition, Problem, SourceFile, content_hash, decision_refs,
+from engine.definitions.sandbox import make_script_engine
+from engine.definitions.specs import (DefinitionInvalid, ParsedDefinition, Problem, SourceFile, content_hash, decision_refs,
                           dmn_decision_ids, form_key_of, parse_definition)
 from workflows import BPMN_DIR
 

@@ -10,9 +10,9 @@ import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import state
-from engine.sandbox import make_script_engine
-from engine.specs import ParsedDefinition, SourceFile, parse_definition
+from engine.definitions import state
+from engine.definitions.sandbox import make_script_engine
+from engine.definitions.specs import ParsedDefinition, SourceFile, parse_definition
 from workflows import BPMN_DIR
 
 DATA = Path(__file__).resolve().parent.parent / "data"

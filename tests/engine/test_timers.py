@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from engine.calendar import BusinessCalendar
-from engine.models import Case, Event, Task
+from engine.time.calendar import BusinessCalendar
+from engine.store.models import Case, Event, Task
 from tests.conftest import DATA
 
 
@@ -62,7 +62,7 @@ def test_a_task_done_in_time_clears_the_timer(auth, store, service, manual_clock
 
 def test_a_duration_timer_may_count_working_days(store, service, manual_clock):
     """``"P2WD"`` in a timeDuration: two working days, like ``working_days(2)`` in a timeDate."""
-    from engine.specs import SourceFile
+    from engine.definitions.specs import SourceFile
     from workflows import deploy_files
     from tests.engine.timer_support import actor
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from engine import audit
-from engine.models import Case, Event, User
-from engine.security import actor_for
-from engine.verify import verify_all
+from engine.audit import events as audit
+from engine.store.models import Case, Event, User
+from engine.people.actors import actor_for
+from engine.audit.verify import verify_all
 from tests.conftest import proposal
 
 EVENT, CASE = Event.__table__, Case.__table__
@@ -176,7 +176,7 @@ def test_a_cut_off_tail_shows_against_the_case_row(store, cases):
 
 
 def test_a_tail_cut_off_with_the_case_row_rewound_shows_only_against_a_checkpoint(store, cases):
-    from engine.checkpoint import chain_heads
+    from engine.audit.checkpoints import chain_heads
 
     target = cases[0]
     with store.read() as session:
@@ -199,7 +199,7 @@ def test_a_case_whose_events_are_all_gone_is_truncated_at_its_first(store, cases
 
 def test_an_event_given_the_seq_of_a_genuine_one_is_found_whichever_the_database_returns_first(store, cases):
     """The global chain's NULL case admits two events with one seq: the one that does not link is reported."""
-    from engine.verify import _COLUMNS, check_chain
+    from engine.audit.verify import _COLUMNS, check_chain
 
     EVENT = Event.__table__
     with store.read() as session:

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.definitions import sources_for
-from engine.directory import get_user
-from engine.models import Case, Event
-from engine.security import Actor, actor_for
+from engine.definitions.versions import sources_for
+from engine.people.directory import get_user
+from engine.store.models import Case, Event
+from engine.people.actors import Actor, actor_for
 from tests.conftest import DATA
 from workflows import deploy_files
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from engine.models import Event
+from engine.store.models import Event
 from tests.helpers import complete, ready_task, start_training
 from tests.web.support import signed_in, text_of
 
@@ -65,8 +65,8 @@ def test_verification_on_the_page_trusts_only_checkpoints_signed_with_the_server
     stand in for the signed one that shows a history cut short."""
     from sqlalchemy import delete, insert, select
 
-    from engine import checkpoint
-    from engine.models import Case
+    from engine.audit import checkpoints as checkpoint
+    from engine.store.models import Case
 
     case_id = finished_training(auth)
     with store.command() as conn:

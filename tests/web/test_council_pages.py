@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from engine.clock import CITY_ZONE
+from engine.time.clock import CITY_ZONE
 
 from tests.web.support import signed_in, text_of, unlabelled_controls
 from tests.workflows.exam_support import (close_remarking, declare_all, do, exam_with_marks, score, start_exam,

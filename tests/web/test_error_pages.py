@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Case
+from engine.store.models import Case
 
 from tests.api.support import error_of
 from tests.web.support import Page, signed_in, text_of

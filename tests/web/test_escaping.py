@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.directory import add_unit
-from engine.models import Case, ProcessDefinition
+from engine.people.directory import add_unit
+from engine.store.models import Case, ProcessDefinition
 from tests.conftest import proposal
 from tests.helpers import ready_task, start_training
 from tests.web.support import signed_in

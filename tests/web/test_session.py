@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from api import create_app
-from engine import lockout
-from engine.models import User
+from api.auth import lockout
+from engine.store.models import User
 from tests.web.support import Page, signed_in, text_of, unlabelled_controls
 
 
@@ -183,7 +183,7 @@ def test_the_language_chosen_before_signing_in_stays(app, client):
 def test_sessions_long_expired_are_forgotten_at_a_later_sign_in(app, store, manual_clock):
     from sqlalchemy import func
 
-    from engine.models import ApiToken
+    from engine.store.models import ApiToken
 
     signed_in(app, "hr")
     signed_in(app, "auditor")

@@ -283,7 +283,7 @@ def test_an_assessment_cancelled_alone_counts_as_not_assessed(auth, store):
 
 def test_a_message_goes_only_to_a_case_waiting_for_it(auth, store, service):
     from engine.errors import Conflict, Forbidden
-    from engine.security import SYSTEM, Actor
+    from engine.people.actors import SYSTEM, Actor
     import pytest
 
     talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1))

@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from engine.calendar import BusinessCalendar
-from engine.models import Case, Notification, ScheduledStart
-from engine.scheduler import TimerExecutor
+from engine.time.calendar import BusinessCalendar
+from engine.store.models import Case, Notification, ScheduledStart
+from engine.time.executor import TimerExecutor
 from tests.helpers import ready_task
 from tests.workflows.exam_support import close_registration, exam_with_marks, get_case, start_exam
 from tests.workflows.test_talent_nomination import COUNCIL, council_votes, nominate, verify
@@ -115,7 +115,7 @@ def test_the_yearly_review_starts_on_1_november_once_however_many_executors_run(
 
 def test_screening_is_reminded_2_days_before_its_due_date_and_a_late_appointment_escalated(
         auth, service, store, manual_clock):
-    from engine.calendar import days_from_now
+    from engine.time.calendar import days_from_now
     from tests.workflows.exam_support import close_remarking, do, score_all
     from workflows.leadership_exam import DECISION_WORKING_DAYS, SCREENING_DAYS
 

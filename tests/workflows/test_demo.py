@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from engine.models import Case
+from engine.store.models import Case
 from workflows.demo import load_demo
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from engine.sandbox import make_script_engine
-from engine.specs import SourceFile, parse_definition
+from engine.definitions.sandbox import make_script_engine
+from engine.definitions.specs import SourceFile, parse_definition
 from workflows import BPMN_DIR
 from workflows.exam_scoring import SCRIPT_HELPERS
 from workflows.leadership_exam import EXAM_RULES, PASS_MARK

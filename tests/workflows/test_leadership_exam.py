@@ -248,7 +248,7 @@ def test_a_plan_needs_a_council_of_5_or_7_with_one_chair_and_one_secretary(auth,
 
 
 def test_screening_is_due_within_15_days_of_the_registration_deadline(auth, service, manual_clock):
-    from engine.calendar import days_from_now
+    from engine.time.calendar import days_from_now
     from workflows.leadership_exam import SCREENING_DAYS
 
     case = start_exam(auth)

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from sqlalchemy import text
 
-from engine.security import Actor
+from engine.people.actors import Actor
 from tests.api.support import API, events, history
 from tests.conftest import Auth
 from tests.helpers import complete, in_threads, ready_task

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from engine.sandbox import make_script_engine
-from engine.specs import SourceFile, parse_definition
+from engine.definitions.sandbox import make_script_engine
+from engine.definitions.specs import SourceFile, parse_definition
 from workflows import BPMN_DIR, annual_talent_review
 from workflows.review_rules import SCRIPT_HELPERS, rule_facts
 

@@ -17,8 +17,8 @@ from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.sandbox import make_script_engine
-from engine.specs import SourceFile, parse_definition
+from engine.definitions.sandbox import make_script_engine
+from engine.definitions.specs import SourceFile, parse_definition
 from workflows import BPMN_DIR, talent_criteria
 
 DMN = BPMN_DIR / "talent_eligibility.dmn"

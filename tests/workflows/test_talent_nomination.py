@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from engine.calendar import BusinessCalendar
+from engine.time.calendar import BusinessCalendar
 from forms import nomination as dossier_form
 from tests.api.support import error_of
 from tests.conftest import Auth

@@ -21,11 +21,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
 from api import create_app  # noqa: E402
-from engine import audit, clock  # noqa: E402
-from engine.directory import add_unit, get_unit, grant_role  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.models import User  # noqa: E402
-from engine.security import hash_password  # noqa: E402
+from engine.audit import events as audit  # noqa: E402
+from engine.time import clock  # noqa: E402
+from engine.people.directory import add_unit, get_unit, grant_role  # noqa: E402
+from engine.store.migrate import upgrade  # noqa: E402
+from engine.store.models import User  # noqa: E402
+from api.auth.passwords import hash_password  # noqa: E402
 from tests.conftest import PASSWORD, UNITS, USERS, Auth  # noqa: E402
 from tests.helpers import complete, ready_task, start_training  # noqa: E402
 from workflows import deploy_bpmn_dir  # noqa: E402

@@ -1,0 +1,13 @@
+"""Cases: running them one transaction per command, and reading them.
+
+:class:`CaseService` starts cases, completes, claims and releases tasks, fires timers, cancels,
+delivers messages and retries incidents, each as one database transaction; the task projection
+(:mod:`engine.cases.projection`) keeps the rows worklists read, :mod:`engine.cases.worklist` says
+who holds a task, :class:`Reader` answers every read (lists, a case, a task) with the same rules,
+and :mod:`engine.cases.notifications` turns fired reminder timers into notices.
+"""
+from engine.cases.records import CaseRecord, Loaded, TaskRow
+from engine.cases.runner import CaseService
+from engine.cases.views import Page, Reader, TaskLine
+
+__all__ = ["CaseRecord", "Loaded", "TaskRow", "CaseService", "Page", "Reader", "TaskLine"]

@@ -1,0 +1,253 @@
+"""Read side: cases, tasks and definitions as the caller may see them.
+
+Readers (auditors, admins) see every case; anyone else sees only cases they
+take part in, and a case they may not know of is "not found", not
+"forbidden". What of the case data is shown is up to the process policy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, aliased
+
+from engine.audit import events as audit
+from engine.time import clock
+from engine.definitions.versions import SpecCache
+from engine.errors import Invalid, NotFound
+from engine.store.models import Case, ProcessDefinition, Task, Unit, User
+from engine.policy import ProcessPolicy
+from engine.people.actors import Actor
+from engine.cases.worklist import case_roles, is_participant, may_act, participant_clause, worklist_clause
+
+MAX_PAGE_SIZE = 200
+_EVENT_FIELDS = ("seq", "type", "actor", "at", "task_id", "data", "from_status", "to_status", "process_hash",
+                 "hash", "prev_hash")
+_CLAIMED, _COMPLETED = aliased(User), aliased(User)
+#: Task rows with the usernames of claimer and completer; built once (statement building is not free).
+_TASKS = (select(*Task.__table__.c, _CLAIMED.username.label("claimed_by_name"),
+                 _COMPLETED.username.label("completed_by_name"))
+          .outerjoin(_CLAIMED, _CLAIMED.id == Task.claimed_by_id)
+          .outerjoin(_COMPLETED, _COMPLETED.id == Task.completed_by_id))
+READY_TASKS_OF_CASE = (_TASKS.where(Task.case_id == bindparam("case_id"), Task.status == "ready")
+                        .order_by(Task.created_at, Task.id))
+_CHILD_COUNTS = (select(Case.status, func.count()).where(Case.parent_case_id == bindparam("case_id"))
+                 .group_by(Case.status))
+_UNIT_CODE = select(Unit.code).where(Unit.id == bindparam("unit_id"))
+
+
+class TaskLine(dict):
+    """A task as a mapping with attribute access (rows of :data:`_TASKS`, or the runner's new rows)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "total": self.total, "page": self.page, "per_page": self.per_page}
+
+
+def _paging(page: int, per_page: int) -> tuple[int, int]:
+    if page < 1:
+        raise Invalid("page starts at 1", {"page": ["must be at least 1"]})
+    if not 1 <= per_page <= MAX_PAGE_SIZE:
+        raise Invalid("bad page size", {"per_page": [f"between 1 and {MAX_PAGE_SIZE}"]})
+    return page, per_page
+
+
+class Reader:
+    """Read queries bound to the process policies."""
+
+    def __init__(self, policy_for: Callable[[str], ProcessPolicy], specs: SpecCache) -> None:
+        self.policy_for = policy_for
+        self.specs = specs
+        self._unit_codes: dict[int, str] = {}  # unit codes never change
+
+    def unit_code(self, db: Session | Connection, unit_id: int | None) -> str | None:
+        if unit_id is None:
+            return None
+        code = self._unit_codes.get(unit_id)
+        if code is None:
+            code = db.execute(_UNIT_CODE, {"unit_id": unit_id}).scalar()
+            if code is not None:
+                self._unit_codes[unit_id] = code
+        return code
+
+    def is_reader(self, actor: Actor, process_key: str) -> bool:
+        return actor.is_any(*self.policy_for(process_key).readers)
+
+    def visible_case(self, session: Session, actor: Actor, case_id: int) -> Case:
+        case = session.get(Case, case_id)
+        if case is None or not (self.is_reader(actor, case.process_key) or is_participant(session, actor, case)):
+            raise NotFound(f"case {case_id} not found")
+        return case
+
+    # ------------------------------------------------------------------ cases
+    def case_view(self, session: Session | Connection, actor: Actor, case: Any) -> dict[str, Any]:
+        """``case``: a :class:`Case` or the runner's record of one (same attribute names; the
+        runner also passes the case's ready tasks, so they are not read again)."""
+        policy = self.policy_for(case.process_key)
+        # Only a policy that shows data per role needs the caller's case roles.
+        per_role = type(policy).visible_data is not ProcessPolicy.visible_data
+        roles = case_roles(session, actor, case.id) if per_role else frozenset()
+        definition = self.specs.get(session, case.definition_id)
+        tasks = getattr(case, "ready_tasks", None)
+        if tasks is None:
+            tasks = session.execute(READY_TASKS_OF_CASE, {"case_id": case.id}).all()
+        shown_tasks = [self._task_dict(row) for row in tasks]
+        if any(t["subject"] for t in shown_tasks) and not self.is_reader(actor, case.process_key):
+            # what a task is about (e.g. another unit's talent) only for those who may do it
+            roles_here = roles if per_role else case_roles(session, actor, case.id)
+            for row, shown in zip(tasks, shown_tasks):
+                line = row if isinstance(row, TaskLine) else TaskLine(row._mapping)
+                if shown["subject"] and not (may_act(actor, line, roles_here) or line.claimed_by_id == actor.user_id):
+                    shown["subject"] = None
+        return {
+            "id": case.id, "process": case.process_key,
+            "process_version": definition.version,
+            "business_key": case.business_key, "status": case.status,
+            "unit": self.unit_code(session, case.unit_id), "version": case.version,
+            "data": policy.visible_data(case.data or {}, actor, roles),
+            "incident": case.incident if case.status == "error" else None,
+            "created_by": case.created_by, "created_at": case.created_at,
+            "updated_by": case.updated_by, "updated_at": case.updated_at, "ended_at": case.ended_at,
+            "tasks": shown_tasks,
+            "parent_case_id": getattr(case, "parent_case_id", None),
+            "children": self._child_counts(session, policy, case.id),
+        }
+
+    @staticmethod
+    def _child_counts(session: Session | Connection, policy: ProcessPolicy, case_id: int) -> dict[str, int]:
+        """A parent's child cases by status; only a process that hears from children has any (no query
+        on every other command's answer)."""
+        if type(policy).children_finished is ProcessPolicy.children_finished:
+            return {}
+        return dict(session.execute(_CHILD_COUNTS, {"case_id": case_id}).all())
+
+    def list_cases(self, session: Session, actor: Actor, *, process: str | None = None,
+                   status: str | None = None, business_key: str | None = None, parent: int | None = None,
+                   page: int = 1, per_page: int = 50) -> Page:
+        page, per_page = _paging(page, per_page)
+        query = select(Case)
+        if process:
+            query = query.where(Case.process_key == process)
+        if status:
+            query = query.where(Case.status == status)
+        if business_key:
+            query = query.where(Case.business_key == business_key)
+        if parent:
+            query = query.where(Case.parent_case_id == parent)
+        if not actor.is_any("auditor", "admin"):
+            readable = [key for key in self._process_keys(session) if self.is_reader(actor, key)]
+            query = query.where(or_(participant_clause(actor), Case.process_key.in_(readable)))
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(query.order_by(Case.id.desc()).offset((page - 1) * per_page).limit(per_page))
+        items = [self._case_summary(case) for case in rows]
+        return Page(items, total, page, per_page)
+
+    @staticmethod
+    def _case_summary(case: Case) -> dict[str, Any]:
+        return {"id": case.id, "process": case.process_key, "business_key": case.business_key,
+                "status": case.status, "created_by": case.created_by, "created_at": case.created_at,
+                "updated_at": case.updated_at, "ended_at": case.ended_at, "version": case.version,
+                "parent_case_id": case.parent_case_id}
+
+    @staticmethod
+    def _process_keys(session: Session) -> list[str]:
+        return list(session.scalars(select(ProcessDefinition.key).distinct()))
+
+    def history(self, session: Session, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+        """The case's events; the data inside each event only as the process lets the caller see
+        case data (e.g. no member's blind round-2 scores before the round closes)."""
+        case = self.visible_case(session, actor, case_id)
+        policy = self.policy_for(case.process_key)
+        events = [{c: getattr(e, c) for c in _EVENT_FIELDS} for e in audit.history(session, case_id)]
+        per_role = (type(policy).visible_data is not ProcessPolicy.visible_data
+                    or type(policy).visible_event is not ProcessPolicy.visible_event)
+        if not per_role:
+            return events
+        roles = case_roles(session, actor, case.id)
+        return [policy.visible_event(event, case.data or {}, actor, roles) for event in events]
+
+    # ------------------------------------------------------------------ tasks
+    @staticmethod
+    def _task_dict(row: Any) -> dict[str, Any]:
+        """A task row of :data:`_TASKS` (or a mapping with its columns) as the API shows it."""
+        task = row if isinstance(row, TaskLine) else TaskLine(row._mapping)
+        now = clock.now()
+        due: datetime | None = task.due_at
+        return {
+            "id": task.id, "case_id": task.case_id, "process": task.process_key,
+            "element_id": task.element_id, "name": task.name, "subject": task.subject, "form_key": task.form_key,
+            "lane": task.lane, "role": task.role, "status": task.status,
+            "personal": task.candidate_user_id is not None,
+            "claimed_by": task.claimed_by_name, "completed_by": task.completed_by_name,
+            "created_at": task.created_at, "completed_at": task.completed_at, "due_at": due,
+            "overdue": bool(due and task.status == "ready" and due < now),
+            "seconds_left": int((due - now).total_seconds()) if due and task.status == "ready" else None,
+        }
+
+    def worklist(self, session: Session, actor: Actor, *, scope: str = "mine", case_id: int | None = None,
+                 process: str | None = None, overdue: bool = False, status: str = "ready",
+                 page: int = 1, per_page: int = 50) -> Page:
+        if scope not in ("mine", "available", "all"):
+            raise Invalid("unknown scope", {"scope": ["one of mine, available, all"]})
+        if status not in ("ready", "completed", "cancelled"):
+            raise Invalid("unknown status", {"status": ["one of ready, completed, cancelled"]})
+        page, per_page = _paging(page, per_page)
+        reader = actor.is_any("auditor", "admin")
+        if status == "ready":
+            cond = worklist_clause(actor, scope, reader=reader)
+        elif reader and scope == "all":
+            cond = Task.id.isnot(None)
+        else:
+            cond = Task.completed_by_id == actor.user_id
+        query = _TASKS.where(Task.status == status, cond)
+        if case_id is not None:
+            query = query.where(Task.case_id == case_id)
+        if process:
+            query = query.where(Task.process_key == process)
+        if overdue:
+            query = query.where(and_(Task.due_at.isnot(None), Task.due_at < clock.now()))
+        total = session.scalar(select(func.count()).select_from(query.with_only_columns(Task.id).subquery())) or 0
+        rows = session.execute(query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+        return Page([self._task_dict(row) for row in rows], total, page, per_page)
+
+    def task_view(self, session: Session, actor: Actor, task_id: str) -> tuple[dict[str, Any], Case]:
+        row = session.execute(_TASKS.where(Task.id == task_id)).first()
+        if row is None:
+            raise NotFound(f"task {task_id} not found")
+        try:
+            case = self.visible_case(session, actor, row.case_id)
+        except NotFound:
+            raise NotFound(f"task {task_id} not found") from None
+        out = self._task_dict(row)
+        out["can_act"] = row.status == "ready" and may_act(actor, row, case_roles(session, actor, case.id)) \
+            and row.claimed_by_id in (None, actor.user_id)
+        return out, case
+
+    # -------------------------------------------------------------- processes
+    @staticmethod
+    def definitions(session: Session, key: str | None = None) -> list[dict[str, Any]]:
+        query = select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
+        if key:
+            query = query.where(ProcessDefinition.key == key)
+        return [{"id": d.id, "key": d.key, "version": d.version, "name": d.name, "dialect": d.dialect,
+                 "sha256": d.sha256, "deployed_at": d.deployed_at, "deployed_by": d.deployed_by,
+                 "files": [s["name"] for s in d.sources]} for d in session.scalars(query)]

@@ -1,0 +1,215 @@
+"""The restricted environment every script, condition, timer and DMN cell runs in.
+
+SpiffWorkflow's default engine ``exec``s with full Python: a diagram could
+import ``os`` or walk ``__subclasses__``. Here code is compiled with
+RestrictedPython (no imports, no names starting with ``_``, guarded attribute
+and item access) and runs against a small allow-list of builtins and helpers.
+Task data are the script's globals, as in SpiffWorkflow, so data keys must
+never shadow :data:`RESERVED_NAMES` nor start with ``_``.
+"""
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import operator
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any, Callable, Mapping
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr_raise,
+)
+from RestrictedPython.PrintCollector import PrintCollector
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from engine.time import calendar
+from engine.time import clock
+from engine.errors import Invalid
+
+
+class SandboxViolation(Exception):
+    """Code tried something the sandbox does not allow (import, dunder, open...)."""
+
+
+_SAFE_BUILTINS: dict[str, Any] = {
+    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+    for name in (
+        "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float",
+        "frozenset", "int", "isinstance", "len", "list", "map", "max", "min", "range",
+        "reversed", "round", "set", "sorted", "str", "sum", "tuple", "zip", "repr",
+        "ValueError", "TypeError", "KeyError", "ArithmeticError", "Exception",
+        "True", "False", "None",
+    )
+}
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
+    "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor,
+}
+
+
+def _inplacevar(op: str, x: Any, y: Any) -> Any:
+    try:
+        return _INPLACE[op](x, y)
+    except KeyError:
+        raise SandboxViolation(f"operator {op} is not allowed") from None
+
+
+def _getattr(obj: Any, name: str, *default: Any) -> Any:
+    """Guarded attribute access; a misspelt attribute raises (it must not quietly become None)."""
+    # safer_getattr_raise refuses names starting with "_" and str.format, like safer_getattr.
+    return safer_getattr_raise(obj, name, *default)
+
+
+class _ClockDatetime(datetime):
+    """``datetime`` whose ``now``/``today`` read the service clock (replay stays exact)."""
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[override]
+        value = clock.now()
+        return value.astimezone(tz) if tz is not None else value
+
+    @classmethod
+    def today(cls):  # type: ignore[override]
+        return clock.now()
+
+    utcnow = today
+
+
+class _ClockDate(date):
+    """``date`` whose ``today`` is the city's date on the service clock."""
+
+    @classmethod
+    def today(cls):  # type: ignore[override]
+        return clock.now().astimezone(clock.CITY_ZONE).date()
+
+
+HELPERS: dict[str, Any] = {
+    "working_days": calendar.working_days,
+    "days_from_now": calendar.days_from_now,
+    "working_days_before": calendar.working_days_before,
+    "date": _ClockDate,
+    "datetime": _ClockDatetime,
+    "timedelta": timedelta,
+    "timezone": timezone,
+    "math": math,
+}
+
+_GUARDS: dict[str, Any] = {
+    "_getattr_": _getattr,
+    "_getitem_": default_guarded_getitem,
+    "_getiter_": iter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": full_write_guard,
+    "_inplacevar_": _inplacevar,
+    "_print_": PrintCollector,
+    "_apply_": lambda f, *a, **kw: f(*a, **kw),
+}
+
+#: Names code sees besides task data; data keys may not take them.
+RESERVED_NAMES: frozenset[str] = frozenset(_SAFE_BUILTINS) | frozenset(HELPERS) | frozenset(_GUARDS)
+
+
+@lru_cache(maxsize=4096)
+def _compile(source: str, mode: str) -> Any:
+    tree = ast.parse(source, "<script>", mode)  # a plain SyntaxError stays a SyntaxError
+    imports = [node.lineno for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    if imports:
+        raise SandboxViolation(f"line {imports[0]}: imports are not allowed")
+    result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source, "<script>")
+    if result.errors:
+        raise SandboxViolation("; ".join(result.errors))
+    return result.code
+
+
+def check_source(source: str, mode: str = "exec") -> None:
+    """Raise :class:`SandboxViolation` or ``SyntaxError`` if ``source`` cannot run here."""
+    _compile(source, mode)
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """SpiffWorkflow environment running code with RestrictedPython."""
+
+    def __init__(self, helpers: Mapping[str, Any] | None = None) -> None:
+        extra = dict(helpers or {})
+        bad = [k for k in extra if k.startswith("_") or k in _SAFE_BUILTINS or k in _GUARDS]
+        if bad:
+            raise ValueError(f"helper names not allowed: {bad}")
+        env_globals = {"__builtins__": dict(_SAFE_BUILTINS), **_GUARDS, **HELPERS, **extra}
+        super().__init__(env_globals)
+
+    @property
+    def reserved(self) -> frozenset[str]:
+        return frozenset(self.globals) | RESERVED_NAMES
+
+    def _check_data(self, context: Mapping[str, Any]) -> None:
+        reserved = self.reserved
+        clash = sorted(str(k) for k in context if k in reserved or str(k).startswith("_"))
+        if clash:
+            raise SandboxViolation(f"task data shadows sandbox names: {', '.join(clash)}")
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        self._check_data(context)
+        code = _compile(expression, "eval")
+        scope = dict(context)
+        if external_context:
+            scope.update(external_context)
+        scope.update(self.globals)
+        return eval(code, scope)  # noqa: S307 - restricted bytecode, guarded globals
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        self._check_data(context)
+        code = _compile(script, "exec")
+        scope = dict(context)
+        if external_context:
+            scope.update(external_context)
+        scope.update(self.globals)
+        exec(code, scope)  # noqa: S102 - restricted bytecode, guarded globals
+        rebound = sorted(k for k in scope if k in _SAFE_BUILTINS or (k in self.globals and scope[k] is not self.globals[k]))
+        if rebound:
+            raise SandboxViolation(f"the script assigns reserved name(s): {', '.join(rebound)}; rename them")
+        skip = set(self.globals) | set(external_context or ())
+        context.clear()
+        context.update(
+            (k, v) for k, v in scope.items()
+            if k not in skip and not k.startswith("_") and not callable(v) and not _is_module(v)
+        )
+        return True
+
+    def call_service(self, context: dict, **kwargs: Any) -> Any:
+        raise SandboxViolation("service tasks are not supported by this engine")
+
+
+def _is_module(value: Any) -> bool:
+    return type(value).__name__ == "module"
+
+
+def make_script_engine(helpers: Mapping[str, Callable[..., Any]] | None = None) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine bound to the restricted environment."""
+    return PythonScriptEngine(environment=RestrictedEnvironment(helpers))
+
+
+def check_data_keys(data: Any, field_name: str = "data") -> dict[str, Any]:
+    """Free-form data lands in the script namespace: keys must be plain, public identifiers."""
+    if not isinstance(data, dict):
+        raise Invalid("data must be a JSON object", {field_name: ["must be a JSON object"]})
+    bad = {}
+    for key in data:
+        if not isinstance(key, str) or not key.isidentifier() or keyword.iskeyword(key):
+            bad[str(key)] = ["not a valid identifier"]
+        elif key.startswith("_"):
+            bad[key] = ["must not start with '_'"]
+        elif key in RESERVED_NAMES:
+            bad[key] = ["is a reserved name in the script sandbox"]
+    if bad:
+        raise Invalid("invalid data keys", {field_name: bad})
+    return dict(data)

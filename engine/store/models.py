@@ -1,0 +1,251 @@
+"""Persistence models: definitions, cases, the task projection, events, people.
+
+Typed SQLAlchemy 2.0 models. ``Case.version`` is the mapper's version column,
+so every UPDATE of a case matches its old version: a lost race changes nothing
+and surfaces as ``StaleDataError`` (answered 409).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use engine.time.clock")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Unit(Base):
+    """A node of the unit tree; ``path`` (``/1/4/``) makes "this unit and below" a prefix match."""
+
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    path: Mapped[str] = mapped_column(String(512), index=True, default="")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class RoleGrant(Base):
+    """A role held globally, for a unit subtree, or for one case only."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (Index("ix_role_grant_case", "case_id", "role"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
+    granted_at: Mapped[datetime]
+    granted_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProcessDefinition(Base):
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"), Index("ix_definition_key_sha", "key", "sha256"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    dialect: Mapped[str] = mapped_column(String(16))
+    sources: Mapped[list[Any]] = mapped_column(JSON)
+    spec: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Case(Base):
+    __tablename__ = "case"
+    __table_args__ = (Index("ix_case_process_status", "process_key", "status"),
+                      Index("ix_case_parent_status", "parent_case_id", "status"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    business_key: Mapped[Optional[str]] = mapped_column(String(255), index=True)
+    status: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    unit_path: Mapped[Optional[str]] = mapped_column(String(512))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_timer_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    incident: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[Optional[datetime]]
+    #: The case that started this one (e.g. a review and its per-talent assessments).
+    parent_case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
+    #: Timer executor's claim on the due work of this case; an expired claim is taken over.
+    timer_claimed_by: Mapped[Optional[str]] = mapped_column(String(128))
+    timer_claimed_until: Mapped[Optional[datetime]]
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Task(Base):
+    """The human-task projection the worklists read; never the workflow itself."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_status_role", "status", "role"),
+        Index("ix_task_claimed", "claimed_by_id", "status"),
+        Index("ix_task_candidate", "candidate_user_id", "status"),
+        Index("ix_task_case", "case_id", "status"),
+        Index("ix_task_due", "status", "due_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[Optional[str]] = mapped_column(String(255))
+    form_key: Mapped[Optional[str]] = mapped_column(String(100))
+    lane: Mapped[Optional[str]] = mapped_column(String(255))
+    role: Mapped[Optional[str]] = mapped_column(String(64))
+    unit_path: Mapped[Optional[str]] = mapped_column(String(512))
+    candidate_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    due_at: Mapped[Optional[datetime]]
+    completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    completed_at: Mapped[Optional[datetime]]
+
+
+class Event(Base):
+    """Append-only audit log; one hash chain per case (``case_id`` NULL: the global chain)."""
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    process_hash: Mapped[str] = mapped_column(String(64), default="")
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    from_status: Mapped[Optional[str]] = mapped_column(String(64))
+    to_status: Mapped[Optional[str]] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class SchedulerRun(Base):
+    """One row per timer executor (host:pid): when it last swept, for /healthz and operators."""
+
+    __tablename__ = "scheduler_run"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    started_at: Mapped[datetime]
+    last_run_at: Mapped[Optional[datetime]]
+    fired_total: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScheduledStart(Base):
+    """A timer start event's cycle (e.g. the review of 2026): the unique key makes it start once."""
+
+    __tablename__ = "scheduled_start"
+    __table_args__ = (UniqueConstraint("process_key", "cycle"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    cycle: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
+    started_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Notification(Base):
+    """A reminder or escalation for one user or for the holders of a role (in a unit subtree)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user", "user_id", "created_at"),
+                      Index("ix_notification_role", "role", "created_at"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    role: Mapped[Optional[str]] = mapped_column(String(64))
+    unit_path: Mapped[Optional[str]] = mapped_column(String(512))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    message: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    read_at: Mapped[Optional[datetime]]
+
+
+class AuditCheckpoint(Base):
+    """The head hash of every chain at one moment, signed with the server key (exportable)."""
+
+    __tablename__ = "audit_checkpoint"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    heads: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    key_id: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per username: too many in a row lock the name for a while (brute force).
+
+    Keyed by the name typed, known or not, so the answer never tells whether a user exists."""
+
+    __tablename__ = "login_throttle"
+    username: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[Optional[datetime]]
+    locked_until: Mapped[Optional[datetime]]
