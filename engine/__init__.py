@@ -8,5 +8,6 @@ the acting person), ``definitions`` (BPMN/DMN parsing, versions, serializer stat
 sandbox), ``cases`` (the runner and its one-transaction steps, the task projection, worklists,
 reading cases), ``audit`` (the hash-chained events, verification, signed checkpoints),
 ``replay`` (re-running a history), ``diagram`` (BPMNDI to SVG). :mod:`engine.errors` and
-:mod:`engine.policy` are the vocabulary they all share; :mod:`engine.services` wires them.
+:mod:`engine.policy` are the vocabulary they all share; ``workflows.build_services`` wires
+them together with the programme's processes.
 """
