@@ -5,22 +5,29 @@ Each function returns a standalone ``<svg role="img">`` with a ``<title>`` and a
 beside its bar with its verdict ("đạt" / "chưa đạt"), so the chart reads the
 same without colour and to a screen reader. Labels are escaped; numbers are
 formatted for the reader's locale (Vietnamese first: ``12,5%``).
+
+The words come from the pages' message catalogues (``api/web/translations``),
+so a translator finds them with every other word of the pages. A chart is drawn
+for a ``locale`` given by its caller, not the request's, so the catalogue of
+that language is read here with Babel rather than through Flask-Babel.
 """
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
 from typing import Mapping, Sequence
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
+from babel.support import NullTranslations, Translations
 
 from engine.diagram.svg import FONT_STACK, attr, esc, num, text_width
 
-WORDS = {
-    "vi": {"target": "Mục tiêu", "on_track": "đạt", "behind": "chưa đạt", "no_data": "chưa có số liệu",
-           "summary": "{on} trên {count} đạt mục tiêu {target}"},
-    "en": {"target": "Target", "on_track": "on track", "behind": "behind", "no_data": "no data",
-           "summary": "{on} of {count} at or above the {target} target"},
-}
+#: The pages' catalogues, which hold the charts' words too (``api/web/babel.cfg`` extracts this module).
+CATALOGUES = Path(__file__).resolve().parent / "web" / "translations"
 ON_TRACK, BEHIND, NEUTRAL = "#2e7d32", "#c05600", "#3f6fb5"
 SERIES = ("#3f6fb5", "#c05600", "#6b8f71", "#7b5ea7")
 STYLE = (".tf-chart{font-family:%s;max-width:100%%;height:auto}.tf-chart text{fill:#22242a;font-size:12px}"
@@ -29,9 +36,26 @@ STYLE = (".tf-chart{font-family:%s;max-width:100%%;height:auto}.tf-chart text{fi
          ".tf-chart .muted{fill:#5f6368}.tf-chart .strong{font-weight:bold}" % FONT_STACK)
 
 
+@lru_cache(maxsize=None)
+def _catalogue(language: str) -> NullTranslations:
+    """The catalogue of ``language``; none (the English words themselves) for a language without one."""
+    po = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    if not language.isalpha() or not po.is_file():
+        return NullTranslations()
+    with po.open("rb") as source:
+        compiled = BytesIO()
+        write_mo(compiled, read_po(source, locale=language))
+    compiled.seek(0)
+    return Translations(compiled)
+
+
 def _words(locale: str, texts: Mapping[str, str] | None) -> dict[str, str]:
-    base = WORDS.get(locale.split("_")[0].split("-")[0], WORDS["en"])
-    return {**base, **(texts or {})}
+    """The chart's words in ``locale`` (``vi``, ``vi_VN``, ``en``…), overridden by ``texts`` (same keys;
+    ``summary`` takes ``%(on)s``, ``%(count)s`` and ``%(target)s``)."""
+    catalogue = _catalogue(locale.split("_")[0].split("-")[0])
+    return {"target": catalogue.pgettext("chart", "Target"), "on_track": catalogue.gettext("on track"),
+            "behind": catalogue.gettext("behind"), "no_data": catalogue.gettext("no data"),
+            "summary": catalogue.gettext("%(on)s of %(count)s at or above the %(target)s target"), **(texts or {})}
 
 
 def percent(value: float, locale: str = "vi") -> str:
@@ -126,7 +150,7 @@ def share_bars(items: Sequence[tuple[str, float | None]], *, title: str, target:
         parts.append(_text(tx, top - 14, f"{words['target']} {percent(target, locale)}", "middle", "strong"))
     if desc is None:
         on = sum(1 for v in values if target is not None and v >= target)
-        desc = (words["summary"].format(on=on, count=len(items), target=percent(target, locale))
+        desc = (words["summary"] % {"on": on, "count": len(items), "target": percent(target, locale)}
                 if target is not None else "; ".join(
                     f"{label}: {words['no_data'] if v is None else percent(v, locale)}" for label, v in items))
     return _svg(width, height, title, desc, "".join(parts), "tf-share-bars")

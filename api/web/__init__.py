@@ -3,8 +3,12 @@
 One Flask blueprint, one module per concern. Pages are thin like the JSON
 routes: they call the same services (``Reader``, ``CaseService``, the
 registries) and only turn their answers into HTML. Pages sign in with a
-session cookie (CSRF-protected forms); the JSON API under ``/api/v1`` keeps
-its bearer tokens and is untouched by anything here.
+session cookie (CSRF-protected forms, ``session``); the JSON API under
+``/api/v1`` keeps its bearer tokens and is untouched by anything here.
+Around every page: ``layout`` (menu, user, language switch), ``headers``
+(security headers), ``errors`` (error pages), ``i18n`` (catalogues, dates).
+Imports run one way: ``headers -> errors -> session -> i18n``, and ``layout``
+uses ``session`` and ``i18n``; none of these imports a page module.
 """
 from __future__ import annotations
 
@@ -25,8 +29,8 @@ def init_app(app: Flask) -> None:
 
     session.init_app(app)
     i18n.init_app(app)
-    # the modules register their routes on ``bp`` when imported
-    from api.web import audit, cases, councils, dashboard, errors, tasks, worklist  # noqa: F401,E501
+    # the modules register their routes and hooks on ``bp`` when imported
+    from api.web import audit, cases, councils, dashboard, errors, headers, layout, tasks, worklist  # noqa: F401
 
     app.register_blueprint(bp)
     errors.init_app(app)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from api.web.headers import csp_nonce
 from engine.diagram import render as diagram
 from engine.store.models import ProcessDefinition
 
@@ -29,8 +30,6 @@ def _texts() -> dict[str, str]:
 def embed(drawing: str) -> Markup:
     """A server-drawn SVG (a diagram or a chart) as markup of the page. The renderers escape every
     text they draw; their <style> elements get the response's CSP nonce."""
-    from api.web.session import csp_nonce
-
     return Markup(drawing.replace("<style>", f'<style nonce="{csp_nonce()}">'))
 
 

@@ -17,11 +17,10 @@ from typing import Any, Mapping
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, redirect, request, session
+from flask import Flask, session
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
-from api.web import bp
 from engine.time.clock import CITY_ZONE
 
 LANGUAGES = ("vi", "en")
@@ -77,11 +76,13 @@ def compile_catalogues(target: Path) -> Path:
 
 
 def select_locale() -> str:
+    """The language the reader chose (``layout.set_language`` keeps it in the session), else Vietnamese."""
     lang = session.get("lang")
     return lang if lang in LANGUAGES else DEFAULT
 
 
 def lang() -> str:
+    """This request's language code (``vi`` or ``en``), for what is not in the catalogues."""
     return str(get_locale() or DEFAULT)
 
 
@@ -178,15 +179,6 @@ def enum_label(node: Mapping[str, Any], value: Any) -> str:
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %".replace(".0 %", " %")
-
-
-@bp.get("/lang/<code>")
-def set_language(code: str) -> Any:
-    if code in LANGUAGES:
-        session["lang"] = code
-    from api.web.session import safe_next
-
-    return redirect(safe_next(request.args.get("next")))
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -7,12 +7,12 @@ row, so a copied cookie is refused afterwards, and a deactivated user's
 sessions end at their next request. The user and roles are read again with
 the session on each request, so a revoked grant applies at once. Every POST of
 the pages needs the form's CSRF token (Flask-WTF); the JSON API is not
-affected (no cookies).
+affected (no cookies). Security headers (``headers``) and the page frame
+(``layout``) apply to every page, signed in or not, and live in their own modules.
 """
 from __future__ import annotations
 
 import os
-import secrets
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
@@ -22,24 +22,26 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
 from api import config
-from api.web import bp, services
-from engine.time import clock
 from api.auth import lockout
-from engine.errors import Forbidden, Unauthorized
-from engine.store.models import User
-from engine.people.actors import Actor
 from api.auth.tokens import issue_token, lookup_token, prune_tokens, revoke_session, session_digest
+from api.web import bp, services
+from api.web.i18n import datetime_local
+from engine.errors import Forbidden, Unauthorized
+from engine.people.actors import Actor
+from engine.time import clock
 
 csrf = CSRFProtect()
 #: Pages anyone may open without signing in.
 PUBLIC = {"web.login", "web.static", "web.set_language"}
+#: Who sees the dashboard and the registries city-wide (as the JSON API's reports and registry).
+READERS = ("hr_officer", "approver", "auditor", "admin")
 
 
 def init_app(app: Flask) -> None:
+    """The session cookie's settings and CSRF on the pages' forms (the API's routes are exempt)."""
     if not os.environ.get("TALENTFLOW_SECRET_KEY") and not app.testing:
         # several server processes must sign cookies (and checkpoints) with one key
         app.config["SECRET_KEY"] = config.server_key(Path(app.instance_path))
@@ -117,7 +119,8 @@ def _sign_in_and_csrf() -> Any:
 
 
 def safe_next(target: str | None) -> str:
-    """Only paths of this site (no ``//host``): an open redirect would help phishing."""
+    """Where to go after signing in or switching language: only paths of this site (no ``//host``),
+    as an open redirect would help phishing; the worklist otherwise."""
     if not target:
         return url_for("web.worklist")
     parts = urlsplit(target)
@@ -152,8 +155,6 @@ def login() -> Any:
             session["sid"] = sid
             return redirect(safe_next(request.form.get("next")))
         if outcome.locked_until is not None:
-            from api.web.i18n import datetime_local
-
             error = _("Too many failed attempts: this account is locked until %(when)s.",
                       when=datetime_local(outcome.locked_until))
         else:
@@ -170,67 +171,3 @@ def logout() -> Any:
     _fresh_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("web.login"))
-
-
-def users_named(names: list[str]) -> dict[str, str]:
-    """Display names of users, for showing people rather than usernames."""
-    if not names:
-        return {}
-    with services().store.read() as db:
-        return {u: d or u for u, d in db.execute(select(User.username, User.display_name)
-                                                  .where(User.username.in_(set(names))))}
-
-
-#: Who sees the dashboard and the registries city-wide (as the JSON API's reports and registry).
-READERS = ("hr_officer", "approver", "auditor", "admin")
-
-
-#: Pages load only their own script and style; the <style> elements of the inline SVG diagrams and
-#: charts carry this response's nonce (``csp_nonce``), so no injected style or script would run.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
-
-
-def csp_nonce() -> str:
-    """This response's nonce for the <style> elements the pages embed (one per request)."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return str(g.csp_nonce)
-
-
-@bp.after_app_request
-def _headers(response: Any) -> Any:
-    """No framing (clickjacking), no sniffing, and no copies of personal pages in shared caches:
-    on every page, the error pages of unknown paths included (not on the JSON API's answers)."""
-    from api.web.errors import JSON_PATHS
-
-    if request.path.startswith(JSON_PATHS):
-        return response
-    response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint != "web.static":
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.app_context_processor
-def _layout() -> dict[str, Any]:
-    from flask_babel import lazy_gettext as _l
-
-    from api.web.i18n import lang
-
-    actor = current_user()
-    items = []
-    if actor is not None:
-        items = [("web.worklist", _l("My work")), ("web.cases", _l("Cases"))]
-        if actor.roles - {"auditor"}:
-            items.append(("web.new_case", _l("Start a case")))
-        if actor.is_any(*READERS):
-            items.append(("web.dashboard", _l("Dashboard")))
-        if actor.is_any(*READERS) or "unit_head" in actor.roles:
-            items.append(("web.talents", _l("Talents")))
-        if actor.is_any("auditor", "admin"):
-            items.append(("web.audit_verify", _l("Audit")))
-    return {"me": actor, "page_lang": lang(), "nav_items": items}

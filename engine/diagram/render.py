@@ -36,8 +36,12 @@ __all__ = ["DiagramUnavailable", "Marks", "render_svg", "placeholder_svg", "layo
            "case_marks", "process_diagram", "case_diagram"]
 
 MARGIN = 20.0
-DEFAULT_TEXTS = {"completed": "completed", "active": "in progress", "overdue": "overdue",
-                 "summary": "{completed} completed, {active} in progress, {overdue} overdue"}
+#: The state words of titles and the description, in English. The engine knows no reader or language: a
+#: caller that draws for a reader passes ``texts`` with these keys, translated (the web pages do, from
+#: their message catalogues); ``summary`` is a ``str.format`` template.
+DEFAULT_TEXTS: Mapping[str, str] = {
+    "completed": "completed", "active": "in progress", "overdue": "overdue",
+    "summary": "{completed} completed, {active} in progress, {overdue} overdue"}
 
 STYLE = """
 .bpmn-diagram{font-family:%(font)s}

@@ -1,0 +1,45 @@
+"""The frame around every page: who is signed in, the navigation, the language switch.
+
+Every template extends one layout whose header shows the signed-in user, the
+menu of pages this user may open and a switch between Vietnamese and English.
+What the layout needs is put into every template here (a context processor), so
+page views pass only their own data. The menu only hides what a role cannot
+use; each page still checks the role itself (``session.roles_required``). The
+language switch works signed out too (the sign-in page has it), and sends the
+reader back to a page of this site only (``session.safe_next``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, request, session
+from flask_babel import lazy_gettext as _l
+
+from api.web import bp
+from api.web.i18n import LANGUAGES, lang
+from api.web.session import READERS, current_user, safe_next
+
+
+@bp.app_context_processor
+def _layout() -> dict[str, Any]:
+    actor = current_user()
+    items = []
+    if actor is not None:
+        items = [("web.worklist", _l("My work")), ("web.cases", _l("Cases"))]
+        if actor.roles - {"auditor"}:
+            items.append(("web.new_case", _l("Start a case")))
+        if actor.is_any(*READERS):
+            items.append(("web.dashboard", _l("Dashboard")))
+        if actor.is_any(*READERS) or "unit_head" in actor.roles:
+            items.append(("web.talents", _l("Talents")))
+        if actor.is_any("auditor", "admin"):
+            items.append(("web.audit_verify", _l("Audit")))
+    return {"me": actor, "page_lang": lang(), "nav_items": items}
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Any:
+    """Remember the reader's language in the session (an unknown code changes nothing) and go back."""
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next")))
