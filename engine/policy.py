@@ -4,12 +4,19 @@ A process module in ``workflows/`` subclasses :class:`ProcessPolicy`; a
 process deployed without one (any uploaded BPMN) gets the default: each lane
 name is the role of the same name, tasks outside any lane go to whoever
 started the case, participants see all of the case data.
+
+The policy is also all that the pages know of a process: the words of its end
+states and events, how to lay out its forms for one case (:class:`FormHints`)
+and the view of a case it shows beside the data (:class:`Panel`). Words are
+message ids of the pages' catalogues, marked in the process module and
+translated by the page, so neither the engine nor a process imports Flask.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Union
 
 from engine.people.actors import Actor
 
@@ -19,6 +26,7 @@ _STATUS_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVED_STATUSES = frozenset({"running", "error", "cancelled"})
 #: Data key a process may set to report its end state (e.g. ``no_winner``).
 OUTCOME_KEY = "case_outcome"
+_NO_WORDS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,90 @@ class CaseGrant:
 
     username: str
     role: str
+
+
+@dataclass(frozen=True)
+class Words:
+    """Words people read: ``text`` is a message id of the pages' catalogues and ``values`` fill its
+    ``%(name)s`` slots; the page translates the text and formats the values (dates, numbers)."""
+
+    text: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A short state word in a coloured badge; ``tone`` is one of ok, info, warn, muted, danger."""
+
+    words: Words
+    tone: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a :class:`Table`: each cell a value, :class:`Words`, a :class:`Badge` or None
+    (shown as a dash); ``css`` names a class of the pages' style sheet (e.g. a highlighted row)."""
+
+    cells: tuple[Any, ...]
+    css: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of a :class:`Panel`. ``row_header`` is the column that names its row (for screen
+    readers), ``numeric`` the columns of figures; ``caption`` is read by screen readers only."""
+
+    columns: tuple[Words, ...]
+    rows: tuple[Row, ...]
+    heading: Words | None = None
+    badge: Badge | None = None
+    caption: Words | None = None
+    row_header: int | None = None
+    numeric: frozenset[int] = frozenset()
+    css: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line of a :class:`Panel` (several words joined by "; "); ``kind`` is "" for plain text,
+    ``subject`` for a quiet line, ``notice`` for a warning and ``progress`` for a live status."""
+
+    words: tuple[Words, ...]
+    kind: str = ""
+
+
+Part = Union[Table, Note]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A process's own view of one case (e.g. a council's work), shown beside the case data on the
+    case and task pages, and alone on its own page at ``/cases/<id>/<page>`` when ``page`` is set.
+
+    ``about`` follows the title in that page's heading; ``page_parts`` show on that page only,
+    ``case_notes`` on the case page only (e.g. a note about what the reader has done)."""
+
+    title: Words
+    parts: tuple[Part, ...]
+    subtitle: str = ""
+    css: str = ""
+    page: str | None = None
+    link: Words | None = None
+    about: str = ""
+    page_parts: tuple[Part, ...] = ()
+    case_notes: tuple[Note, ...] = ()
+
+
+@dataclass
+class FormHints:
+    """How a page lays out one form for one case beyond what its schema says: pre-filled values
+    (e.g. one row per candidate), choices limited to the case (by field, ``rows.column`` for a
+    column), columns of rows people may not change, and a note under each row's first cell."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    fixed: dict[str, list[str]] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 class ProcessPolicy:
@@ -147,6 +239,23 @@ class ProcessPolicy:
     def script_helpers(self) -> Mapping[str, Callable[..., Any]]:
         """Functions the process's scripts may call, besides the sandbox's own."""
         return {}
+
+    # ------------------------------------------------------------------ what the pages show
+    #: End states the process reports -> their words (message ids); an unlisted state reads as itself.
+    status_labels: Mapping[str, str] = _NO_WORDS
+    #: End state -> badge tone (see :class:`Badge`); an unlisted state gets the pages' own rule.
+    status_tones: Mapping[str, str] = _NO_WORDS
+    #: Types of the events :meth:`after_step` adds -> their words; an unlisted type reads as itself.
+    event_labels: Mapping[str, str] = _NO_WORDS
+
+    def form_hints(self, form_key: str | None, data: Mapping[str, Any]) -> FormHints:
+        """How to lay out ``form_key`` for a case whose visible data is ``data``: as its schema says."""
+        return FormHints()
+
+    def case_panel(self, case: Mapping[str, Any], done: frozenset[str]) -> Panel | None:
+        """The process's own view of ``case`` (as the reader may see it; ``done``: the element ids of
+        the tasks the reader completed in it); None: the pages show the case data alone."""
+        return None
 
 
 DEFAULT_POLICY = ProcessPolicy()

@@ -1,8 +1,10 @@
 """The programme's processes: one module per process, and the service built from them.
 
-Each module declares a :class:`engine.policy.ProcessPolicy` for its process
-key. A process deployed without a module (an uploaded BPMN file) runs under
-the default policy.
+Each process module registers a :class:`engine.policy.ProcessPolicy` for its
+process key when imported (:func:`workflows.processes.register`); importing
+this package imports every one of its modules, so adding a process needs no
+edit here. A process deployed without a module (an uploaded BPMN file) runs
+under the default policy.
 """
 from __future__ import annotations
 
@@ -17,26 +19,12 @@ from engine.definitions.versions import deploy, deploy_directory
 from engine.store.models import ProcessDefinition
 from engine.definitions.specs import SourceFile
 from engine.errors import Invalid
-from engine.policy import DEFAULT_POLICY, ProcessPolicy
 from engine.cases.runner import CaseService
-from workflows import registry, training_nomination  # noqa: F401  (registry: its tables join the schema)
-from workflows import talent_nomination
-from workflows import leadership_exam
-from workflows import annual_talent_review, talent_assessment
+from workflows import registry  # noqa: F401  (its tables join the schema)
+from workflows.processes import (POLICIES, discover, event_labels, policy_for, register,  # noqa: F401
+                                 status_labels, status_tones, unregister)
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
-
-POLICIES: dict[str, ProcessPolicy] = {
-    training_nomination.PROCESS_KEY: training_nomination.Policy(),
-    talent_nomination.PROCESS_KEY: talent_nomination.Policy(),
-    leadership_exam.PROCESS_KEY: leadership_exam.Policy(),
-    annual_talent_review.PROCESS_KEY: annual_talent_review.Policy(),
-    talent_assessment.PROCESS_KEY: talent_assessment.Policy(),
-}
-
-
-def policy_for(process_key: str) -> ProcessPolicy:
-    return POLICIES.get(process_key, DEFAULT_POLICY)
 
 
 def validate_form(form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,3 +56,6 @@ def deploy_bpmn_dir(session: Session, deployed_by: str = "system") -> list[tuple
 
 def build_service(store: Store) -> CaseService:
     return CaseService(store=store, policy_for=policy_for, validate_form=validate_form)
+
+
+discover(__name__)  # last: a process module may use anything above

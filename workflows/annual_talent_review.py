@@ -41,6 +41,7 @@ from engine.store.models import Case
 from engine.policy import ProcessPolicy, Step
 from engine.people.actors import SYSTEM, Actor
 from workflows import registry, talent_assessment
+from workflows.processes import N_, register
 from workflows.review_rules import SCRIPT_HELPERS, override_problems
 
 PROCESS_KEY = "annual_talent_review"
@@ -84,6 +85,10 @@ class Policy(ProcessPolicy):
     cancellers = frozenset({"admin", "hr_officer"})
 
     lane_roles = LANE_ROLES
+    status_labels = {"approved": N_("Approved")}
+    status_tones = {"approved": "ok"}
+    event_labels = {"talent_list_updated": N_("Talent list updated"),
+                    "talents_added_since_snapshot": N_("Talents added since the snapshot")}
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:
         """hr, or the scheduler (the system actor) on 1 November."""
@@ -240,3 +245,6 @@ def start_yearly_review(service: Any, today: date | None = None) -> int | None:
         return int(service.start(SYSTEM, PROCESS_KEY, {"year": today.year}))
     except (Conflict, Invalid):
         return None
+
+
+register(PROCESS_KEY, Policy())

@@ -21,10 +21,11 @@ from datetime import date
 from typing import Any, Mapping
 
 from engine.errors import Invalid
-from engine.policy import Assignment, CaseGrant, ProcessPolicy, Step
+from engine.policy import Assignment, CaseGrant, FormHints, Panel, ProcessPolicy, Step
 from engine.people.actors import Actor
+from workflows import exam_pages, registry
 from workflows import exam_scoring as scoring
-from workflows import registry
+from workflows.processes import N_, register
 
 PROCESS_KEY = "leadership_exam"
 
@@ -98,6 +99,10 @@ class Policy(ProcessPolicy):
     managed_case_roles = frozenset({MEMBER, CHAIR, SECRETARY})
 
     lane_roles = LANE_ROLES
+    status_labels = {"appointed": N_("Appointed"), "declined": N_("Declined"), "no_winner": N_("No winner"),
+                     "cancelled_insufficient_candidates": N_("Cancelled: too few candidates")}
+    status_tones = {"appointed": "ok", "declined": "warn", "no_winner": "warn"}
+    event_labels = {"appointment_recorded": N_("Appointment recorded")}
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:
         """The exam plan is hr's (Sở Nội vụ / Ban Tổ chức), for any unit."""
@@ -202,6 +207,15 @@ class Policy(ProcessPolicy):
             return dict(data)
         return {k: v for k, v in data.items() if k not in ROUND2_KEYS}
 
+    # ------------------------------------------------------------------ pages
+    def form_hints(self, form_key: str | None, data: Mapping[str, Any]) -> FormHints:
+        """Sheets of one row per candidate and choices among the case's candidates."""
+        return exam_pages.form_hints(form_key, data, council_record(data) or {})
+
+    def case_panel(self, case: Mapping[str, Any], done: frozenset[str]) -> Panel | None:
+        """The council's work so far, with a page of its own."""
+        return exam_pages.council_panel(case, done, council_record(case.get("data") or {}) or {})
+
     # ------------------------------------------------------------------ registry
     def after_step(self, step: Step) -> None:
         """An appointment by exam enters the appointments register with the step that decided it."""
@@ -221,3 +235,6 @@ class Policy(ProcessPolicy):
         step.events.add("appointment_recorded", step.actor.username, data={
             "appointment_id": appointment_id, "person_name": winner["full_name"], "candidate_code": winner["code"],
             "effective_date": effective.isoformat(), "decision_no": step.completed_data["decision_no"]})
+
+
+register(PROCESS_KEY, Policy())

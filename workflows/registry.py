@@ -18,8 +18,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.time import clock
 from engine.errors import Conflict, Invalid, NotFound
 from engine.store.models import ID, Base, Unit
+from workflows.processes import N_
 
 TALENT_CATEGORIES = ("excellent_graduate", "young_scientist", "cbccvc", "expert")
+#: A talent's states in the register, the words the pages show for them and their badges' tones.
+TALENT_STATUSES = {"active": N_("Active"), "removed": N_("Removed")}
+TALENT_STATUS_TONES = {"active": "ok", "removed": "muted"}
 RATINGS = ("xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh")
 OUTCOMES = ("keep", "at_risk", "remove")
 LEVELS = ("giam_doc_so", "pho_giam_doc_so", "truong_phong", "pho_truong_phong", "other")

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 from engine.policy import Assignment, ProcessPolicy
 from engine.people.actors import Actor
+from workflows.processes import register
 from workflows.review_rules import SCRIPT_HELPERS
 
 PROCESS_KEY = "talent_assessment"
@@ -62,3 +63,6 @@ class Policy(ProcessPolicy):
 
     def script_helpers(self) -> Mapping[str, Any]:
         return SCRIPT_HELPERS
+
+
+register(PROCESS_KEY, Policy())

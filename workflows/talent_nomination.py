@@ -21,6 +21,7 @@ from engine.store.models import Unit
 from engine.policy import STARTER, Assignment, CaseGrant, ProcessPolicy, Step
 from engine.people.actors import Actor
 from workflows import registry, talent_criteria
+from workflows.processes import N_, register
 from workflows.talent_criteria import as_date
 
 PROCESS_KEY = "talent_nomination"
@@ -57,6 +58,11 @@ class Policy(ProcessPolicy):
     managed_case_roles = frozenset({COUNCIL_ROLE})
 
     lane_roles = LANE_ROLES
+    status_labels = {"recognised": N_("Recognised"), "rejected": N_("Rejected"),
+                     "rejected_ineligible": N_("Rejected: ineligible"), "withdrawn": N_("Withdrawn"),
+                     "rejected_by_council": N_("Rejected by the council"), "not_recognised": N_("Not recognised")}
+    status_tones = {"recognised": "ok", "withdrawn": "muted"}
+    event_labels = {"talent_registered": N_("Talent registered"), "nominator_informed": N_("Nominator informed")}
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         return data.get("unit") or None
@@ -168,3 +174,6 @@ def outcome_reason(status: str, data: Mapping[str, Any]) -> str:
     if status == "recognised":
         return f"Được công nhận nhân tài theo quyết định số {data.get('decision_no')} ngày {data.get('decision_date')}."
     return str(data.get(REASON_KEYS.get(status, ""), ""))
+
+
+register(PROCESS_KEY, Policy())

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from engine.errors import Invalid
 from engine.policy import STARTER, CaseGrant, ProcessPolicy
 from engine.people.actors import Actor
+from workflows.processes import N_, register
 
 PROCESS_KEY = "training_nomination"
 
@@ -31,6 +32,8 @@ class Policy(ProcessPolicy):
     cancellers = frozenset({"admin", "hr_officer"})
 
     lane_roles = LANE_ROLES
+    status_labels = {"rejected": N_("Rejected"), "trained": N_("Trained"), "not_trained": N_("Not trained")}
+    status_tones = {"trained": "ok"}
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:
         """hr proposes for any unit; a unit head for their own units."""
@@ -47,3 +50,6 @@ class Policy(ProcessPolicy):
     def case_grants(self, data: Mapping[str, Any]) -> list[CaseGrant]:
         mentor = data.get("mentor")
         return [CaseGrant(mentor, "mentor")] if isinstance(mentor, str) and mentor else []
+
+
+register(PROCESS_KEY, Policy())

@@ -7,12 +7,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.web import bp, councils, diagrams, formfields, formpost, services
-from api.web.i18n import STATUSES, role_label
+from api.web.i18n import STATUSES, role_label, status_label
 from api.web.session import current_user
 from api.web.tasks import form_message
 from api.web.worklist import process_names
 from engine.errors import EngineError, Invalid, NotFound
-from workflows import form_schema, policy_for
+from workflows import form_schema, policy_for, status_labels
 
 PER_PAGE = 25
 #: Beyond this a page number is only a way to make the database count past its integers.
@@ -32,7 +32,7 @@ def cases() -> Any:
         processes = process_names(db)
         listing = svc.reader.list_cases(db, actor, process=process, status=status, page=page, per_page=PER_PAGE)
     pages = max(1, -(-listing.total // PER_PAGE))
-    statuses = {key: label for key, label in STATUSES.items() if key not in ("ready", "active", "removed")}
+    statuses = {key: status_label(key) for key in (*STATUSES, *status_labels()) if key != "ready"}
     return render_template("web/cases.html", listing=listing, processes=processes, process=process,
                            status=status, pages=pages, pager=pager(min(listing.page, pages), pages),
                            statuses=statuses)
@@ -77,7 +77,7 @@ def case_page(case_id: int) -> Any:
         names = process_names(db)
     mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}
     return render_template("web/case.html", case=case, events=timeline(events), diagram=drawing,
-                           council=councils.council_view(case),
+                           panel=councils.panel_of(case, frozenset(mine)),
                            process_name=names.get(case["process"], case["process"]), my_done=mine,
                            is_auditor=actor.is_any("auditor", "admin"))
 
@@ -96,7 +96,8 @@ def _start_schema(process: str) -> dict[str, Any]:
 def _render_start(process: str, name: str, values: Any = None, errors: Any = None, extra: Any = None,
                   business_key: str = "", status: int = 200, message: str | None = None) -> Any:
     schema = _start_schema(process)
-    hints = councils.form_hints(policy_for(process).start_form, {})
+    policy = policy_for(process)
+    hints = policy.form_hints(policy.start_form, {})
     fields = formfields.build(schema, hints.values if values is None else values, errors, choices=hints.choices,
                               fixed=hints.fixed, notes=hints.notes, extra_rows=extra)
     return render_template("web/start.html", process=process, process_name=name, schema=schema, fields=fields,

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from api import charts
 from api.web import bp, services
 from api.web.diagrams import embed
-from api.web.i18n import STATUSES, lang
+from api.web.i18n import lang, status_label
 from api.web.session import READERS, current_user, roles_required
 from engine.time import clock
 from engine.errors import Forbidden
@@ -101,9 +101,9 @@ def talents() -> Any:
     unit = request.args.get("unit") or None
     with services().store.engine.connect() as conn:
         units = {r.code: r.code for r in conn.execute(select(Unit.code).order_by(Unit.path))}
-        page = registry.list_talents(conn, status=status if status in ("active", "removed") else None,
+        page = registry.list_talents(conn, status=status if status in registry.TALENT_STATUSES else None,
                                      category=category if category in CATEGORIES else None,
                                      unit=unit if unit in units else None, within=within, per_page=200)
     return render_template("web/talents.html", page=page, status=status, category=category, unit=unit,
                            units=units, categories=CATEGORIES,
-                           statuses={key: STATUSES[key] for key in ("active", "removed")})
+                           statuses={key: status_label(key) for key in registry.TALENT_STATUSES})

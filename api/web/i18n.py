@@ -18,38 +18,31 @@ from typing import Any, Mapping
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from engine.time.clock import CITY_ZONE
+from workflows import event_labels, registry, status_labels, status_tones
 
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
 CATALOGUES = Path(__file__).resolve().parent / "translations"
 
-#: Case statuses (the engine's and the processes' end states) and how they read.
+#: The engine's statuses of cases (and "ready" of tasks) and how they read. A process's end states
+#: read as its policy says (``status_labels``), a talent's as the registry says.
 STATUSES = {
     "running": _l("In progress"), "completed": _l("Completed"), "cancelled": _l("Cancelled"), "error": _l("Error"),
-    "ready": _l("To do"), "appointed": _l("Appointed"), "declined": _l("Declined"), "no_winner": _l("No winner"),
-    "cancelled_insufficient_candidates": _l("Cancelled: too few candidates"), "recognised": _l("Recognised"),
-    "rejected": _l("Rejected"), "rejected_ineligible": _l("Rejected: ineligible"), "withdrawn": _l("Withdrawn"),
-    "rejected_by_council": _l("Rejected by the council"), "not_recognised": _l("Not recognised"),
-    "approved": _l("Approved"), "trained": _l("Trained"), "not_trained": _l("Not trained"),
-    "active": _l("Active"), "removed": _l("Removed"),
+    "ready": _l("To do"),
 }
-#: Status -> badge colour class.
-TONES = {"running": "info", "ready": "info", "error": "danger", "cancelled": "muted", "completed": "ok",
-         "appointed": "ok", "recognised": "ok", "approved": "ok", "trained": "ok", "active": "ok",
-         "removed": "muted", "declined": "warn", "no_winner": "warn", "withdrawn": "muted"}
+#: Status -> badge colour class (then the process's or the registry's tones, then :func:`tone`'s rule).
+TONES = {"running": "info", "ready": "info", "error": "danger", "cancelled": "muted", "completed": "ok"}
+#: The engine's event types; a process's own events read as its policy says (``event_labels``).
 EVENTS = {
     "case_started": _l("Case started"), "task_created": _l("Task created"), "task_claimed": _l("Task claimed"),
     "task_released": _l("Task released"), "task_completed": _l("Task completed"),
     "task_cancelled": _l("Task cancelled"), "timer_fired": _l("Deadline reached (timer)"),
     "case_completed": _l("Case ended"), "case_cancelled": _l("Case cancelled"), "case_failed": _l("Case failed"),
     "case_retried": _l("Case retried"), "role_granted": _l("Role granted"), "role_revoked": _l("Role revoked"),
-    "appointment_recorded": _l("Appointment recorded"), "talent_registered": _l("Talent registered"),
-    "nominator_informed": _l("Nominator informed"), "talent_list_updated": _l("Talent list updated"),
-    "talents_added_since_snapshot": _l("Talents added since the snapshot"),
 }
 ROLES = {
     "admin": _l("Administrator"), "hr_officer": _l("HR officer"), "unit_head": _l("Unit head"),
@@ -140,15 +133,25 @@ def time_left(seconds: int | None) -> str:
 
 
 def status_label(status: str | None) -> str:
-    return str(STATUSES.get(status or "", status or ""))
+    """A case's, task's or talent's status in the reader's language; an unknown one as it is."""
+    key = status or ""
+    if key in STATUSES:
+        return str(STATUSES[key])
+    words = status_labels().get(key) or registry.TALENT_STATUSES.get(key)
+    return gettext(words) if words else key
 
 
 def tone(status: str | None) -> str:
-    return TONES.get(status or "", "warn" if (status or "").startswith(("rejected", "not_", "cancelled")) else "info")
+    key = status or ""
+    return TONES.get(key) or status_tones().get(key) or registry.TALENT_STATUS_TONES.get(key) or \
+        ("warn" if key.startswith(("rejected", "not_", "cancelled")) else "info")
 
 
 def event_label(event_type: str) -> str:
-    return str(EVENTS.get(event_type, event_type.replace("_", " ")))
+    if event_type in EVENTS:
+        return str(EVENTS[event_type])
+    words = event_labels().get(event_type)
+    return gettext(words) if words else event_type.replace("_", " ")
 
 
 def role_label(role: str) -> str:

@@ -15,7 +15,7 @@ from api.web import bp, councils, diagrams, formfields, formpost, services
 from api.web.session import current_user
 from api.web.worklist import process_names
 from engine.errors import EngineError, Invalid
-from workflows import form_schema
+from workflows import form_schema, policy_for
 
 
 def _load(task_id: str) -> tuple[dict[str, Any], dict[str, Any], Any, str]:
@@ -33,13 +33,13 @@ def _render(task_id: str, values: dict[str, Any] | None = None, errors: dict[str
             extra_rows: dict[str, int] | None = None, status: int = 200, message: str | None = None) -> Any:
     task, case, drawing, name = _load(task_id)
     schema = form_schema(task["form_key"])
-    hints = councils.form_hints(task["form_key"], case["data"])
+    hints = policy_for(case["process"]).form_hints(task["form_key"], case["data"])
     shown = values if values is not None else hints.values
     fields = formfields.build(schema, shown, errors, choices=hints.choices, fixed=hints.fixed, notes=hints.notes,
                               extra_rows=extra_rows)
     return render_template("web/task.html", task=task, case=case, schema=schema, fields=fields, process_name=name,
                            diagram=drawing,
-                           council=councils.council_view(case), error_message=message), status
+                           panel=councils.panel_of(case), error_message=message), status
 
 
 def form_message(err: Invalid) -> str:

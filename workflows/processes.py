@@ -1,0 +1,77 @@
+"""The processes this service knows: each process module's policy under its process key.
+
+A process module registers its policy when it is imported (:func:`register`),
+and importing :mod:`workflows` imports every module of the package
+(:func:`discover`), so a new process is its BPMN file, its forms and one
+module, and nothing else changes. A test registers a process of its own the
+same way (and :func:`unregister` s it after). A process deployed without a
+module runs under the default policy.
+
+The words a process gives the pages (its end states and events) are marked
+with :func:`N_` and collected here for the pages, which translate them.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Mapping
+
+from engine.policy import DEFAULT_POLICY, ProcessPolicy
+
+#: Process key -> its policy, in the order the modules registered.
+POLICIES: dict[str, ProcessPolicy] = {}
+
+
+def N_(message: str) -> str:  # noqa: N802  (the name gettext tools know for "mark, do not translate")
+    """Mark ``message`` for the pages' catalogues (``pybabel`` finds it by this name); the page
+    translates it when it shows it. ``workflows`` may not import ``flask_babel``: it imports Flask."""
+    return message
+
+
+def register(process_key: str, policy: ProcessPolicy) -> ProcessPolicy:
+    """Let ``policy`` govern the cases of ``process_key``. A second, different policy for a key
+    is refused: two modules claiming one process would each run some of its cases."""
+    known = POLICIES.get(process_key)
+    if known is not None and type(known) is not type(policy):
+        raise ValueError(f"process '{process_key}' already has a policy ({type(known).__qualname__})")
+    POLICIES[process_key] = policy
+    return policy
+
+
+def unregister(process_key: str) -> None:
+    """Forget a process registered for a while (a test's own process); its cases get the default."""
+    POLICIES.pop(process_key, None)
+
+
+def policy_for(process_key: str) -> ProcessPolicy:
+    return POLICIES.get(process_key, DEFAULT_POLICY)
+
+
+def discover(package: str = "workflows") -> None:
+    """Import every module of ``package``, so that each process module registers its policy."""
+    path = importlib.import_module(package).__path__
+    for module in pkgutil.iter_modules(path):
+        importlib.import_module(f"{package}.{module.name}")
+
+
+def _merged(words_of: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for policy in POLICIES.values():
+        for key, words in getattr(policy, words_of).items():
+            merged.setdefault(key, words)
+    return merged
+
+
+def status_labels() -> Mapping[str, str]:
+    """Every process's end states and their words (message ids), for badges and status filters."""
+    return _merged("status_labels")
+
+
+def status_tones() -> Mapping[str, str]:
+    """Every process's end states and the tone of their badges."""
+    return _merged("status_tones")
+
+
+def event_labels() -> Mapping[str, str]:
+    """Every process's own event types and their words (message ids), for timelines."""
+    return _merged("event_labels")
