@@ -1,7 +1,9 @@
 """Flask application factory.
 
-``create_app(config)`` builds the app around one :class:`engine.db.Store` and
-one :class:`engine.cases.runner.CaseService`; routes stay thin and call them.
+``create_app(config)`` builds the app around the services every talentflow process is built
+with (:func:`workflows.build_services`: one :class:`engine.store.Store`, one
+:class:`engine.cases.CaseService`, one :class:`engine.cases.Reader`), adding what only the HTTP
+side holds; routes stay thin and call them.
 """
 from __future__ import annotations
 
@@ -13,21 +15,16 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import BaseConverter
 
+import workflows
 from api import auth, config, errors
-from engine.time import calendar
-from engine.time import clock, spiff_patches
-from engine.store.database import Store
-from engine.cases.runner import CaseService
 from api.auth.tokens import ActorCache
-from engine.cases.views import Reader
-from workflows import build_service, policy_for
+from engine.time import CalendarFileError
 
 
 @dataclass
-class Services:
-    store: Store
-    cases: CaseService
-    reader: Reader
+class Services(workflows.Services):
+    """The app's services: store, cases and reader, plus the OpenAPI registry and the sign-in cache."""
+
     api: Any
     actors: ActorCache
 
@@ -61,7 +58,6 @@ class TaskIdConverter(BaseConverter):
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    spiff_patches.install()
     app = Flask(__name__, instance_path=str(config.INSTANCE))
     app.json_provider_class = IsoJSONProvider
     app.json = IsoJSONProvider(app)
@@ -78,13 +74,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config.update(overrides)
 
     try:
-        calendar.configure(app.config.get("CALENDAR_FILE"))
-    except calendar.CalendarFileError as err:
+        built = workflows.build_services(app.config)
+    except CalendarFileError as err:
         raise SystemExit(f"TALENTFLOW_CALENDAR_FILE: {err}") from None
-    store = Store(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
     api = errors.TalentflowApi(app)
-    cases = build_service(store)
-    app.extensions["talentflow"] = Services(store, cases, Reader(policy_for, cases.specs), api,
+    app.extensions["talentflow"] = Services(built.store, built.cases, built.reader, api,
                                             ActorCache(app.config["AUTH_CACHE_SECONDS"]))
     errors.register(app)
     auth.register(app)

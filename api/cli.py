@@ -3,28 +3,29 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from api import config
 
+if TYPE_CHECKING:
+    from workflows import Services
 
-def _store_and_service():  # type: ignore[no-untyped-def]
-    from engine.time import calendar
-    from engine.time import clock, spiff_patches
-    from engine.store.database import Store
-    from workflows import build_service
 
-    spiff_patches.install()
+def _services() -> Services:
+    """The store and services a command runs on, built as the server builds its own
+    (:func:`workflows.build_services`); statement echo stays off: the command's output is its own."""
+    from engine.time import CalendarFileError
+    from workflows import build_services
+
     try:
-        calendar.configure(config.from_env()["CALENDAR_FILE"])  # type: ignore[arg-type]
-    except calendar.CalendarFileError as err:
+        return build_services({**config.from_env(), "SQL_ECHO": False})
+    except CalendarFileError as err:
         _fail(f"TALENTFLOW_CALENDAR_FILE: {err}")
-    store = Store(str(config.from_env()["DATABASE_URL"]))
-    return store, build_service(store)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -46,7 +47,7 @@ def _upgrade_and_deploy() -> None:
 
     url = str(config.from_env()["DATABASE_URL"])
     upgrade(url)
-    store, _ = _store_and_service()
+    store = _services().store
     try:
         with store.transaction() as session:
             for row, created in deploy_bpmn_dir(session):
@@ -70,11 +71,11 @@ def demo() -> None:
     from workflows.demo import DEMO_PASSWORD, load_demo
 
     _upgrade_and_deploy()
-    store, service = _store_and_service()
+    services = _services()
     try:
-        created = load_demo(store, service)
+        created = load_demo(services.store, services.cases)
     finally:
-        store.dispose()
+        services.store.dispose()
     click.echo(f"demo loaded: {created}; every demo user's password is '{DEMO_PASSWORD}'")
 
 
@@ -95,7 +96,7 @@ def users_add(name: str, password: str, roles: tuple[str, ...], unit: str | None
     from engine.people.directory import add_user, grant_role
     from engine.errors import EngineError
 
-    store, _ = _store_and_service()
+    store = _services().store
     try:
         with store.transaction() as session:
             user = add_user(session, name, new_password_hash(password), display_name, unit)
@@ -121,7 +122,7 @@ def units_add(code: str, name: str, parent: str | None) -> None:
     from engine.people.directory import add_unit
     from engine.errors import EngineError
 
-    store, _ = _store_and_service()
+    store = _services().store
     try:
         with store.transaction() as session:
             add_unit(session, code, name, parent)
@@ -142,7 +143,7 @@ def deploy(files: tuple[Path, ...]) -> None:
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
-    store, _ = _store_and_service()
+    store = _services().store
     try:
         with store.transaction() as session:
             row, created = deploy_files(session, [SourceFile(f.name, f.read_bytes()) for f in files], "cli")
@@ -164,15 +165,15 @@ def retry(case_id: int, username: str) -> None:
     from engine.errors import EngineError
     from engine.people.actors import actor_for
 
-    store, service = _store_and_service()
+    services = _services()
     try:
-        with store.read() as session:
+        with services.store.read() as session:
             actor = actor_for(session, get_user(session, username))
-        service.retry(actor, case_id)
+        services.cases.retry(actor, case_id)
     except EngineError as err:
         _fail(err.message)
     finally:
-        store.dispose()
+        services.store.dispose()
     click.echo(f"case {case_id} retried and running again")
 
 
@@ -201,18 +202,13 @@ def scheduler_command(sweep_seconds: float | None) -> None:
     import signal
     import threading
 
-    from engine.time.executor import TimerExecutor
-    from workflows.schedules import CYCLES
-
     settings = config.from_env()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("engine").setLevel(logging.INFO)  # the executor's own news, not a line per task state
-    store, service = _store_and_service()
-    from api.server import checkpoint_job
-
-    executor = TimerExecutor(service, store, cycles=CYCLES,
-                             sweep_seconds=sweep_seconds or float(settings["SCHEDULER_SWEEP_SECONDS"]),  # type: ignore[arg-type]
-                             periodic=[checkpoint_job(store, config.server_key())])
+    services = _services()
+    executor = services.timer_executor(
+        sweep_seconds=sweep_seconds or float(settings["SCHEDULER_SWEEP_SECONDS"]),  # type: ignore[arg-type]
+        secret=config.server_key())
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
@@ -223,7 +219,7 @@ def scheduler_command(sweep_seconds: float | None) -> None:
             pass
     finally:
         executor.stop()
-        store.dispose()
+        services.store.dispose()
     click.echo(f"timer executor {executor.name} stopped after firing {executor.fired_total} timers", err=True)
 
 
@@ -241,7 +237,7 @@ def checkpoint_command(export_to: Path | None) -> None:
     from engine.audit import checkpoints as checkpoint
 
     key = _secret_key()
-    store, _ = _store_and_service()
+    store = _services().store
     try:
         with store.command() as conn:
             taken = checkpoint.write_checkpoint(conn, key, "cli")
@@ -274,7 +270,7 @@ def verify_audit(checkpoint_file: Path | None) -> None:
             _fail(f"{err.message} {err.details or ''}".strip())
         heads = saved["heads"]
     key = config.server_key(create=False)
-    store, _ = _store_and_service()
+    store = _services().store
     try:
         with store.read() as session:
             conn = session.connection()
@@ -307,14 +303,14 @@ def replay_command(case_id: int) -> None:
     from engine.replay import rerun as replay
     from engine.errors import EngineError
 
-    store, service = _store_and_service()
+    services = _services()
     try:
-        with store.read() as session:
-            result = replay.replay_case(service, session.connection(), case_id)
+        with services.store.read() as session:
+            result = replay.replay_case(services.cases, session.connection(), case_id)
     except EngineError as err:
         _fail(err.message)
     finally:
-        store.dispose()
+        services.store.dispose()
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     if not result.consistent:
         sys.exit(1)
@@ -331,7 +327,7 @@ def export_history(case_id: int, output: Path | None) -> None:
     from engine.audit import events as audit
     from engine.errors import EngineError
 
-    store, _ = _store_and_service()
+    store = _services().store
     try:
         with store.read() as session:
             history = audit.export_history(session.connection(), case_id)

@@ -20,26 +20,12 @@ _executor: TimerExecutor | None = None
 
 
 def make_executor(app: Flask) -> TimerExecutor:
-    """An executor over the app's store and service, with the programme's cycle starts."""
-    from workflows.schedules import CYCLES
-
+    """An executor over the app's services (:meth:`workflows.Services.timer_executor`), not started."""
     services = app.extensions["talentflow"]
-    executor = TimerExecutor(services.cases, services.store, cycles=CYCLES,
-                             sweep_seconds=float(app.config["SCHEDULER_SWEEP_SECONDS"]),
-                             periodic=[checkpoint_job(services.store, str(app.config["SECRET_KEY"]))])
+    executor = services.timer_executor(sweep_seconds=float(app.config["SCHEDULER_SWEEP_SECONDS"]),
+                                       secret=str(app.config["SECRET_KEY"]))
     app.extensions["talentflow_executor"] = executor
     return executor
-
-
-#: How often an executor checks whether an audit checkpoint is due (one is taken at most hourly,
-#: and only when the log has grown: engine.audit.checkpoints.checkpoint_if_due).
-CHECKPOINT_CHECK_SECONDS = 600.0
-
-
-def checkpoint_job(store: Any, secret: str) -> tuple[str, float, Any]:
-    from engine.audit.checkpoints import periodic_checkpoint
-
-    return ("audit_checkpoint", CHECKPOINT_CHECK_SECONDS, periodic_checkpoint(store, secret))
 
 
 def start_executor(app: Flask) -> TimerExecutor:

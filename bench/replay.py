@@ -32,7 +32,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from engine.audit import checkpoints as checkpoint  # noqa: E402
 from api.auth.passwords import hash_password  # noqa: E402
-from engine.time import clock, spiff_patches  # noqa: E402
+from engine.time import clock  # noqa: E402
 from engine.store.database import Store  # noqa: E402
 from engine.people.directory import add_unit, add_user, grant_role  # noqa: E402
 from engine.store.migrate import upgrade  # noqa: E402
@@ -40,7 +40,7 @@ from engine.store.models import Event  # noqa: E402
 from engine.replay.rerun import replay_case  # noqa: E402
 from engine.people.actors import actor_for  # noqa: E402
 from engine.audit.verify import verify_all  # noqa: E402
-from workflows import build_service, deploy_bpmn_dir  # noqa: E402
+from workflows import build_services, deploy_bpmn_dir  # noqa: E402
 
 PASSWORD = "bench-password-1"
 KEY = "bench-server-key"
@@ -48,9 +48,10 @@ PROPOSAL = {"talent_name": "Nguyễn Văn Khoa", "unit": "SKHCN", "course": "L�
             "field_of_study": "science_technology", "mentor": "expert1"}
 
 
-def setup(url: str) -> tuple[Store, object, dict]:
+def setup(url: str, manual: clock.ManualClock) -> tuple[Store, object, dict]:
     upgrade(url)
-    store = Store(url)
+    services = build_services({"DATABASE_URL": url}, clock=manual)
+    store = services.store
     actors = {}
     with store.transaction() as session:
         deploy_bpmn_dir(session)
@@ -67,7 +68,7 @@ def setup(url: str) -> tuple[Store, object, dict]:
             from engine.people.directory import get_user
 
             actors[name] = actor_for(session, get_user(session, name))
-    return store, build_service(store), actors
+    return store, services.cases, actors
 
 
 def run_cases(service: Any, actors: dict, count: int, manual: clock.ManualClock) -> list[int]:
@@ -94,11 +95,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
     manual = clock.ManualClock(datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc))
-    clock.use(manual)
-    spiff_patches.install()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/replay.db"
-        store, service, actors = setup(url)
+        store, service, actors = setup(url, manual)
         began = time.perf_counter()
         ids = run_cases(service, actors, args.n, manual)
         ran = time.perf_counter() - began

@@ -36,7 +36,7 @@ from sqlalchemy import select  # noqa: E402
 
 from api import create_app  # noqa: E402
 from api.auth.passwords import hash_password  # noqa: E402
-from engine.time import clock, spiff_patches  # noqa: E402
+from engine.time import clock  # noqa: E402
 from engine.people.directory import add_unit, add_user, grant_role  # noqa: E402
 from engine.store.migrate import upgrade  # noqa: E402
 from engine.store.models import Case  # noqa: E402
@@ -131,7 +131,6 @@ def main() -> None:
     parser.add_argument("--completions", type=int, default=15, help="assessments completed per size")
     args = parser.parse_args()
     clock.use(clock.ManualClock(datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)))  # 2 Nov: the review is open
-    spiff_patches.install()
     print(f"{'talents':>8} {'start':>9} {'complete 1':>11} {'calls/step':>11} {'worklist':>9} "
           f"{'assessment state':>17} {'review state':>13} {'last completion':>16}")
     for size in args.sizes:

@@ -34,23 +34,22 @@ from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from api.auth.passwords import hash_password  # noqa: E402
-from engine.time import clock, spiff_patches  # noqa: E402
+from engine.time import clock  # noqa: E402
 from engine.store.database import Store  # noqa: E402
 from engine.definitions.versions import sources_for  # noqa: E402
 from engine.people.directory import add_user, grant_role  # noqa: E402
 from engine.store.migrate import upgrade  # noqa: E402
 from engine.store.models import Event  # noqa: E402
 from engine.people.actors import actor_for  # noqa: E402
-from workflows import build_service, deploy_files  # noqa: E402
+from workflows import build_services, deploy_files  # noqa: E402
 
 DIAGRAM = ROOT / "tests" / "data" / "timer_soon.bpmn"
 
 
 def measure(url: str, n: int, window: float, lead: float) -> list[float]:
     upgrade(url)
-    spiff_patches.install()
-    store = Store(url)
-    service = build_service(store)
+    services = build_services({"DATABASE_URL": url})
+    store, service = services.store, services.cases
     with store.transaction() as session:
         deploy_files(session, sources_for(DIAGRAM), "bench")
         user = add_user(session, "bench", hash_password("bench-password-1"))

@@ -14,12 +14,10 @@ from typing import Any, Mapping
 import forms
 from sqlalchemy.orm import Session
 
-from engine.store.database import Store
 from engine.definitions.versions import deploy, deploy_directory
 from engine.store.models import ProcessDefinition
 from engine.definitions.specs import SourceFile
 from engine.errors import Invalid
-from engine.cases.runner import CaseService
 from workflows import registry  # noqa: F401  (its tables join the schema)
 from workflows.processes import (POLICIES, discover, event_labels, policy_for, register,  # noqa: F401
                                  status_labels, status_tones, unregister)
@@ -54,8 +52,7 @@ def deploy_bpmn_dir(session: Session, deployed_by: str = "system") -> list[tuple
     return deploy_directory(session, BPMN_DIR, deployed_by, forms.exists, policy_for)
 
 
-def build_service(store: Store) -> CaseService:
-    return CaseService(store=store, policy_for=policy_for, validate_form=validate_form)
+from workflows.services import Services, build_service, build_services  # noqa: E402,F401  (the wiring)
 
 
 discover(__name__)  # last: a process module may use anything above

@@ -1,10 +1,12 @@
 """Cases: running them one transaction per command, and reading them.
 
 :class:`CaseService` starts cases, completes, claims and releases tasks, fires timers, cancels,
-delivers messages and retries incidents, each as one database transaction; the task projection
-(:mod:`engine.cases.projection`) keeps the rows worklists read, :mod:`engine.cases.worklist` says
-who holds a task, :class:`Reader` answers every read (lists, a case, a task) with the same rules,
-and :mod:`engine.cases.notifications` turns fired reminder timers into notices.
+delivers messages and retries incidents, each as one database transaction made of the one-case
+steps of :class:`engine.cases.steps.CaseSteps` (commands across cases: :mod:`engine.cases.case_links`;
+retries: :mod:`engine.cases.incidents`); the task projection (:mod:`engine.cases.projection`) keeps
+the rows worklists read, :mod:`engine.cases.worklist` says who holds a task, :class:`Reader` answers
+every read (lists, a case, a task) with the same rules, and :mod:`engine.cases.notifications` turns
+fired reminder timers into notices.
 """
 from engine.cases.records import CaseRecord, Loaded, TaskRow
 from engine.cases.runner import CaseService

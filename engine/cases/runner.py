@@ -9,182 +9,112 @@ before the commit rolls everything back. A failure inside the engine (a
 script, a gateway, a rule) instead commits only an incident on the last good
 state, with the command kept so an admin can retry it.
 
+:class:`CaseService` is the one object callers hold. The commands on one case
+(start, complete, fire timers, claim, release) are here; the steps inside their
+transactions are :class:`engine.cases.steps.CaseSteps`; the commands that reach
+other cases (cancel with children, messages, parents hearing from children) are
+:class:`engine.cases.case_links.CaseLinks`; the admin's retry of an incident is
+:class:`engine.cases.incidents.Incidents`. The service builds all three around one
+store and one set of caches, and answers for them.
+
 The hot path uses SQLAlchemy Core on one connection: a handful of prebuilt
 statements per command (:mod:`engine.cases.statements`), no ORM session or
-unit-of-work bookkeeping. Commands that reach beyond one case (cancel with its
-children, messages, parents hearing from children) are in
-:mod:`engine.cases.case_links`; incidents and the admin's retry in
-:mod:`engine.cases.incidents`.
+unit-of-work bookkeeping.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
-from uuid import UUID
+from typing import Any, Callable
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
-from engine.time import clock
 from engine.cases import notifications
-from engine.cases import projection
-from engine.definitions import state
-from engine.time import timers
 from engine.cases import statements as sql
 from engine.cases.case_links import CaseLinks
-from engine.store.database import Store
-from engine.definitions.versions import SpecCache
-from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
-from engine.policy import ProcessPolicy, Step
 from engine.cases.incidents import Incidents
-from engine.definitions.sandbox import check_data_keys, make_script_engine
 from engine.cases.records import CaseRecord, Loaded, TaskRow, View
-from engine.cases.statements import CASE, TASK
-from engine.people.actors import SYSTEM, Actor
+from engine.cases.statements import TASK
+from engine.cases.steps import CaseSteps, FormValidator, case_failed
 from engine.cases.workflow_cache import WorkflowCache
-from engine.cases.worklist import case_roles, is_participant, may_act
-
-FormValidator = Callable[[str, Mapping[str, Any]], dict[str, Any]]
+from engine.cases.worklist import case_roles, may_act
+from engine.definitions.versions import SpecCache
+from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, NotFound
+from engine.people.actors import SYSTEM, Actor
+from engine.policy import ProcessPolicy
+from engine.store.database import Store
+from engine.time import clock, timers
 
 
 @dataclass
-class CaseService(CaseLinks, Incidents):
+class CaseService:
+    """Every command on cases, each one transaction; built once per process around one store."""
+
     store: Store
     policy_for: Callable[[str], ProcessPolicy]
     validate_form: FormValidator
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
-    _engines: dict[str, Any] = field(default_factory=dict)
+    steps: CaseSteps = field(init=False, repr=False)
+    links: CaseLinks = field(init=False, repr=False)
+    incidents: Incidents = field(init=False, repr=False)
 
-    # ----------------------------------------------------------------- helpers
+    def __post_init__(self) -> None:
+        # The steps exist before the links that use them, so a step reaches the links' parent
+        # check through this service's ``_child_finished``, looked up when a child ends.
+        def child_ended(conn: Connection, actor: Actor, parent_id: int) -> Loaded | None:
+            return self._child_finished(conn, actor, parent_id)
+
+        self.steps = CaseSteps(self.store, self.policy_for, self.validate_form, self.specs, self.workflows,
+                               child_ended)
+        self.links = CaseLinks(self.steps)
+        self.incidents = Incidents(self.steps)
+
     def script_engine(self, process_key: str) -> Any:
-        engine = self._engines.get(process_key)
-        if engine is None:
-            engine = make_script_engine(self.policy_for(process_key).script_helpers())
-            self._engines[process_key] = engine
-        return engine
-
-    def _validate(self, form_key: str | None, data: Any) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            raise Invalid("data must be a JSON object", {"data": ["must be a JSON object"]})
-        clean = self.validate_form(form_key, data) if form_key else dict(data)
-        return check_data_keys(clean)
-
-    def _lock(self, conn: Connection, case_id: int) -> CaseRecord:
-        row = self.store.lock_row(conn, CASE, case_id)
-        if row is None:
-            raise NotFound(f"case {case_id} not found")
-        return CaseRecord.from_row(row)
-
-    def _load(self, conn: Connection, case: CaseRecord) -> Loaded:
-        definition = self.specs.get(conn, case.definition_id)
-        workflow = self.workflows.take(case.id, case.version) or state.load_workflow(
-            definition.dialect, case.state, definition.spec, definition.subprocess_specs,
-            self.script_engine(case.process_key))
-        chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, definition.sha256)
-        loaded = Loaded(case, definition, self.policy_for(case.process_key), workflow, chain, case.version)
-        loaded.ready_before = frozenset(str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True))
-        return loaded
-
-    def _visible_or_404(self, conn: Connection, actor: Actor, case: CaseRecord) -> None:
-        policy = self.policy_for(case.process_key)
-        if actor.is_any(*policy.readers) or is_participant(conn, actor, case):
-            return
-        raise NotFound(f"case {case.id} not found")
+        """The sandboxed script engine of a process (replay runs its cases on the same one)."""
+        return self.steps.script_engine(process_key)
 
     # ---------------------------------------------------------------- commands
     def start(self, actor: Actor, process_key: str, data: Any, business_key: str | None = None,
               view: View | None = None) -> Any:
         """Start a case of the latest version; returns ``view(conn, case)`` or the case id."""
         with self.store.command() as conn:
-            case, loaded, failure = self._start_in(conn, actor, process_key, data, business_key)
+            case, loaded, failure = self.steps.start_in(conn, actor, process_key, data, business_key)
             if failure is None:
                 result = view(conn, case) if view else case.id
         if failure is not None:
-            raise self._case_failed(case.id, failure, loaded)
+            raise case_failed(case.id, failure, loaded)
         self.workflows.put(case.id, case.version, loaded.workflow)  # committed: reusable by the next command
         return result
 
-    def _start_in(self, conn: Connection, actor: Actor, process_key: str, data: Any, business_key: str | None,
-                  parent_case_id: int | None = None, ended: list[int] | None = None,
-                  ) -> tuple[CaseRecord, Loaded, Exception | None]:
-        """Start a case inside ``conn``'s transaction; an engine failure is recorded, not raised.
-
-        A child case (``parent_case_id``) is started by its parent's process, so its
-        own ``may_start`` is not asked: processes meant only as children refuse everyone.
-        Its parent is then in the middle of its own step: a child that ends at once notes
-        itself in ``ended`` and the parent looks at its children once its step is written.
-        """
-        policy = self.policy_for(process_key)
-        definition_id = self.specs.latest_id(conn, process_key)
-        if definition_id is None:
-            raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
-        clean = self._validate(policy.start_form, data)
-        unit = projection.case_unit(conn, policy.case_unit(clean, actor), actor.unit_id)
-        if parent_case_id is None and not policy.may_start(actor, unit.path if unit else None):
-            raise Forbidden(f"you may not start a {process_key} case" + (f" for unit {unit.code}" if unit else ""))
-        clean = policy.prepare_start(conn, clean, actor)
-        definition = self.specs.get(conn, definition_id)
-        workflow = state.new_workflow(definition.spec, definition.subprocess_specs, self.script_engine(process_key))
-        for task in workflow.get_tasks(state=TaskState.READY):
-            task.data.update(clean)
-        now = clock.now()
-        values = dict(definition_id=definition.id, process_key=process_key, business_key=business_key,
-                      status="running", state=state.dump_workflow(definition.dialect, workflow),
-                      data=audit.jsonable(clean), unit_id=unit.id if unit else None,
-                      unit_path=unit.path if unit else None, version=1, next_timer_at=None, incident=None,
-                      event_seq=0, last_event_hash=audit.GENESIS, created_by_id=actor.user_id or None,
-                      created_by=actor.username, created_at=now, updated_by=actor.username,
-                      updated_at=now, ended_at=None, parent_case_id=parent_case_id)
-        case_id = conn.execute(sql.INSERT_CASE, values).inserted_primary_key[0]
-        case = CaseRecord(id=case_id, **values)
-        case.ready_tasks = []
-        chain = audit.Chain(case_id, 0, audit.GENESIS, definition.sha256)
-        loaded = Loaded(case, definition, policy, workflow, chain, old_version=1)
-        started = {"process": process_key, "version": definition.version, "business_key": business_key,
-                   "unit": unit.code if unit else None, "data": clean}
-        if parent_case_id is not None:
-            started["parent_case_id"] = parent_case_id
-        chain.add("case_started", actor.username, to_status="running", data=started)
-        try:
-            self._advance(loaded)
-        except EngineError:
-            raise
-        except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
-            self._mark_failed(conn, loaded, actor, err, {"type": "run"})
-            return case, loaded, err
-        self._save(conn, loaded, actor, ended=ended)
-        return case, loaded, None
-
     def complete(self, actor: Actor, task_id: str, data: Any, view: View | None = None) -> Any:
         """Complete a ready task with form-validated ``data`` and step the case."""
+        steps = self.steps
         failure: Exception | None = None
         with self.store.command() as conn:
             row, case = self._task_for_command(conn, actor, task_id)
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
-            clean = self._validate(row.form_key, data)
+            clean = steps.validate(row.form_key, data)
             policy = self.policy_for(case.process_key)
             if type(policy).check_completion is not ProcessPolicy.check_completion:  # skip the roles query
                 policy.check_completion(row.element_id, clean, case.data, actor, case_roles(conn, actor, case.id))
-            loaded = self._load(conn, case)
+            loaded = steps.load(conn, case)
             try:
-                self._run_task(loaded, task_id, clean)
+                steps.run_task(loaded, task_id, clean)
             except EngineError:
                 raise
             except Exception as err:  # noqa: BLE001
                 failure = err
                 command = {"type": "complete", "task_id": task_id, "data": clean,
                            "user_id": actor.user_id, "username": actor.username}
-                self._mark_failed(conn, loaded, actor, err, command)
+                steps.mark_failed(conn, loaded, actor, err, command)
             else:
-                self._finish_task(conn, loaded, task_id, row.element_id, actor, clean)
+                steps.finish_task(conn, loaded, task_id, row.element_id, actor, clean)
                 result = view(conn, case) if view else case.id
         if failure is not None:
-            raise self._case_failed(case.id, failure, loaded)
+            raise case_failed(case.id, failure, loaded)
         self.workflows.put(case.id, case.version, loaded.workflow)
         return result
 
@@ -194,24 +124,25 @@ class CaseService(CaseLinks, Incidents):
         A case with nothing due is left untouched, so calling this twice, or from
         two processes, fires each timer once.
         """
+        steps = self.steps
         failure: Exception | None = None
         fired: list[str] = []
         with self.store.command() as conn:
-            case = self._lock(conn, case_id)
+            case = steps.lock(conn, case_id)
             conn.execute(sql.RELEASE_CLAIM, {"case_id": case_id})
             now = clock.now()
             if case.status != "running" or case.next_timer_at is None or case.next_timer_at >= now:
                 return []
-            loaded = self._load(conn, case)
+            loaded = steps.load(conn, case)
             due = [(element, at) for element, at in timers.waiting_timers(loaded.workflow) if at < now]
             try:
                 loaded.workflow.refresh_timers()
-                self._advance(loaded)
+                steps.advance(loaded)
             except EngineError:
                 raise
             except Exception as err:  # noqa: BLE001
                 failure = err
-                self._mark_failed(conn, loaded, actor, err, {"type": "run"})
+                steps.mark_failed(conn, loaded, actor, err, {"type": "run"})
             else:
                 still = {element for element, _ in timers.waiting_timers(loaded.workflow)}
                 fired = [element for element, _ in due if element not in still]
@@ -220,9 +151,9 @@ class CaseService(CaseLinks, Incidents):
                         loaded.chain.add("timer_fired", actor.username,
                                          data={"element_id": element, "due_at": at, "fired_at": now})
                 notifications.timers_fired(conn, loaded, fired, actor)
-                self._save(conn, loaded, actor)
+                steps.save(conn, loaded, actor)
         if failure is not None:
-            raise self._case_failed(case_id, failure, loaded)
+            raise case_failed(case_id, failure, loaded)
         self.workflows.put(case_id, case.version, loaded.workflow)
         return fired
 
@@ -250,6 +181,7 @@ class CaseService(CaseLinks, Incidents):
         self._set_claim(actor, task_id, claim=False)
 
     def _set_claim(self, actor: Actor, task_id: str, claim: bool) -> None:
+        steps = self.steps
         with self.store.command() as conn:
             row, case = self._task_for_command(conn, actor, task_id)
             if case.status != "running":
@@ -258,11 +190,11 @@ class CaseService(CaseLinks, Incidents):
             if row.claimed_by_id == target:
                 return
             conn.execute(update(TASK).where(TASK.c.id == task_id).values(claimed_by_id=target))
-            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, self._hash(conn, case))
+            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, steps.definition_hash(conn, case))
             chain.add("task_claimed" if claim else "task_released", actor.username, task_id=task_id,
                       data={"element_id": row.element_id})
             old_version = case.version
-            self._write_case(conn, case, chain, actor, old_version)
+            steps.write_case(conn, case, chain, actor, old_version)
         self.workflows.rekey(case.id, old_version, case.version)  # the workflow itself did not change
 
     def _task_for_command(self, conn: Connection, actor: Actor, task_id: str) -> tuple[TaskRow, CaseRecord]:
@@ -276,7 +208,7 @@ class CaseService(CaseLinks, Incidents):
         row = TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
         if not (may_act(actor, row, frozenset()) or may_act(actor, row, case_roles(conn, actor, case.id))):
             try:
-                self._visible_or_404(conn, actor, case)
+                self.steps.visible_or_404(conn, actor, case)
             except NotFound:
                 raise NotFound(f"task {task_id} not found") from None
             raise Forbidden("you are not a candidate for this task")
@@ -286,94 +218,23 @@ class CaseService(CaseLinks, Incidents):
             raise Conflict("task is claimed by someone else", code="claimed_by_other")
         return row, case
 
-    def _run_task(self, loaded: Loaded, task_id: str, data: dict[str, Any]) -> None:
-        task = loaded.workflow.get_task_from_id(UUID(task_id))
-        if task is None or task.state != TaskState.READY:
-            raise Conflict("task is no longer ready", code="task_not_ready")
-        loaded.completing = task_id
-        task.data.update(data)
-        task.run()
-        self._advance(loaded)
+    # ------------------------------------------------------- across cases
+    def cancel(self, actor: Actor, case_id: int, reason: str, view: View | None = None) -> Any:
+        """Cancel a case and its open child cases (:meth:`CaseLinks.cancel`)."""
+        return self.links.cancel(actor, case_id, reason, view)
 
-    def _advance(self, loaded: Loaded) -> None:
-        """Run the engine, then serialize what will be stored (either may fail the step)."""
-        loaded.workflow.do_engine_steps()
-        self._serialize(loaded, loaded.workflow.get_tasks(state=TaskState.READY, manual=True))
+    def deliver(self, actor: Actor, case_id: int, message: str, payload: dict[str, Any]) -> None:
+        """Deliver a BPMN message to a case waiting for it (:meth:`CaseLinks.deliver`)."""
+        self.links.deliver(actor, case_id, message, payload)
 
-    def _finish_task(self, conn: Connection, loaded: Loaded, task_id: str, element_id: str, actor: Actor,
-                     data: dict[str, Any], retried_by: str | None = None) -> None:
-        now = clock.now()
-        conn.execute(sql.COMPLETE_TASK, {"task_id": task_id, "user_id": actor.user_id or None, "at": now})
-        payload: dict[str, Any] = {"element_id": element_id, "data": data}
-        if retried_by:
-            payload["retried_by"] = retried_by
-        loaded.chain.add("task_completed", actor.username, task_id=task_id, data=payload)
-        self._save(conn, loaded, actor, completed=(element_id, data))
+    def retry(self, actor: Actor, case_id: int, view: View | None = None) -> Any:
+        """Re-run the command a case in error failed on (:meth:`Incidents.retry`)."""
+        return self.incidents.retry(actor, case_id, view)
 
-    def _save(self, conn: Connection, loaded: Loaded, actor: Actor,
-              completed: tuple[str, dict[str, Any]] | None = None, ended: list[int] | None = None) -> None:
-        """Write the step; ``ended``: this case's parent is mid-step and hears of its end afterwards."""
-        case, workflow = loaded.case, loaded.workflow
-        if loaded.saved is None:
-            self._serialize(loaded, workflow.get_tasks(state=TaskState.READY, manual=True))
-        ready = loaded.ready
-        case.state, case.data = loaded.saved  # type: ignore[misc]
-        previous = case.status
-        if workflow.completed:
-            case.status, case.ended_at = loaded.policy.final_status(workflow.data), clock.now()
-        case.next_timer_at = None if workflow.completed else timers.next_due(workflow)
-        projection.sync_grants(conn, loaded, actor)
-        projection.sync_tasks(conn, loaded, ready, actor, self.script_engine(loaded.case.process_key))
-        children_ended: list[int] = []
-        loaded.policy.after_step(Step(
-            db=conn, case_id=case.id, status=case.status, data=case.data, actor=actor,
-            completed_element=completed[0] if completed else None,
-            completed_data=completed[1] if completed else {}, finished=workflow.completed, events=loaded.chain,
-            start_case=lambda key, data, business_key=None: self._start_child(conn, actor, case.id, key, data,
-                                                                              business_key, children_ended)))
-        if workflow.completed:
-            loaded.chain.add("case_completed", actor.username, data={"outcome": case.status},
-                             from_status=previous, to_status=case.status)
-        self._write_case(conn, case, loaded.chain, actor, loaded.old_version)
-        heard = self._child_finished(conn, actor, case.id) if children_ended else None  # step written: hear them
-        if heard is not None:  # answer with, and cache after the commit, the case as it is now
-            vars(case).update(vars(heard.case))
-            if heard.case.status != "error":  # (a failed delivery kept the state this step wrote)
-                loaded.workflow = heard.workflow
-        if workflow.completed and case.parent_case_id is not None:
-            if ended is not None:
-                ended.append(case.id)
-            else:
-                self._child_finished(conn, actor, case.parent_case_id)
+    def _child_finished(self, conn: Connection, actor: Actor, parent_id: int) -> Loaded | None:
+        """A child case's step ended it: its parent may hear of it (:meth:`CaseLinks.child_finished`).
 
-    def _serialize(self, loaded: Loaded, ready: list) -> None:
-        loaded.ready = ready
-        loaded.saved = (state.dump_workflow(loaded.definition.dialect, loaded.workflow),
-                        audit.jsonable(self._snapshot(loaded.workflow, ready)))
-
-    def _write_case(self, conn: Connection, case: CaseRecord, chain: audit.Chain, actor: Actor,
-                    old_version: int) -> None:
-        """Append the events and save the case if nobody changed it since we read it."""
-        case.event_seq, case.last_event_hash = chain.seq, chain.head
-        case.updated_by, case.updated_at = actor.username, clock.now()
-        case.version = old_version + 1
-        values = {name: getattr(case, name) for name in sql.SAVED}
-        result = conn.execute(sql.SAVE_CASE, {"case_id": case.id, "old_version": old_version,
-                                           "new_version": case.version, **values})
-        if result.rowcount != 1:
-            raise Conflict(f"case {case.id} was changed by another request; reload and retry", code="stale_case")
-        chain.write(conn)
-
-    @staticmethod
-    def _snapshot(workflow: BpmnWorkflow, ready: list) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        if workflow.last_task is not None:
-            data.update(workflow.last_task.data)
-        for task in ready:
-            data.update(task.data)
-        data.update(workflow.data)
-        return data
-
-    def _hash(self, conn: Connection, case: CaseRecord) -> str:
-        return self.specs.get(conn, case.definition_id).sha256
-
+        The one door every step takes when its case ends with a parent, in the child's
+        transaction, the child's row locked and written.
+        """
+        return self.links.child_finished(conn, actor, parent_id)

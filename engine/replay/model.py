@@ -1,6 +1,6 @@
 """One case re-run in memory, deriving the events each recorded command should have appended.
 
-It mirrors what :class:`engine.cases.runner.CaseService` does in a step — run the
+It mirrors what :class:`engine.cases.steps.CaseSteps` does in a step — run the
 engine, snapshot the data, grant case roles, project human tasks, complete the
 case — on the pinned spec, with no database: the events it expects are
 compared with the recorded ones by :mod:`engine.replay`.
@@ -22,7 +22,7 @@ from engine.time import timers
 from engine.definitions.versions import LoadedDefinition
 from engine.errors import Invalid
 from engine.policy import STARTER, ProcessPolicy
-from engine.cases.runner import CaseService
+from engine.cases.steps import snapshot
 from engine.definitions.sandbox import check_data_keys
 
 #: The events the engine itself appends; any other type was recorded by a process module's hook.
@@ -227,9 +227,9 @@ class CaseModel:
 
     # ------------------------------------------------------------------------- step outputs
     def _save(self, actor: str) -> list[dict[str, Any]]:
-        """The events the runner's save appends: case roles, tasks, completion."""
+        """The events the step's save appends (CaseSteps.save): case roles, tasks, completion."""
         ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
-        self.data = audit.jsonable(CaseService._snapshot(self.workflow, ready))
+        self.data = audit.jsonable(snapshot(self.workflow, ready))
         previous, out = self.status, []
         if self.workflow.completed:
             self.status = self.policy.final_status(self.workflow.data)

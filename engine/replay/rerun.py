@@ -32,7 +32,7 @@ from engine.replay import match
 from engine.errors import Invalid, NotFound
 from engine.store.models import Case, Task, User
 from engine.replay.model import ENGINE_EVENTS, CaseModel, ReplayError
-from engine.cases.incidents import describe_failure
+from engine.cases.steps import describe_failure
 #: Events a command appends in no defined order (they come from set differences).
 UNORDERED = frozenset({"task_cancelled", "role_revoked"})
 COMPARED = ("type", "actor", "task_id", "data", "from_status", "to_status", "process_hash")

@@ -1,0 +1,65 @@
+"""The wiring: one way to build what a talentflow process runs on, from its settings.
+
+The app factory (:func:`api.create_app`), every CLI command, the timer executor (in a server
+worker or ``talentflow scheduler``) and the benches call :func:`build_services`, so they all
+run on the same pieces put together the same way: SpiffWorkflow's timers reading the service
+clock, the business calendar of ``CALENDAR_FILE``, one :class:`Store` over ``DATABASE_URL``,
+and the case service and reader bound to this programme's process policies and forms. The
+settings are a plain mapping (``api.config.from_env()`` in production, a few keys in tests and
+benches), so this module needs nothing of the web side.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import workflows
+from engine.audit.checkpoints import periodic_checkpoint
+from engine.cases import CaseService, Reader
+from engine.store.database import Store
+from engine.time import Clock, TimerExecutor, calendar, spiff_patches
+from engine.time import clock as service_clock
+from workflows.schedules import CYCLES
+
+#: How often an executor checks whether an audit checkpoint is due (one is taken at most hourly,
+#: and only when the log has grown: engine.audit.checkpoints.checkpoint_if_due).
+CHECKPOINT_CHECK_SECONDS = 600.0
+
+
+@dataclass
+class Services:
+    """One process's store and the services over it; one set per process, shared by its threads."""
+
+    store: Store
+    cases: CaseService
+    reader: Reader
+
+    def timer_executor(self, sweep_seconds: float, secret: str) -> TimerExecutor:
+        """An executor firing these cases' timers and the programme's cycle starts, and taking
+        the audit checkpoints signed with ``secret``; not started."""
+        checkpoints = ("audit_checkpoint", CHECKPOINT_CHECK_SECONDS, periodic_checkpoint(self.store, secret))
+        return TimerExecutor(self.cases, self.store, cycles=CYCLES, sweep_seconds=sweep_seconds,
+                             periodic=[checkpoints])
+
+
+def build_service(store: Store) -> CaseService:
+    """The case service over an existing store, with the programme's process policies and forms."""
+    return CaseService(store=store, policy_for=workflows.policy_for, validate_form=workflows.validate_form)
+
+
+def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Services:
+    """Wire clock, calendar, store and services from ``config`` (``DATABASE_URL``; optional
+    ``CALENDAR_FILE`` and ``SQL_ECHO``).
+
+    ``clock``: a clock to install (a bench's manual one); by default the installed clock stays,
+    the real one unless a test put its own in first. The calendar and the clock are process-wide,
+    as SpiffWorkflow's timers read them; a bad calendar file raises
+    :class:`engine.time.CalendarFileError` before anything is opened, for the caller to report.
+    """
+    if clock is not None:
+        service_clock.use(clock)
+    spiff_patches.install()
+    calendar.configure(config.get("CALENDAR_FILE"))
+    store = Store(str(config["DATABASE_URL"]), echo=bool(config.get("SQL_ECHO", False)))
+    cases = build_service(store)
+    return Services(store, cases, Reader(workflows.policy_for, cases.specs))
