@@ -40,7 +40,8 @@ from engine.time import clock  # noqa: E402
 from engine.people.directory import add_unit, add_user, grant_role  # noqa: E402
 from engine.store.migrate import upgrade  # noqa: E402
 from engine.store.models import Case  # noqa: E402
-from workflows import deploy_bpmn_dir, registry  # noqa: E402
+from workflows import deploy_bpmn_dir  # noqa: E402
+from workflows.programme import registry  # noqa: E402
 
 PASSWORD = "bench-password-1"
 UNITS = [("HP", "Thành phố", None), ("SKHCN", "Sở KH&CN", "HP"), ("SGDDT", "Sở GD&ĐT", "HP")]

@@ -3,7 +3,7 @@
 The start form is the nomination dossier: who is nominated, by whom and why,
 and the facts the eligibility table (``bpmn/talent_eligibility.dmn``) needs
 for the nominee's category. The codes below are the vocabulary the DMN cells
-and ``workflows/talent_criteria.py`` compare against, so they live here once.
+and ``workflows/rules/talent_criteria.py`` compare against, so they live here once.
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ CONTESTS: dict[str, tuple[str, str]] = {
     "international_science": ("Cuộc thi khoa học, kỹ thuật quốc tế", "International science and engineering contest"),
     "university_olympiad": ("Olympic sinh viên", "University olympiad"),
 }
-#: Best first: the order ``workflows/talent_criteria.py`` ranks prizes by.
+#: Best first: the order ``workflows/rules/talent_criteria.py`` ranks prizes by.
 PRIZE_RANKS: dict[str, tuple[str, str]] = {
     "first": ("Giải nhất / Huy chương vàng", "First prize / gold medal"),
     "second": ("Giải nhì / Huy chương bạc", "Second prize / silver medal"),
@@ -64,7 +64,7 @@ PRIZE_RANKS: dict[str, tuple[str, str]] = {
     "encouragement": ("Giải khuyến khích", "Encouragement prize"),
     "merit": ("Bằng khen", "Certificate of merit"),
 }
-#: The four annual ratings of Decree 90/2020, best first (same codes as ``workflows.registry.RATINGS``).
+#: The four annual ratings of Decree 90/2020, best first (same codes as ``workflows.programme.registry.RATINGS``).
 RATINGS: dict[str, tuple[str, str]] = {
     "xuat_sac": ("Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
     "tot": ("Hoàn thành tốt nhiệm vụ", "Good"),

@@ -18,7 +18,7 @@ from engine.definitions.versions import deploy, deploy_directory
 from engine.store.models import ProcessDefinition
 from engine.definitions.specs import SourceFile
 from engine.errors import Invalid
-from workflows import registry  # noqa: F401  (its tables join the schema)
+from workflows.programme import registry  # noqa: F401  (its tables join the schema)
 from workflows.processes import (POLICIES, discover, event_labels, policy_for, register,  # noqa: F401
                                  status_labels, status_tones, unregister)
 

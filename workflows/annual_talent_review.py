@@ -40,9 +40,10 @@ from engine.errors import Conflict, Invalid
 from engine.store.models import Case
 from engine.policy import ProcessPolicy, Step
 from engine.people.actors import SYSTEM, Actor
-from workflows import registry, talent_assessment
+from workflows.programme import registry
+from workflows import talent_assessment
 from workflows.processes import N_, register
-from workflows.review_rules import SCRIPT_HELPERS, override_problems
+from workflows.rules.review_rules import SCRIPT_HELPERS, override_problems
 
 PROCESS_KEY = "annual_talent_review"
 

@@ -18,7 +18,7 @@ from engine.people.directory import add_unit, add_user, grant_role
 from engine.store.models import Case, Task, Unit, User
 from engine.cases.runner import CaseService
 from engine.people.actors import Actor, actor_for
-from workflows import registry
+from workflows.programme import registry
 
 DEMO_PASSWORD = "talentflow-demo"
 #: Its scrypt hash (the format of ``api.auth.passwords``), computed once: the demo is data and

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from engine.policy import Badge, FormHints, Note, Panel, Row, Table, Words
-from workflows import exam_scoring as scoring
+from workflows.rules import exam_scoring as scoring
 from workflows.processes import N_
 
 SEAT_ORDER = ("chair", "secretary", "member")

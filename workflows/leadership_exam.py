@@ -23,8 +23,9 @@ from typing import Any, Mapping
 from engine.errors import Invalid
 from engine.policy import Assignment, CaseGrant, FormHints, Panel, ProcessPolicy, Step
 from engine.people.actors import Actor
-from workflows import exam_pages, registry
-from workflows import exam_scoring as scoring
+from workflows import exam_pages
+from workflows.programme import registry
+from workflows.rules import exam_scoring as scoring
 from workflows.processes import N_, register
 
 PROCESS_KEY = "leadership_exam"

@@ -1,6 +1,6 @@
 """The programme's timer start events: processes the service starts by itself, once per cycle.
 
-The engine's timer executor (:mod:`engine.scheduler`) runs these cycles in
+The engine's timer executor (:mod:`engine.time.executor`) runs these cycles in
 every server process and the ``scheduled_start`` table makes each one start
 once. Only the domain knows when a cycle is due and how to start it.
 """

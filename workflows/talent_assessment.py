@@ -19,7 +19,7 @@ from typing import Any, Mapping
 from engine.policy import Assignment, ProcessPolicy
 from engine.people.actors import Actor
 from workflows.processes import register
-from workflows.review_rules import SCRIPT_HELPERS
+from workflows.rules.review_rules import SCRIPT_HELPERS
 
 PROCESS_KEY = "talent_assessment"
 LANE_ROLES: dict[str, str] = {"Thủ trưởng đơn vị": "unit_head"}

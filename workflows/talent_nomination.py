@@ -7,7 +7,7 @@ dossier, possibly asking for a supplement; a council named by hr appraises it
 and must approve by more than half of ALL its members; the approver decides.
 A recognised talent enters the registry with the decision date, from which the
 allowance runs. The diagram is ``bpmn/talent_nomination.bpmn``; the pure
-functions its scripts call are in :mod:`workflows.talent_criteria`.
+functions its scripts call are in :mod:`workflows.rules.talent_criteria`.
 """
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from engine.errors import Forbidden, Invalid
 from engine.store.models import Unit
 from engine.policy import STARTER, Assignment, CaseGrant, ProcessPolicy, Step
 from engine.people.actors import Actor
-from workflows import registry, talent_criteria
+from workflows.programme import registry
+from workflows.rules import talent_criteria
 from workflows.processes import N_, register
-from workflows.talent_criteria import as_date
+from workflows.rules.talent_criteria import as_date
 
 PROCESS_KEY = "talent_nomination"
 COUNCIL_ROLE = "council_member"

@@ -8,7 +8,7 @@ from api.schemas import AppointmentIn, AppointmentQuery, TalentQuery
 from engine.audit import events as audit
 from engine.errors import Forbidden, NotFound
 from engine.people.actors import Actor
-from workflows import registry
+from workflows.programme import registry
 
 blp = Blueprint("registry", __name__, description="Talent registry and appointments register")
 

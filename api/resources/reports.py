@@ -7,7 +7,7 @@ from api.resources import services
 from api.schemas import FiguresIn, YearArgs
 from engine.audit import events as audit
 from engine.errors import Forbidden
-from workflows import registry, reports
+from workflows.programme import registry, reports
 
 blp = Blueprint("reports", __name__, description="Targets of Resolution 17")
 

@@ -1,12 +1,13 @@
-"""The web pages: worklists, task forms, cases, councils, audit views and the dashboard.
+"""The web pages: worklists, task forms, cases, process panels (the exam council), audit views, the dashboard.
 
-One Flask blueprint, one module per concern. Pages are thin like the JSON
+One Flask blueprint; the pages themselves, one module per concern, are in :mod:`api.web.pages`. Pages are thin like the JSON
 routes: they call the same services (``Reader``, ``CaseService``, the
 registries) and only turn their answers into HTML. Pages sign in with a
 session cookie (CSRF-protected forms, ``session``); the JSON API under
 ``/api/v1`` keeps its bearer tokens and is untouched by anything here.
 Around every page: ``layout`` (menu, user, language switch), ``headers``
-(security headers), ``errors`` (error pages), ``i18n`` (catalogues, dates).
+(security headers), ``errors`` (error pages), ``i18n`` (catalogues, dates); ``diagrams`` and
+``charts`` draw the SVG that pages embed.
 Imports run one way: ``headers -> errors -> session -> i18n``, and ``layout``
 uses ``session`` and ``i18n``; none of these imports a page module.
 """
@@ -30,7 +31,8 @@ def init_app(app: Flask) -> None:
     session.init_app(app)
     i18n.init_app(app)
     # the modules register their routes and hooks on ``bp`` when imported
-    from api.web import audit, cases, councils, dashboard, errors, headers, layout, tasks, worklist  # noqa: F401
+    from api.web import errors, headers, layout  # noqa: F401
+    from api.web.pages import audit, cases, dashboard, panels, tasks, worklist  # noqa: F401
 
     app.register_blueprint(bp)
     errors.init_app(app)

@@ -22,7 +22,8 @@ from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from engine.time.clock import CITY_ZONE
-from workflows import event_labels, registry, status_labels, status_tones
+from workflows import event_labels, status_labels, status_tones
+from workflows.programme import registry
 
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"

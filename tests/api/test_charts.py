@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from api.charts import count_columns, percent, share_bars, share_gauge
+from api.web.charts import count_columns, percent, share_bars, share_gauge
 
 SVG = "http://www.w3.org/2000/svg"
 NS = {"s": SVG}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.api.support import error_of
-from workflows import registry
+from workflows.programme import registry
 
 API = "/api/v1"
 APPOINTMENT = {"post": "Phó Giám đốc Sở", "level": "pho_giam_doc_so", "unit": "SKHCN",

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from tests.web.support import signed_in, text_of
 from tests.workflows.exam_support import close_registration, start_exam
-from workflows import registry
+from workflows.programme import registry
 
 
 def appointments(store, *rows):  # type: ignore[no-untyped-def]

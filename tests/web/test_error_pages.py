@@ -55,7 +55,7 @@ def test_a_page_for_other_roles_is_an_html_403(app):
 
 
 def test_an_unexpected_failure_is_an_html_500_that_shows_no_internals(app, monkeypatch):
-    from api.web import worklist
+    from api.web.pages import worklist
 
     def broken(db):  # type: ignore[no-untyped-def]
         raise RuntimeError("secret internals")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 import forms
-from api.web import formfields, formpost
+from api.web.pages import formfields, formpost
 from workflows import form_schema
 
 

@@ -6,8 +6,8 @@ import re
 from werkzeug.datastructures import MultiDict
 
 import forms
-from api.web import formfields, formpost, worklist
-from api.web.cases import pager
+from api.web.pages import formfields, formpost, worklist
+from api.web.pages.cases import pager
 from tests.helpers import start_training
 from tests.web.support import signed_in, text_of
 

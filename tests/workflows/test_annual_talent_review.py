@@ -15,7 +15,8 @@ from typing import Any
 from tests.api.support import error_of, history, unchanged
 from tests.conftest import Auth
 from tests.helpers import complete, ready_task
-from workflows import annual_talent_review, registry
+from workflows import annual_talent_review
+from workflows.programme import registry
 
 API = "/api/v1"
 YEAR = 2026

@@ -15,7 +15,7 @@ import pytest
 from engine.definitions.sandbox import make_script_engine
 from engine.definitions.specs import SourceFile, parse_definition
 from workflows import BPMN_DIR
-from workflows.exam_scoring import SCRIPT_HELPERS
+from workflows.rules.exam_scoring import SCRIPT_HELPERS
 from workflows.leadership_exam import EXAM_RULES, PASS_MARK
 
 

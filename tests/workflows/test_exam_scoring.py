@@ -2,7 +2,7 @@
 ties, conflicts, the term (the pass marks themselves are the table's: test_exam_result_dmn.py);"""
 from __future__ import annotations
 
-from workflows import exam_scoring as scoring
+from workflows.rules import exam_scoring as scoring
 from workflows.leadership_exam import EXAM_RULES
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from workflows import registry, reports
+from workflows.programme import registry, reports
 
 
 def appoint(conn, unit: str, via_exam: bool, on: date = date(2026, 5, 4), n: int = 1) -> None:  # type: ignore[no-untyped-def]

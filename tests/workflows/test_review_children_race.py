@@ -19,7 +19,7 @@ from tests.api.support import API, events, history
 from tests.conftest import Auth
 from tests.helpers import complete, in_threads, ready_task
 from tests.workflows.test_annual_talent_review import PLAIN, assessments, review, start_review, talent
-from workflows import review_rules
+from workflows.rules import review_rules
 
 ROUNDS = 3
 

@@ -17,7 +17,7 @@ import pytest
 from engine.definitions.sandbox import make_script_engine
 from engine.definitions.specs import SourceFile, parse_definition
 from workflows import BPMN_DIR, annual_talent_review
-from workflows.review_rules import SCRIPT_HELPERS, rule_facts
+from workflows.rules.review_rules import SCRIPT_HELPERS, rule_facts
 
 YEAR = 2026
 THRESHOLDS = {"remove_after_years": annual_talent_review.REMOVE_AFTER_YEARS,

@@ -19,7 +19,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions.sandbox import make_script_engine
 from engine.definitions.specs import SourceFile, parse_definition
-from workflows import BPMN_DIR, talent_criteria
+from workflows import BPMN_DIR
+from workflows.rules import talent_criteria
 
 DMN = BPMN_DIR / "talent_eligibility.dmn"
 DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}

@@ -14,7 +14,8 @@ from forms import nomination as dossier_form
 from tests.api.support import error_of
 from tests.conftest import Auth
 from tests.helpers import complete, ready_task
-from workflows import registry, talent_nomination
+from workflows.programme import registry
+from workflows import talent_nomination
 
 API = "/api/v1"
 COUNCIL = ["member1", "member2", "member3", "member4"]

@@ -13,9 +13,9 @@ from typing import Any
 from flask import current_app, render_template, request
 
 from api.web import bp, diagrams, services
-from api.web.cases import timeline
+from api.web.pages.cases import timeline
 from api.web.session import current_user, roles_required
-from api.web.worklist import process_names
+from api.web.pages.worklist import process_names
 from engine.audit import checkpoints as checkpoint
 from engine.replay import rerun as replay
 from engine.cases.worklist import case_roles

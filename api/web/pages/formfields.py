@@ -7,7 +7,7 @@ messages (field -> messages, row index -> field -> messages for lists) are
 put next to the inputs they are about.
 
 Lists of rows (a council, one mark per candidate) post as ``list-<row>-<key>``
-with a row count (see :mod:`api.web.formpost`, which reads them back).
+with a row count (see :mod:`api.web.pages.formpost`, which reads them back).
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from workflows.registry import OUTCOMES
+from workflows.programme.registry import OUTCOMES
 
 #: Ratings that count as "rated good or better" (Decree 90/2020: hoàn thành tốt / xuất sắc nhiệm vụ).
 GOOD_RATINGS = frozenset({"xuat_sac", "tot"})

@@ -11,9 +11,10 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from api.web import bp, councils, diagrams, formfields, formpost, services
+from api.web import bp, diagrams, services
+from api.web.pages import formfields, formpost, panels
 from api.web.session import current_user
-from api.web.worklist import process_names
+from api.web.pages.worklist import process_names
 from engine.errors import EngineError, Invalid
 from workflows import form_schema, policy_for
 
@@ -39,7 +40,7 @@ def _render(task_id: str, values: dict[str, Any] | None = None, errors: dict[str
                               extra_rows=extra_rows)
     return render_template("web/task.html", task=task, case=case, schema=schema, fields=fields, process_name=name,
                            diagram=drawing,
-                           panel=councils.panel_of(case), error_message=message), status
+                           panel=panels.panel_of(case), error_message=message), status
 
 
 def form_message(err: Invalid) -> str:

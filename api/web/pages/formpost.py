@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from werkzeug.datastructures import MultiDict
 
 from api.blueprint import strict_loads  # as the API reads JSON: no NaN, no NUL, no runaway nesting
-from api.web.formfields import JSON_FIELD, MAX_ROWS, kind_of
+from api.web.pages.formfields import JSON_FIELD, MAX_ROWS, kind_of
 
 
 def _number(raw: str, integer: bool) -> Any:

@@ -6,11 +6,12 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from api.web import bp, councils, diagrams, formfields, formpost, services
+from api.web import bp, diagrams, services
+from api.web.pages import formfields, formpost, panels
 from api.web.i18n import STATUSES, role_label, status_label
 from api.web.session import current_user
-from api.web.tasks import form_message
-from api.web.worklist import process_names
+from api.web.pages.tasks import form_message
+from api.web.pages.worklist import process_names
 from engine.errors import EngineError, Invalid, NotFound
 from workflows import form_schema, policy_for, status_labels
 
@@ -77,7 +78,7 @@ def case_page(case_id: int) -> Any:
         names = process_names(db)
     mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}
     return render_template("web/case.html", case=case, events=timeline(events), diagram=drawing,
-                           panel=councils.panel_of(case, frozenset(mine)),
+                           panel=panels.panel_of(case, frozenset(mine)),
                            process_name=names.get(case["process"], case["process"]), my_done=mine,
                            is_auditor=actor.is_any("auditor", "admin"))
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 from io import BytesIO
-from pathlib import Path
 from typing import Mapping, Sequence
 
 from babel.messages.mofile import write_mo
@@ -24,10 +23,10 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
+from api.web.i18n import CATALOGUES
 from engine.diagram.svg import FONT_STACK, attr, esc, num, text_width
 
 #: The pages' catalogues, which hold the charts' words too (``api/web/babel.cfg`` extracts this module).
-CATALOGUES = Path(__file__).resolve().parent / "web" / "translations"
 ON_TRACK, BEHIND, NEUTRAL = "#2e7d32", "#c05600", "#3f6fb5"
 SERIES = ("#3f6fb5", "#c05600", "#6b8f71", "#7b5ea7")
 STYLE = (".tf-chart{font-family:%s;max-width:100%%;height:auto}.tf-chart text{fill:#22242a;font-size:12px}"

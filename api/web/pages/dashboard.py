@@ -1,8 +1,8 @@
 """The dashboard (the resolution's targets for a year, overdue work per unit) and the talent registry.
 
-The figures are ``workflows.reports.targets_report`` and the registry's own
+The figures are ``workflows.programme.reports.targets_report`` and the registry's own
 queries, exactly as the JSON API serves them; charts are inline SVG drawn on
-the server by ``api.charts``.
+the server by ``api.web.charts``.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from api import charts
+from api.web import charts
 from api.web import bp, services
 from api.web.diagrams import embed
 from api.web.i18n import lang, status_label
@@ -21,7 +21,7 @@ from api.web.session import READERS, current_user, roles_required
 from engine.time import clock
 from engine.errors import Forbidden
 from engine.store.models import Case, Task, Unit
-from workflows import registry, reports
+from workflows.programme import registry, reports
 
 TARGET_NAMES = {
     "exam_share": _l("Leadership appointments by competitive exam"),

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import case, extract, func, select
 from sqlalchemy.engine import Connection
 
-from workflows.registry import APPOINTMENT, FIGURE, REVIEW, TALENT, UNIT
+from workflows.programme.registry import APPOINTMENT, FIGURE, REVIEW, TALENT, UNIT
 
 #: At least this share of new leadership appointments by competitive exam, every year (task 7).
 EXAM_SHARE_TARGET = 0.20

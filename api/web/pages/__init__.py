@@ -1,0 +1,8 @@
+"""The pages people work in, one module per concern, all on the one ``web`` blueprint.
+
+``worklist`` (my tasks, start forms), ``tasks`` (a task's form), ``cases`` (lists and a case),
+``panels`` (a process's own view of a case, e.g. the exam council, from its policy's
+``case_panel``), ``dashboard`` (targets and the talent list), ``audit`` (histories, verification);
+``formfields`` and ``formpost`` turn a form's JSON Schema into fields and a posted form back into
+data. Each page calls the same services as the JSON API and only turns their answers into HTML.
+"""
