@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from api.server import make_executor
-from tests.engine.timer_support import actor, deploy_test_diagram, start_waiting
+from tests.engine.time.timer_support import actor, deploy_test_diagram, start_waiting
 
 
 def test_healthz_reports_the_scheduler_and_the_timers_left_overdue(app, client, store, service, manual_clock):

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from engine.time import clock
-from tests.engine.timer_support import actor, deploy_test_diagram, fired_count, start_waiting
+from tests.engine.time.timer_support import actor, deploy_test_diagram, fired_count, start_waiting
 
 ROOT = Path(__file__).resolve().parents[2]
 

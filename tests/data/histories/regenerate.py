@@ -6,7 +6,7 @@ Each scenario drives its process through the HTTP API as its people would, on a
 manual clock, with the test users and units of tests/conftest.py; the case is
 exported with ``engine.audit.export_history`` (the same as ``talentflow
 export-history CASE``) to ``tests/data/histories/NAME.json``. Regenerate after a
-deliberate change to a process; tests/engine/test_replay.py replays every file.
+deliberate change to a process; tests/engine/replay/test_replay.py replays every file.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from engine.definitions.specs import (DefinitionInvalid, ParsedDefinition, Probl
                           dmn_decision_ids, form_key_of, parse_definition)
 from workflows import BPMN_DIR
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 TRAINING = BPMN_DIR / "training_nomination.bpmn"
 
 REVIEWERS = {"high": "council", "medium": "hr_officer", "low": "unit_head"}

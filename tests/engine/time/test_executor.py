@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from engine.store.models import Case, ScheduledStart, SchedulerRun
 from engine.time.executor import CycleStart, TimerExecutor
-from tests.engine.timer_support import actor, deploy_test_diagram, fired_count, start_waiting, statuses
+from tests.engine.time.timer_support import actor, deploy_test_diagram, fired_count, start_waiting, statuses
 
 
 def _cases_due_in(store, service, manual_clock, count: int, delta: timedelta) -> list[int]:  # type: ignore[no-untyped-def]

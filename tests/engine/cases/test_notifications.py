@@ -16,7 +16,7 @@ from engine.errors import NotFound
 from engine.store.models import Notification, User
 from engine.people.actors import actor_for
 from tests.conftest import proposal
-from tests.engine.test_verify import actor
+from tests.engine.audit.test_verify import actor
 
 NOTE = Notification.__table__
 

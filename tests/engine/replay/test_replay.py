@@ -28,7 +28,7 @@ from tests.api.support import deployed, start, unchanged
 from tests.helpers import ready_task
 from workflows import deploy_files
 
-HISTORIES = Path(__file__).resolve().parents[1] / "data" / "histories"
+HISTORIES = Path(__file__).resolve().parents[2] / "data" / "histories"
 GOLDEN = sorted(p.stem for p in HISTORIES.glob("*.json"))
 
 
@@ -245,7 +245,7 @@ def ready_rows(store: Any, case_id: int) -> list[Any]:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_valid_commands_on_a_nomination_always_replay_consistent(store, service, manual_clock, data):
-    from tests.engine.test_verify import actor
+    from tests.engine.audit.test_verify import actor
     from tests.workflows.test_talent_nomination import dossier
 
     manual_clock.set(START)  # every example from the same morning: the same dates, the same timers

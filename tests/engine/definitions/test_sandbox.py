@@ -15,7 +15,7 @@ from engine.definitions.sandbox import (HELPERS, RESERVED_NAMES, RestrictedEnvir
                             make_script_engine)
 from engine.definitions.specs import SourceFile, parse_definition
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 #: What a refused script may raise: rejected at compile time, or a name/import that is not there.
 REFUSED = (SandboxViolation, NameError, ImportError)

@@ -14,10 +14,10 @@ from sqlalchemy.exc import DBAPIError
 from engine.audit import checkpoints as checkpoint
 from engine.errors import Invalid
 from engine.store.models import AuditCheckpoint, Case, Event
-from tests.engine.test_verify import training_case
+from tests.engine.audit.test_verify import training_case
 
 KEY = "a-server-key-for-tests-only"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "audit.md"
 
 
 def take(store, key: str = KEY, by: str = "test"):  # type: ignore[no-untyped-def]

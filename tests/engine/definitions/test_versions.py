@@ -18,7 +18,7 @@ from engine.definitions.specs import DefinitionInvalid, SourceFile
 from tests.conftest import proposal
 from workflows import BPMN_DIR
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 TRAINING = BPMN_DIR / "training_nomination.bpmn"
 
 

@@ -1,6 +1,6 @@
 """The timer executor under real concurrency: executors racing in threads, and stopping cleanly.
 
-(tests/engine/test_scheduler.py runs executors one after the other; these release
+(tests/engine/time/test_executor.py runs executors one after the other; these release
 them together with a barrier, which on PostgreSQL exercises the row locks and the
 unique key of ``scheduled_start``.)
 """
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from engine.store.models import ScheduledStart
 from engine.time.executor import CycleStart, TimerExecutor
-from tests.engine.timer_support import actor, deploy_test_diagram, fired_per_case, start_waiting
+from tests.engine.time.timer_support import actor, deploy_test_diagram, fired_per_case, start_waiting
 from tests.helpers import in_threads
 
 EXECUTORS = 3

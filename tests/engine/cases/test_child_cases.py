@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine.store.models import Case, Event
 from engine.policy import ProcessPolicy, Step
-from tests.engine.timer_support import actor, deploy_test_diagram
+from tests.engine.time.timer_support import actor, deploy_test_diagram
 from workflows import POLICIES
 
 CHILDREN = 2

@@ -18,7 +18,7 @@ from engine.diagram.svg import text_width, wrap
 from engine.definitions.sandbox import make_script_engine
 from engine.definitions.specs import SourceFile, parse_definition
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BPMN_FILES = sorted((ROOT / "bpmn").glob("*.bpmn")) + sorted((ROOT / "tests" / "data").glob("*.bpmn"))
 MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SVG = "http://www.w3.org/2000/svg"

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from engine.time import clock
 from engine.store.models import SchedulerRun
-from tests.engine.timer_support import actor, deploy_test_diagram, fired_per_case, start_waiting, statuses
+from tests.engine.time.timer_support import actor, deploy_test_diagram, fired_per_case, start_waiting, statuses
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CASES = 200
 EXECUTORS = 3
 

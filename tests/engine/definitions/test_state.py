@@ -15,7 +15,7 @@ from engine.definitions.sandbox import make_script_engine
 from engine.definitions.specs import ParsedDefinition, SourceFile, parse_definition
 from workflows import BPMN_DIR
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 CITY = timezone(timedelta(hours=7))
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, update
 
 from engine.audit import checkpoints as checkpoint
-from tests.engine.test_checkpoint import KEY, take
-from tests.engine.test_verify import CASE, EVENT, events_of, tamper, training_case
+from tests.engine.audit.test_checkpoints import KEY, take
+from tests.engine.audit.test_verify import CASE, EVENT, events_of, tamper, training_case
 
 ROWS = checkpoint.CHECKPOINT
 

@@ -64,7 +64,7 @@ def test_a_duration_timer_may_count_working_days(store, service, manual_clock):
     """``"P2WD"`` in a timeDuration: two working days, like ``working_days(2)`` in a timeDate."""
     from engine.definitions.specs import SourceFile
     from workflows import deploy_files
-    from tests.engine.timer_support import actor
+    from tests.engine.time.timer_support import actor
 
     source = (DATA / "deadline.bpmn").read_text().replace(
         '<timeDate xsi:type="tFormalExpression">working_days(2)</timeDate>',
