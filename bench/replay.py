@@ -4,7 +4,7 @@ A fresh SQLite database (or ``--database-url``), N training nominations run to
 the end through the case service (five commands and about twelve events each,
 on a manual clock), then:
 
-- verify: ``engine.verify.verify_all`` over every chain (events streamed in
+- verify: ``engine.audit.verify.verify_all`` over every chain (events streamed in
   keyset batches), and again against a signed checkpoint;
 - replay: ``engine.replay.replay_case`` for every case, one after another, in
   one read transaction each (as ``POST /cases/{id}/replay`` does).

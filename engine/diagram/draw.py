@@ -1,4 +1,4 @@
-"""SVG fragments for the shapes, edges and labels of a :class:`~engine.diagram_layout.Layout`.
+"""SVG fragments for the shapes, edges and labels of a :class:`~engine.diagram.layout.Layout`.
 
 The look follows bpmn.io (what modellers see in Camunda Modeler) so a diagram
 on a case page is recognisably the one that was drawn: thin start events,

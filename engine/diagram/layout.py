@@ -4,7 +4,7 @@ The drawing needs only what a modeller put in the file: the bounds of every
 shape, the waypoints of every edge, label bounds when the tool wrote them, and
 a few facts of the semantic model that change how a shape looks (event kinds,
 loop markers, default flows). This module turns one BPMN file into a frozen
-:class:`Layout`; :mod:`engine.diagram_draw` draws it. Files come from uploads,
+:class:`Layout`; :mod:`engine.diagram.draw` draws it. Files come from uploads,
 so the parser never loads a DTD, never resolves an entity, never goes online.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Matching a replayed case with the record: events one by one, the stored state, a past state.
 
-Functions over a :class:`engine.replay_model.CaseModel`: whether a recorded event
+Functions over a :class:`engine.replay.model.CaseModel`: whether a recorded event
 is the one replay expected (tasks matched by the replay's own task, never by the
 recorded random ids), what the matched event did to the replayed tasks, how the
 stored case compares at the end, and what the case looked like at that point.

@@ -1,7 +1,7 @@
 """Auditor pages: a case's history step by step, its replay verdict, and chain verification.
 
 The state after step N and the replay are the audit engine's
-(``engine.replay``), the verification ``engine.verify``'s; these pages only
+(``engine.replay``), the verification ``engine.audit.verify``'s; these pages only
 show their answers. The step slider is a plain GET form (a range input and a
 button), so it works without JavaScript; three lines of script submit it when
 the slider is released.
