@@ -6,6 +6,8 @@ first and English alongside (``metadata={"label": ..., "label_en": ...}``).
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any, Mapping
 
 from marshmallow import Schema, ValidationError
@@ -32,11 +34,18 @@ def label(vi: str, en: str, **extra: object) -> dict[str, object]:
     return {"label": vi, "label_en": en, **extra}
 
 
+_LOADED = False
+
+
 def _load_all() -> None:
-    from forms import training  # noqa: F401  (registers its forms)
-    from forms import nomination  # noqa: F401
-    from forms import exam  # noqa: F401
-    from forms import review  # noqa: F401
+    """Import every module of this package once, so each registers its forms: a new process's
+    forms module is found without an edit here."""
+    global _LOADED
+    if _LOADED:
+        return
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    _LOADED = True
 
 
 def exists(key: str) -> bool:

@@ -7,19 +7,28 @@ module, and nothing else changes. A test registers a process of its own the
 same way (and :func:`unregister` s it after). A process deployed without a
 module runs under the default policy.
 
-The words a process gives the pages (its end states and events) are marked
-with :func:`N_` and collected here for the pages, which translate them.
+The words a process gives the pages (its end states, events and panels) are
+marked with :func:`N_` and translated in the catalogues under
+``workflows/translations`` (``workflows/babel.cfg`` extracts them); a process
+that lives elsewhere brings a catalogue directory of its own to :func:`register`.
+The pages look a word up in :func:`catalogue_dirs`, so a new process needs no
+word added under ``api/``.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 from typing import Mapping
 
 from engine.policy import DEFAULT_POLICY, ProcessPolicy
 
 #: Process key -> its policy, in the order the modules registered.
 POLICIES: dict[str, ProcessPolicy] = {}
+#: The catalogues of the words of this package's processes (``<lang>/LC_MESSAGES/messages.po``).
+CATALOGUES = Path(__file__).resolve().parent / "translations"
+#: Process key -> the catalogue directory a process registered from outside this package brought.
+_OWN_CATALOGUES: dict[str, Path] = {}
 
 
 def N_(message: str) -> str:  # noqa: N802  (the name gettext tools know for "mark, do not translate")
@@ -28,19 +37,28 @@ def N_(message: str) -> str:  # noqa: N802  (the name gettext tools know for "ma
     return message
 
 
-def register(process_key: str, policy: ProcessPolicy) -> ProcessPolicy:
+def register(process_key: str, policy: ProcessPolicy, catalogues: Path | None = None) -> ProcessPolicy:
     """Let ``policy`` govern the cases of ``process_key``. A second, different policy for a key
-    is refused: two modules claiming one process would each run some of its cases."""
+    is refused: two modules claiming one process would each run some of its cases. A process
+    whose words are not in this package's catalogues names its own directory of ``catalogues``."""
     known = POLICIES.get(process_key)
     if known is not None and type(known) is not type(policy):
         raise ValueError(f"process '{process_key}' already has a policy ({type(known).__qualname__})")
     POLICIES[process_key] = policy
+    if catalogues is not None:
+        _OWN_CATALOGUES[process_key] = catalogues
     return policy
 
 
 def unregister(process_key: str) -> None:
     """Forget a process registered for a while (a test's own process); its cases get the default."""
     POLICIES.pop(process_key, None)
+    _OWN_CATALOGUES.pop(process_key, None)
+
+
+def catalogue_dirs() -> tuple[Path, ...]:
+    """Where the processes' words are translated: this package's catalogues, then those processes brought."""
+    return (CATALOGUES, *dict.fromkeys(_OWN_CATALOGUES.values()))
 
 
 def policy_for(process_key: str) -> ProcessPolicy:

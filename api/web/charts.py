@@ -14,19 +14,13 @@ that language is read here with Babel rather than through Flask-Babel.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from io import BytesIO
 from typing import Mapping, Sequence
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
-from babel.support import NullTranslations, Translations
 
-from api.web.i18n import CATALOGUES
+from api.web import i18n
 from engine.diagram.svg import FONT_STACK, attr, esc, num, text_width
 
-#: The pages' catalogues, which hold the charts' words too (``api/web/babel.cfg`` extracts this module).
 ON_TRACK, BEHIND, NEUTRAL = "#2e7d32", "#c05600", "#3f6fb5"
 SERIES = ("#3f6fb5", "#c05600", "#6b8f71", "#7b5ea7")
 STYLE = (".tf-chart{font-family:%s;max-width:100%%;height:auto}.tf-chart text{fill:#22242a;font-size:12px}"
@@ -35,23 +29,10 @@ STYLE = (".tf-chart{font-family:%s;max-width:100%%;height:auto}.tf-chart text{fi
          ".tf-chart .muted{fill:#5f6368}.tf-chart .strong{font-weight:bold}" % FONT_STACK)
 
 
-@lru_cache(maxsize=None)
-def _catalogue(language: str) -> NullTranslations:
-    """The catalogue of ``language``; none (the English words themselves) for a language without one."""
-    po = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
-    if not language.isalpha() or not po.is_file():
-        return NullTranslations()
-    with po.open("rb") as source:
-        compiled = BytesIO()
-        write_mo(compiled, read_po(source, locale=language))
-    compiled.seek(0)
-    return Translations(compiled)
-
-
 def _words(locale: str, texts: Mapping[str, str] | None) -> dict[str, str]:
     """The chart's words in ``locale`` (``vi``, ``vi_VN``, ``en``…), overridden by ``texts`` (same keys;
     ``summary`` takes ``%(on)s``, ``%(count)s`` and ``%(target)s``)."""
-    catalogue = _catalogue(locale.split("_")[0].split("-")[0])
+    catalogue = i18n.catalogue(i18n.CATALOGUES, locale.split("_")[0].split("-")[0])
     return {"target": catalogue.pgettext("chart", "Target"), "on_track": catalogue.gettext("on track"),
             "behind": catalogue.gettext("behind"), "no_data": catalogue.gettext("no data"),
             "summary": catalogue.gettext("%(on)s of %(count)s at or above the %(target)s target"), **(texts or {})}

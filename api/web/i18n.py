@@ -2,9 +2,11 @@
 
 The message catalogues (``api/web/translations/<lang>/LC_MESSAGES/messages.po``)
 are compiled to ``.mo`` when the app starts, into the instance folder, so a
-fresh checkout needs no build step. Form labels come with the forms (their
-Vietnamese ``title`` and English ``x-title-en``). Dates read dd/mm/yyyy in the
-city's zone, whatever the language.
+fresh checkout needs no build step. The processes' own words (end states,
+events, panels) are in the processes' catalogues (``workflows.catalogue_dirs``,
+read by :func:`process_word`), so a new process brings its words with it. Form
+labels come with the forms (their Vietnamese ``title`` and English
+``x-title-en``). Dates read dd/mm/yyyy in the city's zone, whatever the language.
 """
 from __future__ import annotations
 
@@ -12,17 +14,20 @@ import os
 import re
 import tempfile
 from datetime import date, datetime
+from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 from typing import Any, Mapping
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from engine.time.clock import CITY_ZONE
-from workflows import event_labels, status_labels, status_tones
+from workflows import catalogue_dirs, event_labels, status_labels, status_tones
 from workflows.programme import registry
 
 LANGUAGES = ("vi", "en")
@@ -67,6 +72,31 @@ def compile_catalogues(target: Path) -> Path:
             write_mo(out, catalog)
         os.replace(tmp, mo)
     return target
+
+
+@lru_cache(maxsize=64)
+def catalogue(directory: Path, language: str) -> NullTranslations:
+    """The catalogue of ``language`` under ``directory``, compiled in memory (no app needed: the
+    charts draw outside requests); none — the English words themselves — where there is none."""
+    po = directory / language / "LC_MESSAGES" / "messages.po"
+    if not language.isalpha() or not po.is_file():
+        return NullTranslations()
+    with po.open("rb") as source:
+        compiled = BytesIO()
+        write_mo(compiled, read_po(source, locale=language))
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def process_word(message: str, **values: Any) -> str:
+    """A word a process marked with ``N_``, in the reader's language: from the processes'
+    catalogues first, then the pages' own (a word both use, e.g. "Full name")."""
+    language = lang()
+    for directory in catalogue_dirs():
+        translated = catalogue(directory, language).gettext(message)
+        if translated != message:
+            return translated % values if values else translated
+    return gettext(message, **values)
 
 
 def select_locale() -> str:
@@ -139,7 +169,7 @@ def status_label(status: str | None) -> str:
     if key in STATUSES:
         return str(STATUSES[key])
     words = status_labels().get(key) or registry.TALENT_STATUSES.get(key)
-    return gettext(words) if words else key
+    return process_word(words) if words else key
 
 
 def tone(status: str | None) -> str:
@@ -152,7 +182,7 @@ def event_label(event_type: str) -> str:
     if event_type in EVENTS:
         return str(EVENTS[event_type])
     words = event_labels().get(event_type)
-    return gettext(words) if words else event_type.replace("_", " ")
+    return process_word(words) if words else event_type.replace("_", " ")
 
 
 def role_label(role: str) -> str:

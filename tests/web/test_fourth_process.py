@@ -26,7 +26,7 @@ API = Path(workflows.__file__).resolve().parent.parent / "api"
 
 @pytest.fixture
 def deployed(app: Any, auth: Any) -> Iterator[None]:
-    workflows.register(KEY, commendation.Policy())
+    workflows.register(KEY, commendation.Policy(), catalogues=DATA / "talent_commendation_translations")
     try:
         bpmn = (DATA / "talent_commendation.bpmn").read_bytes()
         response = auth.as_("admin").post("/api/v1/processes", data={"file": (BytesIO(bpmn), f"{KEY}.bpmn")},
@@ -62,7 +62,7 @@ def test_a_fourth_process_is_started_worked_and_ended_through_the_pages(app: Any
     html = head.get(f"/tasks/{citation['id']}")
     assert unlabelled_controls(html) == []
     assert re.search(r'<textarea[^>]*name="citation"[^>]*>Trần Thu Hà: Giải nhất Olympic Tin học</textarea>', html)
-    assert "Commendation" in text_of(html)  # the process's panel beside the case data
+    assert "Khen thưởng" in text_of(html)  # the process's panel beside the case data, in its own words
     response = head.post(f"/tasks/{citation['id']}", {"level": "medal", "citation": "Vì thành tích xuất sắc"},
                          status=302)
     assert response.headers["Location"] == f"/cases/{case_id}"
@@ -79,13 +79,19 @@ def test_a_fourth_process_is_started_worked_and_ended_through_the_pages(app: Any
     # the case ends in the process's own state, with its own words
     assert auth.as_("hr").get(f"/api/v1/cases/{case_id}").get_json()["status"] == "commended"
     html = hr.get(f"/cases/{case_id}")
-    assert re.search(r'<dd><span class="badge badge-ok">Commended</span></dd>', html)  # the case's status
-    assert f'href="/cases/{case_id}/commendation">Commendation page</a>' in html
+    assert re.search(r'<dd><span class="badge badge-ok">Được khen thưởng</span></dd>', html)  # the case's status
+    assert f'href="/cases/{case_id}/commendation">Trang khen thưởng</a>' in html
     page = text_of(hr.get(f"/cases/{case_id}/commendation"))
-    assert "Commendation: Trần Thu Hà" in page and "Medal" in page
+    assert "Khen thưởng: Trần Thu Hà" in page and "Medal" in page
     hr.get(f"/cases/{case_id}/council", status=404)  # another process's page is no page of this one
     cases = hr.get("/cases?status=commended")
-    assert '<option value="commended" selected>Commended</option>' in cases and f"/cases/{case_id}" in cases
+    assert '<option value="commended" selected>Được khen thưởng</option>' in cases and f"/cases/{case_id}" in cases
+
+    # the words came from the catalogue the process brought: in English they are its English words
+    hr.get("/lang/en?next=/", status=302)
+    html = hr.get(f"/cases/{case_id}")
+    assert re.search(r'<dd><span class="badge badge-ok">Commended</span></dd>', html)
+    assert f'href="/cases/{case_id}/commendation">Commendation page</a>' in html
 
 
 def test_no_page_module_or_template_names_a_process() -> None:

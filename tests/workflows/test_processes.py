@@ -51,6 +51,6 @@ def test_the_processes_words_are_merged_for_the_pages_first_registration_first()
 def test_every_word_a_process_marks_has_a_vietnamese_translation():
     found = {message for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT / "workflows"), [("**.py", "python")], keywords={"N_": None})}
-    with (ROOT / "api/web/translations/vi/LC_MESSAGES/messages.po").open("rb") as po:
+    with (ROOT / "workflows/translations/vi/LC_MESSAGES/messages.po").open("rb") as po:
         vi = {m.id: m.string for m in read_po(po) if m.id}
     assert len(found) > 50 and sorted(m for m in found if not vi.get(m)) == []

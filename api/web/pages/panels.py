@@ -12,11 +12,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import render_template
-from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from api.web import bp, services
-from api.web.i18n import plain
+from api.web.i18n import plain, process_word
 from api.web.session import current_user
 from engine.errors import NotFound
 from engine.policy import Badge, Panel, Words
@@ -31,7 +30,7 @@ def panel_of(case: Mapping[str, Any], done: frozenset[str] = frozenset()) -> Pan
 @bp.app_template_filter("words")
 def words(said: Words) -> str:
     """A process's words in the reader's language, their values as the pages show data."""
-    return gettext(said.text, **{name: plain(value) for name, value in said.values.items()})
+    return process_word(said.text, **{name: plain(value) for name, value in said.values.items()})
 
 
 @bp.app_template_filter("shown")
