@@ -93,13 +93,13 @@ def users() -> None:
 def users_add(name: str, password: str, roles: tuple[str, ...], unit: str | None, display_name: str) -> None:
     """Add a user NAME with roles (scoped to --unit when given)."""
     from api.auth.passwords import new_password_hash
-    from engine.people.directory import add_user, grant_role
+    from engine.people.directory import add_user, grant_role, username_problems
     from engine.errors import EngineError
 
     store = _services().store
     try:
         with store.transaction() as session:
-            user = add_user(session, name, new_password_hash(password), display_name, unit)
+            user = add_user(session, name, new_password_hash(password, username_problems(name)), display_name, unit)
             for role in roles:
                 grant_role(session, user, role, unit, granted_by="cli")
     except EngineError as err:

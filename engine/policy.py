@@ -247,6 +247,10 @@ class ProcessPolicy:
     status_tones: Mapping[str, str] = _NO_WORDS
     #: Types of the events :meth:`after_step` adds -> their words; an unlisted type reads as itself.
     event_labels: Mapping[str, str] = _NO_WORDS
+    #: The roles the process grants on its cases (:meth:`case_grants`) -> their words.
+    role_labels: Mapping[str, str] = _NO_WORDS
+    #: Names of the pages of its own a case may have (``Panel.page``); no other name is a page.
+    case_pages: frozenset[str] = frozenset()
 
     def form_hints(self, form_key: str | None, data: Mapping[str, Any]) -> FormHints:
         """How to lay out ``form_key`` for a case whose visible data is ``data``: as its schema says."""

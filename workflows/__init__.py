@@ -19,8 +19,8 @@ from engine.store.models import ProcessDefinition
 from engine.definitions.specs import SourceFile
 from engine.errors import Invalid
 from workflows.programme import registry  # noqa: F401  (its tables join the schema)
-from workflows.processes import (POLICIES, catalogue_dirs, discover, event_labels, policy_for,  # noqa: F401
-                                 register, status_labels, status_tones, unregister)
+from workflows.processes import (POLICIES, case_pages, catalogue_dirs, discover, event_labels,  # noqa: F401
+                                 policy_for, register, role_labels, status_labels, status_tones, unregister)
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 

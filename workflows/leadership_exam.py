@@ -100,6 +100,8 @@ class Policy(ProcessPolicy):
     managed_case_roles = frozenset({MEMBER, CHAIR, SECRETARY})
 
     lane_roles = LANE_ROLES
+    role_labels = {MEMBER: N_("Council member"), CHAIR: N_("Council chair"), SECRETARY: N_("Council secretary")}
+    case_pages = frozenset({"council"})
     status_labels = {"appointed": N_("Appointed"), "declined": N_("Declined"), "no_winner": N_("No winner"),
                      "cancelled_insufficient_candidates": N_("Cancelled: too few candidates")}
     status_tones = {"appointed": "ok", "declined": "warn", "no_winner": "warn"}

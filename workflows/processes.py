@@ -73,8 +73,10 @@ def discover(package: str = "workflows") -> None:
 
 
 def _merged(words_of: str) -> dict[str, str]:
+    """One mapping from every policy's, by process key: the same order whatever order the modules
+    happened to be imported in (a status filter lists them so)."""
     merged: dict[str, str] = {}
-    for policy in POLICIES.values():
+    for _key, policy in sorted(POLICIES.items()):
         for key, words in getattr(policy, words_of).items():
             merged.setdefault(key, words)
     return merged
@@ -93,3 +95,13 @@ def status_tones() -> Mapping[str, str]:
 def event_labels() -> Mapping[str, str]:
     """Every process's own event types and their words (message ids), for timelines."""
     return _merged("event_labels")
+
+
+def role_labels() -> Mapping[str, str]:
+    """Every role a process grants on its cases and its words (message ids)."""
+    return _merged("role_labels")
+
+
+def case_pages() -> frozenset[str]:
+    """The names of every page of its own a process's case may have (the exam's ``council``)."""
+    return frozenset(page for policy in POLICIES.values() for page in policy.case_pages)

@@ -32,6 +32,7 @@ class Policy(ProcessPolicy):
     cancellers = frozenset({"admin", "hr_officer"})
 
     lane_roles = LANE_ROLES
+    role_labels = {"mentor": N_("Mentor")}
     status_labels = {"rejected": N_("Rejected"), "trained": N_("Trained"), "not_trained": N_("Not trained")}
     status_tones = {"trained": "ok"}
 

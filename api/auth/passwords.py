@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Mapping
 
 from engine.errors import Invalid
 
@@ -35,8 +36,12 @@ def check_password(password: str, stored: str) -> bool:
 MIN_LENGTH = 8
 
 
-def new_password_hash(password: str) -> str:
-    """The hash to store for a new password; refuses one shorter than :data:`MIN_LENGTH`."""
+def new_password_hash(password: str, problems: Mapping[str, list[str]] | None = None) -> str:
+    """The hash to store for a new password; refuses one shorter than :data:`MIN_LENGTH`, together
+    with the ``problems`` found in the rest of the request (the user's name): one answer, all of them."""
+    found = dict(problems or {})
     if not password or len(password) < MIN_LENGTH:
-        raise Invalid("invalid user", {"password": [f"at least {MIN_LENGTH} characters"]})
+        found["password"] = [f"at least {MIN_LENGTH} characters"]
+    if found:
+        raise Invalid("invalid user", found)
     return hash_password(password)

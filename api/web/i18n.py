@@ -27,7 +27,7 @@ from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from engine.time.clock import CITY_ZONE
-from workflows import catalogue_dirs, event_labels, status_labels, status_tones
+from workflows import catalogue_dirs, event_labels, role_labels, status_labels, status_tones
 from workflows.programme import registry
 
 LANGUAGES = ("vi", "en")
@@ -50,11 +50,11 @@ EVENTS = {
     "case_completed": _l("Case ended"), "case_cancelled": _l("Case cancelled"), "case_failed": _l("Case failed"),
     "case_retried": _l("Case retried"), "role_granted": _l("Role granted"), "role_revoked": _l("Role revoked"),
 }
+#: The roles granted to people (DOMAIN.md); the roles a process grants on its cases (a council's
+#: seats) read as its policy says (``role_labels``).
 ROLES = {
     "admin": _l("Administrator"), "hr_officer": _l("HR officer"), "unit_head": _l("Unit head"),
     "nominator": _l("Nominator"), "approver": _l("Approver"), "auditor": _l("Auditor"),
-    "council_member": _l("Council member"), "council_chair": _l("Council chair"),
-    "council_secretary": _l("Council secretary"), "mentor": _l("Mentor"),
 }
 
 
@@ -186,7 +186,10 @@ def event_label(event_type: str) -> str:
 
 
 def role_label(role: str) -> str:
-    return str(ROLES.get(role, role))
+    if role in ROLES:
+        return str(ROLES[role])
+    words = role_labels().get(role)
+    return process_word(words) if words else role
 
 
 def title_of(node: Mapping[str, Any] | None, fallback: str = "") -> str:

@@ -41,11 +41,16 @@ def add_unit(session: Session, code: str, name: str, parent_code: str | None = N
     return unit
 
 
+def username_problems(username: str) -> dict[str, list[str]]:
+    """What is wrong with a new user's name (nothing: empty), for one answer listing every problem."""
+    return {} if USERNAME_RE.match(username or "") else {"username": ["2-64 letters, digits or _ . @ -"]}
+
+
 def add_user(session: Session, username: str, password_hash: str, display_name: str = "",
              unit_code: str | None = None) -> User:
     """A new user whose password is already hashed (``api.auth.passwords``): the engine never sees one."""
-    if not USERNAME_RE.match(username or ""):
-        raise Invalid("invalid user", {"username": ["2-64 letters, digits or _ . @ -"]})
+    if problems := username_problems(username):
+        raise Invalid("invalid user", problems)
     if not password_hash:
         raise Invalid("invalid user", {"password": ["required"]})
     if session.scalar(select(User.id).where(User.username == username)) is not None:

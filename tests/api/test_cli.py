@@ -50,6 +50,16 @@ def test_users_add_refuses_bad_input_readably_and_adds_nobody(cli, store, args, 
     assert (count(store, User), count(store, RoleGrant)) == before
 
 
+def test_users_add_names_every_problem_of_a_new_user_at_once(cli, store):
+    """The password is checked (and hashed) by sign-in's own module, the name by the directory; the
+    operator still hears of both in one answer."""
+    result = cli("users", "add", "bad name!", "--password", "short")
+    assert result.exit_code == 2
+    assert "'username': ['2-64 letters, digits or _ . @ -']" in result.output
+    assert "'password': ['at least 8 characters']" in result.output
+    assert count(store, User, User.username == "bad name!") == 0
+
+
 def test_deploy_makes_a_new_version_only_for_changed_content(cli, store, tmp_path: Path):
     same = cli("deploy", BPMN_DIR / "training_nomination.bpmn")
     assert same.exit_code == 0 and "unchanged, already: training_nomination v1" in same.output

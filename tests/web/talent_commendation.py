@@ -73,6 +73,7 @@ class Policy(ProcessPolicy):
     lane_roles = {"Thủ trưởng đơn vị": "unit_head", "Sở Nội vụ": "hr_officer"}
     status_labels = {"commended": N_("Commended"), "not_commended": N_("Not commended")}
     status_tones = {"commended": "ok"}
+    case_pages = frozenset({"commendation"})
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:
         """A unit head proposes for their own units."""

@@ -94,6 +94,18 @@ def test_a_fourth_process_is_started_worked_and_ended_through_the_pages(app: Any
     assert f'href="/cases/{case_id}/commendation">Commendation page</a>' in html
 
 
+def test_a_page_name_no_process_declares_is_no_page_at_all(app: Any, deployed: None) -> None:
+    """A case's own pages are the names processes declare (``case_pages``): any other name is "not
+    found", not a sign-in redirect. (Werkzeug weighs the method before the name, so a POST there is
+    "method not allowed" — it never was a page that took a form.)"""
+    anonymous = app.test_client()
+    assert anonymous.get("/cases/1/commendations").status_code == 404
+    assert anonymous.post("/cases/1/whatever").status_code == 405
+    assert anonymous.get("/cases/1/commendation").status_code == 302  # a declared page asks to sign in
+    hr = signed_in(app, "hr")
+    hr.get("/cases/1/whatever", status=404)
+
+
 def test_no_page_module_or_template_names_a_process() -> None:
     """What a page knows of a process comes from its policy: api/ holds no process key."""
     keys = set(workflows.POLICIES)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import render_template
+from werkzeug.routing import BaseConverter, ValidationError
 from markupsafe import Markup, escape
 
 from api.web import bp, services
@@ -19,7 +20,7 @@ from api.web.i18n import plain, process_word
 from api.web.session import current_user
 from engine.errors import NotFound
 from engine.policy import Badge, Panel, Words
-from workflows import policy_for
+from workflows import case_pages, policy_for
 
 
 def panel_of(case: Mapping[str, Any], done: frozenset[str] = frozenset()) -> Panel | None:
@@ -45,7 +46,24 @@ def shown(value: Any) -> Markup:
     return escape(plain(value))
 
 
-@bp.get("/cases/<int(max=9223372036854775807):case_id>/<name:page>")
+class CasePage(BaseConverter):
+    """A page of a case's own that some process declares (``ProcessPolicy.case_pages``): any other
+    name matches no route at all, so it is "not found" whoever asks and however."""
+
+    regex = r"[a-z][a-z0-9_]{0,63}"
+
+    def to_python(self, value: str) -> str:
+        if value not in case_pages():
+            raise ValidationError()
+        return value
+
+
+@bp.record_once
+def _register_converter(state: Any) -> None:
+    state.app.url_map.converters["case_page"] = CasePage
+
+
+@bp.get("/cases/<int(max=9223372036854775807):case_id>/<case_page:page>")
 def panel_page(case_id: int, page: str) -> Any:
     svc, actor = services(), current_user()
     with svc.store.read() as db:
