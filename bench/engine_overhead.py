@@ -17,6 +17,7 @@ import argparse
 import http.client
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -99,25 +100,58 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: How long the server may take to answer /healthz: a machine busy with other work starts it slowly.
+READY_SECONDS = 120.0
+
+
 def start_server(workdir: Path) -> tuple[subprocess.Popen, int]:
-    env = dict(os.environ, TALENTFLOW_DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}")
+    """Start ``talentflow serve`` in a process group of its own, so that :func:`stop_server` ends
+    gunicorn and its workers together whatever happened, and wait until it answers."""
+    env = dict(os.environ, TALENTFLOW_DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}",
+               TALENTFLOW_INSTANCE_PATH=str(workdir / "instance"))
     cli = [sys.executable, "-m", "api.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*cli, "users", "add", "bench", "--password", "bench-password", "--role", "admin"],
                    env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()
-    log = open(workdir / "server.log", "w")
-    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "1", "--threads", "4"],
-                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    with open(workdir / "server.log", "w") as log:
+        server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "1", "--threads", "4"],
+                                  env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_until_serving(server, f"http://127.0.0.1:{port}", workdir / "server.log")
+    except BaseException:
+        stop_server(server)
+        raise
+    return server, port
+
+
+def wait_until_serving(server: subprocess.Popen, base: str, log: Path) -> None:
+    """Every request error (refused, reset, read timeout) is transient until the deadline; the
+    server exiting is not."""
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"server exited with status {server.returncode}: {log.read_text()[-2000:]}")
         try:
-            if requests.get(f"{base}/healthz", timeout=1).ok:
-                return server, port
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    server.kill()
-    raise SystemExit(f"server did not start; see {workdir / 'server.log'}")
+            if requests.get(f"{base}/healthz", timeout=10).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"server did not answer /healthz within {READY_SECONDS:.0f} s: {log.read_text()[-2000:]}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM the server's process group, then SIGKILL whatever of it is left."""
+    for sig, wait in ((signal.SIGTERM, 30.0), (signal.SIGKILL, None)):
+        try:
+            os.killpg(server.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            server.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def main() -> None:
@@ -132,9 +166,10 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             token = requests.post(f"{base}/api/v1/auth/token",
-                                  json={"username": "bench", "password": "bench-password"}).json()["token"]
+                                  json={"username": "bench", "password": "bench-password"},
+                                  timeout=READY_SECONDS).json()["token"]
             with open(BPMN, "rb") as fh:
-                requests.post(f"{base}/api/v1/processes", files={"file": fh},
+                requests.post(f"{base}/api/v1/processes", files={"file": fh}, timeout=READY_SECONDS,
                               headers={"Authorization": f"Bearer {token}"}).raise_for_status()
             client = Client("127.0.0.1", port)
             client.headers["Authorization"] = f"Bearer {token}"
@@ -149,8 +184,7 @@ def main() -> None:
                     call()
                     times[key].append(time.perf_counter() - started)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            stop_server(server)
     med = {k: statistics.median(v) * 1000 for k, v in times.items()}
     print(f"cases per variant: {args.n}")
     print(f"(a) raw SpiffWorkflow in memory:            {med['a']:8.2f} ms/case")

@@ -6,11 +6,8 @@ against the test database.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,14 +16,9 @@ import requests
 
 from engine.time import clock
 from tests.engine.time.timer_support import actor, deploy_test_diagram, fired_count, start_waiting
+from tests.waiting import DEADLINE_SECONDS, free_port as _free_port, stop_server, wait_for, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Service:
@@ -42,34 +34,17 @@ class Service:
         log = open(self.log_path, "a")
         self.process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(self.port),
                                          "--workers", "1"], env=self.env, cwd=ROOT, stdout=log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=10).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.05)
-        pytest.fail(f"server did not start: {self.log_path.read_text()[-2000:]}")
+        wait_until_serving(self.base, self.process, self.log_path)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=30)
+        if self.process is not None:
+            stop_server(self.process)
         self.process = None
 
     def health(self) -> dict:
-        return requests.get(f"{self.base}/healthz", timeout=5).json()
-
-
-def wait_for(condition, seconds: float = 30) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
+        return requests.get(f"{self.base}/healthz", timeout=DEADLINE_SECONDS).json()
 
 
 @pytest.mark.slow
@@ -86,7 +61,7 @@ def test_timers_that_fall_due_while_the_service_is_down_fire_when_it_starts_agai
 
         due = clock.Clock().now() + timedelta(milliseconds=500)
         while_down = [start_waiting(service, hr, due) for _ in range(5)]
-        time.sleep(1.5)
+        assert wait_for(lambda: clock.Clock().now() > due)  # they are due now, on the real clock
         assert fired_count(store, while_down) == 0  # nobody is there to fire them
 
         server.start()

@@ -2,22 +2,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.waiting import free_port, stop_server, wait_until_serving
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -26,25 +20,16 @@ def server(tmp_path_factory):  # type: ignore[no-untyped-def]
     env = dict(os.environ, TALENTFLOW_DATABASE_URL=f"sqlite:///{workdir / 'serve.db'}")
     cli = [sys.executable, "-m", "api.cli"]
     subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = _free_port()
-    log = open(workdir / "server.log", "w")
-    process = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "2"],
-                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    port = free_port()
+    with open(workdir / "server.log", "w") as log:
+        process = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=ROOT,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        else:
-            pytest.fail(f"server did not answer /healthz: {(workdir / 'server.log').read_text()[-2000:]}")
+        wait_until_serving(base, process, workdir / "server.log")
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        stop_server(process)
 
 
 def login(base: str, username: str) -> requests.Session:

@@ -109,7 +109,7 @@ def test_a_failed_assessment_cancelled_with_its_review_tells_nobody(auth: Auth, 
     assert again.status_code == 409
 
 
-def _someone_waits_on_a_lock(store: Any, rival_started: threading.Event, timeout: float = 10.0) -> bool:
+def _someone_waits_on_a_lock(store: Any, rival_started: threading.Event, timeout: float = 60.0) -> bool:
     """Whether the rival command is blocked behind this one: PostgreSQL shows a session waiting on a
     row lock (polled, up to ``timeout``); SQLite cannot show it, so the rival is given time to reach
     its BEGIN IMMEDIATE, where it waits for the one write lock."""

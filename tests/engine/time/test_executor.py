@@ -1,7 +1,6 @@
 """The timer executor: claims due cases in the database, fires each once, never early, and starts cycles once."""
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
@@ -9,6 +8,7 @@ from sqlalchemy import select, update
 from engine.store.models import Case, ScheduledStart, SchedulerRun
 from engine.time.executor import CycleStart, TimerExecutor
 from tests.engine.time.timer_support import actor, deploy_test_diagram, fired_count, start_waiting, statuses
+from tests.waiting import DEADLINE_SECONDS, wait_for
 
 
 def _cases_due_in(store, service, manual_clock, count: int, delta: timedelta) -> list[int]:  # type: ignore[no-untyped-def]
@@ -114,9 +114,7 @@ def test_the_background_executor_fires_at_start_what_fell_due_while_it_was_down(
     manual_clock.advance(timedelta(hours=3))  # the service was down when they fell due
     executor = TimerExecutor(service, store, sweep_seconds=30).start()
     try:
-        deadline = time.monotonic() + 10
-        while fired_count(store, cases) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: fired_count(store, cases) == 2)  # its first run, however busy the machine
     finally:
         executor.stop()
     assert not executor.running
@@ -128,13 +126,10 @@ def test_the_background_executor_wakes_at_the_next_due_time_not_at_the_sweep(sto
     cases = _cases_due_in(store, service, manual_clock, 1, timedelta(seconds=1))
     executor = TimerExecutor(service, store, sweep_seconds=3600).start()
     try:
-        deadline = time.monotonic() + 120  # generous: a busy machine may take long to run the first sweep
-        while executor.wake_at is None and time.monotonic() < deadline:  # set just after the first run ends
-            time.sleep(0.02)
+        wait_for(lambda: executor.wake_at is not None)  # set just after the first run ends, however late
         assert executor.wake_at == manual_clock.now() + timedelta(seconds=1)  # the wake-up, an hour before the sweep
         manual_clock.advance(timedelta(seconds=2))  # the real second passes too, while we wait
-        while fired_count(store, cases) < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: fired_count(store, cases) == 1)
     finally:
         executor.stop()
     assert fired_count(store, cases) == 1
@@ -158,7 +153,7 @@ def test_the_executor_runs_its_periodic_jobs_and_a_failing_one_does_not_stop_it(
     executor = TimerExecutor(service, store, sweep_seconds=3600,
                              periodic=[("failing", 0.05, failing), ("counting", 0.05, counting)]).start()
     try:
-        assert twice.wait(5), calls
+        assert twice.wait(DEADLINE_SECONDS), calls
     finally:
         executor.stop()
     assert "failing" in calls

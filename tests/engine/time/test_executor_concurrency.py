@@ -7,7 +7,6 @@ unique key of ``scheduled_start``.)
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from engine.store.models import ScheduledStart
 from engine.time.executor import CycleStart, TimerExecutor
 from tests.engine.time.timer_support import actor, deploy_test_diagram, fired_per_case, start_waiting
 from tests.helpers import in_threads
+from tests.waiting import wait_for
 
 EXECUTORS = 3
 
@@ -58,9 +58,7 @@ def test_a_stopped_executor_leaves_no_thread_behind(store, service, manual_clock
     before = _executor_threads()
     for _ in range(2):  # started again after a stop, it stops cleanly again
         executor = TimerExecutor(service, store, sweep_seconds=3600, peek_seconds=0.05).start()
-        deadline = time.monotonic() + 10
-        while executor.last_run_at is None and time.monotonic() < deadline:
-            time.sleep(0.02)  # the background thread's first run, on the real clock
+        wait_for(lambda: executor.last_run_at is not None)  # the background thread's first run, however late
         assert executor.last_run_at is not None
         executor.stop()
         assert not executor.running

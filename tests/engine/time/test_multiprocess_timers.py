@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from engine.time import clock
 from engine.store.models import SchedulerRun
+from tests.waiting import DEADLINE_SECONDS
 from tests.engine.time.timer_support import actor, deploy_test_diagram, fired_per_case, start_waiting, statuses
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -62,13 +63,13 @@ def test_200_timers_due_in_the_same_second_fire_exactly_once_across_3_processes(
     hr = actor(store, "hr")
     processes = start_executors(database_url, EXECUTORS, tmp_path)
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + DEADLINE_SECONDS
         while executors_up(store) < EXECUTORS and time.monotonic() < deadline:  # each has run once
             assert all(p.poll() is None for p in processes), stop(processes, tmp_path)
             time.sleep(0.1)
         due = clock.Clock().now() + timedelta(seconds=4)  # the real clock: the executors run on it
         cases = [start_waiting(service, hr, due) for _ in range(CASES)]
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + DEADLINE_SECONDS
         while sum(fired_per_case(store).values()) < CASES and time.monotonic() < deadline:
             assert all(p.poll() is None for p in processes), stop(processes, tmp_path)
             time.sleep(0.25)
