@@ -6,7 +6,10 @@ import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
+#: The instance folder (the secret key file, compiled catalogues, the default SQLite database, the
+#: server's control socket): ``TALENTFLOW_INSTANCE_PATH``, so that several servers of one checkout
+#: on one host each keep their own; ``instance/`` under the checkout by default.
+INSTANCE = Path(os.environ.get("TALENTFLOW_INSTANCE_PATH") or ROOT / "instance").resolve()
 
 
 def _int(name: str, default: int) -> int:

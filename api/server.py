@@ -5,15 +5,28 @@ worker starts its own timer executor there: they share the work through the
 database (engine/time/executor.py), and a worker that dies takes no timer with it.
 ``TALENTFLOW_SCHEDULER=off`` (or ``talentflow serve --no-scheduler``) serves
 web-only workers; ``talentflow scheduler`` runs an executor alone.
+
+gunicorn 27 opens a control socket (for ``gunicornc``) at one path per user by
+default; a second server on the host would take it over and, stopping, delete it
+from under the first. Each server's socket is therefore its own: in its instance
+folder, named for its port (``TALENTFLOW_CONTROL_SOCKET``: another path, or ``off``).
 """
 from __future__ import annotations
 
+import logging
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from api import config
 from engine.time.executor import TimerExecutor
+
+log = logging.getLogger(__name__)
+#: A Unix socket path longer than this cannot be bound (sun_path holds 108 bytes with its NUL).
+_SOCKET_PATH_MAX = 107
 
 #: The executor of this (worker) process, if it runs one.
 _executor: TimerExecutor | None = None
@@ -67,13 +80,28 @@ class _Gunicorn(BaseApplication):
         return app
 
 
+def control_socket_options(port: int) -> dict[str, Any]:
+    """gunicorn's control socket settings for a server on ``port``: a socket of its own, or none."""
+    wanted = os.environ.get("TALENTFLOW_CONTROL_SOCKET", "").strip()
+    if wanted.lower() in ("off", "0", "no", "false"):
+        return {"control_socket_disable": True}
+    path = Path(wanted) if wanted else config.INSTANCE / f"gunicorn-{port}.ctl"
+    if len(os.fsencode(str(path.absolute()))) > _SOCKET_PATH_MAX:
+        # gunicorn would only log that it failed; say why, and serve without one
+        log.warning("no control socket: the path %s is too long for a Unix socket "
+                    "(set TALENTFLOW_CONTROL_SOCKET to a shorter one)", path)
+        return {"control_socket_disable": True}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {"control_socket": str(path)}
+
+
 def run(host: str, port: int, workers: int = 2, threads: int = 4, access_log: bool = False,
         scheduler: bool | None = None) -> None:
     """Serve; ``scheduler`` None: as ``TALENTFLOW_SCHEDULER`` says (on by default)."""
     options = {
         "bind": f"{host}:{port}", "workers": max(1, workers), "threads": max(1, threads),
         "worker_class": "gthread", "keepalive": 5, "timeout": 60, "errorlog": "-", "loglevel": "info",
-        "worker_exit": _worker_exit,
+        "worker_exit": _worker_exit, **control_socket_options(port),
     }
     if access_log:
         options["accesslog"] = "-"
