@@ -10,6 +10,7 @@ import click
 from api import config
 
 if TYPE_CHECKING:
+    from engine.audit.verify import Break
     from workflows import Services
 
 
@@ -280,7 +281,7 @@ def verify_audit(checkpoint_file: Path | None) -> None:
         store.dispose()
     for problem in report.breaks:
         where = "global chain" if problem.case_id is None else f"case {problem.case_id}"
-        click.echo(f"BROKEN {where} seq {problem.seq}: {problem.problem}: {problem.message}")
+        click.echo(f"BROKEN {where} seq {problem.seq}: {problem.problem}: {problem.message}{_lost(problem)}")
     against = f" against checkpoint {checkpoint_file}" if checkpoint_file else ""
     if report.checkpoint:
         seen = report.checkpoint
@@ -292,6 +293,15 @@ def verify_audit(checkpoint_file: Path | None) -> None:
     click.echo(f"{verdict}: {report.chains} chains, {report.events} events verified{against}")
     if not report.ok:
         sys.exit(1)
+
+
+def _lost(problem: Break) -> str:
+    """The events a chain cut short no longer holds, by number (the checkpoint knows how many there
+    were, not what they said): after restoring an older backup, what the restore took away."""
+    last = problem.details.get("checkpoint_seq")
+    if problem.problem != "truncated" or not isinstance(last, int):
+        return ""
+    return f"; lost events {problem.seq}-{last}" if last > problem.seq else f"; lost event {problem.seq}"
 
 
 @main.command("replay")
