@@ -1,10 +1,14 @@
-"""The admin's retry of a case in error.
+"""The admin's retry of a case in error, and the incident of a timer that could not fire.
 
 A script, gateway or rule that fails leaves nothing of its step but an incident on the last good
 state: the element, the message and the command to re-run (written by
 :meth:`engine.cases.steps.CaseSteps.mark_failed`). Once the cause outside the diagram is fixed,
 :class:`Incidents` re-runs that command — a task completion, a message, or a plain run of the
-engine — on the same pinned version, as one more step of the case.
+engine — on the same pinned version, as one more step of the case. A timer whose firing
+failed outside the engine is recorded here too (:meth:`Incidents.timer_failed`, called by the
+timer executor; why: :mod:`engine.cases.timer_incidents`); its retry runs nothing: it puts the
+case back to ``running`` with the timer still due, and the executor fires it through the one
+firing path (running the engine here would fire it too, but without its event and notices).
 """
 from __future__ import annotations
 
@@ -18,8 +22,9 @@ from engine.cases.case_links import catch, message_definition
 from engine.cases.records import View
 from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, case_failed
+from engine.cases.timer_incidents import record_timer_failure
 from engine.errors import Conflict, EngineError, Forbidden
-from engine.people.actors import Actor
+from engine.people.actors import SYSTEM, Actor
 
 
 @dataclass
@@ -27,6 +32,10 @@ class Incidents:
     """Retry the command a failed case recorded (held by :class:`engine.cases.runner.CaseService`)."""
 
     steps: CaseSteps
+
+    def timer_failed(self, case_id: int, cause: Exception, actor: Actor = SYSTEM) -> bool:
+        """A due timer of the case could not fire: record an incident, once (False: nothing to record)."""
+        return record_timer_failure(self.steps, case_id, cause, actor)
 
     def retry(self, actor: Actor, case_id: int, view: View | None = None) -> Any:
         """Re-run the command that failed (admin only), on the last good state."""
@@ -52,7 +61,7 @@ class Incidents:
                     form_key = conn.execute(select(TASK.c.form_key).where(TASK.c.id == command["task_id"])).scalar()
                     command["data"] = steps.validate(form_key, command["data"])
                     steps.run_task(loaded, command["task_id"], command["data"])
-                else:
+                elif command["type"] != "timers":  # a timer is left due, for the executor to fire
                     steps.advance(loaded)
             except EngineError:
                 raise

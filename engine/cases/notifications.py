@@ -16,7 +16,11 @@ transaction) writes one ``notification`` row per recipient and appends a
 ``reminder_sent`` or ``task_escalated`` event to the case's audit chain, so a
 reminder exists exactly when its timer fired. SpiffWorkflow's Camunda parser
 drops extension properties of boundary events, so they are read here from the
-stored BPMN source (once per process version).
+stored BPMN source (once per process version), by the same safe parser that read the
+file at deployment (:mod:`engine.definitions.safe_xml`), so a file that deployed is a
+file these rules can be read from. Should the stored source still be unreadable (a
+row damaged or written around the deployment), the firing step fails and the timer
+executor records an incident on the case instead of retrying it unseen.
 """
 from __future__ import annotations
 
@@ -24,11 +28,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from engine.definitions.safe_xml import read_xml
 from engine.time import clock
 from engine.errors import Invalid, NotFound
 from engine.store.models import Notification, ProcessDefinition, Task
@@ -61,7 +65,7 @@ def rules_in(sources: list[dict[str, str]]) -> dict[str, NotifyRule]:
     for source in sources:
         if not source["name"].lower().endswith(".bpmn"):
             continue
-        root = etree.fromstring(source["content"].encode("utf-8"))
+        root = read_xml(source["content"])
         for node in root.iter(f"{{{BPMN_NS}}}boundaryEvent"):
             if node.get("cancelActivity", "true") != "false" or node.find(f"{{{BPMN_NS}}}timerEventDefinition") is None:
                 continue

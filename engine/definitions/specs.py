@@ -4,7 +4,9 @@ A definition is deployed from its source files. The parser is chosen by the
 namespaces the BPMN file declares (Camunda Modeler, SpiffWorkflow, or plain
 BPMN 2.0); the dialect is stored with the version so the same serializer
 configuration is used for every later load. Problems are reported with the
-element ids at fault so a modeller can find them.
+element ids at fault so a modeller can find them. Every file, here and wherever
+a stored version is read again, is read by :func:`engine.definitions.safe_xml.read_xml`;
+a file declaring a DTD is refused at deployment (the reason is given there).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
 from engine.definitions import sandbox
+from engine.definitions.safe_xml import XmlError, doctype_of, read_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -110,10 +113,15 @@ def _parse_xml(source: SourceFile) -> etree._Element:
     except UnicodeDecodeError:
         raise DefinitionInvalid([Problem("file is not UTF-8 text", file=source.name)]) from None
     try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-        return etree.fromstring(source.content, parser)
-    except etree.XMLSyntaxError as err:
+        root = read_xml(source.content)
+    except XmlError as err:
         raise DefinitionInvalid([Problem(f"not well-formed XML: {err}", file=source.name)]) from None
+    doctype = doctype_of(root)
+    if doctype:  # why refused, not deployed: engine.definitions.safe_xml
+        raise DefinitionInvalid([Problem(
+            f"the file declares a DTD ({doctype[:80]}); BPMN and DMN files need none, and entities are "
+            "never expanded here, so the process would not run as written: remove the DOCTYPE", file=source.name)])
+    return root
 
 
 def _problem_from(err: Exception, file: str) -> Problem:
@@ -136,7 +144,7 @@ def due_date_expressions(sources: list[SourceFile]) -> dict[str, str]:
     spiffworkflow property, e.g. ``working_days(15)`` (evaluated when the task is created)."""
     found: dict[str, str] = {}
     for source in sources:
-        root = etree.fromstring(source.content, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = read_xml(source.content)
         if etree.QName(root).namespace != BPMN_NS:
             continue
         for task in root.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask", f"{{{BPMN_NS}}}task"):
@@ -288,14 +296,14 @@ def parse_definition(
 
 def dmn_decision_ids(content: bytes) -> set[str]:
     """Decision ids a DMN file defines (to pick the DMN files a BPMN file needs)."""
-    root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    root = read_xml(content)
     return {el.get("id") for el in root.iter() if isinstance(el.tag, str)
             and etree.QName(el).localname == "decision" and el.get("id")}
 
 
 def decision_refs(content: bytes) -> set[str]:
     """Decision ids a BPMN file's business-rule tasks call."""
-    root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    root = read_xml(content)
     refs = set()
     for el in root.iter(f"{{{BPMN_NS}}}businessRuleTask"):
         if el.get(f"{{{CAMUNDA_NS}}}decisionRef"):

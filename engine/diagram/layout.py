@@ -5,7 +5,8 @@ shape, the waypoints of every edge, label bounds when the tool wrote them, and
 a few facts of the semantic model that change how a shape looks (event kinds,
 loop markers, default flows). This module turns one BPMN file into a frozen
 :class:`Layout`; :mod:`engine.diagram.draw` draws it. Files come from uploads,
-so the parser never loads a DTD, never resolves an entity, never goes online.
+so they are read by the project's one safe parser (:mod:`engine.definitions.safe_xml`): it
+never loads a DTD, never resolves an entity, never goes online.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any, Iterable
 
 from lxml import etree
 
+from engine.definitions.safe_xml import XmlError, read_xml
 from engine.errors import Invalid
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -25,12 +27,6 @@ DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 MAX_COORDINATE = 1_000_000.0
 _CONTAINERS = {"subProcess", "transaction", "adHocSubProcess"}
 _GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
-
-
-def safe_parser() -> etree.XMLParser:
-    """A parser for untrusted XML: no DTD, no entities, no network, no huge trees."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True)
 
 
 class DiagramUnavailable(Invalid):
@@ -155,10 +151,9 @@ def _label_bounds(di: Any) -> Bounds | None:
 
 def parse_bpmn(name: str, content: bytes | str) -> Any:
     """The root of one uploaded file; a file that is not XML is a 422 naming the file."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        return etree.fromstring(data, safe_parser())
-    except etree.XMLSyntaxError as err:
+        return read_xml(content)
+    except XmlError as err:
         raise DiagramUnavailable(f"{name} is not well-formed XML: {err}", {"file": [name]}) from None
 
 

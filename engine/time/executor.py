@@ -13,6 +13,12 @@ claims: firing locks the case row and re-checks the due time, so a timer that
 fired is no longer due; the claims only keep executors from queueing on the
 same rows.
 
+A firing that fails because the database is unavailable is tried again once its
+claim expires. Any other failure outside the engine (a stored source that cannot be
+read, a hook that raises) would fail the same way every time: the executor records
+it as an incident on the case instead (``Incidents.timer_failed``), once, so it is
+seen on the case page and in ``/healthz`` rather than retried every minute unseen.
+
 Wake-ups: after every run the executor schedules its next run at the exact
 earliest due time of all running cases (plus a millisecond: a timer fires once
 its due time has *passed*). A cheap look-ahead (``SELECT min(next_timer_at)``
@@ -42,7 +48,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from engine.time import clock
 from engine.store.database import Store
@@ -69,6 +76,8 @@ _STARTED_SINCE = select(func.min(CASE.c.id)).where(CASE.c.process_key == bindpar
                                                    CASE.c.parent_case_id.is_(None), CASE.c.created_at >= bindparam("since"))
 #: Claim rounds per run: a case that stays due after firing cannot keep a run busy forever.
 _MAX_ROUNDS = 50
+#: Failures of the database rather than of the case (it went away, a lock timed out): worth a retry.
+_PASSING = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 #: Least pause before waking again for work that is already due (e.g. rows locked by a command).
 _RETRY_PAUSE = timedelta(milliseconds=200)
 
@@ -160,9 +169,23 @@ class TimerExecutor:
             return len(self.service.fire_timers(case_id))
         except EngineError as err:  # CaseFailed: an incident is recorded on the case; others: claim expires
             log.warning("timer of case %s not fired: %s", case_id, err.message)
-        except Exception:  # noqa: BLE001 - one bad case must not stop the executor
-            log.exception("timer of case %s not fired", case_id)
+        except _PASSING as err:  # the database, not the case: the claim expires and the timer is tried again
+            log.warning("timer of case %s not fired, will retry: %s", case_id, type(err).__name__)
+        except Exception as err:  # noqa: BLE001 - one bad case must not stop the executor
+            log.exception("timer of case %s could not fire; recording an incident", case_id)
+            self._incident(case_id, err)
         return 0
+
+    def _incident(self, case_id: int, err: Exception) -> None:
+        """A firing that failed outside the engine fails the same way next time: make it an incident.
+
+        Retrying it unseen every claim expiry is what this replaces; the case (status ``error``,
+        message, element) shows on its page and in ``/healthz`` for an admin to fix and retry.
+        """
+        try:
+            self.service.incidents.timer_failed(case_id, err)
+        except Exception:  # noqa: BLE001 - e.g. the database went away: the claim expires, tried again
+            log.exception("incident of case %s not recorded", case_id)
 
     def next_due(self) -> datetime | None:
         """When there may next be work: the earliest unclaimed due time or claim expiry (all executors)."""
