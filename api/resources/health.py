@@ -3,7 +3,10 @@
 Reports this process's timer executor (if it runs one), the most recent run of
 any executor (from ``scheduler_run``), and how many running cases have a timer
 overdue by more than the grace period: a number that keeps growing means no
-executor is working.
+executor is working. ``incidents`` counts the cases in ``error`` waiting for an
+admin, and among them those whose timer could not fire (``timers``): a timer
+that fails is made an incident once instead of being retried unseen, so this is
+where a monitor sees it.
 """
 from __future__ import annotations
 
@@ -26,9 +29,17 @@ def healthz():  # type: ignore[no-untyped-def]
         with services().store.read() as session:
             session.execute(text("SELECT 1"))
             scheduler = _scheduler(session)
+            incidents = _incidents(session)
     except Exception as err:  # noqa: BLE001 - report, don't crash
         return error_response(503, "database_unavailable", f"database not reachable: {type(err).__name__}")
-    return {"status": "ok", "database": services().store.engine.dialect.name, "scheduler": scheduler}
+    return {"status": "ok", "database": services().store.engine.dialect.name, "scheduler": scheduler,
+            "incidents": incidents}
+
+
+def _incidents(session) -> dict:  # type: ignore[no-untyped-def]
+    in_error = select(func.count()).select_from(Case).where(Case.status == "error")
+    timers = in_error.where(Case.incident["command"]["type"].as_string() == "timers")
+    return {"open": session.scalar(in_error) or 0, "timers": session.scalar(timers) or 0}
 
 
 def _scheduler(session) -> dict:  # type: ignore[no-untyped-def]
