@@ -24,6 +24,9 @@ def from_env() -> dict[str, object]:
     return {
         "DATABASE_URL": os.environ.get("TALENTFLOW_DATABASE_URL", f"sqlite:///{INSTANCE / 'talentflow.db'}"),
         "MAX_CONTENT_LENGTH": _int("TALENTFLOW_MAX_BODY_BYTES", 1024 * 1024),
+        # Levels a JSON body (or a page's JSON field) may nest: deeper data could be stored but never
+        # loaded again (api/blueprint.py).
+        "MAX_JSON_DEPTH": _int("TALENTFLOW_MAX_JSON_DEPTH", 32),
         "TOKEN_LIFETIME_HOURS": _int("TALENTFLOW_TOKEN_HOURS", 12),
         "AUTH_CACHE_SECONDS": _int("TALENTFLOW_AUTH_CACHE_SECONDS", 5),
         "SECRET_KEY": os.environ.get("TALENTFLOW_SECRET_KEY") or secrets.token_hex(32),

@@ -47,7 +47,7 @@ def my_notifications(args):  # type: ignore[no-untyped-def]
         return notifications.list_for(session, current_actor(), **args)
 
 
-@blp.post("/me/notifications/<int:notification_id>/read")
+@blp.post("/me/notifications/<int(max=9223372036854775807):notification_id>/read")  # 64-bit ids: beyond, 404
 @blp.response(200, NotificationOut)
 def mark_read(notification_id: int):  # type: ignore[no-untyped-def]
     """Mark a notification read (one sent to a role is then read for every holder of the role)."""

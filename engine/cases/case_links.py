@@ -70,16 +70,21 @@ class CaseLinks:
             self.steps.store.lock_row(conn, CASE, child_id)
 
     def _cancel_in(self, conn: Connection, actor: Actor, case: CaseRecord, reason: str) -> None:
-        """Cancel a locked case, its running child cases with it; tell its parent if it has one."""
-        loaded = self.steps.load(conn, case)
-        loaded.workflow.cancel()
+        """Cancel a locked case, its running child cases with it; tell its parent if it has one.
+
+        A case whose stored state cannot be loaded is cancelled all the same (its tasks and status;
+        the state stays as stored): cancelling is how an admin ends such an incident."""
+        loaded = self.steps.load(conn, case, tolerate_unloadable=True)
+        if loaded.workflow is not None:
+            loaded.workflow.cancel()
         for row in conn.execute(sql.READY_ROWS, {"case_id": case.id}):
             loaded.chain.add("task_cancelled", actor.username, task_id=row.id,
                              data={"element_id": row.element_id})
         conn.execute(update(TASK).where(TASK.c.case_id == case.id, TASK.c.status == "ready")
                      .values(status="cancelled"))
         previous = case.status
-        case.state = state.dump_workflow(loaded.definition.dialect, loaded.workflow)
+        if loaded.workflow is not None:
+            case.state = state.dump_workflow(loaded.definition.dialect, loaded.workflow)
         case.status, case.ended_at, case.incident, case.next_timer_at = "cancelled", clock.now(), None, None
         case.ready_tasks = []
         loaded.chain.add("case_cancelled", actor.username, data={"reason": reason},

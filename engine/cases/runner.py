@@ -7,7 +7,10 @@ matches the old ``version`` (a lost race changes nothing and answers 409),
 refresh the task projection, append the events; 6. commit. Any exception
 before the commit rolls everything back. A failure inside the engine (a
 script, a gateway, a rule) instead commits only an incident on the last good
-state, with the command kept so an admin can retry it.
+state, with the command kept so an admin can retry it. A case whose stored
+state cannot be loaded at all becomes an incident too, written after the
+command rolled back (:func:`unloadable_is_an_incident`); cancel needs no
+workflow, so an admin can always end it.
 
 :class:`CaseService` is the one object callers hold. The commands on one case
 (start, complete, fire timers, claim, release) are here; the steps inside their
@@ -24,7 +27,8 @@ unit-of-work bookkeeping.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from functools import wraps
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
@@ -39,12 +43,32 @@ from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, FormValidator, case_failed
 from engine.cases.workflow_cache import WorkflowCache
 from engine.cases.worklist import case_roles, may_act
+from engine.definitions.state import UnloadableState
 from engine.definitions.versions import SpecCache
 from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, NotFound
 from engine.people.actors import SYSTEM, Actor
 from engine.policy import ProcessPolicy
 from engine.store.database import Store
 from engine.time import clock, timers
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def unloadable_is_an_incident(command: Command) -> Command:
+    """A command that met a case whose stored state cannot be loaded records that as the case's
+    incident, in a transaction of its own after the command's rolled back, and answers the error
+    (422 ``case_state_unloadable``): the case is then in error, for an admin to cancel, instead
+    of failing the same way on every request."""
+
+    @wraps(command)
+    def run(self: "CaseService", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(self, *args, **kwargs)
+        except UnloadableState as err:
+            actor = kwargs.get("actor") or next((a for a in args if isinstance(a, Actor)), SYSTEM)
+            raise self.steps.record_unloadable(err, actor)
+
+    return run  # type: ignore[return-value]
 
 
 @dataclass
@@ -76,6 +100,7 @@ class CaseService:
         return self.steps.script_engine(process_key)
 
     # ---------------------------------------------------------------- commands
+    @unloadable_is_an_incident
     def start(self, actor: Actor, process_key: str, data: Any, business_key: str | None = None,
               view: View | None = None) -> Any:
         """Start a case of the latest version; returns ``view(conn, case)`` or the case id."""
@@ -88,6 +113,7 @@ class CaseService:
         self.workflows.put(case.id, case.version, loaded.workflow)  # committed: reusable by the next command
         return result
 
+    @unloadable_is_an_incident
     def complete(self, actor: Actor, task_id: str, data: Any, view: View | None = None) -> Any:
         """Complete a ready task with form-validated ``data`` and step the case."""
         steps = self.steps
@@ -118,6 +144,7 @@ class CaseService:
         self.workflows.put(case.id, case.version, loaded.workflow)
         return result
 
+    @unloadable_is_an_incident
     def fire_timers(self, case_id: int, actor: Actor = SYSTEM) -> list[str]:
         """Fire the case's timers that are due on the clock; returns the element ids that fired.
 
@@ -219,14 +246,17 @@ class CaseService:
         return row, case
 
     # ------------------------------------------------------- across cases
+    @unloadable_is_an_incident
     def cancel(self, actor: Actor, case_id: int, reason: str, view: View | None = None) -> Any:
         """Cancel a case and its open child cases (:meth:`CaseLinks.cancel`)."""
         return self.links.cancel(actor, case_id, reason, view)
 
+    @unloadable_is_an_incident
     def deliver(self, actor: Actor, case_id: int, message: str, payload: dict[str, Any]) -> None:
         """Deliver a BPMN message to a case waiting for it (:meth:`CaseLinks.deliver`)."""
         self.links.deliver(actor, case_id, message, payload)
 
+    @unloadable_is_an_incident
     def retry(self, actor: Actor, case_id: int, view: View | None = None) -> Any:
         """Re-run the command a case in error failed on (:meth:`Incidents.retry`)."""
         return self.incidents.retry(actor, case_id, view)

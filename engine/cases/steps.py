@@ -33,6 +33,7 @@ from engine.cases.workflow_cache import WorkflowCache
 from engine.cases.worklist import is_participant
 from engine.definitions import state
 from engine.definitions.sandbox import check_data_keys, make_script_engine
+from engine.definitions.state import UnloadableState
 from engine.definitions.versions import SpecCache
 from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
 from engine.people.actors import Actor
@@ -81,16 +82,61 @@ class CaseSteps:
             raise NotFound(f"case {case_id} not found")
         return CaseRecord.from_row(row)
 
-    def load(self, conn: Connection, case: CaseRecord) -> Loaded:
-        """The case with its workflow: this process's cached copy if the row has not moved on."""
+    def load(self, conn: Connection, case: CaseRecord, tolerate_unloadable: bool = False) -> Loaded:
+        """The case with its workflow: this process's cached copy if the row has not moved on.
+
+        A stored state that cannot be restored raises :class:`UnloadableState` naming the case and
+        the version read, for :meth:`record_unloadable` once this transaction has rolled back;
+        ``tolerate_unloadable`` (cancel, which needs no workflow to end a case) gets a ``Loaded``
+        whose ``workflow`` is None instead.
+        """
         definition = self.specs.get(conn, case.definition_id)
-        workflow = self.workflows.take(case.id, case.version) or state.load_workflow(
-            definition.dialect, case.state, definition.spec, definition.subprocess_specs,
-            self.script_engine(case.process_key))
+        workflow = self.workflows.take(case.id, case.version)
+        if workflow is None:
+            try:
+                workflow = state.load_workflow(definition.dialect, case.state, definition.spec,
+                                               definition.subprocess_specs, self.script_engine(case.process_key))
+            except UnloadableState as err:
+                if not tolerate_unloadable:
+                    err.case_id, err.version = case.id, case.version
+                    raise
         chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, definition.sha256)
         loaded = Loaded(case, definition, self.policy_for(case.process_key), workflow, chain, case.version)
-        loaded.ready_before = frozenset(str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True))
+        if workflow is not None:
+            loaded.ready_before = frozenset(str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True))
         return loaded
+
+    def record_unloadable(self, err: UnloadableState, actor: Actor) -> UnloadableState:
+        """Make a running case whose state cannot be loaded an incident, in a transaction of its own.
+
+        Called after the command that met it rolled back (its transaction held the row lock). The
+        state is left as it is; the incident keeps the command ``run``, so once the cause is fixed
+        an admin's retry runs the engine on, and cancel ends the case without loading it. Nothing
+        is written when the row has moved on since it was read, or is not running: then the
+        next command sees the case as it is. Returns the error, for the command to answer with.
+        """
+        if err.case_id is None or err.recorded:
+            return err
+        err.recorded = True
+        with self.store.command() as conn:
+            row = self.store.lock_row(conn, CASE, err.case_id)
+            case = CaseRecord.from_row(row) if row is not None else None
+            if case is not None and case.version == err.version and case.status == "running":
+                case.status = "error"
+                case.incident = audit.jsonable({"element_id": err.element_id, "message": err.message,
+                                                "command": {"type": "run"}, "at": clock.now(),
+                                                "actor": actor.username})
+                chain = audit.Chain(case.id, case.event_seq, case.last_event_hash,
+                                    self.definition_hash(conn, case))
+                chain.add("case_failed", actor.username,
+                          data={"element_id": err.element_id, "message": err.message, "command": "load"},
+                          from_status="running", to_status="error")
+                self.write_case(conn, case, chain, actor, case.version)
+        reason = err.message
+        err.message = f"case {err.case_id} cannot be loaded; it is in error for an admin to cancel: {reason}"
+        err.args = (err.message,)
+        err.details = {"case_id": err.case_id, "element_id": err.element_id, "message": reason}
+        return err
 
     def visible_or_404(self, conn: Connection, actor: Actor, case: CaseRecord) -> None:
         """A case the actor may not see does not exist for them."""

@@ -4,6 +4,11 @@ SpiffWorkflow puts the whole parsed spec into every serialized workflow. Here
 the spec is stored once per process version (:func:`dump_spec`) and the case
 state holds only tasks and data (:func:`dump_workflow`). Restored spec objects
 are cached per version, so loading a case costs only its own tasks.
+
+A stored state that cannot be restored (data nested deeper than the serializer's
+recursion allows, a row written by hand) raises :class:`UnloadableState`, an
+engine error with a readable message, never a bare ``RecursionError``: the
+runner records it as an incident on the case, and the reads answer it.
 """
 from __future__ import annotations
 
@@ -19,6 +24,23 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from engine.definitions import sandbox
+from engine.errors import CaseFailed
+
+
+class UnloadableState(CaseFailed):
+    """A case's stored workflow state cannot be restored; ``element_id``: where it stopped, if known.
+
+    The runner fills in ``case_id`` and ``version`` (the row it read) so that the incident is
+    recorded on that case once the command's own transaction has rolled back."""
+
+    code = "case_state_unloadable"
+
+    def __init__(self, message: str, element_id: str = "") -> None:
+        super().__init__(message, {"element_id": element_id, "message": message})
+        self.element_id = element_id
+        self.case_id: int | None = None
+        self.version: int | None = None
+        self.recorded = False
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Leaves ``spec`` and ``subprocess_specs`` out; the caller puts the objects back."""
@@ -86,15 +108,31 @@ def dump_workflow(dialect: str, workflow: BpmnWorkflow) -> str:
 
 def load_workflow(dialect: str, text: str, spec: Any, subprocess_specs: dict[str, Any],
                   script_engine: Any) -> BpmnWorkflow:
-    """Restore a workflow onto already-restored spec objects, with ``script_engine`` attached."""
+    """Restore a workflow onto already-restored spec objects, with ``script_engine`` attached
+    (:class:`UnloadableState` when the stored text cannot be restored)."""
     ser = serializer(dialect)
-    dct = json.loads(text)
-    ser.migrate(dct)
-    dct["spec"] = spec
-    dct["subprocess_specs"] = dict(subprocess_specs)
-    workflow = ser.from_dict(dct)
+    try:
+        dct = json.loads(text)
+        ser.migrate(dct)
+        dct["spec"] = spec
+        dct["subprocess_specs"] = dict(subprocess_specs)
+        workflow = ser.from_dict(dct)
+    except Exception as err:  # noqa: BLE001 - RecursionError, a key missing, bad JSON: all the same to a caller
+        reason = f"{type(err).__name__}: {err}"[:500]
+        raise UnloadableState(f"the stored state of the case cannot be loaded ({reason})",
+                              stopped_at(text)) from err
     workflow.script_engine = script_engine
     return workflow
+
+
+def stopped_at(text: str) -> str:
+    """The element of the last task in a stored state, read without restoring it ("" if unknown)."""
+    try:
+        dct = json.loads(text)
+        spec = dct["tasks"][dct["last_task"]]["task_spec"]
+    except Exception:  # noqa: BLE001 - only a hint for the incident
+        return ""
+    return spec if isinstance(spec, str) else ""
 
 
 def new_workflow(spec: Any, subprocess_specs: dict[str, Any], script_engine: Any) -> BpmnWorkflow:
