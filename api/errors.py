@@ -9,6 +9,7 @@ from flask_smorest import Api
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.schemas import ErrorSchema
 from engine.errors import EngineError
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,10 @@ def _http_code(error: HTTPException) -> str:
 
 
 class TalentflowApi(Api):
-    """flask-smorest's Api with our error shape instead of its own."""
+    """flask-smorest's Api with our error shape instead of its own, in the answers and in the
+    OpenAPI document (``ERROR_SCHEMA`` is what every documented error response refers to)."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
         status = error.code or 500

@@ -6,6 +6,19 @@ from marshmallow import Schema, fields, validate
 _name = validate.Length(min=1, max=100)
 
 
+class ErrorBody(Schema):
+    code = fields.String(required=True, metadata={"description": "machine-readable, lower_snake_case"})
+    message = fields.String(required=True)
+    details = fields.Dict(required=True, metadata={"description": "per field messages, or what the error concerns"})
+
+
+class ErrorSchema(Schema):
+    """The one error shape every answer of 400 or more has (``api.errors.error_response`` writes it);
+    flask-smorest documents this schema for every error response instead of its own."""
+
+    error = fields.Nested(ErrorBody, required=True)
+
+
 class TokenRequest(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
@@ -220,3 +233,94 @@ class FiguresIn(Schema):
     year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2200))
     figures = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=0, max=10**9)),
                           required=True)
+
+
+# The registers and the report are answered as plain JSON (they are not dumped through a schema,
+# so no value is converted on the way out); these schemas only document what they answer.
+class TalentOut(Schema):
+    id = fields.Integer()
+    full_name = fields.String()
+    birth_date = fields.Date(allow_none=True)
+    unit = fields.String(allow_none=True)
+    category = fields.String()
+    field = fields.String()
+    status = fields.String(metadata={"description": "active or removed"})
+    recognised_on = fields.Date()
+    decision_no = fields.String()
+    allowance_from = fields.Date(allow_none=True)
+    source_case_id = fields.Integer(allow_none=True)
+    removed_on = fields.Date(allow_none=True)
+    removal_reason = fields.String(allow_none=True)
+
+
+class TalentReviewOut(Schema):
+    year = fields.Integer()
+    rating = fields.String()
+    outcome = fields.String()
+    rule_outcome = fields.String()
+    override_reason = fields.String(allow_none=True)
+    appointed_or_promoted = fields.Boolean()
+    in_planning = fields.Boolean()
+    trained_st = fields.Boolean()
+    serving_in_city = fields.Boolean()
+    disciplined = fields.Boolean()
+    source_case_id = fields.Integer(allow_none=True)
+
+
+class TalentDetail(TalentOut):
+    reviews = fields.List(fields.Nested(TalentReviewOut))
+
+
+class TalentPage(CasePage):
+    items = fields.List(fields.Nested(TalentOut))
+
+
+class AppointmentOut(Schema):
+    id = fields.Integer()
+    post = fields.String()
+    level = fields.String()
+    unit = fields.String()
+    person_name = fields.String()
+    appointed_on = fields.Date()
+    via_exam = fields.Boolean()
+    decision_no = fields.String()
+    term_years = fields.Integer()
+    source_case_id = fields.Integer(allow_none=True)
+    recorded_by = fields.String()
+
+
+class AppointmentPage(CasePage):
+    items = fields.List(fields.Nested(AppointmentOut))
+
+
+class TargetOut(Schema):
+    key = fields.String()
+    value = fields.Float(allow_none=True, metadata={"description": "measured; null when not yet measurable"})
+    target = fields.Float()
+    met = fields.Boolean(allow_none=True)
+    source = fields.String(metadata={"description": "appointments, figures, registry, reviews, ..."})
+
+
+class TargetsReport(Schema):
+    year = fields.Integer()
+    exam_share = fields.Dict(metadata={"description": "appointments by exam: city-wide and per unit"})
+    registry = fields.Dict(metadata={"description": "what the talent registry and reviews measure"})
+    figures = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                          metadata={"description": "the figures hr entered for the year"})
+    targets = fields.List(fields.Nested(TargetOut))
+
+
+class PasswordReset(Schema):
+    """(admin) a user's new password; their tokens and sessions are revoked with the old one."""
+
+    password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+
+
+class PasswordChange(Schema):
+    old_password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+
+
+class TokensRevoked(Schema):
+    username = fields.String()
+    revoked = fields.Integer(metadata={"description": "bearer tokens and page sessions revoked"})

@@ -14,7 +14,8 @@ blp = Blueprint("diagrams", __name__, description="Process diagrams as SVG")
 
 _SVG_DOC = {"responses": {"200": {"description": "the diagram", "content": {
     "image/svg+xml": {"schema": {"type": "string"}}}},
-    "422": {"description": "the process has no diagram (BPMNDI) to draw"}}}
+    "422": {"description": "the process has no diagram (BPMNDI) to draw, or the query is invalid",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
 #: The picture holds no script and loads nothing; say so to browsers opening it directly.
 _HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
             "X-Content-Type-Options": "nosniff"}

@@ -4,13 +4,17 @@ from __future__ import annotations
 from api.auth import current_actor
 from api.blueprint import Blueprint
 from api.resources import services
-from api.schemas import AppointmentIn, AppointmentQuery, TalentQuery
+from api.schemas import (AppointmentIn, AppointmentOut, AppointmentPage, AppointmentQuery, TalentDetail, TalentPage,
+                         TalentQuery)
 from engine.audit import events as audit
 from engine.errors import Forbidden, NotFound
 from engine.people.actors import Actor
 from workflows.programme import registry
 
 blp = Blueprint("registry", __name__, description="Talent registry and appointments register")
+
+# The answers are the registry's own dicts, sent as they are: ``alt_response(success=True)``
+# documents them without dumping them through the schema (``response`` would).
 
 #: Who reads the registries city-wide; a unit head reads their own units' talents.
 READERS = ("hr_officer", "approver", "auditor", "admin")
@@ -24,6 +28,7 @@ def _check_reader(actor: Actor) -> None:
 
 @blp.get("/talents")
 @blp.arguments(TalentQuery, location="query")
+@blp.alt_response(200, schema=TalentPage, success=True, description="a page of the registry")
 def list_talents(args):  # type: ignore[no-untyped-def]
     """Talents (status, category, unit filters); a unit head sees their units and below."""
     actor = current_actor()
@@ -35,6 +40,7 @@ def list_talents(args):  # type: ignore[no-untyped-def]
 
 
 @blp.get("/talents/<int(max=9223372036854775807):talent_id>")
+@blp.alt_response(200, schema=TalentDetail, success=True, description="the talent with its reviews")
 def get_talent(talent_id: int):  # type: ignore[no-untyped-def]
     """One talent with its review history."""
     actor = current_actor()
@@ -50,6 +56,7 @@ def get_talent(talent_id: int):  # type: ignore[no-untyped-def]
 
 @blp.get("/appointments")
 @blp.arguments(AppointmentQuery, location="query")
+@blp.alt_response(200, schema=AppointmentPage, success=True, description="a page of the register")
 def list_appointments(args):  # type: ignore[no-untyped-def]
     """The appointments register: by year, unit, and whether by exam."""
     actor = current_actor()
@@ -61,6 +68,7 @@ def list_appointments(args):  # type: ignore[no-untyped-def]
 
 @blp.post("/appointments")
 @blp.arguments(AppointmentIn)
+@blp.alt_response(201, schema=AppointmentOut, success=True, description="the appointment as recorded")
 def record_appointment(body):  # type: ignore[no-untyped-def]
     """(hr) Record an appointment made by the ordinary procedure (not by exam)."""
     actor = current_actor()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from api.auth import current_actor
 from api.blueprint import Blueprint
 from api.resources import services
-from api.schemas import FiguresIn, YearArgs
+from api.schemas import FiguresIn, TargetsReport, YearArgs
 from engine.audit import events as audit
 from engine.errors import Forbidden
 from workflows.programme import registry, reports
@@ -16,6 +16,7 @@ READERS = ("hr_officer", "approver", "auditor", "admin")
 
 @blp.get("/reports/targets")
 @blp.arguments(YearArgs, location="query")
+@blp.alt_response(200, schema=TargetsReport, success=True, description="the report (sent as built, not re-dumped)")
 def targets(args):  # type: ignore[no-untyped-def]
     """Each target for ``year``: the exam share city-wide and per unit, registry and hr figures."""
     if not current_actor().is_any(*READERS):
@@ -26,6 +27,7 @@ def targets(args):  # type: ignore[no-untyped-def]
 
 @blp.post("/reports/figures")
 @blp.arguments(FiguresIn)
+@blp.alt_response(200, schema=TargetsReport, success=True, description="the year's report with the new figures")
 def enter_figures(body):  # type: ignore[no-untyped-def]
     """(hr) Enter or correct a year's figures: new_recruits, talent_recruits, excellent_graduates,
     training_classes, partner_universities."""

@@ -15,7 +15,7 @@ from api.blueprint import Blueprint
 from api.auth import current_actor
 from api.errors import error_response
 from api.resources import services
-from api.schemas import MeResponse, TokenRequest, TokenResponse
+from api.schemas import ErrorSchema, MeResponse, TokenRequest, TokenResponse
 from api.auth import lockout
 from engine.people.directory import describe_user, get_user
 from engine.errors import Unauthorized
@@ -27,8 +27,9 @@ blp = Blueprint("auth", __name__, description="Authentication")
 @blp.post("/auth/token", endpoint="issue_token")
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenResponse)
-@blp.alt_response(401, description="unknown user or wrong password")
-@blp.alt_response(429, description="too many failed attempts: the name is locked (see Retry-After)")
+@blp.alt_response(401, schema=ErrorSchema, description="unknown user or wrong password")
+@blp.alt_response(429, schema=ErrorSchema,
+                  description="too many failed attempts: the name is locked (see Retry-After)")
 def issue_token_view(body):  # type: ignore[no-untyped-def]
     """Exchange a username and password for a bearer token."""
     lifetime = timedelta(hours=current_app.config["TOKEN_LIFETIME_HOURS"])

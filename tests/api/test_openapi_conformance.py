@@ -1,0 +1,160 @@
+"""The OpenAPI document tells the truth: schemathesis against a live server.
+
+The document (``GET /api/v1/openapi.json``) is what clients generate code from, so it is checked
+against what a real server (``talentflow serve``: gunicorn, the demo data) answers, not against
+the Flask test client: every operation, with inputs generated from the document (valid ones and
+invalid ones), as an admin and as a user who holds no role. A check fails on any 5xx, on a status
+code the operation does not document, on a content type it does not document, and on a body that
+does not match the documented schema (errors included: ``{"error": {code, message, details}}``).
+
+The examples are bounded (``MAX_EXAMPLES`` per operation and mode) and derandomized, so the run
+takes the same requests every time and a failure found once is found again; every operation is
+run before failing, so one report names every mismatch.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                               status_code_conformance)
+
+ROOT = Path(__file__).resolve().parents[2]
+#: The callers, created for the run: one holds the admin role, the other no role at all. Their
+#: names appear nowhere in the document, so generated requests (which do use the document's
+#: words, e.g. ``admin``) do not revoke their roles or close their accounts. Their tokens are
+#: taken before any generated request is sent: a wrong current password sent to
+#: ``POST /me/password`` counts towards the caller's lock-out, as it should.
+CALLERS = {"conformance-admin": [{"role": "admin", "unit": None}], "conformance-user": []}
+DEMO_PASSWORD = "talentflow-demo"
+CALLER_PASSWORD = "conformance-password-1"
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+#: Generated requests per operation and generation mode (valid inputs, invalid inputs).
+MAX_EXAMPLES = 8
+#: A busy machine can take long to start gunicorn; any error before this is transient.
+READY_DEADLINE_SECONDS = 180.0
+REQUEST_TIMEOUT_SECONDS = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_serving(base: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + READY_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with status {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            if requests.get(f"{base}/healthz", timeout=10).ok:
+                return
+        except requests.RequestException:
+            pass  # refused, reset or slow: the server is still starting
+        time.sleep(0.2)
+    pytest.fail(f"the server did not answer /healthz in {READY_DEADLINE_SECONDS:.0f} s: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """``talentflow serve`` on a free loopback port over a fresh demo database: its base URL and
+    a bearer token for each caller."""
+    workdir = tmp_path_factory.mktemp("conformance")
+    env = dict(os.environ, TALENTFLOW_DATABASE_URL=f"sqlite:///{workdir / 'conformance.db'}")
+    cli = [sys.executable, "-m", "api.cli"]
+    subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    port = _free_port()
+    log_path = workdir / "server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+                                   env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_serving(base, process, log_path)
+            yield base, _add_callers(base)
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM the server's session (gunicorn and its workers); SIGKILL what lingers."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+
+
+def _token(base: str, username: str, password: str = CALLER_PASSWORD) -> str:
+    response = requests.post(f"{base}/api/v1/auth/token", json={"username": username, "password": password},
+                             timeout=REQUEST_TIMEOUT_SECONDS)
+    assert response.status_code == 200, response.text
+    return str(response.json()["token"])
+
+
+def _add_callers(base: str) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {_token(base, 'admin', DEMO_PASSWORD)}"}
+    for username, roles in CALLERS.items():
+        response = requests.post(f"{base}/api/v1/users", headers=headers, timeout=REQUEST_TIMEOUT_SECONDS,
+                                 json={"username": username, "password": CALLER_PASSWORD, "unit": "SKHCN",
+                                       "roles": roles})
+        assert response.status_code == 201, response.text
+    return {username: _token(base, username) for username in CALLERS}
+
+
+def _run(operation, mode: GenerationMode, base: str, headers: dict[str, str]) -> str | None:  # type: ignore[no-untyped-def]
+    """Send ``MAX_EXAMPLES`` generated requests to ``operation``; the failure report, if any."""
+
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode, headers=headers))
+    def check(case):  # type: ignore[no-untyped-def]
+        case.call_and_validate(base_url=base, checks=CHECKS, timeout=REQUEST_TIMEOUT_SECONDS)
+
+    try:
+        check()
+    except Unsatisfiable:
+        return None  # nothing to make invalid (no parameters, no body): there is no negative request
+    except BaseException as failure:  # noqa: BLE001 - a check's failure group, or the request's error
+        if isinstance(failure, (KeyboardInterrupt, SystemExit)):
+            raise
+        return f"{operation.method.upper()} {operation.path} ({mode.value}): {failure}"
+    return None
+
+
+@pytest.mark.parametrize("username", sorted(CALLERS))
+def test_every_operation_answers_as_the_document_says(live_server: tuple[str, dict[str, str]],
+                                                      username: str) -> None:
+    base, tokens = live_server
+    headers = {"Authorization": f"Bearer {tokens[username]}"}
+    schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json", headers=headers,
+                                           timeout=REQUEST_TIMEOUT_SECONDS)
+    failures, operations = [], 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            report = _run(operation, mode, base, headers)
+            if report is not None:
+                failures.append(report)
+    assert operations >= 30, f"the document lists only {operations} operations"
+    me = requests.get(f"{base}/api/v1/me", headers=headers, timeout=REQUEST_TIMEOUT_SECONDS)
+    assert me.status_code == 200, f"the run ended signed out, so it may have checked little: {me.text}"
+    assert not failures, f"{len(failures)} operation(s) do not answer as documented:\n\n" + "\n\n".join(failures)
