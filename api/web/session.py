@@ -120,8 +120,10 @@ def _sign_in_and_csrf() -> Any:
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in or switching language: only paths of this site (no ``//host``),
-    as an open redirect would help phishing; the worklist otherwise."""
-    if not target:
+    as an open redirect would help phishing; the worklist otherwise. A control character (a
+    newline from ``%0D%0A``) is refused too: it would end up in the Location header, which
+    werkzeug refuses with an error, after the sign-in it follows had already been committed."""
+    if not target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return url_for("web.worklist")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -137,6 +139,7 @@ def login() -> Any:
         return render_template("web/login.html", next=request.args.get("next", ""), username="")
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
+    target = safe_next(request.form.get("next"))  # before anything is committed: it cannot fail after
     error = None
     if not username or not password:
         error = _("Enter your username and password.")
@@ -153,7 +156,7 @@ def login() -> Any:
             _fresh_session()  # a new session (and CSRF token) on every sign-in: no fixation
             session.permanent = True
             session["sid"] = sid
-            return redirect(safe_next(request.form.get("next")))
+            return redirect(target)
         if outcome.locked_until is not None:
             error = _("Too many failed attempts: this account is locked until %(when)s.",
                       when=datetime_local(outcome.locked_until))
