@@ -110,6 +110,60 @@ def users_add(name: str, password: str, roles: tuple[str, ...], unit: str | None
     click.echo(f"user {name} added with roles {', '.join(roles) or '(none)'}" + (f" for unit {unit}" if unit else ""))
 
 
+def _account(name: str, change: str, **options: object) -> str:
+    """Apply one account change to user NAME as ``cli`` (``engine.people.accounts``: audited, and
+    applied by every server at its next request); what it did, or a readable error and exit 2."""
+    from api.auth.passwords import new_password_hash
+    from engine.errors import EngineError
+    from engine.people import accounts, directory
+
+    store = _services().store
+    try:
+        with store.transaction() as session:
+            user = directory.get_user(session, name)
+            if change == "password":
+                count = accounts.set_password(session, user, new_password_hash(str(options["password"])), "cli")
+                return f"password of {name} reset; {count} tokens and sessions revoked"
+            if change == "revoke":
+                return f"{accounts.revoke_tokens(session, user, 'cli')} tokens and sessions of {name} revoked"
+            active = change == "reactivate"
+            done = accounts.set_active(session, user, active, "cli")
+            return f"user {name} {'was already ' if not done else ''}{change}d"
+    except EngineError as err:
+        _fail(f"{err.message} {err.details or ''}".strip())
+    finally:
+        store.dispose()
+
+
+@users.command("deactivate")
+@click.argument("name")
+def users_deactivate(name: str) -> None:
+    """Close NAME's account: sign-in refused, every token and page session revoked."""
+    click.echo(_account(name, "deactivate"))
+
+
+@users.command("reactivate")
+@click.argument("name")
+def users_reactivate(name: str) -> None:
+    """Open NAME's closed account again (they sign in afresh)."""
+    click.echo(_account(name, "reactivate"))
+
+
+@users.command("reset-password")
+@click.argument("name")
+@click.option("--password", required=True, help="the new password, at least 8 characters")
+def users_reset_password(name: str, password: str) -> None:
+    """Give NAME a new password; their tokens and page sessions are revoked."""
+    click.echo(_account(name, "password", password=password))
+
+
+@users.command("revoke-tokens")
+@click.argument("name")
+def users_revoke_tokens(name: str) -> None:
+    """Revoke every bearer token and page session of NAME; the account stays open."""
+    click.echo(_account(name, "revoke"))
+
+
 @main.group()
 def units() -> None:
     """The unit tree."""

@@ -12,6 +12,7 @@ from flask import Flask, current_app, g, request
 
 from engine.errors import Forbidden, Unauthorized
 from engine.people.actors import Actor
+from api.auth.tokens import token_digest
 
 PUBLIC_ENDPOINTS = {"auth.issue_token", "health.healthz", "static"}
 
@@ -48,4 +49,5 @@ def register(app: Flask) -> None:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)")
         services = current_app.extensions["talentflow"]
-        g.actor = services.actors.authenticate(services.store.engine.connect, token.strip())
+        g.actor = services.actors.authenticate(services.store.engine, token.strip())
+        g.token_digest = token_digest(token.strip())  # a password change keeps this token alive

@@ -1,4 +1,4 @@
-"""Bearer tokens and page sessions, and the cache that spares a request its token query.
+"""Bearer tokens and page sessions, and the cache that spares a request the full token lookup.
 
 Tokens are stored only as SHA-256 of the token (a stolen database yields no usable token). The
 pages' sessions are rows of the same table, so signing out or deactivating a user ends them on
@@ -10,10 +10,10 @@ import hashlib
 import secrets
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, aliased
 
 from engine.errors import Unauthorized
@@ -58,62 +58,113 @@ _user_unit, _grant_unit = aliased(Unit), aliased(Unit)
 #: Token, user, the user's unit and every global or unit grant in one round trip.
 _AUTH_QUERY = (
     select(ApiToken.expires_at, ApiToken.revoked, User.id, User.username, User.display_name, User.active,
-           User.unit_id, _user_unit.path, RoleGrant.role, _grant_unit.path)
+           User.unit_id, _user_unit.path, User.auth_version, RoleGrant.role, _grant_unit.path)
     .join(User, User.id == ApiToken.user_id)
     .outerjoin(_user_unit, _user_unit.id == User.unit_id)
     .outerjoin(RoleGrant, and_(RoleGrant.user_id == User.id, RoleGrant.case_id.is_(None)))
     .outerjoin(_grant_unit, _grant_unit.id == RoleGrant.unit_id)
     .where(ApiToken.token_hash == bindparam("digest"))
 )
+#: Whether a remembered token still holds: one row by two unique keys, no grants, no units.
+_CHECK_QUERY = (
+    select(ApiToken.revoked, User.active, User.auth_version)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
 
 
-def lookup_token(connection: Connection | Session, digest: str) -> tuple[Actor, datetime]:
-    """(actor, token expiry) for a token digest; 401 if unknown, revoked or expired."""
+class Lookup(NamedTuple):
+    actor: Actor
+    expires_at: datetime
+    auth_version: int
+
+
+def lookup_token(connection: Connection | Session, digest: str) -> Lookup:
+    """The actor, token expiry and the user's ``auth_version`` for a token digest; 401 if unknown,
+    revoked or expired, or the user is deactivated. Roles and version come from one statement, so the
+    version read is the one the roles belong to."""
     rows = connection.execute(_AUTH_QUERY, {"digest": digest}).all()
     if not rows:
         raise Unauthorized("invalid token", code="invalid_token")
-    expires_at, revoked, user_id, username, display_name, active, unit_id, unit_path = rows[0][:8]
+    expires_at, revoked, user_id, username, display_name, active, unit_id, unit_path, version = rows[0][:9]
     if expires_at.tzinfo is None:  # raw Core rows on SQLite carry no zone; stored values are UTC
         expires_at = expires_at.replace(tzinfo=timezone.utc)
     if revoked or not active or expires_at <= clock.now():
         raise Unauthorized("token expired or revoked", code="invalid_token")
-    grants = [(row[8], row[9]) for row in rows if row[8] is not None]
-    return Actor(
+    grants = [(row[9], row[10]) for row in rows if row[9] is not None]
+    return Lookup(Actor(
         user_id=user_id, username=username, unit_id=unit_id, unit_path=unit_path,
         global_roles=frozenset(role for role, path in grants if path is None),
         unit_roles=tuple(sorted((role, path) for role, path in grants if path is not None)),
         display_name=display_name,
-    ), expires_at
+    ), expires_at, version)
 
 
 class ActorCache:
-    """Tokens authenticated in the last few seconds, so a request costs no token query.
+    """The actors of tokens seen lately, so a request costs one tiny query instead of the full lookup.
 
-    A role granted or revoked in this process clears the cache at once; one made
-    by another process (a second server, the CLI) applies within ``ttl_seconds``.
-    Token expiry is checked on every use.
+    A remembered actor is used only after checking, on every request, that its token is not revoked,
+    its user is active and the user's ``auth_version`` is still the one it was built at. Everything
+    that changes what a user may do (a global or unit role, deactivation, a password, revoked tokens)
+    bumps that number in its own transaction (``engine.people``), so a change made through any server
+    or the CLI is refused or applied by every server at its next request; no timer decides.
+    ``refresh_seconds`` only bounds how long what the version does not cover (a display name) is
+    remembered; ``0`` turns the cache off (the full lookup every request). Token expiry is checked on
+    every use.
+
+    The check runs on every request, so it skips what a SQLAlchemy ``Connection`` costs around one
+    statement (events, an explicit BEGIN on SQLite, result objects): a pooled DBAPI connection runs
+    the statement compiled once for the database's dialect. One SELECT reads one consistent
+    snapshot on its own; the pool rolls back on return as always.
     """
 
-    def __init__(self, ttl_seconds: float = 5.0, size: int = 10_000) -> None:
-        self.ttl = timedelta(seconds=ttl_seconds)
+    def __init__(self, refresh_seconds: float = 5.0, size: int = 10_000) -> None:
+        self.refresh = timedelta(seconds=refresh_seconds)
         self.size = size
-        self._items: dict[str, tuple[Actor, datetime, datetime]] = {}
+        self._items: dict[str, tuple[Lookup, datetime]] = {}
         self._lock = threading.Lock()
+        self._check_sql: dict[str, tuple[str, bool]] = {}
 
-    def authenticate(self, connect: Callable[[], Any], token: str) -> Actor:
+    def _still_valid(self, engine: Engine, digest: str, remembered: Lookup) -> bool:
+        """False also when the database fails here: the full lookup then runs through SQLAlchemy,
+        which invalidates broken connections and raises its own errors (answered 503, never 500)."""
+        sql, positional = self._check_sql.get(engine.dialect.name) or self._compile(engine)
+        try:
+            raw = engine.raw_connection()
+        except engine.dialect.loaded_dbapi.Error:
+            return False
+        try:
+            cursor = raw.cursor()
+            cursor.execute(sql, (digest,) if positional else {"digest": digest})
+            row = cursor.fetchone()
+            cursor.close()
+        except engine.dialect.loaded_dbapi.Error:
+            raw.invalidate()
+            return False
+        finally:
+            raw.close()
+        return row is not None and not row[0] and bool(row[1]) and row[2] == remembered.auth_version
+
+    def _compile(self, engine: Engine) -> tuple[str, bool]:
+        compiled = _CHECK_QUERY.compile(dialect=engine.dialect)
+        self._check_sql[engine.dialect.name] = found = (str(compiled), bool(compiled.positional))
+        return found
+
+    def authenticate(self, engine: Engine, token: str) -> Actor:
         digest, now = token_digest(token), clock.now()
         entry = self._items.get(digest)
-        if entry is not None and entry[2] > now and entry[1] > now:
-            return entry[0]
-        with connect() as connection:
-            actor, expires_at = lookup_token(connection, digest)
-        if self.ttl.total_seconds() > 0:
+        if entry is not None and entry[0].expires_at > now and entry[1] > now \
+                and self._still_valid(engine, digest, entry[0]):
+            return entry[0].actor
+        with engine.connect() as connection:
+            try:
+                found = lookup_token(connection, digest)
+            except Unauthorized:
+                self._items.pop(digest, None)
+                raise
+        if self.refresh.total_seconds() > 0:
             with self._lock:
                 if len(self._items) >= self.size:
                     self._items.clear()
-                self._items[digest] = (actor, expires_at, now + self.ttl)
-        return actor
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+                self._items[digest] = (found, now + self.refresh)
+        return found.actor

@@ -34,6 +34,8 @@ def _layout() -> dict[str, Any]:
             items.append(("web.talents", _l("Talents")))
         if actor.is_any("auditor", "admin"):
             items.append(("web.audit_verify", _l("Audit")))
+        if actor.is_any("admin"):
+            items.append(("web.accounts_page", _l("Accounts")))
     return {"me": actor, "page_lang": lang(), "nav_items": items}
 
 

@@ -1,13 +1,15 @@
 """People and places: units (a tree), users, and role grants.
 
 Roles are plain names: the programme's roles from DOMAIN.md, and any other
-name an uploaded process uses for a lane.
+name an uploaded process uses for a lane. Every change to what a user may do bumps their
+``auth_version`` in the same transaction (:func:`bump_auth_version`): servers that remember a
+token's user compare that one number on each request, so the change holds everywhere at once.
 """
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.audit import events as audit
@@ -88,6 +90,7 @@ def grant_role(session: Session, user: User, role: str, unit_code: str | None = 
     session.add(grant)
     session.flush()
     if case_id is None:  # a case's own grants are events of that case (engine.cases.projection)
+        bump_auth_version(session, user)  # case grants are read per request, never remembered
         _log_grant(session, "role_granted", granted_by, user, role, unit_code)
     return grant
 
@@ -101,15 +104,28 @@ def revoke_role(session: Session, user: User, role: str, unit_code: str | None =
     for grant in grants:
         session.delete(grant)
     if grants:
+        bump_auth_version(session, user)
         _log_grant(session, "role_revoked", revoked_by, user, role, unit_code)
     return len(grants)
 
 
-def _log_grant(session: Session, kind: str, actor: str, user: User, role: str, unit_code: str | None) -> None:
-    """Who may act is part of the record: an auditor checks a decision against the roles held then."""
+def bump_auth_version(session: Session, user: User) -> None:
+    """Mark the user's remembered sign-ins stale, in the caller's transaction. An atomic increment, not
+    a read-modify-write: two changes committed concurrently must never leave the number they started from."""
+    session.flush()
+    session.execute(update(User).where(User.id == user.id).values(auth_version=User.auth_version + 1))
+
+
+def log_people_event(session: Session, kind: str, actor: str, data: dict) -> None:
+    """Who may act is part of the record: an auditor checks a decision against the roles and accounts
+    held then. Events about people belong to no case: they go on the global chain."""
     chain = audit.global_chain(session.connection())
-    chain.add(kind, actor or "system", data={"username": user.username, "role": role, "unit": unit_code})
+    chain.add(kind, actor or "system", data=data)
     chain.write(session.connection())
+
+
+def _log_grant(session: Session, kind: str, actor: str, user: User, role: str, unit_code: str | None) -> None:
+    log_people_event(session, kind, actor, {"username": user.username, "role": role, "unit": unit_code})
 
 
 def describe_user(session: Session, user: User) -> dict:

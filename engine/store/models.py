@@ -52,6 +52,10 @@ class Unit(Base):
 
 
 class User(Base):
+    """A person who signs in. ``auth_version`` goes up in the same transaction as any change to who
+    they are allowed to be (a global or unit role, deactivation, a password, revoked tokens), so a
+    server that remembers a token's user checks one integer per request instead of trusting a timer."""
+
     __tablename__ = "user_account"
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -60,6 +64,7 @@ class User(Base):
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    auth_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RoleGrant(Base):

@@ -1,0 +1,60 @@
+"""Closing and reopening accounts: deactivation, new passwords, revoking every token and session.
+
+Each change bumps the user's ``auth_version`` (:func:`directory.bump_auth_version`) and is an event on
+the global audit chain, in the caller's transaction: an account closed here is refused by every
+server at its next request, and the record says who closed it and when. The engine never sees a
+password: callers hand over a hash (``api.auth.passwords``). Tokens are identified by their stored
+digest only, so the one a user is changing their password with can be kept.
+"""
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict, Invalid
+from engine.people.directory import bump_auth_version, log_people_event
+from engine.store.models import ApiToken, User
+from engine.time import clock
+
+
+def revoke_tokens(session: Session, user: User, by: str, *, keep_token_hash: str | None = None,
+                  log: bool = True) -> int:
+    """Revoke every live bearer token and page session of ``user`` (but ``keep_token_hash``); how many."""
+    where = [ApiToken.user_id == user.id, ApiToken.revoked.is_(False), ApiToken.expires_at > clock.now()]
+    if keep_token_hash is not None:
+        where.append(ApiToken.token_hash != keep_token_hash)
+    count = session.execute(update(ApiToken).where(*where).values(revoked=True)).rowcount or 0
+    bump_auth_version(session, user)
+    if log:
+        log_people_event(session, "tokens_revoked", by, {"username": user.username, "tokens": count})
+    return count
+
+
+def set_active(session: Session, user: User, active: bool, by: str) -> bool:
+    """Deactivate (refused at sign-in, every token and session revoked) or reactivate ``user``;
+    False when the account already was so. Nobody closes their own account: an admin who did
+    could not undo it."""
+    if user.active == active:
+        return False
+    if not active and by == user.username:
+        raise Conflict("you cannot deactivate your own account", code="own_account")
+    user.active = active
+    tokens = revoke_tokens(session, user, by, log=False) if not active else 0
+    bump_auth_version(session, user)
+    data = {"username": user.username, **({"tokens": tokens} if not active else {})}
+    log_people_event(session, "user_deactivated" if not active else "user_reactivated", by, data)
+    return True
+
+
+def set_password(session: Session, user: User, password_hash: str, by: str, *,
+                 keep_token_hash: str | None = None) -> int:
+    """Store a new password hash and revoke the user's tokens and sessions (but the one they changed it
+    with, ``keep_token_hash``): whoever knew the old password is signed out everywhere. An admin's
+    reset is ``password_reset``, a user's own change ``password_changed``; the event holds no hash."""
+    if not password_hash:
+        raise Invalid("invalid password", {"password": ["required"]})
+    user.password_hash = password_hash
+    tokens = revoke_tokens(session, user, by, keep_token_hash=keep_token_hash, log=False)
+    kind = "password_changed" if by == user.username else "password_reset"
+    log_people_event(session, kind, by, {"username": user.username, "tokens": tokens})
+    return tokens
