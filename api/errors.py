@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.schemas import ErrorSchema
 from engine.errors import EngineError
+from engine.store.database import DRIVER_OPERATIONAL_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,15 @@ def register(app: Flask) -> None:
         log.warning("database refused a value: %s", err.orig)
         return error_response(422, "invalid_value", "a value is not acceptable to the database")
 
-    @app.errorhandler(OperationalError)
-    def _busy(err: OperationalError):  # type: ignore[no-untyped-def]
-        log.error("database unavailable: %s", err.orig)
+    def _busy(err: Exception):  # type: ignore[no-untyped-def]
+        log.error("database unavailable: %s", getattr(err, "orig", err))
         response = error_response(503, "database_unavailable", "the database is busy or unreachable; retry")
         response.headers["Retry-After"] = "1"
         return response
+
+    # SQLAlchemy's, and the drivers' own from code on a raw connection (engine/store/database.py)
+    for unavailable in (OperationalError, *DRIVER_OPERATIONAL_ERRORS):
+        app.register_error_handler(unavailable, _busy)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):  # type: ignore[no-untyped-def]

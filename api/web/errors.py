@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from api.web import bp
 from api.web.session import sign_in_from_cookie
 from engine.errors import EngineError
+from engine.store.database import DRIVER_OPERATIONAL_ERRORS
 
 log = logging.getLogger(__name__)
 #: Paths answered in JSON even when no route matches them.
@@ -49,9 +50,13 @@ def _csrf(err: CSRFError) -> Any:
                         "and try again.", why=err.description))
 
 
-@bp.errorhandler(OperationalError)
-def _busy(err: OperationalError) -> Any:
+def _busy(err: Exception) -> Any:
     return _page(503, _("The database is busy or unreachable; try again in a moment."))
+
+
+# SQLAlchemy's, and the drivers' own from code on a raw connection (engine/store/database.py)
+for _unavailable in (OperationalError, *DRIVER_OPERATIONAL_ERRORS):
+    bp.register_error_handler(_unavailable, _busy)
 
 
 @bp.errorhandler(IntegrityError)

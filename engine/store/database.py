@@ -21,6 +21,24 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "talentflow_write"
 
 
+def _driver_operational_errors() -> tuple[type[Exception], ...]:
+    import sqlite3
+
+    found: list[type[Exception]] = [sqlite3.OperationalError]
+    try:
+        import psycopg
+    except ImportError:  # an installation on SQLite alone
+        return tuple(found)
+    return (*found, psycopg.OperationalError)
+
+
+#: What the DB-API drivers raise themselves when the database is away (refused, shutting down, cut
+#: off). SQLAlchemy wraps these in its own OperationalError, but code that takes a raw connection
+#: (``engine.raw_connection()``, the token check's fast path) sees them bare; whoever answers "the
+#: database is unavailable" must recognise both.
+DRIVER_OPERATIONAL_ERRORS: tuple[type[Exception], ...] = _driver_operational_errors()
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

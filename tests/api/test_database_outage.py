@@ -167,3 +167,17 @@ def test_the_database_stopping_under_load_answers_503_and_the_service_recovers(p
         store.dispose()
     assert report.ok, report.breaks[:3]
     assert set(load.created) <= found
+
+
+def test_a_drivers_own_connection_error_answers_503_too(app, auth, monkeypatch):
+    """Code on a raw connection (the token check's fast path) meets the driver's error unwrapped."""
+    import psycopg
+
+    def away(*args: Any, **kwargs: Any) -> Any:
+        raise psycopg.OperationalError("connection failed: the database system is shutting down")
+
+    headers = auth.headers("head_khcn")
+    monkeypatch.setattr(app.extensions["talentflow"].actors, "authenticate", away)
+    answer = app.test_client().get("/api/v1/cases", headers=headers)
+    assert answer.status_code == 503 and answer.get_json()["error"]["code"] == "database_unavailable"
+    assert answer.headers["Retry-After"] == "1"
