@@ -52,7 +52,7 @@ from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, O
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from engine.time import clock
-from engine.store.database import Store
+from engine.store.database import DRIVER_OPERATIONAL_ERRORS, Store
 from engine.errors import CaseFailed, EngineError
 from engine.store.models import Case, ScheduledStart, SchedulerRun
 
@@ -76,8 +76,9 @@ _STARTED_SINCE = select(func.min(CASE.c.id)).where(CASE.c.process_key == bindpar
                                                    CASE.c.parent_case_id.is_(None), CASE.c.created_at >= bindparam("since"))
 #: Claim rounds per run: a case that stays due after firing cannot keep a run busy forever.
 _MAX_ROUNDS = 50
-#: Failures of the database rather than of the case (it went away, a lock timed out): worth a retry.
-_PASSING = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+#: Failures of the database rather than of the case (it went away, a lock timed out): worth a retry
+#: (the drivers' own errors too: code on a raw connection meets them unwrapped).
+_PASSING = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, *DRIVER_OPERATIONAL_ERRORS)
 #: Least pause before waking again for work that is already due (e.g. rows locked by a command).
 _RETRY_PAUSE = timedelta(milliseconds=200)
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from engine.cases import notifications
+from engine.store.database import DRIVER_OPERATIONAL_ERRORS
 from engine.store.models import Case, Event, Notification, ProcessDefinition
 from engine.time.executor import TimerExecutor
 from tests.engine.time.timer_support import actor, deploy_test_diagram
@@ -139,3 +140,16 @@ def test_a_version_stored_with_an_external_entity_before_the_rule_still_fires_it
     assert TimerExecutor(service, store).run_once() == 1
     assert _case(store, case_id).status == "running"
     assert _count(store, case_id, "reminder_sent") == 1
+
+
+def test_a_drivers_own_connection_error_is_retried_too(store, service, manual_clock, monkeypatch):
+    """Code on a raw connection meets the driver's error unwrapped: still the database, not the case."""
+    case_id = _reminder_case(store, service)
+
+    def connection_refused(case: int) -> list[str]:
+        raise DRIVER_OPERATIONAL_ERRORS[0]("connection refused")
+
+    monkeypatch.setattr(service, "fire_timers", connection_refused)
+    manual_clock.advance(timedelta(hours=2, seconds=1))
+    assert TimerExecutor(service, store).run_once() == 0
+    assert _case(store, case_id).status == "running" and _count(store, case_id, "case_failed") == 0
