@@ -77,3 +77,21 @@ def test_the_forms_need_their_csrf_token_and_an_admin_keeps_their_own_account(ap
     assert "không thể vô hiệu hoá tài khoản của chính mình" in text_of(admin.get("/admin/users"))
     assert global_events(store, "hr") == [] and global_events(store, "admin") == []
     admin.post("/admin/users/ghost/deactivate", status=404)
+
+
+def test_anyone_changes_their_own_password_on_a_page_and_their_other_sessions_end(app, auth, client, store):
+    hr_token = bearer(auth.token("hr"))
+    elsewhere = signed_in(app, "hr")
+    page = signed_in(app, "hr")
+    assert 'href="/account/password"' in page.get("/")
+    assert "Đổi mật khẩu" in text_of(page.get("/account/password"))
+    wrong = page.post("/account/password", {"old_password": "not-the-one", "new_password": NEW}, status=422)
+    assert "Mật khẩu hiện tại không đúng" in text_of(wrong.get_data(as_text=True))
+    page.post("/account/password", {"old_password": PASSWORD, "new_password": "short"}, status=422)
+    assert sign_in(client, "hr").status_code == 200  # nothing changed yet
+    page.post("/account/password", {"old_password": PASSWORD, "new_password": NEW}, status=302)
+    assert "Đã đổi mật khẩu" in text_of(page.get("/"))  # still signed in here
+    assert elsewhere.client.get("/").status_code == 302  # but not elsewhere
+    error_of(client.get(f"{API}/me", headers=hr_token), 401, "invalid_token")
+    assert sign_in(client, "hr", NEW).status_code == 200
+    assert [(t, a) for t, a, _ in global_events(store, "hr")] == [("password_changed", "hr")]

@@ -1,10 +1,12 @@
-"""(admin) The accounts page: every user with their unit and roles, and the buttons that close them.
+"""(admin) The accounts page: every user with their unit and roles, and the buttons that close them;
+and, for everyone, the page to change one's own password.
 
 Deactivate, reactivate, revoke every session and token, give a new password: the same
 ``engine.people.accounts`` calls as the JSON API and the CLI, so each is audited and every server
 refuses a closed account at its next request. Each button is its own small CSRF-protected POST
 form that comes back to the list with a message (post, redirect, get), so reloading the page never
-repeats an action.
+repeats an action. Changing one's own password asks for the old one under the sign-in lock-out
+(a wrong one counts as a failed sign-in) and ends the user's other sessions, not this one.
 """
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth.passwords import new_password_hash
+from api.auth import lockout
+from api.auth.passwords import MIN_LENGTH, new_password_hash
 from api.auth.tokens import session_digest
 from api.web import bp, services
+from api.web.i18n import datetime_local
 from api.web.session import current_user, roles_required
 from engine.errors import EngineError
 from engine.people import accounts, directory
@@ -90,3 +94,28 @@ def account_password(username: str) -> Any:
                               keep_token_hash=session_digest(session["sid"]))
         return _("%(user)s has a new password and is signed out everywhere.", user=username)
     return _act(username, change)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def own_password() -> Any:
+    if request.method == "GET":
+        return render_template("web/own_password.html")
+    me = current_user()
+    old, new = request.form.get("old_password") or "", request.form.get("new_password") or ""
+    if len(new) < MIN_LENGTH:
+        flash(_("The new password must have at least 8 characters."), "error")
+        return render_template("web/own_password.html"), 422
+    with services().store.transaction() as db:  # committed on failure too: the failure counts
+        outcome = lockout.sign_in(db, me.username, old)  # type: ignore[union-attr]
+        if outcome.actor is not None:
+            accounts.set_password(db, directory.get_user(db, me.username), new_password_hash(new),  # type: ignore[union-attr]
+                                  me.username, keep_token_hash=session_digest(session["sid"]))  # type: ignore[union-attr]
+    if outcome.actor is not None:
+        flash(_("Your password is changed; your other sessions are signed out."), "info")
+        return redirect(url_for("web.worklist"))
+    if outcome.locked_until is not None:
+        flash(_("Too many failed attempts: this account is locked until %(when)s.",
+                when=datetime_local(outcome.locked_until)), "error")
+    else:
+        flash(_("Your current password is not that one."), "error")
+    return render_template("web/own_password.html"), 422
