@@ -154,7 +154,15 @@ def stop_server(server: subprocess.Popen) -> None:
             continue
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through main's finally, which stops the server
+
+
 def main() -> None:
+    # Stopped by SIGTERM or Ctrl-C (even when started from a shell that ignores SIGINT in background
+    # jobs), the bench still stops its server.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=200, help="cases per variant")
     args = parser.parse_args()
