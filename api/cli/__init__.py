@@ -1,0 +1,179 @@
+"""The ``talentflow`` command: everything an operator does.
+
+This module holds the command group, the way every command gets its services
+(:func:`_services`) and reports a failure (:func:`_fail`), and the commands that
+run the service (``db``, ``demo``, ``deploy``, ``retry``, ``serve``, ``scheduler``);
+:mod:`api.cli.accounts` adds users and units, :mod:`api.cli.audit` the audit
+trail (checkpoints, verification, replay, history export).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from api import config
+
+if TYPE_CHECKING:
+    from workflows import Services
+
+
+def _services() -> Services:
+    """The store and services a command runs on, built as the server builds its own
+    (:func:`workflows.build_services`); statement echo stays off: the command's output is its own."""
+    from engine.time import CalendarFileError
+    from workflows import build_services
+
+    try:
+        return build_services({**config.from_env(), "SQL_ECHO": False})
+    except CalendarFileError as err:
+        _fail(f"TALENTFLOW_CALENDAR_FILE: {err}")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """talentflow: the talent programme's workflow service."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+def _upgrade_and_deploy() -> None:
+    from engine.store.migrate import upgrade
+    from engine.definitions.specs import DefinitionInvalid
+    from workflows import deploy_bpmn_dir
+
+    url = str(config.from_env()["DATABASE_URL"])
+    upgrade(url)
+    store = _services().store
+    try:
+        with store.transaction() as session:
+            for row, created in deploy_bpmn_dir(session):
+                click.echo(f"{'deployed' if created else 'up to date'}: {row.key} v{row.version}")
+    except DefinitionInvalid as err:
+        _fail(f"bpmn/ has an invalid definition: {err}")
+    finally:
+        store.dispose()
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the schema to the latest revision and deploy every process under bpmn/."""
+    _upgrade_and_deploy()
+    click.echo("database is up to date")
+
+
+@main.command()
+def demo() -> None:
+    """Migrate, deploy, and load demo units, users (one per role) and sample cases."""
+    from workflows.demo import DEMO_PASSWORD, load_demo
+
+    _upgrade_and_deploy()
+    services = _services()
+    try:
+        created = load_demo(services.store, services.cases)
+    finally:
+        services.store.dispose()
+    click.echo(f"demo loaded: {created}; every demo user's password is '{DEMO_PASSWORD}'")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def deploy(files: tuple[Path, ...]) -> None:
+    """Deploy a BPMN file (plus the DMN files it needs) as a new version of its process."""
+    from engine.definitions.specs import DefinitionInvalid, SourceFile
+    from workflows import deploy_files
+
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        _fail(f"no such file: {', '.join(missing)}")
+    store = _services().store
+    try:
+        with store.transaction() as session:
+            row, created = deploy_files(session, [SourceFile(f.name, f.read_bytes()) for f in files], "cli")
+            click.echo(f"{'deployed' if created else 'unchanged, already'}: {row.key} v{row.version}")
+    except DefinitionInvalid as err:
+        for problem in err.problems:
+            click.echo(f"  {problem.file or '-'} {problem.element_id or '-'}: {problem.message}", err=True)
+        _fail("the definition is invalid; nothing was deployed")
+    finally:
+        store.dispose()
+
+
+@main.command()
+@click.argument("case_id", type=int)
+@click.option("--as", "username", default="admin", help="admin user to act as")
+def retry(case_id: int, username: str) -> None:
+    """Re-run the failed command of a case in error (after a fix)."""
+    from engine.people.directory import get_user
+    from engine.errors import EngineError
+    from engine.people.actors import actor_for
+
+    services = _services()
+    try:
+        with services.store.read() as session:
+            actor = actor_for(session, get_user(session, username))
+        services.cases.retry(actor, case_id)
+    except EngineError as err:
+        _fail(err.message)
+    finally:
+        services.store.dispose()
+    click.echo(f"case {case_id} retried and running again")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="log every request to stdout (the audit log records every command regardless)")
+@click.option("--scheduler/--no-scheduler", default=None,
+              help="run the timer executor in each worker (default: TALENTFLOW_SCHEDULER, on)")
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool, scheduler: bool | None) -> None:
+    """Serve the API with gunicorn (threaded workers, keep-alive), firing timers in each worker."""
+    from api.server import run
+
+    run(host, port, workers, threads, access_log, scheduler)
+
+
+@main.command("scheduler")
+@click.option("--sweep-seconds", type=click.FloatRange(min=0.5), default=None,
+              help="safety-net sweep interval (default: TALENTFLOW_SCHEDULER_SWEEP_SECONDS, 30)")
+def scheduler_command(sweep_seconds: float | None) -> None:
+    """Run a timer executor alone (beside web-only servers), until stopped (Ctrl-C or SIGTERM)."""
+    import logging
+    import signal
+    import threading
+
+    settings = config.from_env()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("engine").setLevel(logging.INFO)  # the executor's own news, not a line per task state
+    services = _services()
+    executor = services.timer_executor(
+        sweep_seconds=sweep_seconds or float(settings["SCHEDULER_SWEEP_SECONDS"]),  # type: ignore[arg-type]
+        secret=config.server_key())
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    executor.start()
+    click.echo(f"timer executor {executor.name} running", err=True)
+    try:
+        while not stopped.wait(0.5):
+            pass
+    finally:
+        executor.stop()
+        services.store.dispose()
+    click.echo(f"timer executor {executor.name} stopped after firing {executor.fired_total} timers", err=True)
+
+
+from api.cli import accounts, audit  # noqa: E402,F401  (their commands join main)
