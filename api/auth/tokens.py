@@ -10,7 +10,7 @@ import hashlib
 import secrets
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, NamedTuple
+from typing import Callable, NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.engine import Connection, Engine

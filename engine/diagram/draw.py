@@ -12,7 +12,7 @@ import math
 
 from engine.diagram.layout import Bounds, Edge, Shape
 from engine.diagram.icons import event_icon, markers, task_icon
-from engine.diagram.svg import (block_height, circle, fit, line, max_lines, num, path, poly, pts, rect, text_lines,
+from engine.diagram.svg import (block_height, circle, fit, line, max_lines, num, path, poly, rect, text_lines,
                                 text_width, wrap)
 
 FONT, SMALL = 12.0, 11.0
