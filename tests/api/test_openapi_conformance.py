@@ -18,11 +18,8 @@ run before failing, so one report names every mismatch.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -35,6 +32,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
+
+from tests.waiting import free_port, stop_server, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The callers, created for the run: one holds the admin role, the other no role at all. Their
@@ -55,26 +54,6 @@ READY_DEADLINE_SECONDS = 180.0
 REQUEST_TIMEOUT_SECONDS = 60.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_until_serving(base: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + READY_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with status {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if requests.get(f"{base}/healthz", timeout=10).ok:
-                return
-        except requests.RequestException:
-            pass  # refused, reset or slow: the server is still starting
-        time.sleep(0.2)
-    pytest.fail(f"the server did not answer /healthz in {READY_DEADLINE_SECONDS:.0f} s: {log.read_text()[-2000:]}")
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """``talentflow serve`` on a free loopback port over a fresh demo database: its base URL and
@@ -83,7 +62,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     env = dict(os.environ, TALENTFLOW_DATABASE_URL=f"sqlite:///{workdir / 'conformance.db'}")
     cli = [sys.executable, "-m", "api.cli"]
     subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     log_path = workdir / "server.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
@@ -91,21 +70,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
                                    start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_serving(base, process, log_path)
+            wait_until_serving(base, process, log_path, seconds=READY_DEADLINE_SECONDS)
             yield base, _add_callers(base)
         finally:
-            _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM the server's session (gunicorn and its workers); SIGKILL what lingers."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=60)
+            stop_server(process)
 
 
 def _token(base: str, username: str, password: str = CALLER_PASSWORD) -> str:
