@@ -77,6 +77,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         built = workflows.build_services(app.config)
     except CalendarFileError as err:
         raise SystemExit(f"TALENTFLOW_CALENDAR_FILE: {err}") from None
+    except workflows.RulesFileError as err:
+        raise SystemExit(f"TALENTFLOW_RULES_FILE: {err}") from None
     api = errors.TalentflowApi(app)
     app.extensions["talentflow"] = Services(built.store, built.cases, built.reader, api,
                                             ActorCache(app.config["AUTH_CACHE_SECONDS"]))

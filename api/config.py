@@ -36,6 +36,8 @@ def from_env() -> dict[str, object]:
         "SCHEDULER_SWEEP_SECONDS": _int("TALENTFLOW_SCHEDULER_SWEEP_SECONDS", 30),
         "TIMER_GRACE_SECONDS": _int("TALENTFLOW_TIMER_GRACE_SECONDS", 60),
         "CALENDAR_FILE": os.environ.get("TALENTFLOW_CALENDAR_FILE") or None,
+        # The programme's rule values (deadlines of exam tasks, the allowance rate): workflows/settings.py.
+        "RULES_FILE": os.environ.get("TALENTFLOW_RULES_FILE") or None,
     }
 
 

@@ -19,6 +19,7 @@ from engine.cases import CaseService, Reader
 from engine.store.database import Store
 from engine.time import Clock, TimerExecutor, calendar, spiff_patches
 from engine.time import clock as service_clock
+from workflows import settings
 from workflows.schedules import CYCLES
 
 #: How often an executor checks whether an audit checkpoint is due (one is taken at most hourly,
@@ -48,18 +49,20 @@ def build_service(store: Store) -> CaseService:
 
 
 def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Services:
-    """Wire clock, calendar, store and services from ``config`` (``DATABASE_URL``; optional
-    ``CALENDAR_FILE`` and ``SQL_ECHO``).
+    """Wire clock, calendar, rules, store and services from ``config`` (``DATABASE_URL``; optional
+    ``CALENDAR_FILE``, ``RULES_FILE`` and ``SQL_ECHO``).
 
     ``clock``: a clock to install (a bench's manual one); by default the installed clock stays,
-    the real one unless a test put its own in first. The calendar and the clock are process-wide,
-    as SpiffWorkflow's timers read them; a bad calendar file raises
-    :class:`engine.time.CalendarFileError` before anything is opened, for the caller to report.
+    the real one unless a test put its own in first. The calendar, the clock and the rules are
+    process-wide, as SpiffWorkflow's timers read them; a bad calendar file raises
+    :class:`engine.time.CalendarFileError` and a bad rules file
+    :class:`workflows.settings.RulesFileError` before anything is opened, for the caller to report.
     """
     if clock is not None:
         service_clock.use(clock)
     spiff_patches.install()
     calendar.configure(config.get("CALENDAR_FILE"))
+    settings.configure(config.get("RULES_FILE"))
     store = Store(str(config["DATABASE_URL"]), echo=bool(config.get("SQL_ECHO", False)))
     cases = build_service(store)
     return Services(store, cases, Reader(workflows.policy_for, cases.specs))

@@ -24,12 +24,14 @@ def _services() -> Services:
     """The store and services a command runs on, built as the server builds its own
     (:func:`workflows.build_services`); statement echo stays off: the command's output is its own."""
     from engine.time import CalendarFileError
-    from workflows import build_services
+    from workflows import RulesFileError, build_services
 
     try:
         return build_services({**config.from_env(), "SQL_ECHO": False})
     except CalendarFileError as err:
         _fail(f"TALENTFLOW_CALENDAR_FILE: {err}")
+    except RulesFileError as err:
+        _fail(f"TALENTFLOW_RULES_FILE: {err}")
 
 
 def _fail(message: str) -> NoReturn:
