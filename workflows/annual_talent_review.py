@@ -51,7 +51,8 @@ PROCESS_KEY = "annual_talent_review"
 REVIEW_STARTS_ON = (11, 1)
 #: Assessments close at the end of this day (month, day), city time.
 ASSESSMENTS_CLOSE_ON = (12, 15)
-#: On the list this many years with no sign of development: removed [Resolution III.9; choice].
+#: On the list this many years with no sign of development: removed [Resolution III.9; choice]. The years
+#: are those completed from recognition to 15 December of the review year (review_rules.completed_years).
 REMOVE_AFTER_YEARS = 5
 #: ... this many years with the same signs: at risk [choice].
 WARN_AFTER_YEARS = 4

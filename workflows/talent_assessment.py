@@ -4,8 +4,11 @@ The annual review (:mod:`workflows.annual_talent_review`) starts one of these
 per talent of its snapshot. Each is a small case of its own, so completing one
 assessment costs the same whether the list holds ten talents or a thousand:
 nothing of the other talents is loaded or rewritten. The head of the talent's
-unit assesses; the outcome rules (``bpmn/talent_review_outcome.dmn``) apply;
-the case ends ``assessed``, or ``unassessed`` when 15 December passes first.
+unit assesses; the outcome rules (``bpmn/talent_review_outcome.dmn``) apply,
+fed the years the talent has completed on the list by 15 December
+(:func:`workflows.rules.review_rules.completed_years`; an assessment on the
+first diagram version keeps the calendar years it started with); the case
+ends ``assessed``, or ``unassessed`` when 15 December passes first.
 The review hears from the last one to end (see
 :meth:`workflows.annual_talent_review.Policy.children_finished`).
 

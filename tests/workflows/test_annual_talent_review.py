@@ -65,7 +65,7 @@ def test_the_review_removes_warns_keeps_and_hr_overrides_with_a_reason(auth, sto
     stalled = ((2022, "hoan_thanh"), (2023, "hoan_thanh"), (2024, "hoan_thanh"), (2025, "hoan_thanh"))
     lan = talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1), stalled)        # 6 years, no development
     minh = talent(store, "Lê Văn Minh", "SKHCN-QLKH", date(2022, 6, 15), stalled[1:])  # 4 years, the same
-    tuan = talent(store, "Phạm Anh Tuấn", "SKHCN", date(2021, 11, 20), stalled)   # exactly 5 years, the same
+    tuan = talent(store, "Phạm Anh Tuấn", "SKHCN", date(2021, 11, 20), stalled)   # 5 years by 15/12, the same
     ha = talent(store, "Nguyễn Thu Hà", None, date(2025, 10, 20))                 # recognised last year, no unit
 
     case = start_review(auth)
@@ -122,7 +122,8 @@ def test_the_review_removes_warns_keeps_and_hr_overrides_with_a_reason(auth, sto
 
     removed = auth.as_("hr").get(f"{API}/talents/{lan}").get_json()
     assert removed["status"] == "removed" and removed["removed_on"] == "2026-03-02"
-    assert removed["removal_reason"].startswith("Trong danh sách 6 năm, không có triển vọng phát triển")
+    assert removed["removal_reason"].startswith(
+        "Trong danh sách đủ 6 năm (tính đến ngày 15/12/2026), không có triển vọng phát triển")
     assert removed["reviews"][-1] == {
         "year": YEAR, "rating": "hoan_thanh", "outcome": "remove", "rule_outcome": "remove", "override_reason": None,
         "appointed_or_promoted": False, "in_planning": False, "trained_st": False, "serving_in_city": True,

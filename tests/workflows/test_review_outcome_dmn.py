@@ -3,9 +3,10 @@
 The table is taken from the deployed pair (the review diagram and its DMN) and
 evaluated by SpiffWorkflow in the sandbox, exactly as the business-rule task
 of each assessment (``talent_assessment``) does. Each case names the rule it expects to fire first,
-so every row is shown to be reachable; the boundaries (4/5 years on the list,
-a rating of ``tot`` against ``hoan_thanh``, the edge of the 5-year window)
-land on the right side.
+so every row is shown to be reachable; the boundaries (4/5 completed years on
+the list, a rating of ``tot`` against ``hoan_thanh``, the edge of the 5-year
+window) land on the right side. The count of completed years itself is
+checked in ``test_completed_years.py``.
 """
 from __future__ import annotations
 
@@ -20,10 +21,13 @@ from workflows import BPMN_DIR, annual_talent_review
 from workflows.rules.review_rules import SCRIPT_HELPERS, rule_facts
 
 YEAR = 2026
+#: The moment the 2026 assessments close, as the review stores it: the end of 15 December in Hai Phong.
+CLOSES_AT = annual_talent_review.assessments_close_at(YEAR).isoformat()
 THRESHOLDS = {"remove_after_years": annual_talent_review.REMOVE_AFTER_YEARS,
               "warn_after_years": annual_talent_review.WARN_AFTER_YEARS}
 #: A talent with every sign of development, serving, not disciplined, recognised this year.
 THRIVING: dict[str, Any] = {"serving_in_city": True, "disciplined": False, "years_on_list": 0,
+                            "years_counted_to": f"{YEAR}-12-15",
                             "good_rating_in_window": True, "appointed_in_window": True, "in_planning": True}
 #: No sign of development at all.
 STALLED = {"good_rating_in_window": False, "appointed_in_window": False, "in_planning": False}
@@ -79,8 +83,11 @@ def test_every_rule_of_the_table_is_exercised(table: Any) -> None:
     assert {r.id.removeprefix("Rule_") for r in rules.decision_table.rules} == {rule for rule, _, _ in CASES}
 
 
-def test_the_reason_of_a_removal_for_no_development_says_how_long(table: Any) -> None:
-    assert decide(table, years_on_list=6, **STALLED)[2].startswith("Trong danh sách 6 năm, không có triển vọng")
+def test_the_reason_of_a_removal_for_no_development_says_how_long_and_to_which_day(table: Any) -> None:
+    assert decide(table, years_on_list=6, **STALLED)[2].startswith(
+        "Trong danh sách đủ 6 năm (tính đến ngày 15/12/2026), không có triển vọng")
+    assert decide(table, years_on_list=4, **STALLED)[2] == \
+        "Trong danh sách đủ 4 năm (tính đến ngày 15/12/2026), chưa có dấu hiệu phát triển"
     assert decide(table, serving_in_city=False)[2] == "Không còn công tác tại thành phố"
 
 
@@ -98,14 +105,32 @@ def talent(recognised_on: str, *history: tuple[int, str, bool]) -> dict[str, Any
 
 
 def facts(entry: dict[str, Any], rating: str = "hoan_thanh", appointed: bool = False) -> dict[str, Any]:
+    """The facts as the current assessment diagram asks for them: counted to the closing day."""
     return rule_facts(entry, year=YEAR, window_years=annual_talent_review.RATING_WINDOW_YEARS, rating=rating,
-                      appointed_or_promoted=appointed)
+                      appointed_or_promoted=appointed, closes_at=CLOSES_AT)
 
 
-def test_years_on_the_list_are_counted_at_the_end_of_the_review_year() -> None:
-    assert facts(talent("2021-12-31"))["years_on_list"] == 5
-    assert facts(talent("2022-01-01"))["years_on_list"] == 4
-    assert facts(talent(f"{YEAR}-03-01"))["years_on_list"] == 0
+def first_version_facts(entry: dict[str, Any]) -> dict[str, Any]:
+    """The facts as the first assessment diagram asks for them (no closing moment): its cases keep them."""
+    return rule_facts(entry, year=YEAR, window_years=annual_talent_review.RATING_WINDOW_YEARS, rating="hoan_thanh",
+                      appointed_or_promoted=False)
+
+
+@pytest.mark.parametrize(("recognised_on", "years"), [
+    ("2021-12-15", 5), ("2021-12-16", 4), ("2021-12-20", 4), ("2022-12-20", 3), ("2020-09-01", 6),
+    (f"{YEAR}-03-01", 0), (f"{YEAR}-12-15", 0)])
+def test_years_on_the_list_are_the_years_completed_by_the_closing_day(recognised_on: str, years: int) -> None:
+    assert facts(talent(recognised_on))["years_on_list"] == years
+    assert facts(talent(recognised_on))["years_counted_to"] == f"{YEAR}-12-15"
+
+
+def test_a_first_version_assessment_still_counts_calendar_years_to_the_end_of_the_review_year() -> None:
+    assert first_version_facts(talent("2021-12-31"))["years_on_list"] == 5
+    assert first_version_facts(talent("2021-12-20"))["years_on_list"] == 5  # 4 completed years by 15/12/2026
+    assert first_version_facts(talent("2022-12-20"))["years_on_list"] == 4  # 3 completed years
+    assert first_version_facts(talent("2022-01-01"))["years_on_list"] == 4
+    assert first_version_facts(talent(f"{YEAR}-03-01"))["years_on_list"] == 0
+    assert "years_counted_to" not in first_version_facts(talent("2021-12-20"))
 
 
 @pytest.mark.parametrize(("rating", "good"), [("xuat_sac", True), ("tot", True), ("hoan_thanh", False),
