@@ -6,6 +6,16 @@ from marshmallow import Schema, fields, validate
 _name = validate.Length(min=1, max=100)
 
 
+class JsonBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only. marshmallow's Boolean also reads "no", "0" or 1, so a form
+    library's string would pass as a yes/no nobody typed; a body that means a yes/no says it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class ErrorBody(Schema):
     code = fields.String(required=True, metadata={"description": "machine-readable, lower_snake_case"})
     message = fields.String(required=True)
@@ -211,6 +221,7 @@ class AppointmentQuery(PageArgs):
     year = fields.Integer(validate=validate.Range(min=1900, max=2200))
     unit = fields.String(validate=validate.Length(min=1, max=64))
     via_exam = fields.Boolean()
+    first_appointment = fields.Boolean(metadata={"description": "false: the re-appointments only"})
 
 
 class AppointmentIn(Schema):
@@ -221,6 +232,9 @@ class AppointmentIn(Schema):
     appointed_on = fields.Date(required=True)
     decision_no = fields.String(load_default="", validate=validate.Length(max=100))
     term_years = fields.Integer(load_default=5, validate=validate.Range(min=1, max=10))
+    first_appointment = JsonBoolean(load_default=True, metadata={
+        "description": "false: a re-appointment (bổ nhiệm lại), listed in the register but not counted in the "
+                       "exam share"})
 
 
 class YearArgs(Schema):
@@ -247,7 +261,8 @@ class TalentOut(Schema):
     status = fields.String(metadata={"description": "active or removed"})
     recognised_on = fields.Date()
     decision_no = fields.String()
-    allowance_from = fields.Date(allow_none=True)
+    allowance_from = fields.Date(allow_none=True, metadata={"description": "the allowance runs from this date"})
+    allowance_percent = fields.Integer(metadata={"description": "the allowance, in % of salary"})
     source_case_id = fields.Integer(allow_none=True)
     removed_on = fields.Date(allow_none=True)
     removal_reason = fields.String(allow_none=True)
@@ -283,6 +298,7 @@ class AppointmentOut(Schema):
     person_name = fields.String()
     appointed_on = fields.Date()
     via_exam = fields.Boolean()
+    first_appointment = fields.Boolean(metadata={"description": "false: a re-appointment, not in the exam share"})
     decision_no = fields.String()
     term_years = fields.Integer()
     source_case_id = fields.Integer(allow_none=True)

@@ -158,7 +158,8 @@ def _review(service: CaseService, hr: Actor) -> int:
 
 
 def _register(store: Store, hr: Actor) -> None:
-    """A few appointments made by the ordinary procedure, so the targets report has figures."""
+    """A few appointments made by the ordinary procedure, so the targets report has figures, and a
+    re-appointment, which the register lists and the report leaves out."""
     year = clock.now().astimezone(clock.CITY_ZONE).year
     with store.command() as conn:
         for i, (unit, post) in enumerate([("SKHCN", "Trưởng phòng Quản lý khoa học"),
@@ -167,6 +168,10 @@ def _register(store: Store, hr: Actor) -> None:
             registry.record_appointment(conn, post=post, level="truong_phong" if i == 0 else "pho_giam_doc_so",
                                         unit=unit, person_name=f"Cán bộ bổ nhiệm {i + 1}",
                                         appointed_on=date(year, 3 + i, 1), via_exam=False, recorded_by=hr.username)
+        # a re-appointment at the end of a 5-year term: in the register, not in the 20 % share
+        registry.record_appointment(conn, post="Phó Giám đốc Sở Khoa học và Công nghệ", level="pho_giam_doc_so",
+                                    unit="SKHCN", person_name="Cán bộ bổ nhiệm lại", appointed_on=date(year, 6, 1),
+                                    via_exam=False, first_appointment=False, recorded_by=hr.username)
         for key, value in {"new_recruits": 180, "talent_recruits": 21, "training_classes": 2}.items():
             registry.set_figure(conn, year=year, key=key, value=value, recorded_by=hr.username)
 

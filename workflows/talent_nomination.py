@@ -6,8 +6,11 @@ screens eligibility by category; the Department of Home Affairs verifies the
 dossier, possibly asking for a supplement; a council named by hr appraises it
 and must approve by more than half of ALL its members; the approver decides.
 A recognised talent enters the registry with the decision date, from which the
-allowance runs. The diagram is ``bpmn/talent_nomination.bpmn``; the pure
-functions its scripts call are in :mod:`workflows.rules.talent_criteria`.
+allowance runs, and the allowance rate: a setting (``allowance_percent``) each
+nomination records when it starts, so the approver decides on, and the registry
+stores, the rate the case started under, whatever the setting says by then.
+The diagram is ``bpmn/talent_nomination.bpmn``; the pure functions its scripts
+call are in :mod:`workflows.rules.talent_criteria`.
 """
 from __future__ import annotations
 
@@ -18,8 +21,9 @@ from sqlalchemy import select
 from engine.time import clock
 from engine.errors import Forbidden, Invalid
 from engine.store.models import Unit
-from engine.policy import STARTER, Assignment, CaseGrant, ProcessPolicy, Step
+from engine.policy import STARTER, Assignment, CaseGrant, Note, Panel, ProcessPolicy, Step, Words
 from engine.people.actors import Actor
+from workflows import settings
 from workflows.programme import registry
 from workflows.rules import talent_criteria
 from workflows.processes import N_, register
@@ -39,6 +43,14 @@ BALLOT_SCRATCH = frozenset({"ballot", "vote", "vote_comment"})
 REASON_KEYS = {"rejected_ineligible": "eligibility_reason", "rejected": "verification_note",
                "not_recognised": "decision_reason"}
 WITHDRAWN_REASON = "Quá hạn bổ sung hồ sơ; hồ sơ coi như được rút."
+#: The extra allowance of a recognised talent, in % of salary [law: Decree 179 Art. 15: 150 %]. The
+#: bounds catch a digit dropped or doubled (15, 1500), not the city's policy [choice].
+ALLOWANCE_PERCENT = settings.declare(
+    PROCESS_KEY, "allowance_percent", registry.DECREE_179_ALLOWANCE_PERCENT,
+    "a recognised talent's extra allowance, in % of salary, from the decision date (Decree 179 Art. 15); "
+    "a nomination keeps the rate in force when it started", minimum=100, maximum=300)
+#: Where a nomination records the rate it started under in its case data (the setting's own name).
+ALLOWANCE_KEY = "allowance_percent"
 
 #: Lane names in the diagram -> roles.
 LANE_ROLES: dict[str, str] = {
@@ -91,7 +103,8 @@ class Policy(ProcessPolicy):
         if as_date(data["birth_date"]) >= nominated_on:
             raise Invalid("date of birth is not in the past", {"birth_date": ["phải trước ngày tiến cử / "
                                                                               "must be before the nomination"]})
-        return {**data, "nominated_on": nominated_on, "nominated_by": starter.username}
+        return {**data, "nominated_on": nominated_on, "nominated_by": starter.username,
+                ALLOWANCE_KEY: settings.value(PROCESS_KEY, ALLOWANCE_KEY)}
 
     @staticmethod
     def _may_nominate(db: Any, unit_code: str | None, starter: Actor) -> bool:
@@ -150,18 +163,45 @@ class Policy(ProcessPolicy):
                                     "reason": outcome_reason(step.status, data)}
         if step.status == "recognised":
             decided_on = as_date(data["decision_date"])
+            percent = allowance_percent(data)
             talent_id = registry.add_talent(
                 step.db, full_name=data["nominee_name"], category=data["category"], recognised_on=decided_on,
                 unit=data.get("unit") or None, field=data["priority_field"], birth_date=as_date(data["birth_date"]),
-                decision_no=data["decision_no"], source_case_id=step.case_id)
+                decision_no=data["decision_no"], source_case_id=step.case_id, allowance_percent=percent)
             step.events.add("talent_registered", step.actor.username, data={
                 "talent_id": talent_id, "category": data["category"], "recognised_on": decided_on,
-                "allowance_from": decided_on, "decision_no": data["decision_no"]})
+                "allowance_from": decided_on, "allowance_percent": percent, "decision_no": data["decision_no"]})
             informed["talent_id"] = talent_id
         step.events.add("nominator_informed", step.actor.username, data=informed)
 
     def script_helpers(self) -> Mapping[str, Callable[..., Any]]:
         return talent_criteria.script_helpers()
+
+    def case_panel(self, case: Mapping[str, Any], done: frozenset[str]) -> Panel | None:
+        """The allowance the recognition carries, beside the dossier: the approver decides on a rate
+        they can see (the one the case started under), and everyone reads the rate and date granted."""
+        return allowance_panel(case)
+
+
+def allowance_percent(data: Mapping[str, Any]) -> int:
+    """The rate a case grants: the one recorded when it started; a case started before the rate was
+    recorded started under the 150 % of Decree 179, not under today's setting."""
+    return int(data.get(ALLOWANCE_KEY, registry.DECREE_179_ALLOWANCE_PERCENT))
+
+
+def allowance_panel(case: Mapping[str, Any]) -> Panel | None:
+    """While a decision may still come: the rate it would grant; once recognised: rate and date."""
+    data = case.get("data") or {}
+    percent = allowance_percent(data)
+    if case.get("status") == "recognised" and data.get("decision_date"):
+        said = Words(N_("Allowance: %(percent)s %% of salary from %(date)s (decision %(number)s)"),
+                     {"percent": percent, "date": as_date(data["decision_date"]), "number": data.get("decision_no")})
+    elif case.get("status") == "running":
+        said = Words(N_("On recognition, the talent receives an allowance of %(percent)s %% of salary from the "
+                        "decision date"), {"percent": percent})
+    else:
+        return None
+    return Panel(title=Words(N_("Allowance")), parts=(Note((said,)),))
 
 
 def outcome_reason(status: str, data: Mapping[str, Any]) -> str:

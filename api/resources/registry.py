@@ -58,7 +58,7 @@ def get_talent(talent_id: int):  # type: ignore[no-untyped-def]
 @blp.arguments(AppointmentQuery, location="query")
 @blp.alt_response(200, schema=AppointmentPage, success=True, description="a page of the register")
 def list_appointments(args):  # type: ignore[no-untyped-def]
-    """The appointments register: by year, unit, and whether by exam."""
+    """The appointments register: by year, unit, whether by exam and whether a first appointment."""
     actor = current_actor()
     if not actor.is_any(*READERS):
         raise Forbidden("the appointments register is for hr, approvers, auditors and admins")
@@ -70,7 +70,9 @@ def list_appointments(args):  # type: ignore[no-untyped-def]
 @blp.arguments(AppointmentIn)
 @blp.alt_response(201, schema=AppointmentOut, success=True, description="the appointment as recorded")
 def record_appointment(body):  # type: ignore[no-untyped-def]
-    """(hr) Record an appointment made by the ordinary procedure (not by exam)."""
+    """(hr) Record an appointment made by the ordinary procedure (not by exam): a first appointment,
+    or with ``first_appointment`` false a re-appointment, which the exam share does not count. An
+    exam appointment comes only from its exam case, so ``via_exam`` is not accepted here."""
     actor = current_actor()
     if not actor.is_any(*RECORDERS):
         raise Forbidden("only hr records appointments")

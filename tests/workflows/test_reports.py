@@ -5,14 +5,16 @@ from datetime import date
 
 import pytest
 
+from engine.errors import Invalid
 from workflows.programme import registry, reports
 
 
-def appoint(conn, unit: str, via_exam: bool, on: date = date(2026, 5, 4), n: int = 1) -> None:  # type: ignore[no-untyped-def]
+def appoint(conn, unit: str, via_exam: bool, on: date = date(2026, 5, 4), n: int = 1,  # type: ignore[no-untyped-def]
+            first: bool = True) -> None:
     for i in range(n):
         registry.record_appointment(conn, post=f"Phó Giám đốc {i}", level="pho_giam_doc_so", unit=unit,
                                     person_name=f"Người {unit} {i}", appointed_on=on, via_exam=via_exam,
-                                    recorded_by="hr")
+                                    first_appointment=first, recorded_by="hr")
 
 
 @pytest.fixture
@@ -95,3 +97,30 @@ def test_a_departments_row_includes_its_divisions_and_every_department_has_a_row
     assert (by_unit["SKHCN-QLKH"]["exam"], by_unit["SKHCN-QLKH"]["total"]) == (1, 1)
     assert (by_unit["SGDDT"]["total"], by_unit["SGDDT"]["on_track"]) == (0, False)  # no appointments yet
     assert "HP" not in by_unit and share["city"]["total"] == 2
+
+
+def test_re_appointments_leave_a_units_share_and_are_counted_apart(store):
+    """SKHCN-QLKH: 1 by exam and 1 ordinary, plus 3 re-appointments: 50 %, not 20 %; SGDDT only
+    re-appointed, so it has no new appointment at all."""
+    with store.command() as conn:
+        appoint(conn, "SKHCN-QLKH", True)
+        appoint(conn, "SKHCN-QLKH", False)
+        appoint(conn, "SKHCN-QLKH", False, n=3, first=False)
+        appoint(conn, "SGDDT", False, n=2, first=False)
+        share = reports.exam_share(conn, 2026)
+    by_unit = {row["unit"]: row for row in share["units"]}
+    for unit in ("SKHCN", "SKHCN-QLKH"):  # the department answers for its division
+        assert (by_unit[unit]["exam"], by_unit[unit]["total"], by_unit[unit]["share"],
+                by_unit[unit]["reappointments"]) == (1, 2, 0.5, 3)
+    sgddt = by_unit["SGDDT"]
+    assert (sgddt["total"], sgddt["share"], sgddt["reappointments"]) == (0, None, 2)
+    assert sgddt["warning"].startswith("Chưa có bổ nhiệm mới")
+    assert (share["city"]["exam"], share["city"]["total"], share["city"]["reappointments"]) == (1, 2, 5)
+
+
+def test_an_exam_never_re_appoints_so_such_a_row_is_refused(store):
+    with store.command() as conn:
+        with pytest.raises(Invalid) as refused:
+            appoint(conn, "SKHCN", True, first=False)
+        assert list(refused.value.details) == ["first_appointment"]
+        assert registry.list_appointments(conn)["total"] == 0

@@ -77,6 +77,7 @@ def test_a_young_scientist_is_recognised_and_enters_the_talent_registry(auth):
     assert (case["status"], case["unit"]) == ("running", "SKHCN")
     assert case["data"]["eligible"] is True and case["data"]["age_at_nomination"] == 34
     assert case["data"]["nominated_on"] == "2026-03-02" and case["data"]["nominated_by"] == "nominator"
+    assert case["data"]["allowance_percent"] == 150  # the rate in force today, kept for the decision
     assert ready_task(case, "verify_dossier")["role"] == "hr_officer"
 
     case = verify(auth, case, verification_result="verified", council_members=COUNCIL)
@@ -101,6 +102,7 @@ def test_a_young_scientist_is_recognised_and_enters_the_talent_registry(auth):
         "full_name": "Trần Thị Minh Anh", "category": "young_scientist", "field": "science_technology",
         "unit": "SKHCN", "status": "active", "decision_no": "512/QĐ-UBND", "source_case_id": case["id"]}
     assert talent["recognised_on"] == talent["allowance_from"] == "2026-04-15"
+    assert talent["allowance_percent"] == 150
     assert talent["birth_date"] == "1991-03-03"
     assert registered_talents(auth, reader="head_khcn") == [talent]
     assert registered_talents(auth, reader="head_gddt") == []
@@ -108,6 +110,7 @@ def test_a_young_scientist_is_recognised_and_enters_the_talent_registry(auth):
     assert [e["data"]["username"] for e in events if e["type"] == "role_granted"] == COUNCIL
     [registered] = [e for e in events if e["type"] == "talent_registered"]
     assert registered["data"]["talent_id"] == talent["id"] and registered["data"]["allowance_from"] == "2026-04-15"
+    assert registered["data"]["allowance_percent"] == 150
 
 
 def test_an_ineligible_nominee_is_screened_out_and_the_nominator_told_why(auth):

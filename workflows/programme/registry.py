@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, extract, func,
-                        false, insert, or_, select, update)
+                        false, insert, or_, select, true, update)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,6 +27,10 @@ TALENT_STATUS_TONES = {"active": "ok", "removed": "muted"}
 RATINGS = ("xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh")
 OUTCOMES = ("keep", "at_risk", "remove")
 LEVELS = ("giam_doc_so", "pho_giam_doc_so", "truong_phong", "pho_truong_phong", "other")
+#: The extra allowance of a recognised talent, in % of salary [law: Decree 179 Art. 15]: the default of the
+#: ``talent_nomination.allowance_percent`` setting, and the rate of every talent entered (and every
+#: nomination started) before the rate was stored with the talent (migration 0007).
+DECREE_179_ALLOWANCE_PERCENT = 150
 #: Figures hr enters per year (and optionally per unit) that no process produces.
 FIGURE_KEYS = ("new_recruits", "talent_recruits", "excellent_graduates", "training_classes", "partner_universities")
 
@@ -46,6 +50,8 @@ class Talent(Base):
     recognised_on: Mapped[date] = mapped_column(Date)
     decision_no: Mapped[str] = mapped_column(String(100), default="")
     allowance_from: Mapped[Optional[date]] = mapped_column(Date)
+    #: The rate in force when the nomination started (a setting): stored, as the date is, not paid from here.
+    allowance_percent: Mapped[int] = mapped_column(Integer, server_default=str(DECREE_179_ALLOWANCE_PERCENT))
     source_case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
     removed_on: Mapped[Optional[date]] = mapped_column(Date)
     removal_reason: Mapped[Optional[str]] = mapped_column(Text)
@@ -74,7 +80,10 @@ class TalentReview(Base):
 
 
 class Appointment(Base):
-    """The appointments register: every new leadership appointment, by exam or not."""
+    """The appointments register: every leadership appointment, by exam or not, first or re-appointment.
+
+    Only first appointments to the post level count toward the 20 % exam share [law: 2424/BNV-CCVC];
+    a re-appointment (*bổ nhiệm lại*) is listed here but counted in neither side of the share."""
 
     __tablename__ = "appointment"
     __table_args__ = (Index("ix_appointment_date", "appointed_on"),)
@@ -85,6 +94,7 @@ class Appointment(Base):
     person_name: Mapped[str] = mapped_column(String(200))
     appointed_on: Mapped[date] = mapped_column(Date)
     via_exam: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_appointment: Mapped[bool] = mapped_column(Boolean, server_default=true())
     decision_no: Mapped[str] = mapped_column(String(100), default="")
     term_years: Mapped[int] = mapped_column(Integer, default=5)
     source_case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
@@ -122,14 +132,19 @@ def unit_id(db: Connection, code: str | None) -> int | None:
 
 def add_talent(db: Connection, *, full_name: str, category: str, recognised_on: date, unit: str | None,
                field: str = "", birth_date: date | None = None, decision_no: str = "",
-               source_case_id: int | None = None) -> int:
-    """Enter a recognised talent; the 150 % allowance runs from the decision date (stored, not paid)."""
+               source_case_id: int | None = None,
+               allowance_percent: int = DECREE_179_ALLOWANCE_PERCENT) -> int:
+    """Enter a recognised talent; the allowance (``allowance_percent`` of salary, the rate the
+    recognising case started under) runs from the decision date. Stored, not paid: payroll reads it."""
     if category not in TALENT_CATEGORIES:
         raise Invalid("unknown category", {"category": [f"one of {', '.join(TALENT_CATEGORIES)}"]})
+    if isinstance(allowance_percent, bool) or not isinstance(allowance_percent, int) or allowance_percent < 1:
+        raise Invalid("the allowance rate is not a positive whole number of percent", {"allowance_percent": [
+            "phải là số nguyên dương (phần trăm lương) / must be a positive whole percentage of salary"]})
     result = db.execute(insert(TALENT).values(
         full_name=full_name, birth_date=birth_date, unit_id=unit_id(db, unit), category=category, field=field,
         status="active", recognised_on=recognised_on, decision_no=decision_no, allowance_from=recognised_on,
-        source_case_id=source_case_id, created_at=clock.now()))
+        allowance_percent=allowance_percent, source_case_id=source_case_id, created_at=clock.now()))
     return int(result.inserted_primary_key[0])
 
 
@@ -172,13 +187,20 @@ def record_review(db: Connection, *, talent_id: int, year: int, assessment: dict
 
 def record_appointment(db: Connection, *, post: str, level: str, unit: str, person_name: str,
                        appointed_on: date, via_exam: bool, recorded_by: str, decision_no: str = "",
-                       term_years: int = 5, source_case_id: int | None = None) -> int:
+                       term_years: int = 5, source_case_id: int | None = None,
+                       first_appointment: bool = True) -> int:
+    """Enter one appointment. ``first_appointment`` false: a re-appointment, listed but not counted in
+    the exam share. An exam appoints only to a first appointment [law: 2424/BNV-CCVC], so an exam
+    re-appointment is refused rather than stored as a contradiction the report would have to guess at."""
     if level not in LEVELS:
         raise Invalid("unknown level", {"level": [f"one of {', '.join(LEVELS)}"]})
+    if via_exam and not first_appointment:
+        raise Invalid("an appointment by exam is always a first appointment", {"first_appointment": [
+            "thi tuyển chỉ áp dụng với bổ nhiệm lần đầu / an exam appoints to a first appointment only"]})
     result = db.execute(insert(APPOINTMENT).values(
         post=post, level=level, unit_id=unit_id(db, unit), person_name=person_name, appointed_on=appointed_on,
-        via_exam=via_exam, decision_no=decision_no, term_years=term_years, source_case_id=source_case_id,
-        recorded_by=recorded_by, created_at=clock.now()))
+        via_exam=via_exam, first_appointment=first_appointment, decision_no=decision_no, term_years=term_years,
+        source_case_id=source_case_id, recorded_by=recorded_by, created_at=clock.now()))
     return int(result.inserted_primary_key[0])
 
 
@@ -216,7 +238,8 @@ def _talent_dict(row: Any) -> dict[str, Any]:
     return {"id": row.id, "full_name": row.full_name, "birth_date": row.birth_date, "unit": row.unit_code,
             "category": row.category, "field": row.field, "status": row.status,
             "recognised_on": row.recognised_on, "decision_no": row.decision_no,
-            "allowance_from": row.allowance_from, "source_case_id": row.source_case_id,
+            "allowance_from": row.allowance_from, "allowance_percent": row.allowance_percent,
+            "source_case_id": row.source_case_id,
             "removed_on": row.removed_on, "removal_reason": row.removal_reason}
 
 
@@ -249,8 +272,9 @@ def list_talents(db: Connection, *, status: str | None = None, category: str | N
 
 
 def list_appointments(db: Connection, *, year: int | None = None, unit: str | None = None,
-                      via_exam: bool | None = None, appointment_id: int | None = None, page: int = 1,
-                      per_page: int = 50) -> dict[str, Any]:
+                      via_exam: bool | None = None, first_appointment: bool | None = None,
+                      appointment_id: int | None = None, page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    """A page of the register, oldest first; ``first_appointment`` false: the re-appointments only."""
     query = select(APPOINTMENT, UNIT.c.code.label("unit_code")).join(UNIT, UNIT.c.id == APPOINTMENT.c.unit_id)
     if appointment_id is not None:
         query = query.where(APPOINTMENT.c.id == appointment_id)
@@ -260,11 +284,14 @@ def list_appointments(db: Connection, *, year: int | None = None, unit: str | No
         query = query.where(UNIT.c.code == unit)
     if via_exam is not None:
         query = query.where(APPOINTMENT.c.via_exam.is_(via_exam))
+    if first_appointment is not None:
+        query = query.where(APPOINTMENT.c.first_appointment.is_(first_appointment))
     total = db.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
     rows = db.execute(query.order_by(APPOINTMENT.c.appointed_on, APPOINTMENT.c.id)
                       .offset((page - 1) * per_page).limit(per_page))
     items = [{"id": r.id, "post": r.post, "level": r.level, "unit": r.unit_code, "person_name": r.person_name,
-              "appointed_on": r.appointed_on, "via_exam": r.via_exam, "decision_no": r.decision_no,
+              "appointed_on": r.appointed_on, "via_exam": r.via_exam, "first_appointment": r.first_appointment,
+              "decision_no": r.decision_no,
               "term_years": r.term_years, "source_case_id": r.source_case_id, "recorded_by": r.recorded_by}
              for r in rows]
     return {"items": items, "total": total, "page": page, "per_page": per_page}

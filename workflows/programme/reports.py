@@ -1,6 +1,7 @@
 """The resolution's targets, measured (DOMAIN.md "The resolution's targets").
 
-The leadership-exam share comes from the appointments register, the talent
+The leadership-exam share comes from the appointments register, counting first appointments only
+(re-appointments are in the register but are not "new appointments" of the target), the talent
 figures from the talent registry and its reviews; what no process produces
 (recruits, classes, partner universities, excellent graduates) hr enters per
 year as yearly figures. Every target is configuration, here.
@@ -38,13 +39,21 @@ def _share(part: int, whole: int) -> float | None:
 def exam_share(db: Connection, year: int) -> dict[str, Any]:
     """City-wide and per-unit share of new leadership appointments made by exam in ``year``.
 
+    Only first appointments count, on both sides of the share [law: 2424/BNV-CCVC: only first
+    appointments to the post level qualify]: a re-appointment is neither an exam appointment nor a
+    new one. Each row also says how many re-appointments it left out (``reappointments``), so a
+    reader comparing with the register sees why the totals differ.
+
     A unit's row counts its own appointments and those of the units below it (a department
     answers for its divisions). Every department directly under the city has a row, with or
     without appointments; deeper units appear when they have some."""
     in_year = extract("year", APPOINTMENT.c.appointed_on) == year
-    exam = func.sum(case((APPOINTMENT.c.via_exam.is_(True), 1), else_=0))
-    direct = {r.unit_id: (int(r.exam or 0), int(r.total)) for r in db.execute(
-        select(APPOINTMENT.c.unit_id, exam.label("exam"), func.count().label("total"))
+    first = APPOINTMENT.c.first_appointment.is_(True)
+    exam = func.sum(case((first & APPOINTMENT.c.via_exam.is_(True), 1), else_=0))
+    total = func.sum(case((first, 1), else_=0))
+    again = func.sum(case((first, 0), else_=1))
+    direct = {r.unit_id: (int(r.exam or 0), int(r.total or 0), int(r.again or 0)) for r in db.execute(
+        select(APPOINTMENT.c.unit_id, exam.label("exam"), total.label("total"), again.label("again"))
         .where(in_year).group_by(APPOINTMENT.c.unit_id))}
     units = db.execute(select(UNIT.c.id, UNIT.c.code, UNIT.c.name, UNIT.c.path, UNIT.c.parent_id)
                        .order_by(UNIT.c.path)).all()
@@ -53,20 +62,21 @@ def exam_share(db: Connection, year: int) -> dict[str, Any]:
     for unit in units:
         if unit.id in roots:
             continue  # the city itself: the city-wide row
-        subtree = [u.id for u in units if u.path.startswith(unit.path)]
-        exam_n = sum(direct.get(i, (0, 0))[0] for i in subtree)
-        total = sum(direct.get(i, (0, 0))[1] for i in subtree)
-        if total or unit.parent_id in roots:
-            rows.append(_exam_row(unit.code, unit.name, exam_n, total))
-    city = _exam_row(None, "Toàn thành phố", sum(e for e, _ in direct.values()), sum(t for _, t in direct.values()))
+        counts = [direct[i] for i in (u.id for u in units if u.path.startswith(unit.path)) if i in direct]
+        exam_n, first_n, again_n = (sum(c[k] for c in counts) for k in range(3))
+        if first_n or again_n or unit.parent_id in roots:
+            rows.append(_exam_row(unit.code, unit.name, exam_n, first_n, again_n))
+    everywhere = list(direct.values())
+    city = _exam_row(None, "Toàn thành phố", *(sum(c[k] for c in everywhere) for k in range(3)))
     return {"target": EXAM_SHARE_TARGET, "city": city, "units": rows}
 
 
-def _exam_row(code: str | None, name: str, exam: int, total: int) -> dict[str, Any]:
+def _exam_row(code: str | None, name: str, exam: int, total: int, reappointments: int) -> dict[str, Any]:
+    """One row of the share: ``total`` is the first appointments, ``reappointments`` those left out."""
     share = _share(exam, total)
     on_track = share is not None and share >= EXAM_SHARE_TARGET
     row = {"unit": code, "name": name, "exam": exam, "total": total, "share": share,
-           "target": EXAM_SHARE_TARGET, "on_track": on_track}
+           "target": EXAM_SHARE_TARGET, "on_track": on_track, "reappointments": reappointments}
     if not on_track:
         needed = _exam_needed(exam, total)
         row["warning"] = (
