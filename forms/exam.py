@@ -38,6 +38,11 @@ RELATIONS = {"spouse": {"vi": "Vợ hoặc chồng", "en": "Spouse"},
              "sibling_spouse": {"vi": "Vợ hoặc chồng của anh, chị, em ruột", "en": "Sibling's spouse"},
              "other": {"vi": "Quan hệ khác (không thuộc diện phải thay thế)", "en": "Other (not disqualifying)"}}
 
+#: How an applicant not admitted was told of it (the notice names the reason [analogue]).
+NOTICE_MEANS = {"letter": {"vi": "Gửi văn bản qua bưu điện", "en": "Letter by post"},
+                "email": {"vi": "Thư điện tử", "en": "E-mail"},
+                "in_person": {"vi": "Trao trực tiếp (có ký nhận)", "en": "In person (signed for)"}}
+
 
 def _code(vi: str = "Số báo danh", en: str = "Candidate code") -> fields.String:
     return fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,32}$"), metadata=_label(vi, en))
@@ -133,6 +138,29 @@ class Screening(_UniqueCodes):
     unique_rows = ("applicants", "code")
 
     applicants = fields.List(fields.Nested(Applicant), required=True, metadata=_label("Người đăng ký", "Applicants"))
+
+
+class RejectionNotice(Schema):
+    code = _code()
+    how = fields.String(required=True, validate=validate.OneOf(list(NOTICE_MEANS)),
+                        metadata=_label("Hình thức thông báo", "How told", enum_labels=NOTICE_MEANS))
+    told_on = fields.Date(required=True, metadata=_label("Ngày thông báo", "Told on"))
+    reference = _text("Số văn bản thông báo", "Notice reference", max_len=100)
+
+
+@form("exam_rejection_notice")
+class RejectionNotices(_UniqueCodes):
+    """How and when each applicant a screening did not admit was told; which applicants, and that the
+    day lies between the screening and today, the process module checks against the case."""
+
+    class Meta:
+        title = "Thông báo cho người không đủ điều kiện dự tuyển"
+        title_en = "Notices to the applicants not admitted"
+
+    unique_rows = ("notices", "code")
+
+    notices = fields.List(fields.Nested(RejectionNotice), required=True, validate=validate.Length(min=1),
+                          metadata=_label("Thông báo", "Notices"))
 
 
 @form("exam_shortfall")

@@ -10,8 +10,10 @@ are message ids of the pages' catalogues, translated by the page.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, Mapping
 
+from engine.time.clock import CITY_ZONE
 from engine.policy import Badge, FormHints, Note, Panel, Row, Table, Words
 from workflows.rules import exam_scoring as scoring
 from workflows.processes import N_
@@ -24,6 +26,8 @@ PLAN_SEATS = ("chair", "secretary", "member", "member", "member")
 PLAN_REGISTRATION_DAYS = 30
 #: The task each council member scores round 2 in.
 ROUND2_SCORING = "score_round2"
+#: How an applicant not admitted was told (the form's choices, forms/exam.py ``NOTICE_MEANS``).
+NOTICE_MEANS = {"letter": N_("Letter by post"), "email": N_("E-mail"), "in_person": N_("In person (signed for)")}
 
 
 def _candidates(data: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -46,9 +50,23 @@ def _one_row_each(sheet: str, codes: list[str], data: Mapping[str, Any]) -> Form
                      notes={sheet: _names(codes, data)})
 
 
+def _day(value: Any) -> date:
+    """A stored day (YYYY-MM-DD) or deadline (an ISO moment) as the city's date, for the page to show."""
+    text = str(value)
+    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).astimezone(CITY_ZONE).date()
+
+
+def _notice_record(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (data.get("data_objects") or {}).get("notice_record") or {}
+
+
 def form_hints(form_key: str | None, data: Mapping[str, Any], record: Mapping[str, Any]) -> FormHints:
     """How to lay out ``form_key`` for an exam whose visible data is ``data`` (council ``record``)."""
     codes = [c["code"] for c in _candidates(data)]
+    if form_key == "exam_rejection_notice":  # one row per applicant the pending screening turned away
+        pending = scoring.pending_notices(_notice_record(data)) or {"rejected": []}
+        return FormHints({"notices": [{"code": r["code"]} for r in pending["rejected"]]}, fixed={"notices": ["code"]},
+                         notes={"notices": [r.get("full_name", "") for r in pending["rejected"]]})
     if form_key == "exam_round2_scores":
         return _one_row_each("scores", list(data.get("round2_candidates") or []), data)
     if form_key == "exam_written_marks":
@@ -115,8 +133,27 @@ def _results_table(results: Mapping[str, Any], published_on: str | None) -> Tabl
                  numeric=frozenset({0, 2, 3, 4}), css="results")
 
 
+def _notices_table(notices: Mapping[str, Any]) -> Table:
+    """Each screening's applicants not admitted and how and when each was told (or by when they must be)."""
+    rows = []
+    for screening in notices.get("screenings") or []:
+        told = {n["code"]: n for n in screening.get("notices") or []}
+        for r in screening["rejected"]:
+            notice = told.get(r["code"])
+            how = Words(NOTICE_MEANS.get(notice["how"], notice["how"])) if notice else \
+                Badge(Words(N_("to be told by %(d)s"), {"d": _day(screening["due"])}), "warn")
+            rows.append(Row((r["code"], r.get("full_name", ""), r.get("reason", ""), _day(screening["screened_on"]),
+                             how, _day(notice["told_on"]) if notice else None,
+                             (notice.get("reference") or None) if notice else None)))
+    return Table(columns=tuple(Words(w) for w in (N_("Code"), N_("Full name"), N_("Reason"), N_("Screened on"),
+                                                  N_("Told by"), N_("Told on"), N_("Notice reference"))),
+                 rows=tuple(rows), heading=Words(N_("Applicants not admitted")), row_header=0,
+                 caption=Words(N_("Notices to the applicants not admitted")))
+
+
 def _page_tables(data: Mapping[str, Any]) -> tuple[Table, ...]:
-    """The re-marking log and the applicants not admitted: on the council's own page only."""
+    """The re-marking log and the applicants not admitted (with the notices they were sent, on diagrams
+    that record them): on the council's own page only."""
     tables = []
     if data.get("remark_log"):
         tables.append(Table(columns=tuple(Words(w) for w in (N_("Candidate"), N_("Old mark"), N_("New mark"),
@@ -124,7 +161,9 @@ def _page_tables(data: Mapping[str, Any]) -> tuple[Table, ...]:
                             rows=tuple(Row((r["candidate_code"], r.get("old_mark"), r.get("new_mark"),
                                             r.get("request_ref", ""), r.get("on"))) for r in data["remark_log"]),
                             heading=Words(N_("Re-marking")), row_header=0, numeric=frozenset({1, 2})))
-    if data.get("rejected"):
+    if _notice_record(data).get("screenings"):
+        tables.append(_notices_table(_notice_record(data)))
+    elif data.get("rejected"):
         tables.append(Table(columns=(Words(N_("Code")), Words(N_("Full name")), Words(N_("Reason"))),
                             rows=tuple(Row((r["code"], r.get("full_name", ""), r.get("reason", "")))
                                        for r in data["rejected"]),
@@ -154,6 +193,10 @@ def council_panel(case: Mapping[str, Any], done: frozenset[str], record: Mapping
         scored = {"done": len(seats) - len(pending), "all": len(seats)}
         parts.append(Note((Words(N_("Round 2: %(done)s of %(all)s members have submitted their scores. Scores stay "
                                     "sealed until all have."), scored),), "progress"))
+    waiting = scoring.pending_notices(_notice_record(data))
+    if waiting is not None:
+        parts.append(Note((Words(N_("%(n)s applicants not admitted are still to be told, by %(d)s")
+                                 , {"n": len(waiting["rejected"]), "d": _day(waiting["due"])}),), "notice"))
     if results:
         parts.append(_results_table(results, data.get("results_published_on")))
         if results.get("outcome") == "tie":

@@ -9,6 +9,13 @@ score is accepted from a member who has not declared or who declared a
 conflict. The written round has a 15-day re-marking window; round 2 is scored
 blind. The approver's appointment goes into the appointments register.
 
+Every task is due within a deadline that is a setting of the city's (declared
+below), reminded 2 working days before; an exam keeps the values in force when
+it started (``exam_rules``). Applicants a screening turns away are told through
+hr's ``notify_rejected`` task, on a branch beside the exam so that the exam never
+waits for it; being a legal duty, it outlives the exam's own end (the case takes
+its end status once the notices are recorded, see docs/processes.md).
+
 The council's current seats and declarations live in the BPMN data object
 ``council_record``: the declaration branch and the written-exam branch run in
 parallel, and task data of one branch is not seen by the other, while a data
@@ -23,7 +30,8 @@ from typing import Any, Mapping
 from engine.errors import Invalid
 from engine.policy import Assignment, CaseGrant, FormHints, Panel, ProcessPolicy, Step
 from engine.people.actors import Actor
-from workflows import exam_pages
+from engine.time import clock
+from workflows import exam_pages, settings
 from workflows.programme import registry
 from workflows.rules import exam_scoring as scoring
 from workflows.processes import N_, register
@@ -36,25 +44,73 @@ MIN_ELIGIBLE = 2
 MAX_EXTENSIONS = 1
 #: Pass mark of each round [analogue].
 PASS_MARK = 50
-#: Re-marking window of the written round, in days [analogue].
-REMARK_DAYS = 15
-#: Rejected applicants are told within this many working days [analogue].
-REJECTION_NOTICE_WORKING_DAYS = 5
 #: Round-2 score: mean of the members' scores to this many decimals.
 SCORE_DECIMALS = 2
 #: Term of office of an appointment.
 TERM_YEARS = 5
-#: Screening of applications is due within this many days [analogue].
-SCREENING_DAYS = 15
-#: The appointment decision is due within this many working days [choice, as for recognition].
-DECISION_WORKING_DAYS = 10
+#: Every task's reminder comes this many working days before its due date, at 08:00 (as the
+#: review's): early enough to act, late enough not to be forgotten again. A deadline setting is
+#: therefore at least one working day longer, or the reminder would come before the task.
+REMINDER_WORKING_DAYS = 2
+_SHORTEST = REMINDER_WORKING_DAYS + 1
 
-#: The rules a case runs under, recorded in its start event (a later change never alters a running exam).
+# The deadlines, each a setting (workflows/settings.py) the city may change; a case keeps the values
+# in force when it started (``exam_rules``). Working days unless the name says days.
+#: Screening of applications is due within this many days [analogue].
+SCREENING_DAYS = settings.declare(PROCESS_KEY, "screening_days", 15, "days hr has to screen the applications "
+                                  "once registration closes [analogue]", minimum=_SHORTEST)
+#: Rejected applicants are told within this many working days of the screening [analogue].
+REJECTION_NOTICE_WORKING_DAYS = settings.declare(
+    PROCESS_KEY, "rejection_notice_working_days", 5, "working days to tell each applicant not admitted, and how, "
+    "after each screening [analogue]", minimum=_SHORTEST)
+#: Too few eligible: extending or cancelling is a short decision, but every applicant waits on it.
+DECIDE_SHORTFALL_WORKING_DAYS = settings.declare(
+    PROCESS_KEY, "decide_shortfall_working_days", 5, "working days hr has to extend registration or cancel when "
+    "too few are eligible [choice]", minimum=_SHORTEST)
+#: A declaration is one short form, and it must be in before the secretary may enter marks and
+#: before a conflicted member can be replaced: the shortest deadline of the exam.
+DECLARE_CONFLICT_WORKING_DAYS = settings.declare(
+    PROCESS_KEY, "declare_conflict_working_days", 3, "working days each council member has to declare relations "
+    "with the candidates [choice]", minimum=_SHORTEST)
+#: hr finds someone new to the council and has the seat approved: a working week.
+REPLACE_MEMBERS_WORKING_DAYS = settings.declare(
+    PROCESS_KEY, "replace_members_working_days", 5, "working days hr has to replace a member who declared a "
+    "conflict [choice]", minimum=_SHORTEST)
+#: Written papers are marked, checked and entered: two working weeks after the candidates are known.
+RECORD_WRITTEN_MARKS_WORKING_DAYS = settings.declare(
+    PROCESS_KEY, "record_written_marks_working_days", 10, "working days the secretary has to enter the written "
+    "round's marks [choice]", minimum=_SHORTEST)
+#: Re-marking window of the written round, in days [analogue]; the re-marks task is due when it closes.
+#: Calendar days: at least a week, so that 2 working days before its close lie after its opening.
+REMARK_DAYS = settings.declare(PROCESS_KEY, "remark_days", 15, "days the re-marking window of the written round "
+                               "stays open; re-marks are due when it closes [analogue]", minimum=7)
+#: The presentations take a day; each member then has a working week to hand in a considered score.
+SCORE_ROUND2_WORKING_DAYS = settings.declare(
+    PROCESS_KEY, "score_round2_working_days", 5, "working days each council member has to score round 2 [choice]",
+    minimum=_SHORTEST)
+#: Choosing between tied candidates is the approver's alone, on the results in hand: a working week.
+CHOOSE_WINNER_WORKING_DAYS = settings.declare(
+    PROCESS_KEY, "choose_winner_working_days", 5, "working days the approver has to choose among candidates tied "
+    "on total and round 2 [choice]", minimum=_SHORTEST)
+#: The chair confirms results the council has already produced: a formality, so short.
+CONFIRM_RESULTS_WORKING_DAYS = settings.declare(
+    PROCESS_KEY, "confirm_results_working_days", 3, "working days the council chair has to confirm the results "
+    "[choice]", minimum=_SHORTEST)
+#: The appointment decision is due within this many working days [choice, as for recognition].
+DECISION_WORKING_DAYS = settings.declare(PROCESS_KEY, "decision_working_days", 10, "working days the approver "
+                                         "has to decide the appointment; escalated to hr 5 later [choice]")
+
+#: The rules of the exam that are not settings. A case records these with the settings in force
+#: when it starts (:func:`rules_now`): a later change never alters a running exam.
 EXAM_RULES: dict[str, Any] = {
     "min_eligible": MIN_ELIGIBLE, "max_extensions": MAX_EXTENSIONS, "pass_mark": PASS_MARK,
-    "remark_days": REMARK_DAYS, "rejection_notice_working_days": REJECTION_NOTICE_WORKING_DAYS,
-    "score_decimals": SCORE_DECIMALS, "term_years": TERM_YEARS, "screening_days": SCREENING_DAYS,
-    "decision_working_days": DECISION_WORKING_DAYS}
+    "score_decimals": SCORE_DECIMALS, "term_years": TERM_YEARS, "reminder_working_days": REMINDER_WORKING_DAYS}
+
+
+def rules_now() -> dict[str, Any]:
+    """The rules a new exam runs under: the fixed ones and every deadline setting as it is now."""
+    return {**EXAM_RULES, **settings.values(PROCESS_KEY)}
+
 
 MEMBER, CHAIR, SECRETARY = "council_member", "council_chair", "council_secretary"
 SEAT_ROLES = {"chair": CHAIR, "secretary": SECRETARY}
@@ -72,10 +128,21 @@ ROUND2_KEYS = ("scores", "score_sheet", "score_sheets")
 #: What anyone who once took part may still read: the announced post.
 PUBLIC_KEYS = ("post", "unit", "level", "requirements")
 RECORD = "council_record"
+#: The data object of the notices to applicants not admitted: one value for the whole case, as the
+#: notice branch and the exam's own run in parallel (and a second screening adds to it).
+NOTICES = "notice_record"
 
 
 def council_record(data: Mapping[str, Any]) -> dict[str, Any] | None:
     return (data.get("data_objects") or {}).get(RECORD)
+
+
+def notice_record(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    return (data.get("data_objects") or {}).get(NOTICES)
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _codes(items: list[Mapping[str, Any]], key: str = "candidate_code") -> list[str]:
@@ -114,7 +181,7 @@ class Policy(ProcessPolicy):
     def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
         if data["level"] not in registry.LEVELS:
             raise Invalid("unknown post level", {"level": [f"one of {', '.join(registry.LEVELS)}"]})
-        return {**data, "exam_rules": dict(EXAM_RULES)}
+        return {**data, "exam_rules": rules_now()}
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         return str(data["unit"])
@@ -187,6 +254,28 @@ class Policy(ProcessPolicy):
         if data["shortfall_decision"] == "extend" and \
                 case_data.get("registration_extensions", 0) >= rules["max_extensions"]:
             raise Invalid("registration was already extended", {"shortfall_decision": ["only cancel is possible"]})
+
+    def _check_notify_rejected(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
+        """Each applicant the screening did not admit is named once, told on a day between the
+        screening and today. The screening is the earliest whose notices are not recorded yet
+        (:func:`scoring.pending_notices`), as the script after the task records that one."""
+        pending = scoring.pending_notices(notice_record(case_data))
+        if pending is None:
+            raise Invalid("no applicant is waiting to be told", {"notices": ["không còn ai phải thông báo / "
+                                                                             "nobody is left to tell"]})
+        notices = data["notices"]
+        _exactly("notices", _codes(notices, "code"), _codes(pending["rejected"], "code"),
+                 "applicants not admitted by this screening")
+        today = clock.now().astimezone(clock.CITY_ZONE).date()
+        screened = _day(pending["screened_on"])
+        future = [n["code"] for n in notices if _day(n["told_on"]) > today]
+        early = [n["code"] for n in notices if _day(n["told_on"]) < screened]
+        problems = ([f"ngày thông báo sau hôm nay / told after today ({today.isoformat()}): {', '.join(future)}"]
+                    if future else []) + \
+                   ([f"ngày thông báo trước ngày sơ tuyển / told before the screening ({screened.isoformat()}): "
+                     f"{', '.join(early)}"] if early else [])
+        if problems:
+            raise Invalid("notices: " + "; ".join(problems), {"notices": problems})
 
     def _check_score_round2(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
         self._require_cleared(case_data, actor, "scores")

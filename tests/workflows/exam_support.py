@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from engine.time import clock
 from workflows.leadership_exam import REMARK_DAYS
 
 API = "/api/v1"
@@ -89,6 +90,18 @@ def applicants(*eligible: str, rejected: tuple[str, ...] = ()) -> list[dict[str,
 
 def screen(auth: Any, case_id: int, *eligible: str, rejected: tuple[str, ...] = ()) -> dict[str, Any]:
     return do(auth, "hr", case_id, "screen_applications", {"applicants": applicants(*eligible, rejected=rejected)})
+
+
+def today() -> str:
+    """Today in Hai Phong, on the tests' clock."""
+    return clock.now().astimezone(clock.CITY_ZONE).date().isoformat()
+
+
+def tell_rejected(auth: Any, case_id: int, *codes: str, how: str = "letter",
+                  told_on: str | None = None) -> dict[str, Any]:
+    """hr records that each applicant not admitted (``codes``) was told, how and on which day (today)."""
+    return do(auth, "hr", case_id, "notify_rejected",
+              {"notices": [{"code": c, "how": how, "told_on": told_on or today()} for c in codes]})
 
 
 def declare(auth: Any, member: str, case_id: int, relations: list[dict[str, str]] | None = None) -> dict[str, Any]:

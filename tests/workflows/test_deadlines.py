@@ -89,6 +89,8 @@ def test_registration_and_re_marking_close_at_their_deadlines(auth, service, man
 
     marked = exam_with_marks(auth, service, manual_clock, {"TS01": 80, "TS02": 62})
     remark = datetime.fromisoformat(get_case(auth, "hr", marked)["data"]["remark_deadline"])
+    fires_exactly_at(service, manual_clock, CALENDAR.working_days_before(remark, 2), marked, "record_remarks_reminder",
+                     auth)  # the secretary is reminded first (tests/workflows/test_exam_deadlines.py)
     fires_exactly_at(service, manual_clock, remark, marked, "remarking_closes", auth)
     assert [t["element_id"] for t in get_case(auth, "hr", marked)["tasks"]] == ["score_round2"] * 5
 
@@ -132,7 +134,8 @@ def test_screening_is_reminded_2_days_before_its_due_date_and_a_late_appointment
     published = manual_clock.now()
     fires_exactly_at(service, manual_clock, CALENDAR.add_working_days(published, DECISION_WORKING_DAYS + 5), marked,
                      "decision_escalation", auth)
-    assert notes(store, marked) == [("escalation", None, "approver"), ("escalation", None, "hr_officer")]
+    assert notes(store, marked) == [("reminder", None, "council_secretary"),  # re-marks, as the window ran
+                                    ("escalation", None, "approver"), ("escalation", None, "hr_officer")]
     case = do(auth, "approver", marked, "appointment_decision",
               {"appointment": "appoint", "decision_no": "9/QĐ-UBND", "effective_date": "2026-06-01"})
     assert case["status"] == "appointed"

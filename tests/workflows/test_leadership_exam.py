@@ -4,7 +4,7 @@ from __future__ import annotations
 from tests.api.support import error_of, unchanged
 from tests.workflows.exam_support import (API, close_registration, close_remarking, days_pass, declare,
                                           declare_all, do, exam_with_marks, get_case, plan, record_marks, score,
-                                          score_all, screen, start_exam, submit, task_of, tasks_named)
+                                          score_all, screen, start_exam, submit, task_of, tasks_named, tell_rejected)
 from workflows.leadership_exam import REMARK_DAYS
 
 FIVE = {"TS01": 80, "TS02": 62, "TS03": 48, "TS04": 55, "TS05": 30}
@@ -22,6 +22,7 @@ def test_five_candidates_through_both_rounds_where_a_re_mark_changes_the_winner(
     case = screen(auth, case["id"], *FIVE, rejected=("TS06",))
     assert [c["code"] for c in case["data"]["candidates"]] == list(FIVE)
     assert case["data"]["rejected"][0]["code"] == "TS06" and case["data"]["rejection_notice_due"]
+    tell_rejected(auth, case["id"], "TS06")  # hr's notice runs beside the exam
     declare_all(auth, case["id"])
     case = record_marks(auth, case["id"], FIVE)
     assert case["data"]["round1_marks"]["TS03"] == 48  # below 50: out of round 2, unless re-marked
@@ -108,13 +109,19 @@ def test_a_tie_on_total_and_round_2_is_left_to_the_approver_who_may_then_decline
     assert auth.as_("hr").get(f"{API}/appointments").get_json()["items"] == []
 
 
-def test_too_few_eligible_candidates_and_hr_cancels(auth, service, manual_clock):
+def test_too_few_eligible_candidates_and_hr_cancels_once_the_rejected_are_told(auth, service, manual_clock):
     case = start_exam(auth)
     close_registration(auth, service, manual_clock)
     case = screen(auth, case["id"], "TS01", rejected=("TS02", "TS03"))
-    assert [t["element_id"] for t in case["tasks"]] == ["decide_shortfall"]
+    assert sorted(t["element_id"] for t in case["tasks"]) == ["decide_shortfall", "notify_rejected"]
     case = do(auth, "hr", case["id"], "decide_shortfall", {"shortfall_decision": "cancel"})
+    # the exam is over, but telling the rejected is a legal duty: the case ends once it is done
+    assert case["status"] == "running" and [t["element_id"] for t in case["tasks"]] == ["notify_rejected"]
+    assert case["data"]["case_outcome"] == "cancelled_insufficient_candidates"
+    case = tell_rejected(auth, case["id"], "TS02", "TS03")
     assert case["status"] == "cancelled_insufficient_candidates" and case["tasks"] == []
+    [screening] = case["data"]["data_objects"]["notice_record"]["screenings"]
+    assert [(n["code"], n["how"]) for n in screening["notices"]] == [("TS02", "letter"), ("TS03", "letter")]
 
 
 def test_registration_is_extended_once_and_a_second_shortfall_cancels(auth, service, manual_clock, store):
@@ -122,15 +129,23 @@ def test_registration_is_extended_once_and_a_second_shortfall_cancels(auth, serv
     close_registration(auth, service, manual_clock)
     screen(auth, case["id"], "TS01", rejected=("TS02",))
     case = do(auth, "hr", case["id"], "decide_shortfall", {"shortfall_decision": "extend"})
-    assert case["tasks"] == [] and case["data"]["registration_extensions"] == 1
+    assert [t["element_id"] for t in case["tasks"]] == ["notify_rejected"]
+    assert case["data"]["registration_extensions"] == 1
+    tell_rejected(auth, case["id"], "TS02", how="email")
     days_pass(auth, manual_clock, 29)
     assert service.fire_due() == {}  # the new window runs 30 days from the extension
     close_registration(auth, service, manual_clock, days=2)
 
     case = screen(auth, case["id"], "TS01", rejected=("TS02", "TS03"))
-    assert case["status"] == "cancelled_insufficient_candidates"  # no second extension is offered
+    assert case["data"]["case_outcome"] == "cancelled_insufficient_candidates"  # no second extension is offered
     assert len(tasks_named(auth, case["id"], "decide_shortfall")) == 0
-    assert history_types(auth, case["id"]).count("timer_fired") == 2
+    # the second screening is a new decision: TS02 is told again, with TS03
+    case = tell_rejected(auth, case["id"], "TS02", "TS03")
+    assert case["status"] == "cancelled_insufficient_candidates"
+    assert [[(n["code"], n["how"]) for n in s["notices"]]
+            for s in case["data"]["data_objects"]["notice_record"]["screenings"]] == \
+        [[("TS02", "email")], [("TS02", "letter"), ("TS03", "letter")]]
+    assert history_types(auth, case["id"]).count("timer_fired") == 2  # the two registration deadlines
 
 
 def test_a_conflicted_secretary_may_not_mark_and_is_replaced_before_scoring(auth, service, manual_clock, store):

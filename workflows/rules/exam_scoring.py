@@ -169,6 +169,44 @@ def _ranked(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "decided_by": "round2" if len(best_total) > 1 else "total"}
 
 
+# ---------------------------------------------------------------- notices to the applicants not admitted
+# Each screening that turns applicants away opens a notice task for hr (a branch parallel to the exam);
+# the case keeps one record of every screening's applicants not admitted and how and when each was told.
+def notice_record_of() -> dict[str, Any]:
+    """An exam's notice record before any screening."""
+    return {"screenings": []}
+
+
+def with_rejections(record: Mapping[str, Any], rejected: list[Mapping[str, Any]], screening: int, screened_on: str,
+                    due: str) -> dict[str, Any]:
+    """The record with one more screening's applicants not admitted, to be told by ``due``. An
+    applicant turned away again after an extended registration is told again: it is a new decision."""
+    row = {"screening": int(screening), "screened_on": screened_on, "due": due,
+           "rejected": [{"code": r["code"], "full_name": r["full_name"], "reason": r.get("reason", "")}
+                        for r in rejected], "notices": None, "recorded_on": None}
+    return {**record, "screenings": [dict(s) for s in record.get("screenings") or []] + [row]}
+
+
+def pending_notices(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The earliest screening whose notices are not recorded yet. Two notice tasks are open at once
+    only when hr is still late with one screening's when an extended registration is screened again;
+    whichever of them hr completes records the earlier screening, so none is told twice or missed."""
+    return next((s for s in (record or {}).get("screenings") or [] if s.get("notices") is None), None)
+
+
+def with_notices(record: Mapping[str, Any], notices: list[Mapping[str, Any]], recorded_on: str) -> dict[str, Any]:
+    """The record with how and when each applicant of the pending screening was told."""
+    pending = pending_notices(record)
+    if pending is None:
+        raise ValueError("no screening is waiting for its notices")
+    names = {r["code"]: r["full_name"] for r in pending["rejected"]}
+    told = [{"code": n["code"], "full_name": names.get(n["code"], ""), "how": n["how"],
+             "told_on": str(n["told_on"]), "reference": n.get("reference", "")} for n in notices]
+    screenings = [{**s, "notices": told, "recorded_on": recorded_on} if s["screening"] == pending["screening"]
+                  and s.get("notices") is None else dict(s) for s in record["screenings"]]
+    return {**record, "screenings": screenings}
+
+
 # ---------------------------------------------------------------- earlier diagram versions
 # A running case keeps the diagram version it started on, and that diagram calls helpers by name:
 # a helper a deployed version calls is never removed or changed. A new rule gets a new name.
@@ -218,4 +256,4 @@ def term_of(effective: date | str, years: int) -> dict[str, Any]:
 SCRIPT_HELPERS = {f.__name__: f for f in (
     council_record_of, with_declaration, undeclared_seats, conflicted_seats, with_replacements, score_sheets_for,
     eligible_candidates, rejected_applicants, marks_by_code, apply_remarks, round1_rows, continuing, round2_rows,
-    rank_judged, settle_tie, term_of, passed_round1, rank_exam)}
+    rank_judged, settle_tie, term_of, passed_round1, rank_exam, notice_record_of, with_rejections, with_notices)}
