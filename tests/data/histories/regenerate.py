@@ -89,9 +89,10 @@ def talent_nomination(auth: Auth, service: Any, manual_clock: clock.ManualClock)
 
 
 def leadership_exam(auth: Auth, service: Any, manual_clock: clock.ManualClock) -> int:
-    """Five candidates through both rounds; a re-mark changes the winner, who is appointed."""
-    from tests.workflows.exam_support import (close_registration, close_remarking, declare_all, do, get_case,
-                                              record_marks, score_all, screen, start_exam)
+    """Five candidates through both rounds; a re-mark changes the winner, who is appointed. The applicant
+    not admitted is told 3 days after the screening, after hr's reminder."""
+    from tests.workflows.exam_support import (close_registration, close_remarking, declare_all, days_pass, do,
+                                              get_case, record_marks, score_all, screen, start_exam, tell_rejected)
 
     five = {"TS01": 80, "TS02": 62, "TS03": 48, "TS04": 55, "TS05": 30}
     case = start_exam(auth)
@@ -99,6 +100,9 @@ def leadership_exam(auth: Auth, service: Any, manual_clock: clock.ManualClock) -
     screen(auth, case["id"], *five, rejected=("TS06",))
     declare_all(auth, case["id"])
     record_marks(auth, case["id"], five)
+    days_pass(auth, manual_clock, 5)  # Tuesday 7 April: past the notice's reminder
+    assert service.fire_due() == {case["id"]: ["rejection_notice_reminder"]}
+    tell_rejected(auth, case["id"], "TS06", told_on="2026-04-06")
     do(auth, "secretary", case["id"], "record_remarks",
        {"remarks": [{"candidate_code": "TS03", "new_mark": 71, "request_ref": "PK-01/2026"}]})
     close_remarking(auth, service, manual_clock)
@@ -135,7 +139,7 @@ def _review_with_children(auth: Auth, service: Any, manual_clock: clock.ManualCl
     from tests.workflows.test_annual_talent_review import PLAIN, assessments, review, start_review, talent
 
     stalled = ((2022, "hoan_thanh"), (2023, "hoan_thanh"), (2024, "hoan_thanh"), (2025, "hoan_thanh"))
-    lan = talent(service.store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1), stalled)
+    lan = talent(service.store, "Trần Thị Lan", "SGDDT", date(2021, 12, 20), stalled)  # 4 years by 15 December, not 5
     talent(service.store, "Lê Văn Minh", "SKHCN-QLKH", date(2022, 6, 15), stalled[1:])
     talent(service.store, "Nguyễn Thu Hà", None, date(2025, 10, 20))
     case = start_review(auth)
