@@ -38,6 +38,12 @@ class Invalid(EngineError):
     status, code = 422, "validation_error"
 
 
+class TooLarge(EngineError):
+    """An upload over the configured size limit (``TALENTFLOW_MAX_FILE_BYTES``)."""
+
+    status, code = 413, "too_large"
+
+
 class CaseFailed(EngineError):
     """A script, gateway or rule failed while stepping a case; the case is now ``error``."""
 
