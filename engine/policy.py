@@ -230,6 +230,18 @@ class ProcessPolicy:
         shown = self.visible_data({**case_data, **inner}, actor, case_roles)
         return {**event, "data": {**event["data"], "data": {k: shown[k] for k in inner if k in shown}}}
 
+    def may_keep_files(self, actor: Actor) -> bool:
+        """Whether ``actor`` may attach files to, remove files from and comment on any case of the
+        process they may read, without an open task on it (whoever holds one always may). By
+        default the process's readers except auditors, who change nothing."""
+        return actor.is_any(*(self.readers - {"auditor"}))
+
+    def task_file_key(self, element_id: str | None) -> str:
+        """The key of the case data under which files uploaded for a task of ``element_id`` count:
+        such a file is shown to whoever :meth:`visible_data` shows that key to (e.g. a council
+        member's round-2 documents stay sealed like the scores), and to its uploader."""
+        return "files"
+
     def final_status(self, data: Mapping[str, Any]) -> str:
         outcome = data.get(OUTCOME_KEY)
         if isinstance(outcome, str) and _STATUS_RE.match(outcome) and outcome not in RESERVED_STATUSES:

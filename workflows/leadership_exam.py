@@ -299,6 +299,11 @@ class Policy(ProcessPolicy):
             return dict(data)
         return {k: v for k, v in data.items() if k not in ROUND2_KEYS}
 
+    def task_file_key(self, element_id: str | None) -> str:
+        """A member's documents for a personal sheet count as that sheet: those of round 2 stay
+        sealed like the scores (``score_sheet`` is a round-2 key) until every member has scored."""
+        return PERSONAL_SHEETS.get(element_id or "", "files")
+
     # ------------------------------------------------------------------ pages
     def form_hints(self, form_key: str | None, data: Mapping[str, Any]) -> FormHints:
         """Sheets of one row per candidate and choices among the case's candidates."""

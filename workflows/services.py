@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import workflows
 from engine.audit.checkpoints import periodic_checkpoint
 from engine.cases import CaseService, Reader
+from engine.files import CaseFiles, FileStore
 from engine.store.database import Store
 from engine.time import Clock, TimerExecutor, calendar, spiff_patches
 from engine.time import clock as service_clock
@@ -25,6 +26,8 @@ from workflows.schedules import CYCLES
 #: How often an executor checks whether an audit checkpoint is due (one is taken at most hourly,
 #: and only when the log has grown: engine.audit.checkpoints.checkpoint_if_due).
 CHECKPOINT_CHECK_SECONDS = 600.0
+#: The largest file a case keeps when the settings say nothing (``TALENTFLOW_MAX_FILE_BYTES``).
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 @dataclass
@@ -34,6 +37,8 @@ class Services:
     store: Store
     cases: CaseService
     reader: Reader
+    #: The cases' files and comments, their content kept under ``FILES_DIR``.
+    files: CaseFiles
 
     def timer_executor(self, sweep_seconds: float, secret: str) -> TimerExecutor:
         """An executor firing these cases' timers and the programme's cycle starts, and taking
@@ -50,7 +55,8 @@ def build_service(store: Store) -> CaseService:
 
 def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Services:
     """Wire clock, calendar, rules, store and services from ``config`` (``DATABASE_URL``; optional
-    ``CALENDAR_FILE``, ``RULES_FILE`` and ``SQL_ECHO``).
+    ``CALENDAR_FILE``, ``RULES_FILE``, ``SQL_ECHO``, ``FILES_DIR`` (default ``instance/files``
+    under the working directory: the app passes its own) and ``MAX_FILE_BYTES``).
 
     ``clock``: a clock to install (a bench's manual one); by default the installed clock stays,
     the real one unless a test put its own in first. The calendar, the clock and the rules are
@@ -65,4 +71,7 @@ def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Ser
     settings.configure(config.get("RULES_FILE"))
     store = Store(str(config["DATABASE_URL"]), echo=bool(config.get("SQL_ECHO", False)))
     cases = build_service(store)
-    return Services(store, cases, Reader(workflows.policy_for, cases.specs))
+    reader = Reader(workflows.policy_for, cases.specs)
+    storage = FileStore(config.get("FILES_DIR") or "instance/files",
+                        int(config.get("MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES))
+    return Services(store, cases, reader, CaseFiles(cases, reader, storage))

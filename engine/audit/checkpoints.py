@@ -134,22 +134,23 @@ def check_signature(checkpoint: Mapping[str, Any], secret: str | bytes) -> None:
         raise Invalid("the checkpoint's signature is not valid", {"signature": ["invalid"]})
 
 
-def verify_against_latest(conn: Connection, secret: str | bytes) -> Any:
+def verify_against_latest(conn: Connection, secret: str | bytes, stored_file: Any = None) -> Any:
     """Verify every chain, against the latest stored checkpoint this server's key signed.
 
     A checkpoint under another key cannot be checked here (verify with its exported file where
     that key is set). It never stands in for an older one this key signed — anyone who can write
     the table could otherwise add a row under a made-up key to hide a cut the genuine checkpoint
     shows — and is named in the report (skipped when no checkpoint of this key exists). A stored
-    checkpoint whose signature fails was itself tampered with: the report fails and says so."""
+    checkpoint whose signature fails was itself tampered with: the report fails and says so.
+    ``stored_file``: the file store's check, to re-hash files too (:func:`verify_all`)."""
     from engine.audit.verify import verify_all
 
     newest = latest_checkpoint(conn)
     if newest is None:
-        return verify_all(conn)
+        return verify_all(conn, stored_file=stored_file)
     latest = newest if newest["key_id"] == key_id(secret) else latest_checkpoint(conn, key_id(secret))
     if latest is None:
-        report = verify_all(conn)
+        report = verify_all(conn, stored_file=stored_file)
         report.checkpoint = {"id": newest["id"], "created_at": newest["created_at"], "key_id": newest["key_id"],
                              "skipped": "signed with another key than this server's"}
         return report
@@ -159,10 +160,10 @@ def verify_against_latest(conn: Connection, secret: str | bytes) -> Any:
     try:
         check_signature(latest, secret)
     except Invalid as err:
-        report = verify_all(conn)
+        report = verify_all(conn, stored_file=stored_file)
         report.checkpoint, report.ok = {**seen, "problem": err.message}, False
         return report
-    report = verify_all(conn, latest["heads"])
+    report = verify_all(conn, latest["heads"], stored_file=stored_file)
     report.checkpoint = seen
     return report
 

@@ -9,12 +9,15 @@ removed together with the case row's head) shows only against one.
 
 The first problem of each chain is reported with its exact (case, seq) and
 what is wrong; a chain is not examined past its first problem, because every
-later link depends on it.
+later link depends on it. Given the file store's check (``stored_file``), every
+``file_attached`` event's content is re-hashed too: content that no longer
+hashes to the SHA-256 its event recorded, or is gone, is reported with the
+case, the event's seq and its row id (each content hashed once per run).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection, Row
@@ -36,7 +39,7 @@ class Break:
     case_id: int | None
     seq: int
     #: changed | hash_altered | prev_hash_altered | removed | inserted | reordered | seq_altered
-    #: | truncated | head_mismatch
+    #: | truncated | head_mismatch; file_changed | file_missing (a file's content, not the chain)
     problem: str
     message: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -47,6 +50,7 @@ class Report:
     ok: bool = True
     chains: int = 0
     events: int = 0
+    files: int = 0
     breaks: list[Break] = field(default_factory=list)
     checkpoint: dict[str, Any] | None = None
 
@@ -56,7 +60,7 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         breaks = [asdict(b) for b in self.breaks]
-        return {"ok": self.ok, "chains": self.chains, "events": self.events,
+        return {"ok": self.ok, "chains": self.chains, "events": self.events, "files": self.files,
                 "first_break": breaks[0] if breaks else None, "breaks": breaks, "checkpoint": self.checkpoint}
 
 
@@ -225,11 +229,43 @@ def _chains(conn: Connection, batch: int) -> Iterator[tuple[int, list[Row]]]:
         yield current, chain
 
 
+#: The file store's verdict on the content kept under a SHA-256: None (intact), "changed" or "missing".
+StoredFileCheck = Callable[[str], "str | None"]
+FILE_EVENT = "file_attached"
+
+
+def check_files(case_id: int, events: list[Row], stored_file: StoredFileCheck,
+                seen: dict[str, str | None]) -> tuple[int, list[Break]]:
+    """(files checked, problems) of one chain's ``file_attached`` events; ``seen`` caches verdicts."""
+    checked, problems = 0, []
+    for event in events:
+        if event.type != FILE_EVENT:
+            continue
+        data = event.data if isinstance(event.data, dict) else {}
+        sha256 = str(data.get("sha256") or "")
+        if sha256 not in seen:
+            seen[sha256] = stored_file(sha256)
+            checked += 1
+        verdict = seen[sha256]
+        if verdict is not None:
+            name = data.get("name")
+            what = "is missing from the file store" if verdict == "missing" else \
+                "no longer hashes to the SHA-256 its event recorded"
+            problems.append(Break(case_id, event.seq, f"file_{verdict}",
+                                  f"event {event.seq} (id {event.id}): the content of file {data.get('file_id')} "
+                                  f"({name}) {what}",
+                                  {"event_id": event.id, "file_id": data.get("file_id"), "sha256": sha256,
+                                   "name": name}))
+    return checked, problems
+
+
 def verify_all(conn: Connection, checkpoint_heads: Mapping[str, Mapping[str, Any]] | None = None,
-               batch: int = BATCH) -> Report:
-    """Recompute every chain (the global one first, then cases by id)."""
+               batch: int = BATCH, stored_file: StoredFileCheck | None = None) -> Report:
+    """Recompute every chain (the global one first, then cases by id); with ``stored_file``, also
+    re-hash the content every ``file_attached`` event names."""
     report = Report()
     heads = dict(checkpoint_heads or {})
+    verdicts: dict[str, str | None] = {}
 
     def judge(case_id: int | None, events: list[Row], head: tuple[int, str] | None, pinned: str | None) -> None:
         report.chains += 1
@@ -240,6 +276,10 @@ def verify_all(conn: Connection, checkpoint_heads: Mapping[str, Mapping[str, Any
             problem = check_checkpoint_head(case_id, events, int(seen["seq"]), str(seen["hash"]))
         if problem is not None:
             report.breaks.append(problem)
+        if stored_file is not None and case_id is not None:
+            checked, problems = check_files(case_id, events, stored_file, verdicts)
+            report.files += checked
+            report.breaks.extend(problems)
 
     global_events = conn.execute(select(*_COLUMNS).where(EVENT.c.case_id.is_(None)).order_by(EVENT.c.seq)).all()
     if global_events or GLOBAL in heads:
@@ -265,6 +305,6 @@ def verify_all(conn: Connection, checkpoint_heads: Mapping[str, Mapping[str, Any
         report.breaks.append(Break(case_id, 1, "truncated",
                                    f"the checkpoint saw {seen['seq']} events of this chain; none remain",
                                    {"checkpoint_seq": seen["seq"]}))
-    report.breaks.sort(key=lambda b: (b.case_id is not None, b.case_id or 0))
+    report.breaks.sort(key=lambda b: (b.case_id is not None, b.case_id or 0, b.seq))
     report.ok = not report.breaks
     return report

@@ -10,7 +10,8 @@ are matched by element id and creation order, never by their random ids.
 
 Nothing is written: replay reads the case and its events, and never calls a
 process module's ``after_step`` (it writes registries). The events that hook
-recorded (e.g. a talent registered) are reported as side effects, not re-derived.
+recorded (e.g. a talent registered) are reported as side effects, not re-derived; files and
+comments (:data:`engine.audit.events.NOTES`) change no state and are passed over.
 The replayed :class:`CaseModel` also answers "the case as it was after event N".
 """
 from __future__ import annotations
@@ -138,6 +139,8 @@ class Replayer:
         return None
 
     def _step(self, event: dict[str, Any], replay_clock: _ReplayClock) -> Divergence | None:
+        if event["type"] in audit.NOTES:  # a file or a comment: a command beside the workflow
+            return None
         if event["type"] not in ENGINE_EVENTS:
             self.side_effects.append(event["seq"])  # recorded by a process module's after_step
             return None

@@ -254,3 +254,33 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[Optional[datetime]]
     locked_until: Mapped[Optional[datetime]]
+
+
+class CaseFile(Base):
+    """A file on a case: its content is kept once by SHA-256 (engine/files), this row says which
+    case holds it under what name, for which task (``task_id``/``element_id``: uploaded as part
+    of that task's data, shown as the process shows that data), and whether it was removed.
+
+    Each row has its ``file_attached`` event (``attached_seq``) and, once removed, its
+    ``file_removed`` one (``removed_seq``); removing keeps the content, which the chain names."""
+
+    __tablename__ = "case_file"
+    __table_args__ = (Index("ix_case_file_case", "case_id", "removed_at"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    media_type: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text, default="")
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    element_id: Mapped[Optional[str]] = mapped_column(String(255))
+    attached_by: Mapped[str] = mapped_column(String(64))
+    attached_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    attached_at: Mapped[datetime]
+    attached_seq: Mapped[int] = mapped_column(Integer)
+    removed_by: Mapped[Optional[str]] = mapped_column(String(64))
+    removed_at: Mapped[Optional[datetime]]
+    removed_reason: Mapped[Optional[str]] = mapped_column(Text)
+    removed_seq: Mapped[Optional[int]] = mapped_column(Integer)

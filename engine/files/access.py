@@ -1,0 +1,77 @@
+"""Who may see a case's files, and who may add to a case: the rules of case data, applied to files.
+
+A file attached to the case itself is seen by whoever may read the case. A file uploaded for a
+task is part of the data that task submits: it is seen by its uploader, and by anyone to whom the
+process shows that data — its reference (``{"file_id", "sha256", "name"}``) appears in the case
+data visible to them, or the policy shows them the task's file key
+(:meth:`engine.policy.ProcessPolicy.task_file_key`) with the reference under it. So a council
+member's round-2 documents stay sealed exactly as long as the scores. A case one may not see has
+no files at all for them (404).
+
+Adding (a file, a comment) is for those who may keep the case's files by the policy
+(:meth:`~engine.policy.ProcessPolicy.may_keep_files`: readers but auditors, by default) and for
+whoever holds an open task on the case.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from engine.cases.worklist import may_act
+from engine.people.actors import Actor
+from engine.policy import ProcessPolicy
+from engine.store.models import Task
+
+TASK = Task.__table__
+
+
+def reference(row: Any) -> dict[str, Any]:
+    """How case data refers to a stored file."""
+    return {"file_id": row.id, "sha256": row.sha256, "name": row.name}
+
+
+def refers(value: Any, file_id: int, sha256: str) -> bool:
+    """Whether ``value`` (case data, walked without recursion) holds a reference to the file."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("file_id") == file_id and node.get("sha256") == sha256:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def file_visible(row: Any, actor: Actor, policy: ProcessPolicy, data: Mapping[str, Any],
+                 shown: Mapping[str, Any], roles: frozenset[str]) -> bool:
+    """Whether ``actor``, who may see the case (``data`` whole, ``shown`` as the policy shows it
+    to them), may see the file of ``row``."""
+    if row.task_id is None or (row.attached_by_id is not None and row.attached_by_id == actor.user_id):
+        return True
+    if refers(shown, row.id, row.sha256):
+        return True
+    key = policy.task_file_key(row.element_id)
+    probe = policy.visible_data({**data, key: [reference(row)]}, actor, roles)
+    return refers(probe.get(key), row.id, row.sha256)
+
+
+def open_tasks(db: Connection | Session, case_id: int) -> list[Any]:
+    return list(db.execute(select(TASK).where(TASK.c.case_id == case_id, TASK.c.status == "ready")).all())
+
+
+def holds_task(actor: Actor, task: Any, roles: frozenset[str]) -> bool:
+    """Whether ``actor`` may do ``task`` now (a candidate, and nobody else's claim)."""
+    return may_act(actor, task, roles) and task.claimed_by_id in (None, actor.user_id)
+
+
+def may_add(db: Connection | Session, actor: Actor, policy: ProcessPolicy, case_id: int,
+            roles: frozenset[str]) -> bool:
+    """Whether ``actor`` (who may see the case) may attach files to it and comment on it."""
+    if policy.may_keep_files(actor):
+        return True
+    return any(holds_task(actor, task, roles) for task in open_tasks(db, case_id))

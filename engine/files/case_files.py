@@ -1,0 +1,218 @@
+"""Files and comments on a case, each a command like any step: one transaction, one event.
+
+Attaching a file locks the case row, checks the actor, inserts the ``case_file`` row and appends
+``file_attached`` (SHA-256, name, size, kind) to the case's chain, saving the chain's head with
+the same version-matching UPDATE every step uses; removing (``file_removed``, with a reason) and
+commenting (``comment_added``) alike. The content is received and its kind read *before* the
+transaction (a refused file leaves nothing behind), and put under its hash name only once
+everything was checked, just before the commit: an event never names content that was not kept.
+(A commit that fails after that leaves unreferenced content, which is harmless and shows nowhere.)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, BinaryIO
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from engine.audit import events as audit
+from engine.cases import CaseRecord, CaseService, Reader
+from engine.cases.worklist import case_roles
+from engine.errors import Conflict, Forbidden, Invalid, NotFound
+from engine.files import access
+from engine.files.kinds import detect
+from engine.files.names import clean_name
+from engine.files.storage import FileStore
+from engine.people.actors import Actor
+from engine.store.models import Case, CaseFile, Event
+from engine.time import clock
+
+FILE, EVENT, CASE = CaseFile.__table__, Event.__table__, Case.__table__
+MAX_NOTE, MAX_REASON, MAX_COMMENT = 2000, 2000, 4000
+
+
+def _text(value: Any, field: str, limit: int, required: bool) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise Invalid(f"{field} is required", {field: ["required"]})
+    if len(text) > limit or "\x00" in text:
+        raise Invalid(f"{field} is too long or not text", {field: [f"at most {limit} characters of text"]})
+    return text
+
+
+def file_dict(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "case_id": row.case_id, "name": row.name, "size": row.size, "kind": row.kind,
+            "media_type": row.media_type, "sha256": row.sha256, "note": row.note, "task_id": row.task_id,
+            "attached_by": row.attached_by, "attached_at": row.attached_at, "event_seq": row.attached_seq}
+
+
+@dataclass
+class CaseFiles:
+    """The files and comments of cases, over the case service's steps and the reader's rules."""
+
+    cases: CaseService
+    reader: Reader
+    storage: FileStore
+
+    # ---------------------------------------------------------------------- commands
+    def attach(self, actor: Actor, case_id: int, stream: BinaryIO, filename: str | None, note: Any = "",
+               task_id: str | None = None) -> dict[str, Any]:
+        """Keep the content of ``stream`` and attach it to the case (for ``task_id``: as part of
+        that task's data); the new file as :func:`file_dict` shows it."""
+        note = _text(note, "note", MAX_NOTE, required=False)
+        with self.cases.store.read() as session:  # who may not add learns so before anything is kept
+            conn = session.connection()
+            self._writable(conn, actor, self._case(conn, case_id), task_id)
+        received = self.storage.receive(stream)
+        try:
+            kind = detect(received.path)
+            name = clean_name(filename, kind)
+            with self.cases.store.command() as conn:
+                case = self.cases.steps.lock(conn, case_id)
+                element_id = self._writable(conn, actor, case, task_id)
+                chain = self._chain(conn, case)
+                values = dict(case_id=case.id, sha256=received.sha256, name=name, size=received.size,
+                              kind=kind.name, media_type=kind.media_type, note=note, task_id=task_id,
+                              element_id=element_id, attached_by=actor.username,
+                              attached_by_id=actor.user_id or None, attached_at=clock.now(),
+                              attached_seq=chain.seq + 1)
+                file_id = conn.execute(insert(FILE).values(**values)).inserted_primary_key[0]
+                chain.add("file_attached", actor.username, task_id=task_id,
+                          data={"file_id": file_id, "sha256": received.sha256, "name": name,
+                                "size": received.size, "kind": kind.name, "note": note})
+                old = case.version
+                self.cases.steps.write_case(conn, case, chain, actor, old)
+                self.storage.keep(received)
+        finally:
+            self.storage.discard(received)
+        self.cases.workflows.rekey(case.id, old, case.version)
+        return file_dict(SimpleNamespace(id=file_id, **values))
+
+    def remove(self, actor: Actor, case_id: int, file_id: int, reason: Any) -> dict[str, Any]:
+        """Take a file off the case's list, with a reason; its content stays (the chain names it)."""
+        reason = _text(reason, "reason", MAX_REASON, required=True)
+        with self.cases.store.command() as conn:
+            case = self.cases.steps.lock(conn, case_id)
+            self.cases.steps.visible_or_404(conn, actor, case)
+            row = self._visible_file(conn, actor, case, file_id)
+            if row.removed_at is not None:
+                raise Conflict(f"file {file_id} was already removed", code="already_removed")
+            policy = self.cases.policy_for(case.process_key)
+            own = row.attached_by_id == actor.user_id and access.may_add(
+                conn, actor, policy, case.id, case_roles(conn, actor, case.id))
+            if not (own or policy.may_keep_files(actor)):
+                raise Forbidden("only whoever attached a file, while they may add to the case, or the "
+                                "process's managers may remove it")
+            chain = self._chain(conn, case)
+            chain.add("file_removed", actor.username, task_id=row.task_id,
+                      data={"file_id": row.id, "sha256": row.sha256, "name": row.name, "size": row.size,
+                            "kind": row.kind, "reason": reason})
+            conn.execute(update(FILE).where(FILE.c.id == row.id).values(
+                removed_by=actor.username, removed_at=clock.now(), removed_reason=reason, removed_seq=chain.seq))
+            old = case.version
+            self.cases.steps.write_case(conn, case, chain, actor, old)
+        self.cases.workflows.rekey(case.id, old, case.version)
+        return {**file_dict(row), "removed_by": actor.username, "removed_reason": reason}
+
+    def comment(self, actor: Actor, case_id: int, text: Any) -> dict[str, Any]:
+        """Add a comment to the case (``comment_added``)."""
+        text = _text(text, "text", MAX_COMMENT, required=True)
+        with self.cases.store.command() as conn:
+            case = self.cases.steps.lock(conn, case_id)
+            self._writable(conn, actor, case, None)
+            chain = self._chain(conn, case)
+            event = chain.add("comment_added", actor.username, data={"text": text})
+            old = case.version
+            self.cases.steps.write_case(conn, case, chain, actor, old)
+        self.cases.workflows.rekey(case.id, old, case.version)
+        return {"seq": event["seq"], "actor": actor.username, "at": event["at"], "text": text}
+
+    @staticmethod
+    def _case(conn: Connection, case_id: int) -> CaseRecord:
+        row = conn.execute(select(CASE).where(CASE.c.id == case_id)).first()
+        if row is None:
+            raise NotFound(f"case {case_id} not found")
+        return CaseRecord.from_row(row)
+
+    def _chain(self, conn: Connection, case: CaseRecord) -> audit.Chain:
+        return audit.Chain(case.id, case.event_seq, case.last_event_hash,
+                           self.cases.steps.definition_hash(conn, case))
+
+    def _writable(self, db: Connection, actor: Actor, case: CaseRecord, task_id: str | None) -> str | None:
+        """404 for a case the actor may not see, 403 when they may not add to it; for a task's
+        file, that task must be open on this case and theirs to do. Returns its element id."""
+        self.cases.steps.visible_or_404(db, actor, case)
+        roles = case_roles(db, actor, case.id)
+        if task_id is None:
+            if not access.may_add(db, actor, self.cases.policy_for(case.process_key), case.id, roles):
+                raise Forbidden("only the process's managers and whoever holds an open task on the case may add to it")
+            return None
+        task = next((t for t in access.open_tasks(db, case.id) if t.id == task_id), None)
+        if task is None:
+            raise NotFound(f"no open task {task_id} on case {case.id}", {"task_id": ["not an open task of this case"]})
+        if not access.holds_task(actor, task, roles):
+            raise Forbidden("files for a task are attached by whoever may do it")
+        return str(task.element_id)
+
+    # ------------------------------------------------------------------------- reads
+    def _visible_rows(self, db: Session | Connection, actor: Actor, case: Any, removed: bool = False) -> list[Any]:
+        query = select(FILE).where(FILE.c.case_id == case.id)
+        if not removed:
+            query = query.where(FILE.c.removed_at.is_(None))
+        rows = db.execute(query.order_by(FILE.c.id)).all()
+        if all(row.task_id is None for row in rows):
+            return rows
+        policy, data = self.cases.policy_for(case.process_key), case.data or {}
+        roles = case_roles(db, actor, case.id)
+        shown = policy.visible_data(data, actor, roles)
+        return [row for row in rows if access.file_visible(row, actor, policy, data, shown, roles)]
+
+    def _visible_file(self, db: Session | Connection, actor: Actor, case: Any, file_id: int) -> Any:
+        row = next((r for r in self._visible_rows(db, actor, case, removed=True) if r.id == file_id), None)
+        if row is None:
+            raise NotFound(f"file {file_id} not found on case {case.id}")
+        return row
+
+    def files(self, session: Session, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+        """The case's files (not removed) the actor may see, oldest first."""
+        case = self.reader.visible_case(session, actor, case_id)
+        return [file_dict(row) for row in self._visible_rows(session, actor, case)]
+
+    def download(self, session: Session, actor: Actor, case_id: int, file_id: int) -> tuple[dict[str, Any], Path]:
+        """A file the actor may see and where its content is; a removed one for auditors only."""
+        case = self.reader.visible_case(session, actor, case_id)
+        row = self._visible_file(session, actor, case, file_id)
+        if row.removed_at is not None and not actor.is_any("auditor"):
+            raise NotFound(f"file {file_id} was removed from case {case_id}")
+        path = self.storage.path_of(row.sha256)
+        if not path.is_file():
+            raise NotFound(f"the content of file {file_id} is missing from the file store "
+                           "(talentflow verify-audit reports it)", code="content_missing")
+        return file_dict(row), path
+
+    def comments(self, session: Session, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+        self.reader.visible_case(session, actor, case_id)
+        rows = session.execute(select(EVENT.c.seq, EVENT.c.actor, EVENT.c.at, EVENT.c.data)
+                               .where(EVENT.c.case_id == case_id, EVENT.c.type == "comment_added")
+                               .order_by(EVENT.c.seq)).all()
+        return [{"seq": r.seq, "actor": r.actor, "at": r.at, "text": (r.data or {}).get("text", "")} for r in rows]
+
+    def seal_history(self, session: Session, actor: Actor, case_id: int,
+                     events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The case's events with what they say of files the actor may not see left out (a sealed
+        round-2 document's name is as sealed as the document)."""
+        if not any(e["type"] in ("file_attached", "file_removed") for e in events):
+            return events
+        case = self.reader.visible_case(session, actor, case_id)
+        seen = {row.id for row in self._visible_rows(session, actor, case, removed=True)}
+        out = []
+        for event in events:
+            file_id = (event.get("data") or {}).get("file_id")
+            if event["type"] in ("file_attached", "file_removed") and file_id not in seen:
+                event = {**event, "data": {"file_id": file_id, "sealed": True}}
+            out.append(event)
+        return out
