@@ -24,6 +24,10 @@ def from_env() -> dict[str, object]:
     return {
         "DATABASE_URL": os.environ.get("TALENTFLOW_DATABASE_URL", f"sqlite:///{INSTANCE / 'talentflow.db'}"),
         "MAX_CONTENT_LENGTH": _int("TALENTFLOW_MAX_BODY_BYTES", 1024 * 1024),
+        # Files on cases (engine/files): kept by SHA-256 under this folder, each at most this large;
+        # a file upload may be that large plus a little for the form around it (api/resources/files.py).
+        "FILES_DIR": os.environ.get("TALENTFLOW_FILES_DIR") or str(INSTANCE / "files"),
+        "MAX_FILE_BYTES": _int("TALENTFLOW_MAX_FILE_BYTES", 20 * 1024 * 1024),
         # Levels a JSON body (or a page's JSON field) may nest: deeper data could be stored but never
         # loaded again (api/blueprint.py).
         "MAX_JSON_DEPTH": _int("TALENTFLOW_MAX_JSON_DEPTH", 32),

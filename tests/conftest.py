@@ -98,8 +98,9 @@ def manual_clock() -> Iterator[clock.ManualClock]:
 
 
 @pytest.fixture
-def app(database_url: str, password_hash: str, manual_clock: clock.ManualClock):  # type: ignore[no-untyped-def]
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+def app(database_url: str, password_hash: str, manual_clock: clock.ManualClock,  # type: ignore[no-untyped-def]
+        tmp_path: Path):
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "FILES_DIR": str(tmp_path / "files")})
     store = app.extensions["talentflow"].store
     _wipe(store)
     with store.transaction() as session:

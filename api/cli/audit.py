@@ -65,16 +65,21 @@ def verify_audit(checkpoint_file: Path | None) -> None:
             _fail(f"{err.message} {err.details or ''}".strip())
         heads = saved["heads"]
     key = config.server_key(create=False)
-    store = _services().store
+    services = _services()
+    store, check = services.store, services.files.storage.check
     try:
         with store.read() as session:
             conn = session.connection()
-            report = verify.verify_all(conn, heads) if heads is not None or not key else \
-                checkpoint.verify_against_latest(conn, key)
+            report = verify.verify_all(conn, heads, stored_file=check) if heads is not None or not key else \
+                checkpoint.verify_against_latest(conn, key, check)
     finally:
         store.dispose()
     for problem in report.breaks:
         where = "global chain" if problem.case_id is None else f"case {problem.case_id}"
+        if problem.problem.startswith("file_"):
+            click.echo(f"FILE {where} event {problem.details.get('event_id')} (seq {problem.seq}): "
+                       f"{problem.problem}: {problem.message}")
+            continue
         click.echo(f"BROKEN {where} seq {problem.seq}: {problem.problem}: {problem.message}{_lost(problem)}")
     against = f" against checkpoint {checkpoint_file}" if checkpoint_file else ""
     if report.checkpoint:
@@ -84,7 +89,7 @@ def verify_audit(checkpoint_file: Path | None) -> None:
             if seen.get(note):
                 against = f"; stored checkpoint {seen['id']} {note}: {seen[note]}"
     verdict = "ok" if report.ok else "FAILED"
-    click.echo(f"{verdict}: {report.chains} chains, {report.events} events verified{against}")
+    click.echo(f"{verdict}: {report.chains} chains, {report.events} events, {report.files} files verified{against}")
     if not report.ok:
         sys.exit(1)
 

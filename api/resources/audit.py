@@ -44,6 +44,7 @@ class VerifyOut(Schema):
     ok = fields.Boolean()
     chains = fields.Integer()
     events = fields.Integer()
+    files = fields.Integer(metadata={"description": "stored files re-hashed"})
     first_break = fields.Nested(BreakOut, allow_none=True)
     breaks = fields.List(fields.Nested(BreakOut))
     checkpoint = fields.Dict(allow_none=True)
@@ -105,11 +106,14 @@ def _secret() -> str:
 @blp.response(200, VerifyOut)
 @require_roles("auditor", "admin")
 def verify_audit(args):  # type: ignore[no-untyped-def]
-    """(auditor, admin) Recompute every hash chain; the first break of each, exact (case, seq)."""
-    with services().store.read() as session:
+    """(auditor, admin) Recompute every hash chain; the first break of each, exact (case, seq); and
+    re-hash every file a ``file_attached`` event names (``file_changed``, ``file_missing``)."""
+    svc = services()
+    with svc.store.read() as session:
         conn = session.connection()
-        report = checkpoint.verify_against_latest(conn, _secret()) if args["checkpoint"] == "latest" \
-            else verify.verify_all(conn)
+        check = svc.files.storage.check
+        report = checkpoint.verify_against_latest(conn, _secret(), check) if args["checkpoint"] == "latest" \
+            else verify.verify_all(conn, stored_file=check)
         return report.as_dict()
 
 

@@ -83,4 +83,4 @@ def case_history(case_id: int):  # type: ignore[no-untyped-def]
     """The case's audit events, in order."""
     svc, actor = services(), current_actor()
     with svc.store.read() as session:
-        return svc.reader.history(session, actor, case_id)
+        return svc.files.seal_history(session, actor, case_id, svc.reader.history(session, actor, case_id))

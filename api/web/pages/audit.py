@@ -36,7 +36,7 @@ def _page(case_id: int, step: int | None, verdict: dict[str, Any] | None = None)
     with svc.store.read() as db:
         row = svc.reader.visible_case(db, actor, case_id)
         case = svc.reader.case_view(db, actor, row)
-        events = timeline(svc.reader.history(db, actor, case_id))
+        events = timeline(svc.files.seal_history(db, actor, case_id, svc.reader.history(db, actor, case_id)))
         step = _step(request.args.get("step"), len(events)) if step is None else step
         state, drawing = None, None
         if step:
@@ -75,6 +75,8 @@ def audit_verify() -> Any:
     """Verify every chain, against the latest signed checkpoint when there is one (as the API does)."""
     report = None
     if request.method == "POST":
-        with services().store.read() as db:
-            report = checkpoint.verify_against_latest(db.connection(), str(current_app.config["SECRET_KEY"])).as_dict()
+        svc = services()
+        with svc.store.read() as db:
+            report = checkpoint.verify_against_latest(db.connection(), str(current_app.config["SECRET_KEY"]),
+                                                      svc.files.storage.check).as_dict()
     return render_template("web/audit_verify.html", report=report)

@@ -73,7 +73,7 @@ def case_page(case_id: int) -> Any:
     with svc.store.read() as db:
         row = svc.reader.visible_case(db, actor, case_id)
         case = svc.reader.case_view(db, actor, row)
-        events = svc.reader.history(db, actor, case_id)
+        events = svc.files.seal_history(db, actor, case_id, svc.reader.history(db, actor, case_id))
         drawing = diagrams.case_svg(db, svc.reader.specs, row)
         names = process_names(db)
     mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}

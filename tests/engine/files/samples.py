@@ -25,13 +25,20 @@ EXCEL_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.
 WORD_MACROS = "application/vnd.ms-word.document.macroEnabled.main+xml"
 
 
-def package(part: str, content_type: str, body: str, hold_part: bool = True) -> bytes:
+def _member(name: str) -> zipfile.ZipInfo:
+    """A member dated once and for all, so the same document is the same bytes on every call."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 3, 2, 9, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def package(part: str, content_type: str, body: str | bytes, hold_part: bool = True) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", _CT.format(part=part, content_type=content_type))
-        z.writestr("_rels/.rels", _RELS.format(part=part))
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(_member("[Content_Types].xml"), _CT.format(part=part, content_type=content_type))
+        z.writestr(_member("_rels/.rels"), _RELS.format(part=part))
         if hold_part:
-            z.writestr(part, body)
+            z.writestr(_member(part), body)
     return out.getvalue()
 
 
@@ -72,17 +79,13 @@ ACCEPTED = {"pdf": pdf, "docx": docx, "xlsx": xlsx, "png": png, "jpeg": jpeg}
 def plain_zip() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr("readme.txt", "not an office document")
+        z.writestr(_member("readme.txt"), "not an office document")
     return out.getvalue()
 
 
 def zip_bomb() -> bytes:
     """A package that looks like a Word document but inflates 40 MiB of zeros from a few KiB."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", _CT.format(part="word/document.xml", content_type=WORD_MAIN))
-        z.writestr("word/document.xml", b"\x00" * (40 * 1024 * 1024))
-    return out.getvalue()
+    return package("word/document.xml", WORD_MAIN, b"\x00" * (40 * 1024 * 1024))
 
 
 #: What must be refused, whatever it is called: name it sent under, content.
