@@ -76,6 +76,9 @@ def _http_page(err: HTTPException) -> Any:
         return _not_found()
     if err.code == 405:
         return _page(405, _("This address cannot be opened that way."))
+    if err.code == 413 and request.endpoint == "web.attach_file":
+        size = f"{int(current_app.config['MAX_FILE_BYTES']) / (1024 * 1024):g}"
+        return _page(413, _("The file is larger than the limit of %(size)s MB.", size=size))
     if err.code == 413:
         return _page(413, _("The form is larger than the server accepts; shorten the longest texts."))
     return _page(err.code or 500, err.description or err.name)

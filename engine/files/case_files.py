@@ -194,6 +194,12 @@ class CaseFiles:
                            "(talentflow verify-audit reports it)", code="content_missing")
         return file_dict(row), path
 
+    def may_add(self, session: Session, actor: Actor, case_id: int) -> bool:
+        """Whether the actor, who may see the case, may attach files to it and comment on it now."""
+        case = self.reader.visible_case(session, actor, case_id)
+        return access.may_add(session, actor, self.cases.policy_for(case.process_key), case.id,
+                              case_roles(session, actor, case.id))
+
     def comments(self, session: Session, actor: Actor, case_id: int) -> list[dict[str, Any]]:
         self.reader.visible_case(session, actor, case_id)
         rows = session.execute(select(EVENT.c.seq, EVENT.c.actor, EVENT.c.at, EVENT.c.data)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.web import bp, diagrams, services
@@ -61,6 +61,8 @@ def timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             names[event["task_id"]] = data.get("name") or data.get("element_id") or ""
         what = names.get(event.get("task_id") or "", data.get("element_id") or "")
         detail = data.get("reason") or data.get("assigned_to") or ""
+        if event["type"] in ("file_attached", "file_removed") and data.get("name"):
+            detail = f'{data["name"]}: {detail}' if detail else data["name"]  # a sealed file has no name here
         if data.get("username") and data.get("role"):
             detail = f'{data["username"]}: {role_label(data["role"])}'  # a seat granted or revoked
         lines.append({**event, "what": what, "detail": detail})
@@ -76,8 +78,12 @@ def case_page(case_id: int) -> Any:
         events = svc.files.seal_history(db, actor, case_id, svc.reader.history(db, actor, case_id))
         drawing = diagrams.case_svg(db, svc.reader.specs, row)
         names = process_names(db)
+        files, comments = svc.files.files(db, actor, case_id), svc.files.comments(db, actor, case_id)
+        may_add = svc.files.may_add(db, actor, case_id)
     mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}
     return render_template("web/case.html", case=case, events=timeline(events), diagram=drawing,
+                           files=files, comments=comments, may_add=may_add,
+                           max_file_mb=f"{int(current_app.config['MAX_FILE_BYTES']) / (1024 * 1024):g}",
                            panel=panels.panel_of(case, frozenset(mine)),
                            process_name=names.get(case["process"], case["process"]), my_done=mine,
                            is_auditor=actor.is_any("auditor", "admin"))
