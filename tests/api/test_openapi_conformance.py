@@ -59,7 +59,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     """``talentflow serve`` on a free loopback port over a fresh demo database: its base URL and
     a bearer token for each caller."""
     workdir = tmp_path_factory.mktemp("conformance")
-    env = dict(os.environ, TALENTFLOW_DATABASE_URL=f"sqlite:///{workdir / 'conformance.db'}")
+    env = dict(os.environ, TALENTFLOW_DATABASE_URL=f"sqlite:///{workdir / 'conformance.db'}",
+               TALENTFLOW_FILES_DIR=str(workdir / "files"))
     cli = [sys.executable, "-m", "api.cli"]
     subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()
