@@ -3,7 +3,7 @@
 :class:`FileStore` (``storage.py``) keeps content by hash, written to a temporary file, fsynced
 and renamed into place, within a size limit; :func:`detect` (``kinds.py``) says from the content
 alone whether a file is a PDF, DOCX, XLSX, JPEG or PNG and refuses anything else;
-:func:`clean_name` (``names.py``) makes the name it is offered under harmless;
+:func:`clean_name` (there too) makes the name it is offered under harmless;
 :class:`CaseFiles` (``case_files.py``) attaches, removes and lists a case's files and its
 comments, each change one transaction with its event on the case's chain, shown by the rules of
 ``access.py`` (a file is seen by whoever may see the data it belongs to).
@@ -11,8 +11,7 @@ Verification re-hashes the kept content through :meth:`FileStore.check`
 (:func:`engine.audit.verify_all` takes it as ``stored_file``).
 """
 from engine.files.case_files import CaseFiles, file_dict
-from engine.files.kinds import ACCEPTED, KINDS, Kind, Refused, detect
-from engine.files.names import clean_name
+from engine.files.kinds import ACCEPTED, KINDS, Kind, Refused, clean_name, detect
 from engine.files.storage import FileStore, Received
 
 __all__ = ["CaseFiles", "file_dict", "ACCEPTED", "KINDS", "Kind", "Refused", "detect", "clean_name", "FileStore",

@@ -24,8 +24,7 @@ from engine.cases import CaseRecord, CaseService, Reader
 from engine.cases.worklist import case_roles
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.files import access
-from engine.files.kinds import detect
-from engine.files.names import clean_name
+from engine.files.kinds import clean_name, detect
 from engine.files.storage import FileStore
 from engine.people.actors import Actor
 from engine.store.models import Case, CaseFile, Event

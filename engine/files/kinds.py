@@ -8,9 +8,16 @@ their first bytes. DOCX and XLSX are zip packages: the package must declare, in
 workbook (``xl/workbook.xml``), and hold it. The zip is only listed and that one small member
 read, with limits on members, declared sizes and compression ratio, so a zip bomb is refused
 before anything is inflated.
+
+The name a file is kept and offered under (:func:`clean_name`) is what the person called it, made
+harmless: it is shown on pages and sent back in ``Content-Disposition`` and never becomes a path
+(content is kept by hash), but no page, header or downloaded copy should meet a path separator, a
+control character or an endless name. Its extension is made to match the kind found in the
+content: ``setup.exe`` holding a PDF is offered as ``setup.exe.pdf``, so it opens as what it is.
 """
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,3 +130,28 @@ def _main_parts(content: bytes) -> dict[str, str]:
     except (XmlError, ValueError):
         raise Refused("the Office document's content types cannot be read") from None
     return {str(o.get("PartName")): str(o.get("ContentType")) for o in root.iter(f"{_CT_NS}Override")}
+
+
+# ------------------------------------------------------------------------------ names
+#: Characters of a name (Vietnamese names are longer in UTF-8 than they look, hence characters).
+MAX_NAME = 160
+_DEFAULT_STEM = "tep"  # "tệp" without its accent: a name that reads in any header
+
+
+def clean_name(raw: str | None, kind: Kind) -> str:
+    """``raw`` (a client's file name) as a safe display and download name for content of ``kind``."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # no folders, from any system
+    name = "".join(" " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in name)
+    name = " ".join(name.split()).strip(" .")
+    for bad in '<>:"|?*':
+        name = name.replace(bad, "_")
+    stem, dot, extension = name.rpartition(".")
+    if not dot or ("." + extension.lower()) not in _extensions(kind):
+        stem, extension = name, kind.extension.lstrip(".")
+    stem = (stem or _DEFAULT_STEM)[: MAX_NAME - len(extension) - 1].rstrip(" .") or _DEFAULT_STEM
+    return f"{stem}.{extension}"
+
+
+def _extensions(kind: Kind) -> tuple[str, ...]:
+    return {"jpeg": (".jpg", ".jpeg", ".jpe")}.get(kind.name, (kind.extension,))

@@ -88,3 +88,19 @@ def test_readers_without_a_task_see_the_files_but_no_forms_and_strangers_see_not
     assert stranger.post(f"/cases/{case['id']}/comments", {"text": "x"}).status_code == 404
     no_token = signed_in(app, "hr").client.post(f"/cases/{case['id']}/comments", data={"text": "x"})
     assert no_token.status_code == 400  # CSRF, as every form of the pages
+
+
+def test_the_auditors_verification_page_lists_a_file_changed_on_disk(app, auth):
+    case = start_training(auth)
+    hr = signed_in(app, "hr")
+    hr.get(f"/cases/{case['id']}")
+    send_file(hr, case["id"], samples.pdf(), "Biên bản.pdf")
+    auditor = signed_in(app, "auditor")
+    auditor.get("/audit/verify")
+    html = auditor.post("/audit/verify", status=200).get_data(as_text=True)
+    assert "Số tệp đã băm lại để kiểm tra: 1" in html and "file_changed" not in html
+    (path,) = kept(app)
+    path.chmod(0o640)
+    path.write_bytes(samples.pdf("đã sửa"))
+    html = auditor.post("/audit/verify", status=200).get_data(as_text=True)
+    assert "file_changed" in html and f"#{case['id']}" in html and "Biên bản.pdf" in html
