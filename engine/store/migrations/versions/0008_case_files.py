@@ -2,13 +2,13 @@
 their removal; attaching and removing are events on the case's chain
 
 Revision ID: 0008
-Revises: 0006 (to become 0007 when 0007 lands on main)
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
