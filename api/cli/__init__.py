@@ -55,8 +55,8 @@ def _upgrade_and_deploy() -> None:
     from workflows import deploy_bpmn_dir
 
     url = str(config.from_env()["DATABASE_URL"])
+    store = _services().store  # first: a bad calendar or rules file stops the command before any change
     upgrade(url)
-    store = _services().store
     try:
         with store.transaction() as session:
             for row, created in deploy_bpmn_dir(session):

@@ -1,6 +1,7 @@
 """The programme's rule values: defaults in code, changes in a TOML file checked before anything runs."""
 from __future__ import annotations
 
+import sqlite3
 from typing import Iterator
 
 import pytest
@@ -84,3 +85,15 @@ def test_the_server_runs_new_cases_under_the_rules_file(a_setting, tmp_path, dat
     app = create_app({"DATABASE_URL": database_url, "RULES_FILE": str(path)})
     app.extensions["talentflow"].store.dispose()
     assert settings.value("sample_process", "answer_working_days") == 21
+
+
+def test_db_upgrade_on_a_bad_rules_file_changes_no_database(a_setting, tmp_path, monkeypatch):
+    path = tmp_path / "rules.toml"
+    path.write_text("[sample_process]\nanswer_working_days = 0\n")
+    database = tmp_path / "talentflow.db"
+    monkeypatch.setenv("TALENTFLOW_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("TALENTFLOW_RULES_FILE", str(path))
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 2 and "sample_process.answer_working_days: 0 is outside 1..30" in result.output
+    assert not database.exists() or sqlite3.connect(database).execute(
+        "select count(*) from sqlite_master where type = 'table'").fetchone() == (0,)
