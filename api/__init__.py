@@ -18,6 +18,7 @@ from werkzeug.routing import BaseConverter
 import workflows
 from api import auth, config, errors, transfer
 from api.auth.tokens import ActorCache
+from engine.files import TrustRootsError
 from engine.time import CalendarFileError
 
 
@@ -79,6 +80,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         raise SystemExit(f"TALENTFLOW_CALENDAR_FILE: {err}") from None
     except workflows.RulesFileError as err:
         raise SystemExit(f"TALENTFLOW_RULES_FILE: {err}") from None
+    except TrustRootsError as err:
+        raise SystemExit(f"TALENTFLOW_SIGNING_TRUST_ROOTS: {err}") from None
     api = errors.TalentflowApi(app)
     app.extensions["talentflow"] = Services(built.store, built.cases, built.reader, built.files, api,
                                             ActorCache(app.config["AUTH_CACHE_SECONDS"]))

@@ -28,6 +28,12 @@ def from_env() -> dict[str, object]:
         # a file upload may be that large plus a little for the form around it (api/resources/files.py).
         "FILES_DIR": os.environ.get("TALENTFLOW_FILES_DIR") or str(INSTANCE / "files"),
         "MAX_FILE_BYTES": _int("TALENTFLOW_MAX_FILE_BYTES", 20 * 1024 * 1024),
+        # Signed PDFs coming back (engine/files/signatures.py): the certificates a signer's must chain to
+        # (a PEM/DER file or a folder of them, e.g. the national root CA); none: every signature is refused.
+        "SIGNING_TRUST_ROOTS": os.environ.get("TALENTFLOW_SIGNING_TRUST_ROOTS") or None,
+        # Revocation (CRL/OCSP) checking of signers' certificates: off, as the city's network cannot reach
+        # the authorities' servers; "on" fetches and refuses a signature whose status is unknown.
+        "SIGNING_CHECK_REVOCATION": _switch("TALENTFLOW_SIGNING_CHECK_REVOCATION", False),
         # Levels a JSON body (or a page's JSON field) may nest: deeper data could be stored but never
         # loaded again (api/blueprint.py).
         "MAX_JSON_DEPTH": _int("TALENTFLOW_MAX_JSON_DEPTH", 32),

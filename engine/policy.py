@@ -236,6 +236,15 @@ class ProcessPolicy:
         default the process's readers except auditors, who change nothing."""
         return actor.is_any(*(self.readers - {"auditor"}))
 
+    #: Roles that sign off the process's papers (e.g. whoever decides): besides the managers
+    #: (:meth:`may_keep_files`), they upload the signed copy of a document to a case they may see.
+    sign_off_roles: frozenset[str] = frozenset()
+
+    def may_sign_off(self, actor: Actor) -> bool:
+        """Whether ``actor`` may upload a signed copy of a document (a decision signed outside) to a
+        case of the process they may see: :attr:`sign_off_roles` and the managers."""
+        return actor.is_any(*self.sign_off_roles) or self.may_keep_files(actor)
+
     def task_file_key(self, element_id: str | None) -> str:
         """The key of the case data under which files uploaded for a task of ``element_id`` count:
         such a file is shown to whoever :meth:`visible_data` shows that key to (e.g. a council

@@ -84,6 +84,8 @@ class Policy(ProcessPolicy):
     start_form = "review_start"
     #: hr runs the review and the approver decides on it: both read every review.
     readers = frozenset({"auditor", "admin", "hr_officer", "approver"})
+    #: The approver signs the decisions: they upload the signed copies (engine/files/signatures.py).
+    sign_off_roles = frozenset({"approver"})
     cancellers = frozenset({"admin", "hr_officer"})
 
     lane_roles = LANE_ROLES

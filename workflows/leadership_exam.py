@@ -163,6 +163,8 @@ class Policy(ProcessPolicy):
     start_form = "exam_plan"
     #: hr runs exams and the approver decides on them: both read every exam case.
     readers = frozenset({"auditor", "admin", "hr_officer", "approver"})
+    #: The approver signs the decisions: they upload the signed copies (engine/files/signatures.py).
+    sign_off_roles = frozenset({"approver"})
     cancellers = frozenset({"admin", "hr_officer"})
     managed_case_roles = frozenset({MEMBER, CHAIR, SECRETARY})
 

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import workflows
 from engine.audit.checkpoints import periodic_checkpoint
 from engine.cases import CaseService, Reader
-from engine.files import CaseFiles, FileStore
+from engine.files import CaseFiles, FileStore, SignatureChecker, load_trust_roots
 from engine.store.database import Store
 from engine.time import Clock, TimerExecutor, calendar, spiff_patches
 from engine.time import clock as service_clock
@@ -56,22 +56,26 @@ def build_service(store: Store) -> CaseService:
 def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Services:
     """Wire clock, calendar, rules, store and services from ``config`` (``DATABASE_URL``; optional
     ``CALENDAR_FILE``, ``RULES_FILE``, ``SQL_ECHO``, ``FILES_DIR`` (default ``instance/files``
-    under the working directory: the app passes its own) and ``MAX_FILE_BYTES``).
+    under the working directory: the app passes its own), ``MAX_FILE_BYTES``, and for signed copies
+    ``SIGNING_TRUST_ROOTS`` (none: every signature is refused) and ``SIGNING_CHECK_REVOCATION``).
 
     ``clock``: a clock to install (a bench's manual one); by default the installed clock stays,
     the real one unless a test put its own in first. The calendar, the clock and the rules are
     process-wide, as SpiffWorkflow's timers read them; a bad calendar file raises
     :class:`engine.time.CalendarFileError` and a bad rules file
-    :class:`workflows.settings.RulesFileError` before anything is opened, for the caller to report.
+    :class:`workflows.settings.RulesFileError` and unreadable trust roots
+    :class:`engine.files.TrustRootsError` before anything is opened, for the caller to report.
     """
     if clock is not None:
         service_clock.use(clock)
     spiff_patches.install()
     calendar.configure(config.get("CALENDAR_FILE"))
     settings.configure(config.get("RULES_FILE"))
+    signatures = SignatureChecker(load_trust_roots(config.get("SIGNING_TRUST_ROOTS")),
+                                  check_revocation=bool(config.get("SIGNING_CHECK_REVOCATION", False)))
     store = Store(str(config["DATABASE_URL"]), echo=bool(config.get("SQL_ECHO", False)))
     cases = build_service(store)
     reader = Reader(workflows.policy_for, cases.specs)
     storage = FileStore(config.get("FILES_DIR") or "instance/files",
                         int(config.get("MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES))
-    return Services(store, cases, reader, CaseFiles(cases, reader, storage))
+    return Services(store, cases, reader, CaseFiles(cases, reader, storage, signatures))

@@ -39,6 +39,8 @@ def start_data(review: Mapping[str, Any], talent: Mapping[str, Any]) -> dict[str
 class Policy(ProcessPolicy):
     #: hr runs the review and the approver decides on it: both read every assessment.
     readers = frozenset({"auditor", "admin", "hr_officer", "approver"})
+    #: The approver signs the decisions: they upload the signed copies (engine/files/signatures.py).
+    sign_off_roles = frozenset({"approver"})
     cancellers = frozenset({"admin", "hr_officer"})
     lane_roles = LANE_ROLES
 

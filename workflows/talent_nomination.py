@@ -67,6 +67,8 @@ class Policy(ProcessPolicy):
     start_form = "talent_nomination"
     #: hr runs the programme: it reads every nomination and may cancel one.
     readers = frozenset({"auditor", "admin", "hr_officer"})
+    #: The approver signs the decisions: they upload the signed copies (engine/files/signatures.py).
+    sign_off_roles = frozenset({"approver"})
     cancellers = frozenset({"admin", "hr_officer"})
     managed_case_roles = frozenset({COUNCIL_ROLE})
 

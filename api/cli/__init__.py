@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 def _services() -> Services:
     """The store and services a command runs on, built as the server builds its own
     (:func:`workflows.build_services`); statement echo stays off: the command's output is its own."""
+    from engine.files import TrustRootsError
     from engine.time import CalendarFileError
     from workflows import RulesFileError, build_services
 
@@ -32,6 +33,8 @@ def _services() -> Services:
         _fail(f"TALENTFLOW_CALENDAR_FILE: {err}")
     except RulesFileError as err:
         _fail(f"TALENTFLOW_RULES_FILE: {err}")
+    except TrustRootsError as err:
+        _fail(f"TALENTFLOW_SIGNING_TRUST_ROOTS: {err}")
 
 
 def _fail(message: str) -> NoReturn:

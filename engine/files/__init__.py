@@ -7,12 +7,16 @@ alone whether a file is a PDF, DOCX, XLSX, JPEG or PNG and refuses anything else
 :class:`CaseFiles` (``case_files.py``) attaches, removes and lists a case's files and its
 comments, each change one transaction with its event on the case's chain, shown by the rules of
 ``access.py`` (a file is seen by whoever may see the data it belongs to).
+A signed PDF coming back is kept only once :class:`SignatureChecker` (``signatures.py``) found its
+signatures intact, covering the whole file and made with a certificate of a trusted root, valid
+when it signed; ``signed.py`` says what its ``document_signed`` event records.
 Verification re-hashes the kept content through :meth:`FileStore.check`
 (:func:`engine.audit.verify_all` takes it as ``stored_file``).
 """
 from engine.files.case_files import CaseFiles, file_dict
 from engine.files.kinds import ACCEPTED, KINDS, Kind, Refused, clean_name, detect
+from engine.files.signatures import SignatureChecker, SignatureReport, Signer, TrustRootsError, load_trust_roots
 from engine.files.storage import FileStore, Received
 
 __all__ = ["CaseFiles", "file_dict", "ACCEPTED", "KINDS", "Kind", "Refused", "detect", "clean_name", "FileStore",
-           "Received"]
+           "Received", "SignatureChecker", "SignatureReport", "Signer", "TrustRootsError", "load_trust_roots"]

@@ -1,5 +1,8 @@
 """Files and comments on a case, each a command like any step: one transaction, one event.
 
+A signed copy (:meth:`CaseFiles.attach_signed`) is attached the same way once its signatures
+passed (``signatures.py``), with a ``document_signed`` event beside its ``file_attached``.
+
 Attaching a file locks the case row, checks the actor, inserts the ``case_file`` row and appends
 ``file_attached`` (SHA-256, name, size, kind) to the case's chain, saving the chain's head with
 the same version-matching UPDATE every step uses; removing (``file_removed``, with a reason) and
@@ -10,7 +13,7 @@ everything was checked, just before the commit: an event never names content tha
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, BinaryIO
@@ -24,14 +27,18 @@ from engine.cases import CaseRecord, CaseService, Reader
 from engine.cases.worklist import case_roles
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.files import access
-from engine.files.kinds import clean_name, detect
-from engine.files.storage import FileStore
+from engine.files.kinds import Kind, clean_name, detect
+from engine.files.signatures import SignatureChecker
+from engine.files.signed import file_id_of, signature_view, signatures_of, signed_data
+from engine.files.storage import FileStore, Received
 from engine.people.actors import Actor
 from engine.store.models import Case, CaseFile, Event
 from engine.time import clock
 
 FILE, EVENT, CASE = CaseFile.__table__, Event.__table__, Case.__table__
 MAX_NOTE, MAX_REASON, MAX_COMMENT = 2000, 2000, 4000
+#: Events that name a file: what they say of one the reader may not see is left out.
+FILE_EVENTS = ("file_attached", "file_removed", "document_signed")
 
 
 def _text(value: Any, field: str, limit: int, required: bool) -> str:
@@ -43,10 +50,13 @@ def _text(value: Any, field: str, limit: int, required: bool) -> str:
     return text
 
 
-def file_dict(row: Any) -> dict[str, Any]:
+def file_dict(row: Any, signature: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A file as the API and the pages show it; ``signature``: what its ``document_signed`` event
+    says (:func:`signature_view`), None for a file that was not uploaded as a signed copy."""
     return {"id": row.id, "case_id": row.case_id, "name": row.name, "size": row.size, "kind": row.kind,
             "media_type": row.media_type, "sha256": row.sha256, "note": row.note, "task_id": row.task_id,
-            "attached_by": row.attached_by, "attached_at": row.attached_at, "event_seq": row.attached_seq}
+            "attached_by": row.attached_by, "attached_at": row.attached_at, "event_seq": row.attached_seq,
+            "signature": signature}
 
 
 @dataclass
@@ -56,6 +66,8 @@ class CaseFiles:
     cases: CaseService
     reader: Reader
     storage: FileStore
+    #: Verifies signed copies; by default one trusting no root, so every signature is refused.
+    signatures: SignatureChecker = field(default_factory=lambda: SignatureChecker(()))
 
     # ---------------------------------------------------------------------- commands
     def attach(self, actor: Actor, case_id: int, stream: BinaryIO, filename: str | None, note: Any = "",
@@ -74,21 +86,59 @@ class CaseFiles:
                 case = self.cases.steps.lock(conn, case_id)
                 element_id = self._writable(conn, actor, case, task_id)
                 chain = self._chain(conn, case)
-                values = dict(case_id=case.id, sha256=received.sha256, name=name, size=received.size,
-                              kind=kind.name, media_type=kind.media_type, note=note, task_id=task_id,
-                              element_id=element_id, attached_by=actor.username,
-                              attached_by_id=actor.user_id or None, attached_at=clock.now(),
-                              attached_seq=chain.seq + 1)
-                file_id = conn.execute(insert(FILE).values(**values)).inserted_primary_key[0]
-                chain.add("file_attached", actor.username, task_id=task_id,
-                          data={"file_id": file_id, "sha256": received.sha256, "name": name,
-                                "size": received.size, "kind": kind.name, "note": note})
+                file = self._insert(conn, chain, actor, case, received, kind, name, note, task_id, element_id)
                 old = case.version
                 self.cases.steps.write_case(conn, case, chain, actor, old)
                 self.storage.keep(received)
         finally:
             self.storage.discard(received)
         self.cases.workflows.rekey(case.id, old, case.version)
+        return file
+
+    def attach_signed(self, actor: Actor, case_id: int, stream: BinaryIO, filename: str | None,
+                      signed_of: Any = None, note: Any = "") -> dict[str, Any]:
+        """Keep a signed PDF on the case once its signatures pass (:mod:`engine.files.signatures`):
+        ``file_attached`` and ``document_signed`` (signer, time, certificate; ``signed_of``: the
+        case's PDF it is the signed copy of) in one step. A refused copy leaves nothing."""
+        note = _text(note, "note", MAX_NOTE, required=False)
+        signed_of = file_id_of(signed_of)
+        with self.cases.store.read() as session:
+            conn = session.connection()
+            self._may_sign(conn, actor, self._case(conn, case_id), signed_of)
+        received = self.storage.receive(stream)
+        try:
+            kind = detect(received.path)
+            if kind.name != "pdf":
+                raise Invalid(f"a signed copy is a signed PDF, not a {kind.name.upper()} file",
+                              {"file": ["a signed PDF"]}, code="not_signed")
+            report = self.signatures.verify(received.path)
+            name = clean_name(filename, kind)
+            with self.cases.store.command() as conn:
+                case = self.cases.steps.lock(conn, case_id)
+                self._may_sign(conn, actor, case, signed_of)
+                chain = self._chain(conn, case)
+                file = self._insert(conn, chain, actor, case, received, kind, name, note, None, None)
+                event = chain.add("document_signed", actor.username, data=signed_data(file, report, signed_of))
+                old = case.version
+                self.cases.steps.write_case(conn, case, chain, actor, old)
+                self.storage.keep(received)
+        finally:
+            self.storage.discard(received)
+        self.cases.workflows.rekey(case.id, old, case.version)
+        return {**file, "signature": signature_view(event["data"], event["seq"])}
+
+    def _insert(self, conn: Connection, chain: audit.Chain, actor: Actor, case: CaseRecord, received: Received,
+                kind: Kind, name: str, note: str, task_id: str | None, element_id: str | None) -> dict[str, Any]:
+        """The ``case_file`` row and its ``file_attached`` event; the file as :func:`file_dict` shows it."""
+        values = dict(case_id=case.id, sha256=received.sha256, name=name, size=received.size,
+                      kind=kind.name, media_type=kind.media_type, note=note, task_id=task_id,
+                      element_id=element_id, attached_by=actor.username,
+                      attached_by_id=actor.user_id or None, attached_at=clock.now(),
+                      attached_seq=chain.seq + 1)
+        file_id = conn.execute(insert(FILE).values(**values)).inserted_primary_key[0]
+        chain.add("file_attached", actor.username, task_id=task_id,
+                  data={"file_id": file_id, "sha256": received.sha256, "name": name,
+                        "size": received.size, "kind": kind.name, "note": note})
         return file_dict(SimpleNamespace(id=file_id, **values))
 
     def remove(self, actor: Actor, case_id: int, file_id: int, reason: Any) -> dict[str, Any]:
@@ -141,6 +191,20 @@ class CaseFiles:
         return audit.Chain(case.id, case.event_seq, case.last_event_hash,
                            self.cases.steps.definition_hash(conn, case))
 
+    def _may_sign(self, db: Connection, actor: Actor, case: CaseRecord, signed_of: int | None) -> None:
+        """404 for a case the actor may not see, 403 unless the policy lets them sign off its papers;
+        ``signed_of`` must be a PDF on the case that they see (422 otherwise)."""
+        self.cases.steps.visible_or_404(db, actor, case)
+        if not self.cases.policy_for(case.process_key).may_sign_off(actor):
+            raise Forbidden("signed copies are uploaded by whoever signs off the process's papers (the approver) "
+                            "or its managers")
+        if signed_of is None:
+            return
+        row = next((r for r in self._visible_rows(db, actor, case) if r.id == signed_of), None)
+        if row is None or row.kind != "pdf":
+            raise Invalid(f"file {signed_of} is not a PDF on case {case.id}",
+                          {"signed_of": ["the id of a PDF file on this case"]})
+
     def _writable(self, db: Connection, actor: Actor, case: CaseRecord, task_id: str | None) -> str | None:
         """404 for a case the actor may not see, 403 when they may not add to it; for a task's
         file, that task must be open on this case and theirs to do. Returns its element id."""
@@ -179,7 +243,8 @@ class CaseFiles:
     def files(self, session: Session, actor: Actor, case_id: int) -> list[dict[str, Any]]:
         """The case's files (not removed) the actor may see, oldest first."""
         case = self.reader.visible_case(session, actor, case_id)
-        return [file_dict(row) for row in self._visible_rows(session, actor, case)]
+        signed = signatures_of(session, case_id)
+        return [file_dict(row, signed.get(row.id)) for row in self._visible_rows(session, actor, case)]
 
     def download(self, session: Session, actor: Actor, case_id: int, file_id: int) -> tuple[dict[str, Any], Path]:
         """A file the actor may see and where its content is; a removed one for auditors only."""
@@ -199,6 +264,11 @@ class CaseFiles:
         return access.may_add(session, actor, self.cases.policy_for(case.process_key), case.id,
                               case_roles(session, actor, case.id))
 
+    def may_sign(self, session: Session, actor: Actor, case_id: int) -> bool:
+        """Whether the actor, who may see the case, may upload a signed copy of a document to it."""
+        case = self.reader.visible_case(session, actor, case_id)
+        return self.cases.policy_for(case.process_key).may_sign_off(actor)
+
     def comments(self, session: Session, actor: Actor, case_id: int) -> list[dict[str, Any]]:
         self.reader.visible_case(session, actor, case_id)
         rows = session.execute(select(EVENT.c.seq, EVENT.c.actor, EVENT.c.at, EVENT.c.data)
@@ -210,14 +280,14 @@ class CaseFiles:
                      events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The case's events with what they say of files the actor may not see left out (a sealed
         round-2 document's name is as sealed as the document)."""
-        if not any(e["type"] in ("file_attached", "file_removed") for e in events):
+        if not any(e["type"] in FILE_EVENTS for e in events):
             return events
         case = self.reader.visible_case(session, actor, case_id)
         seen = {row.id for row in self._visible_rows(session, actor, case, removed=True)}
         out = []
         for event in events:
             file_id = (event.get("data") or {}).get("file_id")
-            if event["type"] in ("file_attached", "file_removed") and file_id not in seen:
+            if event["type"] in FILE_EVENTS and file_id not in seen:
                 event = {**event, "data": {"file_id": file_id, "sealed": True}}
             out.append(event)
         return out
