@@ -1,8 +1,10 @@
-"""A case's files and comments: attach (multipart), list, download, remove with a reason; comment.
+"""A case's files and comments: attach (multipart), list, download, remove with a reason; comment;
+and the signed copy of a document, kept once its signatures pass (``POST …/signed-documents``).
 
 Who may see a file is who may see the data it belongs to (a case they may not see: 404, never
 403); who may add is the process's managers and whoever holds an open task on the case
-(``engine/files/access.py``). Every change is an event on the case's chain.
+(``engine/files/access.py``); a signed copy, whoever signs off the process's papers
+(``ProcessPolicy.may_sign_off``). Every change is an event on the case's chain.
 """
 from __future__ import annotations
 
@@ -21,6 +23,23 @@ CASE_PATH = "/cases/<int(max=9223372036854775807):case_id>"
 FILE_PATH = f"{CASE_PATH}/files/<int(max=9223372036854775807):file_id>"
 
 
+class SignerOut(Schema):
+    signer = fields.String(metadata={"description": "the common name (CN) of the signer's certificate"})
+    organisation = fields.String(metadata={"description": "its organisation (O)"})
+    issuer = fields.String(metadata={"description": "who issued the certificate"})
+    serial = fields.String(metadata={"description": "the certificate's serial number, in hex"})
+    certificate_sha256 = fields.String(metadata={"description": "the SHA-256 of the certificate (DER)"})
+    signed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "a trusted timestamp's time, else the time the signing tool wrote"})
+
+
+class SignatureOut(SignerOut):
+    signed_of = fields.Integer(allow_none=True, metadata={"description": "the case file it is the signed copy of"})
+    event_seq = fields.Integer(metadata={"description": "seq of its document_signed event"})
+    signatures = fields.List(fields.Nested(SignerOut), metadata={
+        "description": "every signature, in signing order (the first is the one above)"})
+
+
 class FileOut(Schema):
     id = fields.Integer()
     case_id = fields.Integer()
@@ -34,6 +53,8 @@ class FileOut(Schema):
     attached_by = fields.String()
     attached_at = fields.DateTime()
     event_seq = fields.Integer(metadata={"description": "seq of its file_attached event"})
+    signature = fields.Nested(SignatureOut, allow_none=True, metadata={
+        "description": "for a signed copy: who signed it and when (its signatures were verified); else null"})
 
 
 class RemovedOut(FileOut):
@@ -57,6 +78,11 @@ _UPLOAD = {"requestBody": {"required": True, "content": {"multipart/form-data": 
         "file": {"type": "string", "format": "binary", "description": "PDF, DOCX, XLSX, JPEG or PNG"},
         "note": {"type": "string", "maxLength": 2000},
         "task_id": {"type": "string", "description": "attach as part of this open task's data (yours to do)"}}}}}}}
+_SIGNED = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the signed PDF"},
+        "signed_of": {"type": "integer", "description": "the id of the PDF on the case it is the signed copy of"},
+        "note": {"type": "string", "maxLength": 2000}}}}}}}
 _DOWNLOAD = {"responses": {"200": {"description": "the file, as an attachment", "content": {
     media: {"schema": {"type": "string", "format": "binary"}} for media in (
         "application/pdf", "image/jpeg", "image/png",
@@ -76,6 +102,22 @@ def attach_file(case_id: int):  # type: ignore[no-untyped-def]
     task_id = request.form.get("task_id") or None
     return services().files.attach(current_actor(), case_id, upload.stream, upload.filename,
                                    request.form.get("note", ""), task_id)
+
+
+@blp.post(f"{CASE_PATH}/signed-documents")
+@blp.response(201, FileOut)
+@blp.doc(**_SIGNED)
+def attach_signed(case_id: int):  # type: ignore[no-untyped-def]
+    """Keep the signed copy of a document (multipart ``file``; ``signed_of``, ``note``), for the approver
+    and the process's managers. Its PAdES signatures must be intact, cover the whole file and come from
+    a certificate of a configured trust root that was valid when it signed; else 422 ``not_signed``,
+    ``signature_invalid``, ``signature_does_not_cover_file``, ``signature_untrusted``,
+    ``signer_certificate_expired`` or ``signature_revoked``, and nothing is kept."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("send the signed PDF as multipart field 'file'", {"file": ["required"]})
+    return services().files.attach_signed(current_actor(), case_id, upload.stream, upload.filename,
+                                          request.form.get("signed_of"), request.form.get("note", ""))
 
 
 @blp.get(f"{CASE_PATH}/files")

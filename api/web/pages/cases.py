@@ -79,10 +79,10 @@ def case_page(case_id: int) -> Any:
         drawing = diagrams.case_svg(db, svc.reader.specs, row)
         names = process_names(db)
         files, comments = svc.files.files(db, actor, case_id), svc.files.comments(db, actor, case_id)
-        may_add = svc.files.may_add(db, actor, case_id)
+        may_add, may_sign = svc.files.may_add(db, actor, case_id), svc.files.may_sign(db, actor, case_id)
     mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}
     return render_template("web/case.html", case=case, events=timeline(events), diagram=drawing,
-                           files=files, comments=comments, may_add=may_add,
+                           files=files, comments=comments, may_add=may_add, may_sign=may_sign,
                            max_file_mb=f"{int(current_app.config['MAX_FILE_BYTES']) / (1024 * 1024):g}",
                            panel=panels.panel_of(case, frozenset(mine)),
                            process_name=names.get(case["process"], case["process"]), my_done=mine,

@@ -1,4 +1,5 @@
-"""A case's files and comments on its page: upload, download, remove with a reason, comment.
+"""A case's files and comments on its page: upload, download, remove with a reason, comment, and
+upload the signed copy of a document (its signatures verified; "signed by … on …" beside it).
 
 The pages call the same ``CaseFiles`` as the JSON API (``api/resources/files.py``), so the same
 rules hold: a file's kind is read from its content, a case one may not see has no files (404),
@@ -11,6 +12,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from api.transfer import send_kept
 from api.web import bp, services
@@ -31,9 +33,13 @@ def refusal(err: EngineError) -> str:
     if err.code == "forbidden":
         return _("You may not change this case's files or comments: that is for the process's managers and "
                  "whoever holds an open task on the case.")
+    if err.code in SIGNATURE_REFUSALS:
+        return _("The signed copy was not accepted: %(why)s", why=SIGNATURE_REFUSALS[err.code])
     if err.code == "already_removed":
         return _("The file was already removed.")
     field = next(iter(err.details), "")
+    if field == "signed_of":
+        return _("Choose a PDF of this case that the signed copy is of, or none.")
     if field == "file":
         return _("Choose a file to upload.")
     if field == "reason":
@@ -41,6 +47,19 @@ def refusal(err: EngineError) -> str:
     if field in ("text", "note"):
         return _("Write the comment (at most 4000 characters; a note at most 2000).")
     return _("Not accepted: %(why)s", why=err.message)
+
+
+#: Why a signed copy was refused, by the error's code (engine/files/signatures.py).
+SIGNATURE_REFUSALS = {
+    "not_signed": _l("the file is not a digitally signed PDF. Upload the PDF the signing tool produced."),
+    "signature_invalid": _l("the signature does not match the document: the PDF was changed after it was "
+                            "signed, or the signature is broken."),
+    "signature_does_not_cover_file": _l("something was added to the PDF after it was signed."),
+    "signature_untrusted": _l("the signer's certificate does not come from a trusted certification authority "
+                              "(or no trust roots are set: TALENTFLOW_SIGNING_TRUST_ROOTS)."),
+    "signer_certificate_expired": _l("the signer's certificate was not valid when the document was signed."),
+    "signature_revoked": _l("the signer's certificate was revoked."),
+}
 
 
 def limit_mb() -> str:
@@ -75,6 +94,20 @@ def attach_file(case_id: int) -> Any:
     return _attempt(case_id, lambda: files.attach(actor, case_id, upload.stream, upload.filename,
                                                   request.form.get("note", "")),
                     _("The file is attached to the case."))
+
+
+@bp.post(f"{CASE_PATH}/signed-documents")
+def attach_signed(case_id: int) -> Any:
+    upload = request.files.get("file")
+    actor, files = current_user(), services().files
+    if upload is None or not upload.filename:
+        with services().store.read() as db:
+            files.files(db, actor, case_id)
+        flash(_("Choose a file to upload."), "error")
+        return _back(case_id)
+    return _attempt(case_id, lambda: files.attach_signed(actor, case_id, upload.stream, upload.filename,
+                                                         request.form.get("signed_of"), request.form.get("note", "")),
+                    _("The signed copy is verified and attached to the case."))
 
 
 @bp.get(FILE_PATH)
