@@ -1,8 +1,5 @@
 """Files and comments on a case, each a command like any step: one transaction, one event.
 
-A signed copy (:meth:`CaseFiles.attach_signed`) is attached the same way once its signatures
-passed (``signatures.py``), with a ``document_signed`` event beside its ``file_attached``.
-
 Attaching a file locks the case row, checks the actor, inserts the ``case_file`` row and appends
 ``file_attached`` (SHA-256, name, size, kind) to the case's chain, saving the chain's head with
 the same version-matching UPDATE every step uses; removing (``file_removed``, with a reason) and
@@ -10,6 +7,10 @@ commenting (``comment_added``) alike. The content is received and its kind read 
 transaction (a refused file leaves nothing behind), and put under its hash name only once
 everything was checked, just before the commit: an event never names content that was not kept.
 (A commit that fails after that leaves unreferenced content, which is harmless and shows nowhere.)
+
+A signed copy (:meth:`CaseFiles.attach_signed`) is attached the same way, its signatures verified
+(``signatures.py``) after it is received and before the transaction, with a ``document_signed``
+event beside its ``file_attached`` in the same step.
 """
 from __future__ import annotations
 
