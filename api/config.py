@@ -28,6 +28,10 @@ def from_env() -> dict[str, object]:
         # a file upload may be that large plus a little for the form around it (api/resources/files.py).
         "FILES_DIR": os.environ.get("TALENTFLOW_FILES_DIR") or str(INSTANCE / "files"),
         "MAX_FILE_BYTES": _int("TALENTFLOW_MAX_FILE_BYTES", 20 * 1024 * 1024),
+        # Documents (engine/documents): an installation's edited Word templates, by file name, and the
+        # LibreOffice program that makes their PDFs.
+        "TEMPLATES_DIR": os.environ.get("TALENTFLOW_TEMPLATES_DIR") or None,
+        "SOFFICE": os.environ.get("TALENTFLOW_SOFFICE") or None,
         # Levels a JSON body (or a page's JSON field) may nest: deeper data could be stored but never
         # loaded again (api/blueprint.py).
         "MAX_JSON_DEPTH": _int("TALENTFLOW_MAX_JSON_DEPTH", 32),
