@@ -87,3 +87,25 @@ def test_a_recognition_decision_names_the_talent_and_the_allowance_from_its_date
         assert "Nhà khoa học trẻ" in said or "nhà khoa học trẻ" in said.lower()
     assert f"phụ cấp bằng 150% mức lương hiện hưởng kể từ ngày {vn}" in text
     assert "(3/4 thành viên đồng ý)" in text and "Số: 1/QĐ-UBND" in pdf
+
+
+def test_the_reviewed_list_sorts_kept_at_risk_and_removed_with_reasons(auth, store):
+    from datetime import date
+
+    from tests.helpers import complete, ready_task
+    from tests.workflows.test_annual_talent_review import PLAIN, assessments, review, start_review, talent
+
+    papers.require_tools()
+    stalled = ((2022, "hoan_thanh"), (2023, "hoan_thanh"), (2024, "hoan_thanh"), (2025, "hoan_thanh"))
+    talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1), stalled)
+    talent(store, "Lê Văn Minh", "SKHCN-QLKH", date(2022, 6, 15), stalled[1:])
+    case = start_review(auth)
+    complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
+    complete(auth, "head_qlkh", assessments(auth, "head_qlkh", case["id"])[0]["id"], PLAIN)
+    assert auth.as_("hr").get(f"/api/v1/cases/{case['id']}/documents").get_json()["available"] == []
+    complete(auth, "hr", ready_task(review(auth, case["id"]), "consolidate_review")["id"], {})
+    made, text, pdf = paper(auth, "hr", case["id"], "reviewed_talent_list", "reviewed_talent_list")
+    assert made["symbol"] == "1/DS-UBND" and "DANH SÁCH" in pdf
+    assert "I. Tiếp tục duy trì trong danh sách (0 người)" in text
+    assert "II. Cảnh báo (1 người)" in text and "III. Đưa ra khỏi danh sách (1 người)" in text
+    assert "Lê Văn Minh" in pdf and "Trần Thị Lan" in pdf and "chưa có dấu hiệu phát triển" in text
