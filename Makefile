@@ -28,6 +28,7 @@ run: install
 
 test: install-test
 	@sh .ci/chromium
+	@sh .ci/libreoffice
 	TALENTFLOW_BPMNJS_DIR="$$(sh .ci/bpmnjs)" $(BIN)/python -m pytest -q
 
 bench: install-test

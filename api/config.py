@@ -34,6 +34,10 @@ def from_env() -> dict[str, object]:
         # Revocation (CRL/OCSP) checking of signers' certificates: off, as the city's network cannot reach
         # the authorities' servers; "on" fetches and refuses a signature whose status is unknown.
         "SIGNING_CHECK_REVOCATION": _switch("TALENTFLOW_SIGNING_CHECK_REVOCATION", False),
+        # Documents (engine/documents): an installation's edited Word templates, by file name, and the
+        # LibreOffice program that makes their PDFs.
+        "TEMPLATES_DIR": os.environ.get("TALENTFLOW_TEMPLATES_DIR") or None,
+        "SOFFICE": os.environ.get("TALENTFLOW_SOFFICE") or None,
         # Levels a JSON body (or a page's JSON field) may nest: deeper data could be stored but never
         # loaded again (api/blueprint.py).
         "MAX_JSON_DEPTH": _int("TALENTFLOW_MAX_JSON_DEPTH", 32),

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from datetime import date
+from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
 from engine.people.actors import Actor
@@ -152,6 +154,38 @@ class FormHints:
     notes: dict[str, list[str]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DocumentKind:
+    """One document a case may produce now.
+
+    ``key`` names it in the API and events; ``title`` is a message id of the pages' catalogues;
+    ``template`` the DOCX shipped with the process (an installation's copy of the same file name
+    in ``TALENTFLOW_TEMPLATES_DIR`` wins); ``register`` the register its number is taken from and
+    the symbol after the number (``QĐ-UBND``: numbers ``1/QĐ-UBND``, ``2/QĐ-UBND`` … each year);
+    ``roles`` who may generate it (roles of the actor, global or scoped to the case's unit)."""
+
+    key: str
+    title: str
+    template: Path
+    register: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A number taken from a register: ``number`` of ``year`` in ``register``, issued on ``on``."""
+
+    register: str
+    year: int
+    number: int
+    on: date
+
+    @property
+    def symbol(self) -> str:
+        """Decree 30's number and symbol, e.g. ``12/QĐ-UBND``."""
+        return f"{self.number}/{self.register}"
+
+
 class ProcessPolicy:
     """Default rules; override per process in ``workflows/``."""
 
@@ -260,6 +294,16 @@ class ProcessPolicy:
     def script_helpers(self) -> Mapping[str, Callable[..., Any]]:
         """Functions the process's scripts may call, besides the sandbox's own."""
         return {}
+
+    # ------------------------------------------------------------------ documents
+    def documents(self, case: Mapping[str, Any]) -> list[DocumentKind]:
+        """The official documents ``case`` (``id``, ``status``, all its ``data``) may produce now, e.g.
+        the decision once it is decided; the engine numbers, fills, converts and keeps them."""
+        return []
+
+    def document_context(self, kind: str, case: Mapping[str, Any], issued: Issued) -> dict[str, Any]:
+        """What the template of ``kind`` is filled with, for ``case`` and the number ``issued``."""
+        raise LookupError(f"no document '{kind}'")
 
     # ------------------------------------------------------------------ what the pages show
     #: End states the process reports -> their words (message ids); an unlisted state reads as itself.

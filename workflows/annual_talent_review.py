@@ -38,8 +38,9 @@ from sqlalchemy import select, text
 from engine.time import clock
 from engine.errors import Conflict, Invalid
 from engine.store.models import Case
-from engine.policy import ProcessPolicy, Step
+from engine.policy import DocumentKind, Issued, ProcessPolicy, Step
 from engine.people.actors import SYSTEM, Actor
+from workflows.documents import talent_papers
 from workflows.programme import registry
 from workflows import talent_assessment
 from workflows.processes import N_, register
@@ -146,6 +147,15 @@ class Policy(ProcessPolicy):
             if child["status"] == "assessed" and result:
                 results[str(child["data"]["talent_id"])] = result
         return "assessments_done", {"results": results}
+
+    def documents(self, case: Mapping[str, Any]) -> list[DocumentKind]:
+        """The reviewed talent list, for the approver's approval, once hr has consolidated it."""
+        return talent_papers.review_documents(case)
+
+    def document_context(self, kind: str, case: Mapping[str, Any], issued: Issued) -> dict[str, Any]:
+        if kind != talent_papers.REVIEWED_LIST:
+            raise LookupError(kind)
+        return talent_papers.review_context(case, issued)
 
     def visible_data(self, data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> dict[str, Any]:
         """Readers see the review; a unit head sees only the talents of their units."""

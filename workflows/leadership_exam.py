@@ -28,10 +28,11 @@ from datetime import date
 from typing import Any, Mapping
 
 from engine.errors import Invalid
-from engine.policy import Assignment, CaseGrant, FormHints, Panel, ProcessPolicy, Step
+from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued, Panel, ProcessPolicy, Step
 from engine.people.actors import Actor
 from engine.time import clock
 from workflows import exam_pages, settings
+from workflows.documents import exam_papers
 from workflows.programme import registry
 from workflows.rules import exam_scoring as scoring
 from workflows.processes import N_, register
@@ -314,6 +315,23 @@ class Policy(ProcessPolicy):
     def case_panel(self, case: Mapping[str, Any], done: frozenset[str]) -> Panel | None:
         """The council's work so far, with a page of its own."""
         return exam_pages.council_panel(case, done, council_record(case.get("data") or {}) or {})
+
+    # ------------------------------------------------------------------ papers
+    def documents(self, case: Mapping[str, Any]) -> list[DocumentKind]:
+        """The council's scoring minutes, its result report and the appointment decision, each once
+        the exam has reached it (workflows/documents/exam_papers.py)."""
+        return exam_papers.exam_documents(case)
+
+    def document_context(self, kind: str, case: Mapping[str, Any], issued: Issued) -> dict[str, Any]:
+        data = case.get("data") or {}
+        if kind == exam_papers.MINUTES:
+            record = council_record(data)
+            return exam_papers.minutes_context(case, issued, record["seats"] if record else data.get("council") or [])
+        if kind == exam_papers.REPORT:
+            return exam_papers.report_context(case, issued)
+        if kind == exam_papers.APPOINTMENT:
+            return exam_papers.appointment_context(case, issued)
+        raise LookupError(kind)
 
     # ------------------------------------------------------------------ registry
     def after_step(self, step: Step) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import workflows
 from engine.audit.checkpoints import periodic_checkpoint
 from engine.cases import CaseService, Reader
+from engine.documents import CaseDocuments
 from engine.files import CaseFiles, FileStore, SignatureChecker, load_trust_roots
 from engine.store.database import Store
 from engine.time import Clock, TimerExecutor, calendar, spiff_patches
@@ -39,6 +40,8 @@ class Services:
     reader: Reader
     #: The cases' files and comments, their content kept under ``FILES_DIR``.
     files: CaseFiles
+    #: The documents generated from cases (numbers, DOCX and PDF), kept in the same file store.
+    documents: CaseDocuments
 
     def timer_executor(self, sweep_seconds: float, secret: str) -> TimerExecutor:
         """An executor firing these cases' timers and the programme's cycle starts, and taking
@@ -56,8 +59,9 @@ def build_service(store: Store) -> CaseService:
 def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Services:
     """Wire clock, calendar, rules, store and services from ``config`` (``DATABASE_URL``; optional
     ``CALENDAR_FILE``, ``RULES_FILE``, ``SQL_ECHO``, ``FILES_DIR`` (default ``instance/files``
-    under the working directory: the app passes its own), ``MAX_FILE_BYTES``, and for signed copies
-    ``SIGNING_TRUST_ROOTS`` (none: every signature is refused) and ``SIGNING_CHECK_REVOCATION``).
+    under the working directory: the app passes its own), ``MAX_FILE_BYTES``, for signed copies
+    ``SIGNING_TRUST_ROOTS`` (none: every signature is refused) and ``SIGNING_CHECK_REVOCATION``, and for
+    documents ``TEMPLATES_DIR`` (an installation's own Word templates) and ``SOFFICE`` (the LibreOffice program)).
 
     ``clock``: a clock to install (a bench's manual one); by default the installed clock stays,
     the real one unless a test put its own in first. The calendar, the clock and the rules are
@@ -78,4 +82,6 @@ def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Ser
     reader = Reader(workflows.policy_for, cases.specs)
     storage = FileStore(config.get("FILES_DIR") or "instance/files",
                         int(config.get("MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES))
-    return Services(store, cases, reader, CaseFiles(cases, reader, storage, signatures))
+    documents = CaseDocuments(cases, reader, storage, templates_dir=config.get("TEMPLATES_DIR") or None,
+                              soffice=config.get("SOFFICE") or None)
+    return Services(store, cases, reader, CaseFiles(cases, reader, storage, signatures), documents)

@@ -21,9 +21,10 @@ from sqlalchemy import select
 from engine.time import clock
 from engine.errors import Forbidden, Invalid
 from engine.store.models import Unit
-from engine.policy import STARTER, Assignment, CaseGrant, Note, Panel, ProcessPolicy, Step, Words
+from engine.policy import STARTER, Assignment, CaseGrant, DocumentKind, Issued, Note, Panel, ProcessPolicy, Step, Words
 from engine.people.actors import Actor
 from workflows import settings
+from workflows.documents import talent_papers
 from workflows.programme import registry
 from workflows.rules import talent_criteria
 from workflows.processes import N_, register
@@ -183,6 +184,15 @@ class Policy(ProcessPolicy):
         """The allowance the recognition carries, beside the dossier: the approver decides on a rate
         they can see (the one the case started under), and everyone reads the rate and date granted."""
         return allowance_panel(case)
+
+    def documents(self, case: Mapping[str, Any]) -> list[DocumentKind]:
+        """The recognition decision, once the council has recognised the nominee (the approver signs it)."""
+        return talent_papers.nomination_documents(case)
+
+    def document_context(self, kind: str, case: Mapping[str, Any], issued: Issued) -> dict[str, Any]:
+        if kind != talent_papers.RECOGNITION:
+            raise LookupError(kind)
+        return talent_papers.recognition_context(case, issued, allowance_percent(case.get("data") or {}))
 
 
 def allowance_percent(data: Mapping[str, Any]) -> int:

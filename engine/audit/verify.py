@@ -232,16 +232,25 @@ def _chains(conn: Connection, batch: int) -> Iterator[tuple[int, list[Row]]]:
 #: The file store's verdict on the content kept under a SHA-256: None (intact), "changed" or "missing".
 StoredFileCheck = Callable[[str], "str | None"]
 FILE_EVENT = "file_attached"
+#: A generated document names its DOCX and PDF in ``data.files`` (engine/documents).
+DOCUMENT_EVENT = "document_generated"
+
+
+def _named_files(event: Row) -> list[dict[str, Any]]:
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.type == FILE_EVENT:
+        return [data]
+    if event.type == DOCUMENT_EVENT:
+        return [f for f in data.get("files") or [] if isinstance(f, dict)]
+    return []
 
 
 def check_files(case_id: int, events: list[Row], stored_file: StoredFileCheck,
                 seen: dict[str, str | None]) -> tuple[int, list[Break]]:
-    """(files checked, problems) of one chain's ``file_attached`` events; ``seen`` caches verdicts."""
+    """(files checked, problems) of one chain's ``file_attached`` and ``document_generated`` events;
+    ``seen`` caches verdicts."""
     checked, problems = 0, []
-    for event in events:
-        if event.type != FILE_EVENT:
-            continue
-        data = event.data if isinstance(event.data, dict) else {}
+    for event, data in ((e, named) for e in events for named in _named_files(e)):
         sha256 = str(data.get("sha256") or "")
         if sha256 not in seen:
             seen[sha256] = stored_file(sha256)

@@ -284,3 +284,37 @@ class CaseFile(Base):
     removed_at: Mapped[Optional[datetime]]
     removed_reason: Mapped[Optional[str]] = mapped_column(Text)
     removed_seq: Mapped[Optional[int]] = mapped_column(Integer)
+
+
+class DocumentNumber(Base):
+    """One register of document numbers for one year (Decree 30: numbers restart each year):
+    ``last_number`` is the last number issued. Taken by an UPDATE … RETURNING in the transaction
+    that writes the document's event (engine/documents/register.py), so on PostgreSQL the row lock
+    queues two issues at once and a rolled-back generation gives its number back."""
+
+    __tablename__ = "document_number"
+    register: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseDocument(Base):
+    """A document generated from a case: its number in a register, and its DOCX and PDF, kept as
+    the case's files. Unique per (register, year, number): a number is never issued twice."""
+
+    __tablename__ = "case_document"
+    __table_args__ = (UniqueConstraint("register", "year", "number", name="uq_case_document_number"),
+                      Index("ix_case_document_case", "case_id", "kind"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    kind: Mapped[str] = mapped_column(String(64))
+    register: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    symbol: Mapped[str] = mapped_column(String(96))
+    issued_on: Mapped[str] = mapped_column(String(10))
+    docx_file_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
+    pdf_file_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
+    generated_by: Mapped[str] = mapped_column(String(64))
+    generated_at: Mapped[datetime]
+    event_seq: Mapped[int] = mapped_column(Integer)

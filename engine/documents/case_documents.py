@@ -1,0 +1,177 @@
+"""Documents generated from a case: numbered, filled, converted, kept — one command, one event.
+
+``generate`` is a command like any step. The DOCX and its PDF are made first, outside the
+transaction, with the number the register would give now (LibreOffice takes seconds, and a
+transaction held that long would make every other command on SQLite wait). Then, in one
+transaction: the case row is locked and everything checked again, the number is taken
+(``register.take``), and if it is not the one guessed (another document was issued meanwhile) or
+the case moved on, the document is made again inside the transaction with the number taken. The
+two files are put under their hashes (engine/files' store), the ``case_file`` and
+``case_document`` rows inserted and ``document_generated`` (kind, number, symbol, both SHA-256s)
+appended to the case's chain — all committed together or not at all. A failure anywhere (no
+LibreOffice, a broken template) rolls the number back with the rest: no number is ever on two
+papers and none is lost.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from engine.audit import events as audit
+from engine.cases import CaseService, Reader
+from engine.documents import register
+from engine.documents.convert import docx_to_pdf
+from engine.policy import DocumentKind, Issued
+from engine.documents.render import render_docx, template_path
+from engine.errors import Conflict, Forbidden, NotFound
+from engine.files.kinds import KINDS
+from engine.files.storage import FileStore, Received
+from engine.people.actors import Actor
+from engine.store.models import CaseDocument, CaseFile, Unit
+from engine.time import clock
+
+DOC, FILE, UNIT = CaseDocument.__table__, CaseFile.__table__, Unit.__table__
+EVENT = "document_generated"
+
+
+def case_view(case: Any, units: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What a policy is shown of a case to choose and fill its documents: all of its data (a
+    document is the city's, made by people who may read the whole case) and, to fill one, the
+    units' names by code."""
+    return {"id": case.id, "process_key": case.process_key, "business_key": case.business_key,
+            "status": case.status, "data": dict(case.data or {}), "units": dict(units or {})}
+
+
+def document_dict(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "register": row.register, "year": row.year, "number": row.number,
+            "symbol": row.symbol, "issued_on": row.issued_on, "docx_file_id": row.docx_file_id,
+            "pdf_file_id": row.pdf_file_id, "generated_by": row.generated_by, "generated_at": row.generated_at,
+            "event_seq": row.event_seq}
+
+
+@dataclass
+class Made:
+    issued: Issued
+    version: int
+    docx: Received
+    pdf: Received
+
+
+@dataclass
+class CaseDocuments:
+    """The documents of cases, over the case service's steps and the file store."""
+
+    cases: CaseService
+    reader: Reader
+    storage: FileStore
+    templates_dir: str | None = None
+    soffice: str | None = None
+    #: DOCX bytes -> PDF bytes; LibreOffice unless a caller gives another.
+    convert: Callable[[bytes], bytes] | None = None
+
+    # ------------------------------------------------------------------------- reads
+    def listing(self, session: Any, actor: Actor, case_id: int) -> dict[str, Any]:
+        """What the actor may generate now, and what was generated (for whoever may see the case)."""
+        case = self.reader.visible_case(session, actor, case_id)
+        generated = [document_dict(r) for r in self._rows(session, case_id)]
+        policy = self.cases.policy_for(case.process_key)
+        done = {g["kind"] for g in generated}
+        titles = {k.key: k.title for k in policy.documents(case_view(case))}
+        offered = [{"kind": k.key, "title": k.title, "register": k.register}
+                   for k in policy.documents(case_view(case)) if actor.is_any(*k.roles) and k.key not in done]
+        for g in generated:
+            g["title"] = titles.get(g["kind"], g["kind"])
+        return {"available": offered, "generated": generated}
+
+    @staticmethod
+    def _rows(db: Any, case_id: int) -> list[Any]:
+        return db.execute(select(DOC).where(DOC.c.case_id == case_id).order_by(DOC.c.id)).all()
+
+    # ---------------------------------------------------------------------- command
+    def generate(self, actor: Actor, case_id: int, kind_key: Any) -> dict[str, Any]:
+        """Issue the case's document ``kind_key``: its number, DOCX and PDF, and its event."""
+        with self.cases.store.read() as session:
+            case = self.reader.visible_case(session, actor, case_id)
+            kind = self._offered(session, actor, case, kind_key)
+            today = clock.now().astimezone(clock.CITY_ZONE).date()
+            guess = Issued(kind.register, today.year, register.peek(session, kind.register, today.year), today)
+            made = self._make(session, case, kind, guess)
+        try:
+            with self.cases.store.command() as conn:
+                locked = self.cases.steps.lock(conn, case_id)
+                self.cases.steps.visible_or_404(conn, actor, locked)
+                kind = self._offered(conn, actor, locked, kind_key)
+                number = register.take(conn, kind.register, guess.year)
+                if number != guess.number or locked.version != made.version:
+                    self._discard(made)
+                    made = self._make(conn, locked, kind, Issued(kind.register, guess.year, number, today))
+                row = self._record(conn, actor, locked, kind, made)
+                for received in (made.docx, made.pdf):
+                    self.storage.keep(received)
+        finally:
+            self._discard(made)
+        self.cases.workflows.rekey(case_id, locked.version - 1, locked.version)
+        return row
+
+    def _offered(self, db: Any, actor: Actor, case: Any, kind_key: Any) -> DocumentKind:
+        policy = self.cases.policy_for(case.process_key)
+        kinds = {k.key: k for k in policy.documents(case_view(case))}
+        kind = kinds.get(kind_key) if isinstance(kind_key, str) else None
+        if kind is None:
+            raise Conflict(f"the case offers no document '{kind_key}' now"
+                           + (f" (it offers: {', '.join(sorted(kinds))})" if kinds else ""),
+                           {"kind": [f"one of: {', '.join(sorted(kinds)) or 'none now'}"]}, code="document_not_available")
+        if not actor.is_any(*kind.roles):
+            raise Forbidden(f"'{kind.key}' is generated by: {', '.join(sorted(kind.roles))}")
+        if any(r.kind == kind.key for r in self._rows(db, case.id)):
+            raise Conflict(f"the case's '{kind.key}' was already generated; it is among the case's files",
+                           code="already_generated")
+        return kind
+
+    def _make(self, db: Any, case: Any, kind: DocumentKind, issued: Issued) -> Made:
+        policy = self.cases.policy_for(case.process_key)
+        units = {row.code: row.name for row in db.execute(select(UNIT.c.code, UNIT.c.name))}
+        context = policy.document_context(kind.key, case_view(case, units), issued)
+        docx = render_docx(template_path(kind.template, self.templates_dir), context)
+        pdf = self.convert(docx) if self.convert else docx_to_pdf(docx, self.soffice)
+        first = self.storage.receive(io.BytesIO(docx))
+        try:
+            second = self.storage.receive(io.BytesIO(pdf))
+        except BaseException:
+            self.storage.discard(first)
+            raise
+        return Made(issued, case.version, first, second)
+
+    def _discard(self, made: Made) -> None:
+        self.storage.discard(made.docx)
+        self.storage.discard(made.pdf)
+
+    def _record(self, conn: Connection, actor: Actor, case: Any, kind: DocumentKind, made: Made) -> dict[str, Any]:
+        chain = audit.Chain(case.id, case.event_seq, case.last_event_hash,
+                            self.cases.steps.definition_hash(conn, case))
+        issued, now, seq = made.issued, clock.now(), chain.seq + 1
+        files = []
+        for received, ext in ((made.docx, "docx"), (made.pdf, "pdf")):
+            name = f"{kind.key}_{issued.number}_{issued.year}.{ext}"
+            file_id = conn.execute(insert(FILE).values(
+                case_id=case.id, sha256=received.sha256, name=name, size=received.size, kind=ext,
+                media_type=KINDS[ext].media_type, note=f"{kind.key} {issued.symbol}", task_id=None, element_id=None,
+                attached_by=actor.username, attached_by_id=actor.user_id or None, attached_at=now,
+                attached_seq=seq)).inserted_primary_key[0]
+            files.append({"file_id": file_id, "sha256": received.sha256, "name": name, "size": received.size,
+                          "kind": ext})
+        values = dict(case_id=case.id, kind=kind.key, register=issued.register, year=issued.year,
+                      number=issued.number, symbol=issued.symbol, issued_on=issued.on.isoformat(),
+                      docx_file_id=files[0]["file_id"], pdf_file_id=files[1]["file_id"],
+                      generated_by=actor.username, generated_at=now, event_seq=seq)
+        doc_id = conn.execute(insert(DOC).values(**values)).inserted_primary_key[0]
+        chain.add(EVENT, actor.username, data={
+            "document_id": doc_id, "kind": kind.key, "register": issued.register, "year": issued.year,
+            "number": issued.number, "symbol": issued.symbol, "issued_on": issued.on.isoformat(),
+            "docx_sha256": made.docx.sha256, "pdf_sha256": made.pdf.sha256, "files": files})
+        self.cases.steps.write_case(conn, case, chain, actor, case.version)
+        return {"id": doc_id, **values, "title": kind.title, "files": files}
