@@ -7,12 +7,15 @@ alone whether a file is a PDF, DOCX, XLSX, JPEG or PNG and refuses anything else
 :class:`CaseFiles` (``case_files.py``) attaches, removes and lists a case's files and its
 comments, each change one transaction with its event on the case's chain, shown by the rules of
 ``access.py`` (a file is seen by whoever may see the data it belongs to).
+A form's file field names a file uploaded for its task; :func:`task_reference`
+(``task_files.py``) checks it at completion and gives the full reference the data keeps.
 Verification re-hashes the kept content through :meth:`FileStore.check`
 (:func:`engine.audit.verify_all` takes it as ``stored_file``).
 """
 from engine.files.case_files import CaseFiles, file_dict
 from engine.files.kinds import ACCEPTED, KINDS, Kind, Refused, clean_name, detect
 from engine.files.storage import FileStore, Received
+from engine.files.task_files import Unusable, full_reference, task_reference
 
 __all__ = ["CaseFiles", "file_dict", "ACCEPTED", "KINDS", "Kind", "Refused", "detect", "clean_name", "FileStore",
-           "Received"]
+           "Received", "Unusable", "full_reference", "task_reference"]
