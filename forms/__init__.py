@@ -3,6 +3,7 @@
 The same schema validates what the API receives and describes the form to
 the web page as JSON Schema (:func:`json_schema`), with Vietnamese labels
 first and English alongside (``metadata={"label": ..., "label_en": ...}``).
+A :class:`File` field asks for a file uploaded for the task (``forms/files.py``).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any, Mapping
 from marshmallow import Schema, ValidationError
 
 from forms.export import DRAFT, form_json_schema
+from forms.files import File, FileRef
 
 _FORMS: dict[str, type[Schema]] = {}
 
@@ -88,5 +90,5 @@ FREE_FORM_SCHEMA: dict[str, Any] = {
     "propertyNames": {"pattern": "^[A-Za-z][A-Za-z0-9_]*$"},
 }
 
-__all__ = ["FREE_FORM_SCHEMA", "ValidationError", "dump", "exists", "form", "json_schema", "keys", "label", "load",
+__all__ = ["FREE_FORM_SCHEMA", "File", "FileRef", "ValidationError", "dump", "exists", "form", "json_schema", "keys", "label", "load",
            "schema_for"]

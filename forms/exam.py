@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from forms import form
+from forms import File, form
 from forms import label as _label
 
 #: Council sizes allowed [analogue: Decree 170/2025 Art. 8].
@@ -259,6 +259,10 @@ class Round2Scores(_UniqueCodes):
     unique_rows = ("scores", "candidate_code")
 
     scores = fields.List(fields.Nested(Score), required=True, metadata=_label("Điểm của thành viên", "Scores"))
+    plan_review = File(kinds=("pdf", "docx"), metadata=_label(
+        "Phiếu nhận xét đề án của thành viên (nếu có)", "The member's written review of the action plans (if any)",
+        help="Tệp PDF hoặc Word (.docx); giữ kín như điểm cho đến khi mọi thành viên đã chấm",
+        help_en="A PDF or Word (.docx) file; sealed like the scores until every member has scored"))
 
 
 @form("exam_tie_choice")

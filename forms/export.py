@@ -20,7 +20,9 @@ differs from apispec's OpenAPI defaults, and adds our label metadata:
 - a ``null`` default is left out (the page shows an empty input either way);
 - ``required`` keeps the order of the form's fields, as the form reads;
 - dump-only fields are not part of what a client posts, so they are left out;
-- ``Url`` has JSON Schema's format ``uri`` (apispec says ``url``).
+- ``Url`` has JSON Schema's format ``uri`` (apispec says ``url``);
+- a :class:`forms.files.File` field is an object naming an uploaded file (``file_id``), marked
+  ``x-file`` with the kinds it accepts (:meth:`forms.files.File.json_schema`).
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from apispec.ext.marshmallow.field_converter import DEFAULT_FIELD_MAPPING
 from marshmallow import Schema, fields, validate
+
+from forms.files import File
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -55,6 +59,11 @@ def _labels(self: OpenAPIConverter, field: fields.Field, ret: dict[str, Any], **
     return out
 
 
+def _file(self: OpenAPIConverter, field: fields.Field, **_: Any) -> dict[str, Any]:
+    """A file field as the object a client sends, with its ``x-file`` hint."""
+    return field.json_schema() if isinstance(field, File) else {}
+
+
 class FormConverter(OpenAPIConverter):
     """apispec's converter with the form contract's few differences (see the module docstring)."""
 
@@ -62,6 +71,7 @@ class FormConverter(OpenAPIConverter):
 
     def init_attribute_functions(self) -> None:
         super().init_attribute_functions()
+        self.add_attribute_function(_file)
         self.add_attribute_function(_labels)
 
     def field2choices(self, field: fields.Field, **kwargs: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from forms import form
+from forms import File, form
 from forms import label as _label
 
 
@@ -205,6 +205,10 @@ class Supplement(Schema):
     supplement_evidence = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
                                       validate=validate.Length(max=20),
                                       metadata=_label("Tài liệu bổ sung", "Supplementary evidence references"))
+    supplement_file = File(kinds=("pdf", "jpeg", "png"), metadata=_label(
+        "Bản chụp minh chứng (giấy chứng nhận giải thưởng, bằng tốt nghiệp…), nếu có",
+        "Scan of the evidence (prize certificate, diploma…), if any",
+        help="Tệp PDF, JPEG hoặc PNG", help_en="A PDF, JPEG or PNG file"))
 
 
 @form("talent_council_vote")

@@ -124,8 +124,9 @@ LANE_ROLES: dict[str, str] = {
 }
 #: Multi-instance tasks done by one named member: element id -> the data key of that member's sheet.
 PERSONAL_SHEETS = {"declare_conflict": "declaration_sheet", "score_round2": "score_sheet"}
-#: Data that would show one member's round-2 scores to another before everyone has scored.
-ROUND2_KEYS = ("scores", "score_sheet", "score_sheets")
+#: Data that would show one member's round-2 scores (or their review of the action plans, a file) to
+#: another before everyone has scored.
+ROUND2_KEYS = ("scores", "score_sheet", "score_sheets", "plan_review")
 #: What anyone who once took part may still read: the announced post.
 PUBLIC_KEYS = ("post", "unit", "level", "requirements")
 RECORD = "council_record"

@@ -22,6 +22,7 @@ from engine.store.database import Store
 from engine.time import Clock, TimerExecutor, calendar, spiff_patches
 from engine.time import clock as service_clock
 from workflows import settings
+from workflows.form_files import bind_files
 from workflows.schedules import CYCLES
 
 #: How often an executor checks whether an audit checkpoint is due (one is taken at most hourly,
@@ -52,8 +53,10 @@ class Services:
 
 
 def build_service(store: Store) -> CaseService:
-    """The case service over an existing store, with the programme's process policies and forms."""
-    return CaseService(store=store, policy_for=workflows.policy_for, validate_form=workflows.validate_form)
+    """The case service over an existing store, with the programme's process policies and forms
+    (and the forms' file fields bound to the files uploaded for each task)."""
+    return CaseService(store=store, policy_for=workflows.policy_for, validate_form=workflows.validate_form,
+                       bind_files=bind_files)
 
 
 def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Services:

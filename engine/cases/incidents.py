@@ -59,7 +59,7 @@ class Incidents:
                     steps.advance(loaded)
                 elif command["type"] == "complete":
                     form_key = conn.execute(select(TASK.c.form_key).where(TASK.c.id == command["task_id"])).scalar()
-                    command["data"] = steps.validate(form_key, command["data"])
+                    command["data"] = steps.validate(conn, form_key, command["data"], case.id, command["task_id"])
                     steps.run_task(loaded, command["task_id"], command["data"])
                 elif command["type"] != "timers":  # a timer is left due, for the executor to fire
                     steps.advance(loaded)

@@ -40,7 +40,7 @@ from engine.cases.case_links import CaseLinks
 from engine.cases.incidents import Incidents
 from engine.cases.records import CaseRecord, Loaded, TaskRow, View
 from engine.cases.statements import TASK
-from engine.cases.steps import CaseSteps, FormValidator, case_failed
+from engine.cases.steps import CaseSteps, FileBinder, FormValidator, case_failed, no_files
 from engine.cases.workflow_cache import WorkflowCache
 from engine.cases.worklist import case_roles, may_act
 from engine.definitions.state import UnloadableState
@@ -80,6 +80,8 @@ class CaseService:
     validate_form: FormValidator
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
+    #: The files a form names, bound to those uploaded for the task (see ``CaseSteps.validate``).
+    bind_files: FileBinder = no_files
     steps: CaseSteps = field(init=False, repr=False)
     links: CaseLinks = field(init=False, repr=False)
     incidents: Incidents = field(init=False, repr=False)
@@ -91,7 +93,7 @@ class CaseService:
             return self._child_finished(conn, actor, parent_id)
 
         self.steps = CaseSteps(self.store, self.policy_for, self.validate_form, self.specs, self.workflows,
-                               child_ended)
+                               child_ended, self.bind_files)
         self.links = CaseLinks(self.steps)
         self.incidents = Incidents(self.steps)
 
@@ -122,7 +124,7 @@ class CaseService:
             row, case = self._task_for_command(conn, actor, task_id)
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
-            clean = steps.validate(row.form_key, data)
+            clean = steps.validate(conn, row.form_key, data, case.id, task_id)
             policy = self.policy_for(case.process_key)
             if type(policy).check_completion is not ProcessPolicy.check_completion:  # skip the roles query
                 policy.check_completion(row.element_id, clean, case.data, actor, case_roles(conn, actor, case.id))

@@ -46,6 +46,16 @@ FormValidator = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 #: Told, in the same transaction, that a child of the parent case ``int`` has ended; returns
 #: the parent's step when the parent was sent its message (see ``CaseLinks.child_finished``).
 ChildEnded = Callable[[Connection, Actor, int], Loaded | None]
+#: Turns the requests for files that validated data holds (a form's file fields) into references to
+#: the files uploaded on case ``int`` for task ``str`` (both None for start data), inside the
+#: command's transaction; :class:`Invalid` naming the fields whose file cannot be used. The engine
+#: knows no forms, so the wiring gives it (``workflows.form_files.bind_files``).
+FileBinder = Callable[[Connection, int | None, str | None, dict[str, Any]], dict[str, Any]]
+
+
+def no_files(conn: Connection, case_id: int | None, task_id: str | None, data: dict[str, Any]) -> dict[str, Any]:
+    """The binder of a service whose forms ask for no files."""
+    return data
 
 
 @dataclass
@@ -58,6 +68,7 @@ class CaseSteps:
     specs: SpecCache
     workflows: WorkflowCache
     child_ended: ChildEnded
+    bind_files: FileBinder = no_files
     _engines: dict[str, Any] = field(default_factory=dict)
 
     # --------------------------------------------------------------- load and check
@@ -69,12 +80,14 @@ class CaseSteps:
             self._engines[process_key] = engine
         return engine
 
-    def validate(self, form_key: str | None, data: Any) -> dict[str, Any]:
-        """Form-validated data (any JSON object without a form), with no key the sandbox reserves."""
+    def validate(self, conn: Connection, form_key: str | None, data: Any, case_id: int | None = None,
+                 task_id: str | None = None) -> dict[str, Any]:
+        """Form-validated data (any JSON object without a form), with no key the sandbox reserves,
+        and the files it names bound to those uploaded on ``case_id`` for ``task_id``."""
         if not isinstance(data, dict):
             raise Invalid("data must be a JSON object", {"data": ["must be a JSON object"]})
         clean = self.validate_form(form_key, data) if form_key else dict(data)
-        return check_data_keys(clean)
+        return self.bind_files(conn, case_id, task_id, check_data_keys(clean))
 
     def lock(self, conn: Connection, case_id: int) -> CaseRecord:
         row = self.store.lock_row(conn, CASE, case_id)
@@ -163,7 +176,7 @@ class CaseSteps:
         definition_id = self.specs.latest_id(conn, process_key)
         if definition_id is None:
             raise NotFound(f"unknown process '{process_key}'", {"process": ["not deployed"]})
-        clean = self.validate(policy.start_form, data)
+        clean = self.validate(conn, policy.start_form, data)
         unit = projection.case_unit(conn, policy.case_unit(clean, actor), actor.unit_id)
         if parent_case_id is None and not policy.may_start(actor, unit.path if unit else None):
             raise Forbidden(f"you may not start a {process_key} case" + (f" for unit {unit.code}" if unit else ""))

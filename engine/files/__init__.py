@@ -10,6 +10,8 @@ comments, each change one transaction with its event on the case's chain, shown 
 A signed PDF coming back is kept only once :class:`SignatureChecker` (``signatures.py``) found its
 signatures intact, covering the whole file and made with a certificate of a trusted root, valid
 when it signed; ``signed.py`` says what its ``document_signed`` event records.
+A form's file field names a file uploaded for its task; :func:`task_reference`
+(``task_files.py``) checks it at completion and gives the full reference the data keeps.
 Verification re-hashes the kept content through :meth:`FileStore.check`
 (:func:`engine.audit.verify_all` takes it as ``stored_file``).
 """
@@ -17,6 +19,8 @@ from engine.files.case_files import CaseFiles, file_dict
 from engine.files.kinds import ACCEPTED, KINDS, Kind, Refused, clean_name, detect
 from engine.files.signatures import SignatureChecker, SignatureReport, Signer, TrustRootsError, load_trust_roots
 from engine.files.storage import FileStore, Received
+from engine.files.task_files import Unusable, full_reference, task_reference
 
 __all__ = ["CaseFiles", "file_dict", "ACCEPTED", "KINDS", "Kind", "Refused", "detect", "clean_name", "FileStore",
-           "Received", "SignatureChecker", "SignatureReport", "Signer", "TrustRootsError", "load_trust_roots"]
+           "Received", "SignatureChecker", "SignatureReport", "Signer", "TrustRootsError", "load_trust_roots",
+           "Unusable", "full_reference", "task_reference"]

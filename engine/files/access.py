@@ -2,8 +2,8 @@
 
 A file attached to the case itself is seen by whoever may read the case. A file uploaded for a
 task is part of the data that task submits: it is seen by its uploader, and by anyone to whom the
-process shows that data — its reference (``{"file_id", "sha256", "name"}``) appears in the case
-data visible to them, or the policy shows them the task's file key
+process shows that data — its reference (``{"file_id", "sha256", …}``, as a form's file field
+keeps it) appears in the case data visible to them, or the policy shows them the task's file key
 (:meth:`engine.policy.ProcessPolicy.task_file_key`) with the reference under it. So a council
 member's round-2 documents stay sealed exactly as long as the scores. A case one may not see has
 no files at all for them (404).

@@ -219,3 +219,22 @@ def test_field_kinds_no_form_uses_yet_follow_the_same_contract():
     assert props["row"]["additionalProperties"] is False
     assert props["rows"]["type"] == "array" and props["rows"]["items"]["title"] == "Dòng"
     assert props["rows"]["items"]["properties"]["note"]["x-title-en"] == "Note"
+
+
+def test_a_file_field_is_published_as_the_reference_a_client_sends_with_its_kinds():
+    """The round-2 sheet's review of the đề án: an optional object naming an uploaded file."""
+    schema = forms.json_schema("exam_round2_scores")
+    review = schema["properties"]["plan_review"]
+    assert review["type"] == "object" and review["required"] == ["file_id"] and review["additionalProperties"] is False
+    assert review["properties"]["file_id"] == {"type": "integer", "minimum": 1,
+                                               "description": "Mã tệp đã tải lên cho công việc này",
+                                               "x-description-en": "Id of a file uploaded for this task"}
+    assert review["x-file"] == {"kinds": ["pdf", "docx"], "accept": ".pdf,application/pdf,.docx,application/vnd."
+                                "openxmlformats-officedocument.wordprocessingml.document"}
+    assert review["title"] == "Phiếu nhận xét đề án của thành viên (nếu có)"
+    assert "plan_review" not in schema["required"]
+    loader = forms.schema_for("exam_round2_scores")
+    row = [{"candidate_code": "TS01", "score": 70}]
+    assert loader.validate({"scores": row, "plan_review": {"file_id": 7}}) == {}
+    assert "plan_review" in loader.validate({"scores": row, "plan_review": {"file_id": 7, "kind": "png"}})
+    assert "plan_review" not in loader.load({"scores": row})  # absent stays absent: old sheets replay as recorded

@@ -27,7 +27,7 @@ class Input:
     name: str
     key: str
     node: dict[str, Any]
-    kind: str  # text, textarea, number, integer, date, checkbox, select, radio, lines, json
+    kind: str  # text, textarea, number, integer, date, checkbox, select, radio, lines, json, file
     value: Any = ""
     required: bool = False
     errors: list[str] = field(default_factory=list)
@@ -55,6 +55,8 @@ class RowList:
 
 
 def kind_of(node: Mapping[str, Any]) -> str:
+    if "x-file" in node:  # a file uploaded with the form (forms.File): a file input
+        return "file"
     kind = node.get("type")
     if "enum" in node:
         return "radio" if len(node["enum"]) <= RADIO_MAX else "select"
@@ -74,6 +76,8 @@ def kind_of(node: Mapping[str, Any]) -> str:
 
 
 def _shown(kind: str, value: Any) -> Any:
+    if kind == "file":  # a file kept from an earlier try: {"file_id", "name"}, or nothing yet
+        return value if isinstance(value, dict) and "name" in value else None
     if value is None:
         return "" if kind != "checkbox" else False
     if kind == "checkbox":

@@ -1,6 +1,7 @@
 """The posted form back to data, and the form's messages back onto the rows shown.
 
-Rows post as ``list-<row>-<key>`` with ``list-rows`` (the number shown);
+Rows post as ``list-<row>-<key>`` with ``list-rows`` (the number shown); a file input posts its
+upload, kept before the form is read, as ``<name>-file_id``;
 "add a row" and "remove" are submit buttons (``_add``, ``_remove``), so the
 forms work without JavaScript. Rows left blank are not data; the form's
 messages name data rows, so they are mapped back to the rows on the page.
@@ -33,6 +34,9 @@ def _value(kind: str, form: MultiDict, name: str) -> tuple[Any, bool]:
     """(value, given): ``given`` is False for an empty input, which is left out of the data."""
     if kind == "checkbox":
         return form.get(name) in ("1", "on", "true"), form.get(name) in ("1", "on", "true")
+    if kind == "file":  # the upload itself was kept first (api.web.pages.taskfiles): its id is posted
+        kept = form.get(f"{name}-file_id", "").strip()
+        return ({"file_id": int(kept)}, True) if kept.isdigit() and len(kept) < 19 else (None, False)
     raw = form.get(name, "")
     if kind in ("text", "textarea", "select", "radio"):
         return raw, raw.strip() != ""
@@ -49,6 +53,19 @@ def _value(kind: str, form: MultiDict, name: str) -> tuple[Any, bool]:
         except ValueError:
             return raw, True
     return raw.strip(), True  # date
+
+
+def file_inputs(schema: Mapping[str, Any], form: MultiDict) -> list[str]:
+    """The names of the form's file inputs as posted (a file column once per shown row)."""
+    names = []
+    for key, node in (schema.get("properties") or {}).items():
+        items = node.get("items") or {}
+        if node.get("type") == "array" and items.get("type") == "object":
+            columns = [col for col, col_node in (items.get("properties") or {}).items() if kind_of(col_node) == "file"]
+            names += [f"{key}-{i}-{col}" for i in range(row_count(form, key)) for col in columns]
+        elif kind_of(node) == "file":
+            names.append(key)
+    return names
 
 
 def row_count(form: MultiDict, key: str) -> int:

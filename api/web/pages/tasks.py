@@ -2,7 +2,8 @@
 
 Completing posts the form; the case service validates it exactly as the API
 does, and its field messages come back next to the inputs. "Add a row" and
-"remove" re-show the form without submitting anything.
+"remove" re-show the form without submitting anything. A form with file fields is posted as
+multipart; its files are kept for the task before the form is read (:mod:`api.web.pages.taskfiles`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.web import bp, diagrams, services
-from api.web.pages import formfields, formpost, panels
+from api.web.pages import formfields, formpost, panels, taskfiles
 from api.web.session import current_user
 from api.web.pages.worklist import process_names
 from engine.errors import EngineError, Invalid
@@ -61,18 +62,22 @@ def complete_task(task_id: str) -> Any:
     with svc.store.read() as db:
         task, _case = svc.reader.task_view(db, actor, task_id)
     schema = form_schema(task["form_key"])
-    changed = formpost.rows_changed(schema, request.form)
+    posted, refused = taskfiles.receive(task, schema)  # files first: each kept for the task, then named
+    changed = formpost.rows_changed(schema, posted)
     if changed is not None:
-        return _render(task_id, changed[0], extra_rows=changed[1])
+        return _render(task_id, taskfiles.shown(task, changed[0], schema), refused, extra_rows=changed[1])
+    if refused:
+        return _render(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema), refused,
+                       status=422, message=_("The form has errors: see the messages next to the fields."))
     try:
-        data, index = formpost.parse(schema, request.form)
+        data, index = formpost.parse(schema, posted)
     except formpost.BadJson as err:
-        return _render(task_id, formpost.resubmitted(schema, request.form) or None,
+        return _render(task_id, formpost.resubmitted(schema, posted) or None,
                        {"data": [_("Not a JSON object: %(why)s", why=str(err))]}, status=422)
     try:
         svc.cases.complete(actor, task_id, data)
     except Invalid as err:
-        return _render(task_id, formpost.resubmitted(schema, request.form),
+        return _render(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema),
                        formpost.shown_errors(err.details, index), status=422,
                        message=form_message(err))
     except EngineError as err:
