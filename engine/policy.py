@@ -229,6 +229,14 @@ class ProcessPolicy:
                          actor: Actor, case_roles: frozenset[str]) -> None:
         """Rules a form cannot know (e.g. a score only for a candidate in the round); raise Invalid."""
 
+    def check_task(self, element_id: str, data: Mapping[str, Any], task_data: Mapping[str, Any],
+                   case_data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> None:
+        """:meth:`check_completion` for a rule that needs the task's own data too: what the diagram put
+        into this one task instance before it became ready (e.g. which screening a notice task is for),
+        which the case data cannot tell apart when two instances of a task are ready. By default, that
+        check."""
+        self.check_completion(element_id, data, case_data, actor, case_roles)
+
     def after_step(self, step: Step) -> None:
         """Side effects of a step on domain tables (registries), in the step's transaction."""
 

@@ -60,13 +60,26 @@ def _notice_record(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return (data.get("data_objects") or {}).get("notice_record") or {}
 
 
+def _notice_hints(pending: list[Mapping[str, Any]]) -> FormHints:
+    """A notice task is for one screening (``notice_screening`` in its own data, which the task's
+    check holds the submission to). A page sees the case's data, not the task's: with one screening
+    waiting (the usual case), one fixed row per applicant it turned away; with two (hr late with the
+    first when an extended registration is screened), the applicants of both to choose from, each
+    labelled with its screening, while the task's subject names the screening it is for."""
+    if len(pending) == 1:
+        rejected = pending[0]["rejected"]
+        return FormHints({"notices": [{"code": r["code"]} for r in rejected]}, fixed={"notices": ["code"]},
+                         notes={"notices": [r.get("full_name", "") for r in rejected]})
+    return FormHints(choices={"notices.code": [
+        (r["code"], f"{r['code']} — {r.get('full_name', '')} (sơ tuyển lần {s['screening']} / screening "
+                    f"{s['screening']})") for s in pending for r in s["rejected"]]})
+
+
 def form_hints(form_key: str | None, data: Mapping[str, Any], record: Mapping[str, Any]) -> FormHints:
     """How to lay out ``form_key`` for an exam whose visible data is ``data`` (council ``record``)."""
     codes = [c["code"] for c in _candidates(data)]
-    if form_key == "exam_rejection_notice":  # one row per applicant the pending screening turned away
-        pending = scoring.pending_notices(_notice_record(data)) or {"rejected": []}
-        return FormHints({"notices": [{"code": r["code"]} for r in pending["rejected"]]}, fixed={"notices": ["code"]},
-                         notes={"notices": [r.get("full_name", "") for r in pending["rejected"]]})
+    if form_key == "exam_rejection_notice":
+        return _notice_hints(scoring.pending_screenings(_notice_record(data)))
     if form_key == "exam_round2_scores":
         return _one_row_each("scores", list(data.get("round2_candidates") or []), data)
     if form_key == "exam_written_marks":
@@ -146,7 +159,7 @@ def _notices_table(notices: Mapping[str, Any]) -> Table:
                              how, _day(notice["told_on"]) if notice else None,
                              (notice.get("reference") or None) if notice else None)))
     return Table(columns=tuple(Words(w) for w in (N_("Code"), N_("Full name"), N_("Reason"), N_("Screened on"),
-                                                  N_("Told by"), N_("Told on"), N_("Notice reference"))),
+                                                  N_("How told (or due by)"), N_("Told on"), N_("Notice reference"))),
                  rows=tuple(rows), heading=Words(N_("Applicants not admitted")), row_header=0,
                  caption=Words(N_("Notices to the applicants not admitted")))
 
@@ -193,8 +206,7 @@ def council_panel(case: Mapping[str, Any], done: frozenset[str], record: Mapping
         scored = {"done": len(seats) - len(pending), "all": len(seats)}
         parts.append(Note((Words(N_("Round 2: %(done)s of %(all)s members have submitted their scores. Scores stay "
                                     "sealed until all have."), scored),), "progress"))
-    waiting = scoring.pending_notices(_notice_record(data))
-    if waiting is not None:
+    for waiting in scoring.pending_screenings(_notice_record(data)):
         parts.append(Note((Words(N_("%(n)s applicants not admitted are still to be told, by %(d)s")
                                  , {"n": len(waiting["rejected"]), "d": _day(waiting["due"])}),), "notice"))
     if results:

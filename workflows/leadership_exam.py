@@ -24,13 +24,13 @@ object is one value for the whole case (the case data shows it under
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from engine.errors import Invalid
 from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued, Panel, ProcessPolicy, Step
 from engine.people.actors import Actor
-from engine.time import clock
+from engine.time import calendar, clock
 from workflows import exam_pages, settings
 from workflows.documents import exam_papers
 from workflows.programme import registry
@@ -51,7 +51,8 @@ SCORE_DECIMALS = 2
 TERM_YEARS = 5
 #: Every task's reminder comes this many working days before its due date, at 08:00 (as the
 #: review's): early enough to act, late enough not to be forgotten again. A deadline setting is
-#: therefore at least one working day longer, or the reminder would come before the task.
+#: at least one working day longer; where the reminder would still fall before the task exists
+#: (calendar-day deadlines across a long holiday), it comes when the task starts (:func:`reminder_at`).
 REMINDER_WORKING_DAYS = 2
 _SHORTEST = REMINDER_WORKING_DAYS + 1
 
@@ -82,7 +83,10 @@ RECORD_WRITTEN_MARKS_WORKING_DAYS = settings.declare(
     PROCESS_KEY, "record_written_marks_working_days", 10, "working days the secretary has to enter the written "
     "round's marks [choice]", minimum=_SHORTEST)
 #: Re-marking window of the written round, in days [analogue]; the re-marks task is due when it closes.
-#: Calendar days: at least a week, so that 2 working days before its close lie after its opening.
+#: Calendar days, at least a week. A week does not always hold 2 working days before its close: one
+#: opened on Wednesday 3 February 2027 closes at the end of 10 February, and Tết (4 to 10 February)
+#: leaves only the 3rd as a working day, so the reminder (08:00, 2 working days before: 2 February)
+#: would fall before the window opens; it then comes as the window opens (:func:`reminder_at`).
 REMARK_DAYS = settings.declare(PROCESS_KEY, "remark_days", 15, "days the re-marking window of the written round "
                                "stays open; re-marks are due when it closes [analogue]", minimum=7)
 #: The presentations take a day; each member then has a working week to hand in a considered score.
@@ -97,7 +101,8 @@ CHOOSE_WINNER_WORKING_DAYS = settings.declare(
 CONFIRM_RESULTS_WORKING_DAYS = settings.declare(
     PROCESS_KEY, "confirm_results_working_days", 3, "working days the council chair has to confirm the results "
     "[choice]", minimum=_SHORTEST)
-#: The appointment decision is due within this many working days [choice, as for recognition].
+#: The appointment decision is due within this many working days [choice, as for recognition]; reminded
+#: 2 working days before, escalated to hr 5 working days late.
 DECISION_WORKING_DAYS = settings.declare(PROCESS_KEY, "decision_working_days", 10, "working days the approver "
                                          "has to decide the appointment; escalated to hr 5 later [choice]")
 
@@ -111,6 +116,19 @@ EXAM_RULES: dict[str, Any] = {
 def rules_now() -> dict[str, Any]:
     """The rules a new exam runs under: the fixed ones and every deadline setting as it is now."""
     return {**EXAM_RULES, **settings.values(PROCESS_KEY)}
+
+
+def reminder_at(deadline: str, working_days_before: int) -> str:
+    """Script helper (diagram version 3 on): when to remind the doer of a task due at ``deadline``
+    (ISO): 08:00 on the ``working_days_before``-th working day before it, but never before the task
+    exists. A deadline close to the task's start, or a long holiday (Tết) between, puts that 08:00
+    before now; a timer set in the past is never fired, so the reminder comes at once instead."""
+    at = calendar.current().working_days_before(datetime.fromisoformat(str(deadline)), int(working_days_before))
+    return max(at, clock.now().astimezone(timezone.utc)).isoformat()
+
+
+#: What the diagram's scripts may call: the exam's rules and :func:`reminder_at`.
+SCRIPT_HELPERS: dict[str, Any] = {**scoring.SCRIPT_HELPERS, "reminder_at": reminder_at}
 
 
 MEMBER, CHAIR, SECRETARY = "council_member", "council_chair", "council_secretary"
@@ -200,8 +218,14 @@ class Policy(ProcessPolicy):
         sheet = PERSONAL_SHEETS.get(element_id)
         return Assignment(username=task_data[sheet]["member"]) if sheet else None
 
+    def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
+        """Which screening a notice task is for (two may be open at once)."""
+        if element_id != "notify_rejected" or "notice_screening" not in task_data:
+            return None
+        return f"Sơ tuyển lần {task_data['notice_screening']} / screening {task_data['notice_screening']}"
+
     def script_helpers(self) -> Mapping[str, Any]:
-        return scoring.SCRIPT_HELPERS
+        return SCRIPT_HELPERS
 
     # ------------------------------------------------------------------ checks
     def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
@@ -259,12 +283,21 @@ class Policy(ProcessPolicy):
                 case_data.get("registration_extensions", 0) >= rules["max_extensions"]:
             raise Invalid("registration was already extended", {"shortfall_decision": ["only cancel is possible"]})
 
-    def _check_notify_rejected(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
-        """Each applicant the screening did not admit is named once, told on a day between the
-        screening and today. The screening is the earliest whose notices are not recorded yet
-        (:func:`scoring.pending_notices`), as the script after the task records that one."""
-        pending = scoring.pending_notices(notice_record(case_data))
-        if pending is None:
+    def check_task(self, element_id: str, data: Mapping[str, Any], task_data: Mapping[str, Any],
+                   case_data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> None:
+        """A notice task is checked against its own screening (``notice_screening``, written into the
+        task by ``open_notices``): with two open at once, the case data cannot tell them apart."""
+        if element_id == "notify_rejected":
+            self._check_notices(data, task_data, case_data)
+        else:
+            self.check_completion(element_id, data, case_data, actor, case_roles)
+
+    @staticmethod
+    def _check_notices(data: Mapping[str, Any], task_data: Mapping[str, Any], case_data: Mapping[str, Any]) -> None:
+        """Each applicant this task's screening did not admit is named once, told on a day between the
+        screening and today; the script after the task records that same screening."""
+        pending = scoring.screening_of(notice_record(case_data), task_data.get("notice_screening", 0))
+        if pending is None or pending.get("notices") is not None:
             raise Invalid("no applicant is waiting to be told", {"notices": ["không còn ai phải thông báo / "
                                                                              "nobody is left to tell"]})
         notices = data["notices"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Callable, TypeVar
+from uuid import UUID
 
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
@@ -126,9 +127,12 @@ class CaseService:
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
             clean = steps.validate(conn, row.form_key, data, case.id, task_id)
             policy = self.policy_for(case.process_key)
-            if type(policy).check_completion is not ProcessPolicy.check_completion:  # skip the roles query
-                policy.check_completion(row.element_id, clean, case.data, actor, case_roles(conn, actor, case.id))
             loaded = steps.load(conn, case)
+            if type(policy).check_completion is not ProcessPolicy.check_completion or \
+                    type(policy).check_task is not ProcessPolicy.check_task:  # skip the roles query
+                ready = loaded.workflow.get_task_from_id(UUID(task_id))
+                policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
+                                  actor, case_roles(conn, actor, case.id))
             try:
                 steps.run_task(loaded, task_id, clean)
             except EngineError:

@@ -115,7 +115,7 @@ def test_the_yearly_review_starts_on_1_november_once_however_many_executors_run(
     assert annual_talent_review.start_yearly_review(service, date(2026, 11, 5)) is None  # the year has its review
 
 
-def test_screening_is_reminded_2_days_before_its_due_date_and_a_late_appointment_escalated(
+def test_screening_is_reminded_2_working_days_before_its_due_date_and_a_late_appointment_escalated(
         auth, service, store, manual_clock):
     from engine.time.calendar import days_from_now
     from tests.workflows.exam_support import close_remarking, do, score_all
@@ -123,7 +123,7 @@ def test_screening_is_reminded_2_days_before_its_due_date_and_a_late_appointment
 
     case = start_exam(auth)
     close_registration(auth, service, manual_clock)  # the screening task is created now
-    reminder_due = datetime.fromisoformat(days_from_now(SCREENING_DAYS - 2))
+    reminder_due = CALENDAR.working_days_before(datetime.fromisoformat(days_from_now(SCREENING_DAYS)), 2)
     fires_exactly_at(service, manual_clock, reminder_due, case["id"], "screening_reminder", auth)
     assert notes(store, case["id"]) == [("reminder", None, "hr_officer")]
 
@@ -132,9 +132,13 @@ def test_screening_is_reminded_2_days_before_its_due_date_and_a_late_appointment
     score_all(auth, marked, {"TS01": [70, 70, 70, 70, 70], "TS02": [60, 60, 60, 60, 60]})
     do(auth, "chair", marked, "confirm_results", {"results_confirmed": True})
     published = manual_clock.now()
+    decision_due = CALENDAR.add_working_days(published, DECISION_WORKING_DAYS)
+    fires_exactly_at(service, manual_clock, CALENDAR.working_days_before(decision_due, 2), marked,
+                     "decision_reminder", auth)
     fires_exactly_at(service, manual_clock, CALENDAR.add_working_days(published, DECISION_WORKING_DAYS + 5), marked,
                      "decision_escalation", auth)
     assert notes(store, marked) == [("reminder", None, "council_secretary"),  # re-marks, as the window ran
+                                    ("reminder", None, "approver"),
                                     ("escalation", None, "approver"), ("escalation", None, "hr_officer")]
     case = do(auth, "approver", marked, "appointment_decision",
               {"appointment": "appoint", "decision_no": "9/QĐ-UBND", "effective_date": "2026-06-01"})

@@ -256,3 +256,135 @@ def test_a_changed_deadline_setting_applies_to_exams_started_after_it_only(auth,
     due_in_working_days(task_of(auth, "member1", after, "declare_conflict"), screened, 7, "2026-04-13")
     due_in_working_days(task_of(auth, "hr", after, "notify_rejected"), screened, 10, "2026-04-16")
     tell_rejected(auth, after, "TS06")
+
+
+def notice_tasks(auth: Any, case_id: int) -> dict[str, dict[str, Any]]:
+    """The case's ready notice tasks by the screening each is for (its subject)."""
+    return {task["subject"].split(" / ")[0]: task for task in tasks_named(auth, case_id, "notify_rejected")}
+
+
+def test_two_notice_tasks_open_at_once_each_keep_their_own_screening_due_date_and_reminder(
+        auth, service, store, manual_clock):
+    case_id = start_exam(auth)["id"]
+    close_registration(auth, service, manual_clock)  # Thursday 2 April 2026
+    screen(auth, case_id, "TS01", rejected=("TS02",))  # too few: hr extends, and does not tell TS02 yet
+    do(auth, "hr", case_id, "decide_shortfall", {"shortfall_decision": "extend"})
+    first = notice_tasks(auth, case_id)["Sơ tuyển lần 1"]
+    close_registration(auth, service, manual_clock)  # 31 days on: the first notice is late (escalated)
+    screened = manual_clock.now()
+    screen(auth, case_id, "TS01", "TS04", rejected=("TS03",))
+    tasks = notice_tasks(auth, case_id)
+    assert set(tasks) == {"Sơ tuyển lần 1", "Sơ tuyển lần 2"}
+    second = tasks["Sơ tuyển lần 2"]
+    assert tasks["Sơ tuyển lần 1"]["due_at"] == first["due_at"]  # still the first screening's
+    second_due = CALENDAR.add_working_days(screened, 5)
+    assert second["due_at"] == second_due.isoformat() != first["due_at"]
+    record = get_case(auth, "hr", case_id)["data"]["data_objects"]["notice_record"]
+    assert [(s["screening"], s["due"]) for s in record["screenings"]] == [
+        (1, first["due_at"]), (2, second_due.isoformat())]
+
+    # the second screening's task is for TS03, whom the first screening never saw; TS02 is the first's
+    with unchanged(store):
+        error = error_of(submit(auth, "hr", second["id"], {"notices": [
+            {"code": "TS02", "how": "letter", "told_on": screened.astimezone(CITY_ZONE).date().isoformat()}]}), 422)
+    assert "TS02" in str(error["details"]["notices"]) and "TS03" in str(error["details"]["notices"])
+    with unchanged(store):
+        error_of(submit(auth, "hr", first["id"], {"notices": [
+            {"code": "TS03", "how": "letter", "told_on": screened.astimezone(CITY_ZONE).date().isoformat()}]}), 422)
+
+    # the second screening's reminder comes 2 working days before its own due date
+    manual_clock.set(reminder_time(second_due) - SECOND)
+    service.fire_due()  # the exam's own reminders of the meantime (declarations)
+    before = len(notes(store, case_id))
+    reminded_exactly_at(auth, service, manual_clock, reminder_time(second_due), case_id, "rejection_notice_reminder")
+    # hr's inbox is reminded (engine/cases/notifications.py writes a note for every ready task of the
+    # timer's element, so the first, overdue notice task is named again with it)
+    assert set(notes(store, case_id)[before:]) == {("reminder", False, "hr_officer")}
+
+    response = submit(auth, "hr", second["id"], {"notices": [
+        {"code": "TS03", "how": "email", "told_on": screened.astimezone(CITY_ZONE).date().isoformat()}]})
+    assert response.status_code == 200, response.get_json()
+    record = response.get_json()["data"]["data_objects"]["notice_record"]
+    assert [(s["screening"], [n["code"] for n in s["notices"] or []]) for s in record["screenings"]] == [
+        (1, []), (2, ["TS03"])]
+    assert list(notice_tasks(auth, case_id)) == ["Sơ tuyển lần 1"]
+    case = tell_rejected(auth, case_id, "TS02")
+    assert [(s["screening"], [n["code"] for n in s["notices"]]) for s in
+            case["data"]["data_objects"]["notice_record"]["screenings"]] == [(1, ["TS02"]), (2, ["TS03"])]
+
+
+def test_an_exam_ended_with_a_notice_outstanding_keeps_running_and_hr_is_escalated_5_working_days_late(
+        auth, service, store, manual_clock):
+    case_id = start_exam(auth)["id"]
+    close_registration(auth, service, manual_clock)
+    screened = manual_clock.now()  # Thursday 2 April 2026
+    screen(auth, case_id, "TS01", rejected=("TS02",))
+    case = do(auth, "hr", case_id, "decide_shortfall", {"shortfall_decision": "cancel"})
+    assert case["status"] == "running" and case["data"]["case_outcome"] == "cancelled_insufficient_candidates"
+    due = CALENDAR.add_working_days(screened, 5)
+    assert task_of(auth, "hr", case_id, "notify_rejected")["due_at"] == due.isoformat()
+
+    manual_clock.set(reminder_time(due) + SECOND)
+    assert service.fire_due() == {case_id: ["rejection_notice_reminder"]}
+    late = CALENDAR.add_working_days(due, 5)  # the end of the 5th working day after the due date
+    assert late == end_of("2026-04-16")
+    reminded_exactly_at(auth, service, manual_clock, late, case_id, "rejection_notice_escalation")
+    assert [n for n in notes(store, case_id) if n[0] == "escalation"] == [("escalation", False, "hr_officer")]
+    assert get_case(auth, "hr", case_id)["status"] == "running"
+    case = tell_rejected(auth, case_id, "TS02")
+    assert case["status"] == "cancelled_insufficient_candidates"
+
+
+def test_the_re_marks_reminder_across_tet_comes_when_the_window_opens_not_before_it(
+        auth, service, store, manual_clock):
+    previous = settings.use({("leadership_exam", "remark_days"): 7})
+    try:
+        case_id = start_exam(auth)["id"]
+    finally:
+        settings.use(previous)
+    opened = local("2027-02-03", 10)  # Wednesday; Tết holidays run from Thursday 4 to Wednesday 10 February
+    manual_clock.set(opened)
+    auth._tokens.clear()
+    assert service.fire_due() == {case_id: ["registration_closes"]}
+    screen(auth, case_id, "TS01", "TS02")
+    declare_all(auth, case_id)
+    record_marks(auth, case_id, {"TS01": 80, "TS02": 48})
+    closes = datetime.fromisoformat(get_case(auth, "hr", case_id)["data"]["remark_deadline"])
+    assert closes == end_of("2027-02-10")
+    assert task_of(auth, "secretary", case_id, "record_remarks")["due_at"] == closes.isoformat()
+    assert reminder_time(closes) == local("2027-02-02", 8)  # 2 working days before: the day before it opened
+
+    manual_clock.set(opened + SECOND)
+    assert service.fire_due() == {case_id: ["record_remarks_reminder"]}
+    assert notes(store, case_id) == [("reminder", False, "council_secretary")]
+
+
+def test_screening_is_reminded_at_8_on_the_2nd_working_day_before_it_is_due(app, auth, service, store, manual_clock):
+    case_id = start_exam(auth)["id"]
+    close_registration(auth, service, manual_clock)  # Thursday 2 April 2026; due in 15 days
+    screening = task_of(auth, "hr", case_id, "screen_applications")
+    assert screening["due_at"] == end_of("2026-04-17").isoformat()
+    page_shows_due(app, "hr", screening)
+    reminded_exactly_at(auth, service, manual_clock, local("2026-04-15", 8), case_id, "screening_reminder")
+    assert reminder_time(end_of("2026-04-17")) == local("2026-04-15", 8)
+    assert notes(store, case_id) == [("reminder", False, "hr_officer")]
+
+
+def test_the_appointment_decision_is_reminded_2_working_days_before_and_escalated_5_late(
+        app, auth, service, store, manual_clock):
+    case_id = exam_with_marks(auth, service, manual_clock, {"TS01": 70, "TS02": 60})
+    close_remarking(auth, service, manual_clock)
+    score_all(auth, case_id, {"TS01": [70] * 5, "TS02": [60] * 5})
+    do(auth, "chair", case_id, "confirm_results", {"results_confirmed": True})
+    decision = task_of(auth, "approver", case_id, "appointment_decision")
+    due = CALENDAR.add_working_days(manual_clock.now(), 10)
+    assert decision["due_at"] == due.isoformat()
+    page_shows_due(app, "approver", decision)
+    manual_clock.set(reminder_time(due) - SECOND)
+    service.fire_due()
+    before = len(notes(store, case_id))
+    reminded_exactly_at(auth, service, manual_clock, reminder_time(due), case_id, "decision_reminder")
+    reminded_exactly_at(auth, service, manual_clock, CALENDAR.add_working_days(due, 5), case_id,
+                        "decision_escalation")
+    assert notes(store, case_id)[before:] == [("reminder", False, "approver"), ("escalation", False, "approver"),
+                                               ("escalation", False, "hr_officer")]

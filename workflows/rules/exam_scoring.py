@@ -187,23 +187,30 @@ def with_rejections(record: Mapping[str, Any], rejected: list[Mapping[str, Any]]
     return {**record, "screenings": [dict(s) for s in record.get("screenings") or []] + [row]}
 
 
-def pending_notices(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The earliest screening whose notices are not recorded yet. Two notice tasks are open at once
-    only when hr is still late with one screening's when an extended registration is screened again;
-    whichever of them hr completes records the earlier screening, so none is told twice or missed."""
-    return next((s for s in (record or {}).get("screenings") or [] if s.get("notices") is None), None)
+def pending_screenings(record: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The screenings whose notices are not recorded yet, earliest first. Two are pending at once when
+    hr is still late with one screening's notices as an extended registration is screened again: each
+    has its own notice task (``notice_screening`` in the task's data), due date and reminder."""
+    return [s for s in (record or {}).get("screenings") or [] if s.get("notices") is None]
 
 
-def with_notices(record: Mapping[str, Any], notices: list[Mapping[str, Any]], recorded_on: str) -> dict[str, Any]:
-    """The record with how and when each applicant of the pending screening was told."""
-    pending = pending_notices(record)
-    if pending is None:
-        raise ValueError("no screening is waiting for its notices")
-    names = {r["code"]: r["full_name"] for r in pending["rejected"]}
+def screening_of(record: Mapping[str, Any] | None, screening: int) -> dict[str, Any] | None:
+    """The row of screening number ``screening`` (1 for the first, 2 after an extended registration)."""
+    return next((s for s in (record or {}).get("screenings") or [] if s["screening"] == int(screening)), None)
+
+
+def with_notices(record: Mapping[str, Any], screening: int, notices: list[Mapping[str, Any]],
+                 recorded_on: str) -> dict[str, Any]:
+    """The record with how and when each applicant of screening ``screening`` (the one whose notice task
+    this is) was told."""
+    row = screening_of(record, screening)
+    if row is None or row.get("notices") is not None:
+        raise ValueError(f"screening {screening} is not waiting for its notices")
+    names = {r["code"]: r["full_name"] for r in row["rejected"]}
     told = [{"code": n["code"], "full_name": names.get(n["code"], ""), "how": n["how"],
              "told_on": str(n["told_on"]), "reference": n.get("reference", "")} for n in notices]
-    screenings = [{**s, "notices": told, "recorded_on": recorded_on} if s["screening"] == pending["screening"]
-                  and s.get("notices") is None else dict(s) for s in record["screenings"]]
+    screenings = [{**s, "notices": told, "recorded_on": recorded_on} if s["screening"] == row["screening"]
+                  else dict(s) for s in record["screenings"]]
     return {**record, "screenings": screenings}
 
 
