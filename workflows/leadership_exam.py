@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any, Mapping
 
 from engine.errors import Invalid
-from engine.policy import Assignment, CaseGrant, FormHints, Panel, ProcessPolicy, Step
+from engine.policy import Assignment, CaseGrant, FormHints, Panel, ProcessPolicy, Step, Table
 from engine.people.actors import Actor
 from engine.time import clock
 from workflows import exam_pages, settings
@@ -312,6 +312,10 @@ class Policy(ProcessPolicy):
     def case_panel(self, case: Mapping[str, Any], done: frozenset[str]) -> Panel | None:
         """The council's work so far, with a page of its own."""
         return exam_pages.council_panel(case, done, council_record(case.get("data") or {}) or {})
+
+    def exports(self, case: Mapping[str, Any], visible_data: Mapping[str, Any]) -> Mapping[str, Table]:
+        """The results (ranking, both rounds, totals) as a spreadsheet, sealed as the case data is."""
+        return exam_pages.results_export(visible_data)
 
     # ------------------------------------------------------------------ registry
     def after_step(self, step: Step) -> None:

@@ -17,6 +17,7 @@ import workflows
 from engine.audit.checkpoints import periodic_checkpoint
 from engine.cases import CaseService, Reader
 from engine.files import CaseFiles, FileStore
+from engine.sheets import TaskSheets
 from engine.store.database import Store
 from engine.time import Clock, TimerExecutor, calendar, spiff_patches
 from engine.time import clock as service_clock
@@ -39,6 +40,8 @@ class Services:
     reader: Reader
     #: The cases' files and comments, their content kept under ``FILES_DIR``.
     files: CaseFiles
+    #: Tasks filled in as spreadsheets (a list form's template out, the sheet in, one step).
+    sheets: TaskSheets
 
     def timer_executor(self, sweep_seconds: float, secret: str) -> TimerExecutor:
         """An executor firing these cases' timers and the programme's cycle starts, and taking
@@ -74,4 +77,5 @@ def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Ser
     reader = Reader(workflows.policy_for, cases.specs)
     storage = FileStore(config.get("FILES_DIR") or "instance/files",
                         int(config.get("MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES))
-    return Services(store, cases, reader, CaseFiles(cases, reader, storage))
+    return Services(store, cases, reader, CaseFiles(cases, reader, storage),
+                    TaskSheets(cases, reader, storage, workflows.form_schema))
