@@ -80,17 +80,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     except workflows.RulesFileError as err:
         raise SystemExit(f"TALENTFLOW_RULES_FILE: {err}") from None
     api = errors.TalentflowApi(app)
-    app.extensions["talentflow"] = Services(built.store, built.cases, built.reader, built.files, api,
+    app.extensions["talentflow"] = Services(built.store, built.cases, built.reader, built.files, built.sheets, api,
                                             ActorCache(app.config["AUTH_CACHE_SECONDS"]))
     errors.register(app)
     auth.register(app)
     transfer.init_app(app)  # file uploads may be larger than other requests
 
-    from api.resources import (admin, cases, files, health, notifications, processes, registry, reports, session,
-                               tasks)
+    from api.resources import (admin, cases, exports, files, health, notifications, processes, registry, reports,
+                               session, tasks)
 
     app.register_blueprint(health.blp)
-    for module in (session, processes, cases, files, tasks, admin, registry, reports, notifications):
+    for module in (session, processes, cases, files, tasks, admin, registry, reports, notifications, exports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from api.resources import audit as audit_resource  # verify, checkpoints, replay, state at a step
 

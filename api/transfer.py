@@ -23,7 +23,7 @@ from flask import Flask, current_app, request, send_file
 #: Room for the multipart framing and the small fields beside the file (note, task id, CSRF token).
 FORM_ALLOWANCE = 64 * 1024
 #: Endpoints that take a file; their requests may be as large as a file.
-UPLOAD_ENDPOINTS = {"files.attach_file", "web.attach_file"}
+UPLOAD_ENDPOINTS = {"files.attach_file", "web.attach_file", "exports.submit_sheet", "web.submit_sheet"}
 
 
 def init_app(app: Flask) -> None:
