@@ -121,9 +121,10 @@ def targets_sheets(report: Mapping[str, Any]) -> list[Sheet]:
                      for t in report["targets"]])
     share = report["exam_share"]
     units = Sheet(gettext("Exam share per unit"),
-                  (Column(gettext("Unit code")), Column(gettext("Unit")), Column(gettext("By competitive exam"), "integer"),
-                   Column(gettext("First appointments"), "integer"), Column(gettext("Share"), "percent"),
-                   Column(gettext("Target value"), "percent"), Column(gettext("Re-appointments not counted"), "integer")),
+                  (Column(gettext("Unit code")), Column(gettext("Unit")),
+                   Column(gettext("By competitive exam"), "integer"), Column(gettext("First appointments"), "integer"),
+                   Column(gettext("Share"), "percent"), Column(gettext("Target value"), "percent"),
+                   Column(gettext("Re-appointments not counted"), "integer")),
                   [(u["unit"], u["name"], u["exam"], u["total"], u["share"], u["target"], u["reappointments"])
                    for u in [share["city"], *share["units"]]])
     return [targets, units]
