@@ -84,17 +84,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         raise SystemExit(f"TALENTFLOW_SIGNING_TRUST_ROOTS: {err}") from None
     api = errors.TalentflowApi(app)
     app.extensions["talentflow"] = Services(built.store, built.cases, built.reader, built.files,
-                                            built.documents, api,
+                                            built.documents, built.sheets, api,
                                             ActorCache(app.config["AUTH_CACHE_SECONDS"]))
     errors.register(app)
     auth.register(app)
     transfer.init_app(app)  # file uploads may be larger than other requests
 
-    from api.resources import (admin, cases, documents, files, health, notifications, processes, registry, reports,
-                               session, tasks)
+    from api.resources import (admin, cases, documents, exports, files, health, notifications, processes, registry,
+                               reports, session, tasks)
 
     app.register_blueprint(health.blp)
-    for module in (session, processes, cases, files, documents, tasks, admin, registry, reports, notifications):
+    for module in (session, processes, cases, files, documents, tasks, admin, registry, reports, notifications,
+                   exports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from api.resources import audit as audit_resource  # verify, checkpoints, replay, state at a step
 

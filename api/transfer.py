@@ -23,9 +23,9 @@ from flask import Flask, current_app, request, send_file
 #: Room for the multipart framing and the small fields beside the file (note, task id, CSRF token).
 FORM_ALLOWANCE = 64 * 1024
 #: Endpoints that take a file; their requests may be as large as a file.
-#: (``web.complete_task``: a task form's file fields.)
+#: (``web.complete_task``: a task form's file fields; ``*.submit_sheet``: a task filled in as a spreadsheet.)
 UPLOAD_ENDPOINTS = {"files.attach_file", "web.attach_file", "files.attach_signed", "web.attach_signed",
-                    "web.complete_task"}
+                    "web.complete_task", "exports.submit_sheet", "web.submit_sheet"}
 
 
 def init_app(app: Flask) -> None:

@@ -146,12 +146,15 @@ class Panel:
 class FormHints:
     """How a page lays out one form for one case beyond what its schema says: pre-filled values
     (e.g. one row per candidate), choices limited to the case (by field, ``rows.column`` for a
-    column), columns of rows people may not change, and a note under each row's first cell."""
+    column), columns of rows people may not change, and a note under each row's first cell
+    (``note_headers``: what the notes of a list are, a message id, e.g. the candidate's name — it
+    heads their column when the form is offered as a spreadsheet, ``engine/sheets``)."""
 
     values: dict[str, Any] = field(default_factory=dict)
     choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     fixed: dict[str, list[str]] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    note_headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,13 @@ class ProcessPolicy:
         """The process's own view of ``case`` (as the reader may see it; ``done``: the element ids of
         the tasks the reader completed in it); None: the pages show the case data alone."""
         return None
+
+    def exports(self, case: Mapping[str, Any], visible_data: Mapping[str, Any]) -> Mapping[str, Table]:
+        """Tables of ``case`` offered as spreadsheets (``GET /cases/{id}/exports/{name}.xlsx``), by
+        name (``[a-z0-9_]``), built from ``visible_data`` alone — what the reader may see — so an
+        export never shows more than the case page. Cells as in a panel's tables; numbers and dates
+        stay numbers and dates in the sheet. None by default."""
+        return {}
 
 
 DEFAULT_POLICY = ProcessPolicy()

@@ -47,7 +47,7 @@ def _names(codes: list[str], data: Mapping[str, Any]) -> list[str]:
 def _one_row_each(sheet: str, codes: list[str], data: Mapping[str, Any]) -> FormHints:
     """A sheet of one fixed row per candidate, the candidate's name under the code."""
     return FormHints({sheet: [{"candidate_code": c} for c in codes]}, fixed={sheet: ["candidate_code"]},
-                     notes={sheet: _names(codes, data)})
+                     notes={sheet: _names(codes, data)}, note_headers={sheet: N_("Full name")})
 
 
 def _day(value: Any) -> date:
@@ -144,6 +144,29 @@ def _results_table(results: Mapping[str, Any], published_on: str | None) -> Tabl
                             for r in results.get("ranking") or []),
                  heading=Words(N_("Results")), badge=confirmed, caption=Words(N_("Ranking")), row_header=1,
                  numeric=frozenset({0, 2, 3, 4}), css="results")
+
+
+def results_export(data: Mapping[str, Any]) -> dict[str, Table]:
+    """The exam's results as a spreadsheet (``results``): rank, candidate, both rounds' marks and the
+    total, once the ranking exists. ``data`` is what the reader may see, so before every member
+    has scored round 2 — no ``exam_results`` — there is nothing to export."""
+    results = data.get("exam_results")
+    if not results:
+        return {}
+    winner = results.get("winner")
+
+    def result(r: Mapping[str, Any]) -> Words:
+        if r["code"] == winner:
+            return Words(N_("winner"))
+        return Words(N_("passed")) if r.get("passed") else Words(N_("not passed"))
+
+    table = Table(columns=tuple(Words(w) for w in (N_("Rank"), N_("Code"), N_("Full name"), N_("Round 1"),
+                                                  N_("Round 2"), N_("Total"), N_("Result"))),
+                  rows=tuple(Row((r.get("rank") or None, r["code"], r.get("full_name", ""), r.get("round1"),
+                                  r.get("round2"), r.get("total"), result(r)))
+                             for r in results.get("ranking") or []),
+                  heading=Words(N_("Results")), row_header=1, numeric=frozenset({0, 3, 4, 5}))
+    return {"results": table}
 
 
 def _notices_table(notices: Mapping[str, Any]) -> Table:

@@ -28,7 +28,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from engine.errors import Invalid
-from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued, Panel, ProcessPolicy, Step
+from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued, Panel, ProcessPolicy, Step, Table
 from engine.people.actors import Actor
 from engine.time import calendar, clock
 from workflows import exam_pages, settings
@@ -366,6 +366,11 @@ class Policy(ProcessPolicy):
         if kind == exam_papers.APPOINTMENT:
             return exam_papers.appointment_context(case, issued)
         raise LookupError(kind)
+
+    # ------------------------------------------------------------------ spreadsheets
+    def exports(self, case: Mapping[str, Any], visible_data: Mapping[str, Any]) -> Mapping[str, Table]:
+        """The results (ranking, both rounds, totals) as a spreadsheet, sealed as the case data is."""
+        return exam_pages.results_export(visible_data)
 
     # ------------------------------------------------------------------ registry
     def after_step(self, step: Step) -> None:

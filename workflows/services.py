@@ -18,6 +18,7 @@ from engine.audit.checkpoints import periodic_checkpoint
 from engine.cases import CaseService, Reader
 from engine.documents import CaseDocuments
 from engine.files import CaseFiles, FileStore, SignatureChecker, load_trust_roots
+from engine.sheets import TaskSheets
 from engine.store.database import Store
 from engine.time import Clock, TimerExecutor, calendar, spiff_patches
 from engine.time import clock as service_clock
@@ -43,6 +44,8 @@ class Services:
     files: CaseFiles
     #: The documents generated from cases (numbers, DOCX and PDF), kept in the same file store.
     documents: CaseDocuments
+    #: Tasks filled in as spreadsheets (a list form's template out, the sheet in, one step).
+    sheets: TaskSheets
 
     def timer_executor(self, sweep_seconds: float, secret: str) -> TimerExecutor:
         """An executor firing these cases' timers and the programme's cycle starts, and taking
@@ -87,4 +90,5 @@ def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Ser
                         int(config.get("MAX_FILE_BYTES") or DEFAULT_MAX_FILE_BYTES))
     documents = CaseDocuments(cases, reader, storage, templates_dir=config.get("TEMPLATES_DIR") or None,
                               soffice=config.get("SOFFICE") or None)
-    return Services(store, cases, reader, CaseFiles(cases, reader, storage, signatures), documents)
+    return Services(store, cases, reader, CaseFiles(cases, reader, storage, signatures), documents,
+                    TaskSheets(cases, reader, storage, workflows.form_schema))

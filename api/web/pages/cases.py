@@ -86,7 +86,8 @@ def case_page(case_id: int) -> Any:
                            max_file_mb=f"{int(current_app.config['MAX_FILE_BYTES']) / (1024 * 1024):g}",
                            panel=panels.panel_of(case, frozenset(mine)),
                            process_name=names.get(case["process"], case["process"]), my_done=mine,
-                           is_auditor=actor.is_any("auditor", "admin"))
+                           is_auditor=actor.is_any("auditor", "admin"),
+                           exports=policy_for(case["process"]).exports(case, case["data"]))
 
 
 @bp.get("/cases/new")

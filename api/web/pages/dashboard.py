@@ -18,24 +18,12 @@ from api.web import bp, services
 from api.web.diagrams import embed
 from api.web.i18n import lang, status_label
 from api.web.session import READERS, current_user, roles_required
+from api.web.spreadsheets import CATEGORIES, SHARES, SOURCES, TARGET_NAMES
 from engine.time import clock
 from engine.errors import Forbidden
 from engine.store.models import Case, Task, Unit
 from workflows.programme import registry, reports
 
-TARGET_NAMES = {
-    "exam_share": _l("Leadership appointments by competitive exam"),
-    "talent_share_of_recruits": _l("Talents among new recruits"),
-    "excellent_students_identified": _l("Excellent graduates identified"),
-    "trained_in_st": _l("Talents trained in science and technology"),
-    "retained_after_5_years": _l("Talents still serving 5 years after recognition"),
-    "training_classes": _l("Dedicated training classes"),
-    "partner_universities": _l("Partner universities"),
-}
-CATEGORIES = {"excellent_graduate": _l("Excellent graduate"), "young_scientist": _l("Young scientist"),
-              "cbccvc": _l("Cadre, civil servant, public employee"), "expert": _l("Expert")}
-SHARES = {"exam_share", "talent_share_of_recruits", "excellent_students_identified", "trained_in_st",
-          "retained_after_5_years"}
 
 
 def overdue_by_unit(db: Connection) -> list[dict[str, Any]]:
@@ -54,9 +42,6 @@ def overdue_by_unit(db: Connection) -> list[dict[str, Any]]:
     return sorted(units.values(), key=lambda u: (-u["overdue"], -u["open"], u["unit"] or ""))
 
 
-SOURCES = {"appointments": _l("appointments register"), "figures": _l("figures entered by hr"),
-           "registry+figures": _l("talent registry and hr figures"), "reviews": _l("annual reviews"),
-           "registry": _l("talent registry")}
 
 
 def _year() -> int:

@@ -17,6 +17,7 @@ from api.web.pages import formfields, formpost, panels, taskfiles
 from api.web.session import current_user
 from api.web.pages.worklist import process_names
 from engine.errors import EngineError, Invalid
+from engine.sheets import sheet_form
 from workflows import form_schema, policy_for
 
 
@@ -31,17 +32,21 @@ def _load(task_id: str) -> tuple[dict[str, Any], dict[str, Any], Any, str]:
     return task, case, drawing, name
 
 
-def _render(task_id: str, values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None,
-            extra_rows: dict[str, int] | None = None, status: int = 200, message: str | None = None) -> Any:
+def render_task(task_id: str, values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None,
+                extra_rows: dict[str, int] | None = None, status: int = 200, message: str | None = None,
+                sheet_errors: list[str] | None = None) -> Any:
+    """The task page; ``sheet_errors``: why an uploaded sheet was refused, one line per bad row."""
     task, case, drawing, name = _load(task_id)
     schema = form_schema(task["form_key"])
     hints = policy_for(case["process"]).form_hints(task["form_key"], case["data"])
+    offers_sheet = sheet_form(schema, hints) is not None  # a list of rows: "Tải mẫu Excel" and an upload
     shown = values if values is not None else hints.values
     fields = formfields.build(schema, shown, errors, choices=hints.choices, fixed=hints.fixed, notes=hints.notes,
                               extra_rows=extra_rows)
     return render_template("web/task.html", task=task, case=case, schema=schema, fields=fields, process_name=name,
                            diagram=drawing,
-                           panel=panels.panel_of(case), error_message=message), status
+                           panel=panels.panel_of(case), error_message=message, offers_sheet=offers_sheet,
+                           sheet_errors=sheet_errors or []), status
 
 
 def form_message(err: Invalid) -> str:
@@ -53,7 +58,7 @@ def form_message(err: Invalid) -> str:
 
 @bp.get("/tasks/<taskid:task_id>")
 def task_page(task_id: str) -> Any:
-    return _render(task_id)
+    return render_task(task_id)
 
 
 @bp.post("/tasks/<taskid:task_id>")
@@ -65,19 +70,19 @@ def complete_task(task_id: str) -> Any:
     posted, refused = taskfiles.receive(task, schema)  # files first: each kept for the task, then named
     changed = formpost.rows_changed(schema, posted)
     if changed is not None:
-        return _render(task_id, taskfiles.shown(task, changed[0], schema), refused, extra_rows=changed[1])
+        return render_task(task_id, taskfiles.shown(task, changed[0], schema), refused, extra_rows=changed[1])
     if refused:
-        return _render(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema), refused,
+        return render_task(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema), refused,
                        status=422, message=_("The form has errors: see the messages next to the fields."))
     try:
         data, index = formpost.parse(schema, posted)
     except formpost.BadJson as err:
-        return _render(task_id, formpost.resubmitted(schema, posted) or None,
+        return render_task(task_id, formpost.resubmitted(schema, posted) or None,
                        {"data": [_("Not a JSON object: %(why)s", why=str(err))]}, status=422)
     try:
         svc.cases.complete(actor, task_id, data)
     except Invalid as err:
-        return _render(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema),
+        return render_task(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema),
                        formpost.shown_errors(err.details, index), status=422,
                        message=form_message(err))
     except EngineError as err:
