@@ -358,11 +358,12 @@ class Policy(ProcessPolicy):
 
     def document_context(self, kind: str, case: Mapping[str, Any], issued: Issued) -> dict[str, Any]:
         data = case.get("data") or {}
+        record = council_record(data)
+        seats = record["seats"] if record else data.get("council") or []
         if kind == exam_papers.MINUTES:
-            record = council_record(data)
-            return exam_papers.minutes_context(case, issued, record["seats"] if record else data.get("council") or [])
+            return exam_papers.minutes_context(case, issued, seats)
         if kind == exam_papers.REPORT:
-            return exam_papers.report_context(case, issued)
+            return exam_papers.report_context(case, issued, seats)
         if kind == exam_papers.APPOINTMENT:
             return exam_papers.appointment_context(case, issued)
         raise LookupError(kind)

@@ -11,6 +11,10 @@ two files are put under their hashes (engine/files' store), the ``case_file`` an
 appended to the case's chain — all committed together or not at all. A failure anywhere (no
 LibreOffice, a broken template) rolls the number back with the rest: no number is ever on two
 papers and none is lost.
+
+The policy fills a paper from ``case_view``: the data, the units' names and the display names of
+the users the data mentions (``names``, from the users table), so a paper names people as they
+are called, never by the name they sign in with.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from engine.errors import Conflict, Forbidden, NotFound
 from engine.files.kinds import KINDS
 from engine.files.storage import FileStore, Received
 from engine.people.actors import Actor
+from engine.people.directory import display_names
 from engine.store.models import CaseDocument, CaseFile, Unit
 from engine.time import clock
 
@@ -38,12 +43,34 @@ DOC, FILE, UNIT = CaseDocument.__table__, CaseFile.__table__, Unit.__table__
 EVENT = "document_generated"
 
 
-def case_view(case: Any, units: Mapping[str, str] | None = None) -> dict[str, Any]:
+def case_view(case: Any, units: Mapping[str, str] | None = None,
+              names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """What a policy is shown of a case to choose and fill its documents: all of its data (a
     document is the city's, made by people who may read the whole case) and, to fill one, the
-    units' names by code."""
+    units' names by code and the people's display names by username (``names``: every user the
+    data mentions, so a paper prints "Nguyễn Văn An", never a sign-in name)."""
     return {"id": case.id, "process_key": case.process_key, "business_key": case.business_key,
-            "status": case.status, "data": dict(case.data or {}), "units": dict(units or {})}
+            "status": case.status, "data": dict(case.data or {}), "units": dict(units or {}),
+            "names": dict(names or {})}
+
+
+def mentioned(value: Any, found: set[str] | None = None, limit: int = 50_000) -> set[str]:
+    """Every short string in ``value`` (values and keys, nested): the usernames the data may name,
+    looked up in the users table. The engine does not know which fields name people; the
+    process's papers do, and read their display names from the case view's ``names``."""
+    found = set() if found is None else found
+    stack = [value]
+    while stack and len(found) < limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            if 2 <= len(item) <= 64:
+                found.add(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return found
 
 
 def document_dict(row: Any) -> dict[str, Any]:
@@ -135,7 +162,8 @@ class CaseDocuments:
     def _make(self, db: Any, case: Any, kind: DocumentKind, issued: Issued) -> Made:
         policy = self.cases.policy_for(case.process_key)
         units = {row.code: row.name for row in db.execute(select(UNIT.c.code, UNIT.c.name))}
-        context = policy.document_context(kind.key, case_view(case, units), issued)
+        names = display_names(db, mentioned(case.data or {}))
+        context = policy.document_context(kind.key, case_view(case, units, names), issued)
         docx = render_docx(template_path(kind.template, self.templates_dir), context)
         pdf = self.convert(docx) if self.convert else docx_to_pdf(docx, self.soffice)
         first = self.storage.receive(io.BytesIO(docx))

@@ -8,6 +8,7 @@ token's user compare that one number on each request, so the change holds everyw
 from __future__ import annotations
 
 import re
+from typing import Any, Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -138,3 +139,16 @@ def describe_user(session: Session, user: User) -> dict:
         "unit": unit.code if unit else None,
         "roles": sorted(({"role": r, "unit": u} for r, u in rows), key=lambda g: (g["role"], g["unit"] or "")),
     }
+
+
+def display_names(db: Any, usernames: Iterable[str], chunk: int = 500) -> dict[str, str]:
+    """Username -> display name, for those of ``usernames`` that are users (a paper prints people
+    by name, never by their sign-in name). ``db`` is a session or a connection."""
+    wanted = sorted({u for u in usernames if isinstance(u, str) and USERNAME_RE.match(u)})
+    users = User.__table__
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), chunk):
+        rows = db.execute(select(users.c.username, users.c.display_name)
+                          .where(users.c.username.in_(wanted[start:start + chunk])))
+        found.update({row.username: row.display_name.strip() for row in rows if (row.display_name or "").strip()})
+    return found

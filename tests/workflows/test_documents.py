@@ -109,3 +109,41 @@ def test_the_reviewed_list_sorts_kept_at_risk_and_removed_with_reasons(auth, sto
     assert "I. Tiếp tục duy trì trong danh sách (0 người)" in text
     assert "II. Cảnh báo (1 người)" in text and "III. Đưa ra khỏi danh sách (1 người)" in text
     assert "Lê Văn Minh" in pdf and "Trần Thị Lan" in pdf and "chưa có dấu hiệu phát triển" in text
+
+
+NAMES = {"chair": "Phạm Minh Chính", "secretary": "Đỗ Thị Thu", "member1": "Hoàng Văn An",
+         "member2": "Vũ Thị Bình", "member3": "Ngô Đức Cường"}
+
+
+def called(store, names):  # type: ignore[no-untyped-def]
+    """Give the users the names they are called by (the test users are called by their usernames)."""
+    from sqlalchemy import update
+
+    from engine.store.models import User
+
+    with store.transaction() as session:
+        for username, name in names.items():
+            session.execute(update(User).where(User.username == username).values(display_name=name))
+
+
+def test_the_minutes_name_the_council_by_seat_and_the_chair_signs_by_display_name_never_username(
+        auth, service, manual_clock, store):
+    import re
+
+    papers.require_tools()
+    case_id = run_exam(auth, service, manual_clock)
+    called(store, NAMES)
+    made = papers.generate(auth, "hr", case_id, "scoring_minutes")
+    document, text = papers.docx_text(papers.download(auth, "hr", case_id, made["docx_file_id"]))
+    council = [p.text for p in document.paragraphs if p.text.startswith("- ")]
+    assert council == ["- Phạm Minh Chính: Chủ tịch Hội đồng;", "- Đỗ Thị Thu: Thư ký Hội đồng;",
+                       "- Hoàng Văn An: Ủy viên;", "- Vũ Thị Bình: Ủy viên;", "- Ngô Đức Cường: Ủy viên;"]
+    signer_block = document.tables[-1].rows[0].cells[1].text
+    assert "CHỦ TỊCH HỘI ĐỒNG" in signer_block and signer_block.rstrip().endswith("Phạm Minh Chính")
+    assert not re.search(r"\b(chair|secretary|member[123])\b", text), text  # no username on the paper
+
+    do(auth, "chair", case_id, "confirm_results", {"results_confirmed": True})
+    report = papers.generate(auth, "hr", case_id, "result_report")
+    document, text = papers.docx_text(papers.download(auth, "hr", case_id, report["docx_file_id"]))
+    assert document.tables[-1].rows[0].cells[1].text.rstrip().endswith("Phạm Minh Chính")
+    assert not re.search(r"\b(chair|secretary|member[123])\b", text), text

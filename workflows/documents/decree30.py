@@ -3,8 +3,10 @@ number and symbol, "Hải Phòng, ngày … tháng … năm …", the recipients
 
 Decree 30 (Appendix I) writes days below 10 and months below 3 with a leading zero
 ("ngày 05 tháng 02 năm 2026") so that nothing can be added to a date once signed; dates in
-the body read dd/mm/yyyy. Who signs is written by title (the person's name is added by the
-officer in the template copy, or stays for the signer to write, when no name is known).
+the body read dd/mm/yyyy. Who signs is written by title, and by name where the case data names
+the signer (the exam council's chair); otherwise the name stays a dotted line for the signer to
+write (or the officer types it into the template copy). People the data names by username are
+printed by their display name (the case view's ``names``), never by the username.
 """
 from __future__ import annotations
 
@@ -72,3 +74,11 @@ def unit_name(case: Mapping[str, Any], code: Any) -> str:
     if not code:
         return ""
     return str((case.get("units") or {}).get(code) or code)
+
+
+def person_name(case: Mapping[str, Any], username: Any) -> str:
+    """The display name of the user ``username`` from the case view's ``names`` (username ->
+    display name); a dotted line when the user is unknown: a paper never prints a username."""
+    if not username:
+        return UNSIGNED
+    return str((case.get("names") or {}).get(username) or UNSIGNED)

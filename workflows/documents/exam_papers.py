@@ -7,13 +7,19 @@ Each is numbered in a register of its own: the council's minutes (``BB-HĐTT``) 
 (``BC-HĐTT``), and the city's decisions (``QĐ-UBND``, shared with recognition decisions). The
 appointment runs from the effective date the approver recorded, or else from the day the
 decision is issued, for the exam's term of office.
+
+The minutes list the council by seat (chair, secretary, members) and the minutes and the report
+are signed by the chair, each by display name (the case view's ``names``), never by username.
+The appointment decision is signed by the city's chairman, whom the data does not name: a dotted
+line for the signer.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from engine.policy import DocumentKind, Issued
-from workflows.documents.decree30 import DECIDERS, as_date, base_context, kind, mark, unit_name, vn_date
+from workflows.documents.decree30 import (DECIDERS, UNSIGNED, as_date, base_context, kind, mark, person_name, unit_name,
+                                          vn_date)
 from workflows.processes import N_
 from workflows.rules import exam_scoring as scoring
 
@@ -21,6 +27,21 @@ MINUTES, REPORT, APPOINTMENT = "scoring_minutes", "result_report", "appointment_
 COUNCIL_BODY = ("ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG", "HỘI ĐỒNG THI TUYỂN")
 SEAT_WORDS = {"chair": "Chủ tịch Hội đồng", "secretary": "Thư ký Hội đồng", "member": "Ủy viên"}
 RESULT_WORDS = {True: "Đạt", False: "Không đạt"}
+SEAT_ORDER = {"chair": 0, "secretary": 1, "member": 2}
+
+
+def council_lines(case: Mapping[str, Any], seats: list[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The council as the minutes list it: chair, secretary, then the members (in the order they
+    were named), each by display name and seat — never by username."""
+    ordered = sorted(seats, key=lambda s: SEAT_ORDER.get(str(s.get("seat")), len(SEAT_ORDER)))
+    return [{"name": str(s.get("name") or person_name(case, s.get("username"))),
+             "seat": SEAT_WORDS.get(str(s.get("seat")), "")} for s in ordered]
+
+
+def chair_name(case: Mapping[str, Any], seats: list[Mapping[str, Any]]) -> str:
+    """Who signs the council's papers: its chair, by display name (a dotted line when none)."""
+    chair = next((s for s in seats if s.get("seat") == "chair"), None)
+    return str(chair.get("name") or person_name(case, chair.get("username"))) if chair else UNSIGNED
 
 
 def exam_documents(case: Mapping[str, Any]) -> list[DocumentKind]:
@@ -52,17 +73,18 @@ def minutes_context(case: Mapping[str, Any], issued: Issued, seats: list[Mapping
     said = "; ".join(f"{r.get('candidate_code')}: {mark(r.get('old_mark'))} → {mark(r.get('new_mark'))}"
                      for r in remarks)
     context = base_context(issued, f"Chấm điểm thi tuyển chức danh {data.get('post', '')}", issuer=COUNCIL_BODY,
-                           recipients=["Sở Nội vụ", "Thành viên Hội đồng"], signer_title="CHỦ TỊCH HỘI ĐỒNG")
+                           recipients=["Sở Nội vụ", "Thành viên Hội đồng"], signer_title="CHỦ TỊCH HỘI ĐỒNG",
+                           signer_name=chair_name(case, seats))
     context.update(_common(data, case))
     context.update({
-        "council": [{"name": s.get("name") or s.get("username"), "seat": SEAT_WORDS.get(str(s.get("seat")), "")}
-                    for s in seats],
+        "council": council_lines(case, seats),
         "candidates": candidates,
         "remarks": f"Phúc khảo vòng 1: {said}." if said else "Không có thay đổi điểm sau phúc khảo vòng 1."})
     return context
 
 
-def report_context(case: Mapping[str, Any], issued: Issued) -> dict[str, Any]:
+def report_context(case: Mapping[str, Any], issued: Issued,
+                   seats: list[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     data = case.get("data") or {}
     results = data.get("exam_results") or {}
     ranking = [{"rank": r.get("rank") or "-", "name": r.get("full_name", ""), "round1": mark(r.get("round1")),
@@ -70,7 +92,8 @@ def report_context(case: Mapping[str, Any], issued: Issued) -> dict[str, Any]:
                 "result": RESULT_WORDS.get(bool(r.get("passed")), "")} for r in results.get("ranking") or []]
     winner = scoring.winner_of(results)
     context = base_context(issued, f"Kết quả thi tuyển chức danh {data.get('post', '')}", issuer=COUNCIL_BODY,
-                           recipients=["Như trên", "Sở Nội vụ"], signer_title="CHỦ TỊCH HỘI ĐỒNG")
+                           recipients=["Như trên", "Sở Nội vụ"], signer_title="CHỦ TỊCH HỘI ĐỒNG",
+                           signer_name=chair_name(case, list(seats or [])))
     context.update(_common(data, case))
     context.update({"addressee": "Chủ tịch Ủy ban nhân dân thành phố Hải Phòng", "ranking": ranking,
                     "winner": winner["full_name"] if winner else "không có người trúng tuyển",

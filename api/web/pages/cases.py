@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from api.web import bp, diagrams, services
-from api.web.pages import formfields, formpost, panels
+from api.web.pages import documents, formfields, formpost, panels
 from api.web.i18n import STATUSES, role_label, status_label
 from api.web.session import current_user
 from api.web.pages.tasks import form_message
@@ -80,9 +80,11 @@ def case_page(case_id: int) -> Any:
         names = process_names(db)
         files, comments = svc.files.files(db, actor, case_id), svc.files.comments(db, actor, case_id)
         may_add, may_sign = svc.files.may_add(db, actor, case_id), svc.files.may_sign(db, actor, case_id)
+        papers = documents.documents_view(db, actor, case_id, files)
     mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}
     return render_template("web/case.html", case=case, events=timeline(events), diagram=drawing,
-                           files=files, comments=comments, may_add=may_add, may_sign=may_sign,
+                           files=files, comments=comments, may_add=may_add, may_sign=may_sign, documents=papers,
+                           signed_choices=documents.signed_of_choices(files, papers),
                            max_file_mb=f"{int(current_app.config['MAX_FILE_BYTES']) / (1024 * 1024):g}",
                            panel=panels.panel_of(case, frozenset(mine)),
                            process_name=names.get(case["process"], case["process"]), my_done=mine,
