@@ -14,8 +14,11 @@ case), ``starter`` the user who started the case. When such a timer fires,
 :func:`timers_fired` (called by the runner inside the firing step's
 transaction) writes one ``notification`` row per recipient and appends a
 ``reminder_sent`` or ``task_escalated`` event to the case's audit chain, so a
-reminder exists exactly when its timer fired. SpiffWorkflow's Camunda parser
-drops extension properties of boundary events, so they are read here from the
+reminder exists exactly when its timer fired. It is about the one task instance
+that timer instance is attached to: with two instances of a task open (a loop
+reached it twice, a multi-instance activity), each is reminded by its own timer.
+SpiffWorkflow's Camunda parser drops extension properties of boundary events, so
+they are read here from the
 stored BPMN source (once per process version), by the same safe parser that read the
 file at deployment (:mod:`engine.definitions.safe_xml`), so a file that deployed is a
 file these rules can be read from. Should the stored source still be unreadable (a
@@ -33,7 +36,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from engine.definitions.safe_xml import read_xml
-from engine.time import clock
+from engine.time import clock, timers
+from engine.time.timers import WaitingTimer
 from engine.errors import Invalid, NotFound
 from engine.store.models import Notification, ProcessDefinition, Task
 from engine.cases.records import Loaded
@@ -100,21 +104,32 @@ class _RuleCache:
 RULES = _RuleCache()
 
 
-def timers_fired(conn: Connection, loaded: Loaded, fired: list[str], actor: Actor) -> None:
-    """Notify for each fired timer that has notify properties (inside the firing step)."""
+def timers_fired(conn: Connection, loaded: Loaded, fired: list[WaitingTimer], actor: Actor) -> None:
+    """Notify for each fired timer instance that has notify properties (inside the firing step).
+
+    Each fired instance tells about the one task instance it is attached to: a reminder for one
+    of two open instances of a task (a task reached again in a loop, the instances of a
+    multi-instance activity) names that instance alone, and every instance whose own timer
+    fired gets its own notification.
+    """
     if not fired:
         return
     rules = RULES.get(conn, loaded.definition.id, loaded.definition.sha256)
-    for timer_id in dict.fromkeys(fired):  # a timer of a multi-instance task: each ready instance, once
-        rule = rules.get(timer_id)
+    for timer in fired:
+        rule = rules.get(timer.element_id)
         if rule is not None:
-            _notify(conn, loaded, rule, actor)
+            _notify(conn, loaded, rule, timers.attached_task_ids(loaded.workflow, timer.task_id), actor)
 
 
-def _notify(conn: Connection, loaded: Loaded, rule: NotifyRule, actor: Actor) -> None:
+def _notify(conn: Connection, loaded: Loaded, rule: NotifyRule, task_ids: list[str], actor: Actor) -> None:
+    """Tell the rule's targets about the ready task rows among ``task_ids`` (the instances the
+    fired timer watches; the element filter drops a multi-instance parent and what follows it)."""
+    if not task_ids:
+        return
     case, now = loaded.case, clock.now()
     tasks = conn.execute(select(TASK).where(TASK.c.case_id == case.id, TASK.c.element_id == rule.attached_to,
-                                            TASK.c.status == "ready").order_by(TASK.c.id)).all()
+                                            TASK.c.id.in_(task_ids), TASK.c.status == "ready")
+                         .order_by(TASK.c.id)).all()
     for task in tasks:
         recipients: list[dict[str, Any]] = []
         ignored: list[str] = []

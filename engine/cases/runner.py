@@ -152,7 +152,8 @@ class CaseService:
 
     @unloadable_is_an_incident
     def fire_timers(self, case_id: int, actor: Actor = SYSTEM) -> list[str]:
-        """Fire the case's timers that are due on the clock; returns the element ids that fired.
+        """Fire the case's timers that are due on the clock; returns the element ids that fired
+        (an element once per instance of it that fired).
 
         A case with nothing due is left untouched, so calling this twice, or from
         two processes, fires each timer once.
@@ -167,7 +168,7 @@ class CaseService:
             if case.status != "running" or case.next_timer_at is None or case.next_timer_at >= now:
                 return []
             loaded = steps.load(conn, case)
-            due = [(element, at) for element, at in timers.waiting_timers(loaded.workflow) if at < now]
+            due = [timer for timer in timers.waiting_timer_tasks(loaded.workflow) if timer.due < now]
             try:
                 loaded.workflow.refresh_timers()
                 steps.advance(loaded)
@@ -177,13 +178,15 @@ class CaseService:
                 failure = err
                 steps.mark_failed(conn, loaded, actor, err, {"type": "run"})
             else:
-                still = {element for element, _ in timers.waiting_timers(loaded.workflow)}
-                fired = [element for element, _ in due if element not in still]
-                for element, at in due:
-                    if element in fired:
-                        loaded.chain.add("timer_fired", actor.username,
-                                         data={"element_id": element, "due_at": at, "fired_at": now})
-                notifications.timers_fired(conn, loaded, fired, actor)
+                # By task instance, not element id: the same boundary timer waits once per open
+                # instance of its task, and one of them firing says nothing of the others.
+                still = {timer.task_id for timer in timers.waiting_timer_tasks(loaded.workflow)}
+                went_off = [timer for timer in due if timer.task_id not in still]
+                for timer in went_off:
+                    loaded.chain.add("timer_fired", actor.username,
+                                     data={"element_id": timer.element_id, "due_at": timer.due, "fired_at": now})
+                notifications.timers_fired(conn, loaded, went_off, actor)
+                fired = [timer.element_id for timer in went_off]
                 steps.save(conn, loaded, actor)
         if failure is not None:
             raise case_failed(case_id, failure, loaded)

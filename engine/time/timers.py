@@ -11,10 +11,27 @@ Duration timers in working days (``"P10WD"``) are taught to SpiffWorkflow in
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
+from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
                                                               TimeDateEventDefinition, TimerEventDefinition)
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+
+
+class WaitingTimer(NamedTuple):
+    """One timer task instance the workflow waits on.
+
+    The element id alone cannot say which timer fired: the same boundary timer waits once per
+    open instance of its task (a task reached twice in a loop, the instances of a multi-instance
+    activity), each with its own due time. The task id tells them apart and leads to the one
+    task instance the timer is attached to (:func:`attached_task_ids`).
+    """
+
+    task_id: UUID
+    element_id: str
+    due: datetime
 
 
 def _due(task: Any) -> datetime | None:
@@ -32,17 +49,48 @@ def _due(task: Any) -> datetime | None:
     return TimerEventDefinition.get_datetime(value)
 
 
-def waiting_timers(workflow: Any) -> list[tuple[str, datetime]]:
-    """(element id, due time in UTC) of every timer the workflow waits on."""
+def waiting_timer_tasks(workflow: Any) -> list[WaitingTimer]:
+    """Every timer task instance the workflow waits on, with its due time in UTC.
+
+    In the workflow's own order, so whoever lists what fired lists it in the same order
+    every time (the runner records it, replay derives it again).
+    """
     found = []
     for task in list(workflow.event_manager.tasks.values()):
         due = _due(task)
         if due is not None:
             due = due.replace(tzinfo=timezone.utc) if due.tzinfo is None else due.astimezone(timezone.utc)
-            found.append((task.task_spec.bpmn_id or task.task_spec.name, due))
+            found.append(WaitingTimer(task.id, task.task_spec.bpmn_id or task.task_spec.name, due))
+    return found
+
+
+def waiting_timers(workflow: Any) -> list[tuple[str, datetime]]:
+    """(element id, due time in UTC) of every timer the workflow waits on (due times only)."""
+    return [(timer.element_id, timer.due) for timer in waiting_timer_tasks(workflow)]
+
+
+def attached_task_ids(workflow: Any, timer_task_id: UUID) -> list[str]:
+    """The ids of the task instances a boundary timer instance watches; [] for any other timer.
+
+    SpiffWorkflow 3 puts a task with boundary events under a ``BoundaryEventSplit`` whose
+    children are the task itself and one instance of each of its boundary events, so the
+    timer's sibling that is no boundary event is the very instance it is attached to, not
+    another open instance of the same element. A multi-instance task is that sibling too:
+    its instances are its children, so they are named with it (the caller keeps the ones
+    that are human tasks). Ids are strings, as the task projection keys its rows.
+    """
+    timer = workflow.get_task_from_id(timer_task_id)
+    parent = timer.parent if timer is not None else None
+    if parent is None or not isinstance(timer.task_spec, BoundaryEvent) or \
+            not isinstance(parent.task_spec, BoundaryEventSplit):
+        return []
+    found = []
+    for main in parent.children:
+        if not isinstance(main.task_spec, BoundaryEvent):
+            found += [str(main.id)] + [str(child.id) for child in main.children]
     return found
 
 
 def next_due(workflow: Any) -> datetime | None:
-    dues = [due for _, due in waiting_timers(workflow)]
+    dues = [timer.due for timer in waiting_timer_tasks(workflow)]
     return min(dues) if dues else None

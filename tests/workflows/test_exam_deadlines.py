@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.store.models import Notification
+from engine.store.models import Event, Notification
 from engine.time.calendar import BusinessCalendar
 from engine.time.clock import CITY_ZONE
 from tests.api.support import error_of, unchanged
@@ -72,6 +72,21 @@ def notes(store: Any, case_id: int) -> list[tuple[str, bool, str | None]]:
     with store.read() as session:
         return [(n.kind, n.user_id is not None, n.role) for n in session.scalars(
             select(Notification).where(Notification.case_id == case_id).order_by(Notification.id))]
+
+
+def noted_tasks(store: Any, case_id: int) -> list[str | None]:
+    """The task each of the case's notifications is about, oldest first."""
+    with store.read() as session:
+        return list(session.scalars(select(Notification.task_id).where(Notification.case_id == case_id)
+                                    .order_by(Notification.id)))
+
+
+def reminders_of(store: Any, case_id: int, timer: str) -> list[str | None]:
+    """The task of each ``reminder_sent`` event of the case's ``timer``, oldest first."""
+    with store.read() as session:
+        return [event.task_id for event in session.scalars(
+            select(Event).where(Event.case_id == case_id, Event.type == "reminder_sent").order_by(Event.seq))
+            if event.data["timer"] == timer]
 
 
 def test_too_few_eligible_hr_has_5_working_days_to_decide_and_to_tell_the_rejected(
@@ -297,9 +312,10 @@ def test_two_notice_tasks_open_at_once_each_keep_their_own_screening_due_date_an
     service.fire_due()  # the exam's own reminders of the meantime (declarations)
     before = len(notes(store, case_id))
     reminded_exactly_at(auth, service, manual_clock, reminder_time(second_due), case_id, "rejection_notice_reminder")
-    # hr's inbox is reminded (engine/cases/notifications.py writes a note for every ready task of the
-    # timer's element, so the first, overdue notice task is named again with it)
-    assert set(notes(store, case_id)[before:]) == {("reminder", False, "hr_officer")}
+    # hr's inbox is reminded of the second notice alone: the first, overdue one is not named again
+    assert notes(store, case_id)[before:] == [("reminder", False, "hr_officer")]
+    assert noted_tasks(store, case_id)[before:] == [second["id"]]
+    assert reminders_of(store, case_id, "rejection_notice_reminder")[-1] == second["id"]
 
     response = submit(auth, "hr", second["id"], {"notices": [
         {"code": "TS03", "how": "email", "told_on": screened.astimezone(CITY_ZONE).date().isoformat()}]})
