@@ -32,6 +32,8 @@ from engine.documents.convert import docx_to_pdf
 from engine.policy import DocumentKind, Issued
 from engine.documents.render import render_docx, template_path
 from engine.errors import Conflict, Forbidden, NotFound
+from engine.cases.worklist import case_roles
+from engine.files import access
 from engine.files.kinds import KINDS
 from engine.files.storage import FileStore, Received
 from engine.people.actors import Actor
@@ -104,8 +106,9 @@ class CaseDocuments:
     def listing(self, session: Any, actor: Actor, case_id: int) -> dict[str, Any]:
         """What the actor may generate now, and what was generated (for whoever may see the case)."""
         case = self.reader.visible_case(session, actor, case_id)
-        generated = [document_dict(r) for r in self._rows(session, case_id)]
         policy = self.cases.policy_for(case.process_key)
+        seen = self._seen_files(session, actor, case, policy)
+        generated = [document_dict(r) for r in self._rows(session, case_id) if r.pdf_file_id in seen]
         done = {g["kind"] for g in generated}
         titles = {k.key: k.title for k in policy.documents(case_view(case))}
         offered = [{"kind": k.key, "title": k.title, "register": k.register}
@@ -113,6 +116,16 @@ class CaseDocuments:
         for g in generated:
             g["title"] = titles.get(g["kind"], g["kind"])
         return {"available": offered, "generated": generated}
+
+    @staticmethod
+    def _seen_files(db: Any, actor: Actor, case: Any, policy: Any) -> set[int]:
+        """Ids of the case's files the actor may see: a document is listed to whoever may see its
+        files (engine/files/access.py), so a paper listing what the reader may not read (the city's
+        reviewed list, for a unit head) is neither listed nor served to them."""
+        data, roles = case.data or {}, case_roles(db, actor, case.id)
+        shown = policy.visible_data(data, actor, roles)
+        rows = db.execute(select(FILE).where(FILE.c.case_id == case.id)).all()
+        return {r.id for r in rows if access.file_visible(r, actor, policy, data, shown, roles)}
 
     @staticmethod
     def _rows(db: Any, case_id: int) -> list[Any]:

@@ -1,12 +1,15 @@
 """Who may see a case's files, and who may add to a case: the rules of case data, applied to files.
 
-A file attached to the case itself is seen by whoever may read the case. A file uploaded for a
-task is part of the data that task submits: it is seen by its uploader, and by anyone to whom the
-process shows that data — its reference (``{"file_id", "sha256", …}``, as a form's file field
-keeps it) appears in the case data visible to them, or the policy shows them the task's file key
-(:meth:`engine.policy.ProcessPolicy.task_file_key`) with the reference under it. So a council
-member's round-2 documents stay sealed exactly as long as the scores. A case one may not see has
-no files at all for them (404).
+A file is seen by its uploader and by whoever the process shows it to as it shows case data: the
+policy's :meth:`~engine.policy.ProcessPolicy.visible_data` is asked about the case data with the
+file's reference (``{"file_id", "sha256", …}``) under the file key
+(:meth:`engine.policy.ProcessPolicy.task_file_key`: of the task it was uploaded for, or of the case
+itself for a file attached to the case, a generated document or a signed copy), and the file is
+seen exactly when that key comes back with the reference. A file uploaded for a task is also seen
+where its reference appears in the case data visible to the reader (a form's file field). So a
+council member's round-2 documents stay sealed exactly as long as the scores, and a unit head who
+reads only their own units' talents of the annual review does not get the city-wide list as a
+file. A case one may not see has no files at all for them (404).
 
 Adding (a file, a comment) is for those who may keep the case's files by the policy
 (:meth:`~engine.policy.ProcessPolicy.may_keep_files`: readers but auditors, by default) and for
@@ -51,9 +54,9 @@ def file_visible(row: Any, actor: Actor, policy: ProcessPolicy, data: Mapping[st
                  shown: Mapping[str, Any], roles: frozenset[str]) -> bool:
     """Whether ``actor``, who may see the case (``data`` whole, ``shown`` as the policy shows it
     to them), may see the file of ``row``."""
-    if row.task_id is None or (row.attached_by_id is not None and row.attached_by_id == actor.user_id):
+    if row.attached_by_id is not None and row.attached_by_id == actor.user_id:
         return True
-    if refers(shown, row.id, row.sha256):
+    if row.task_id is not None and refers(shown, row.id, row.sha256):
         return True
     key = policy.task_file_key(row.element_id)
     probe = policy.visible_data({**data, key: [reference(row)]}, actor, roles)

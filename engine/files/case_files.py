@@ -228,7 +228,7 @@ class CaseFiles:
         if not removed:
             query = query.where(FILE.c.removed_at.is_(None))
         rows = db.execute(query.order_by(FILE.c.id)).all()
-        if all(row.task_id is None for row in rows):
+        if not rows:
             return rows
         policy, data = self.cases.policy_for(case.process_key), case.data or {}
         roles = case_roles(db, actor, case.id)

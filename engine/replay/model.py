@@ -167,14 +167,16 @@ class CaseModel:
 
     def _fire(self, actor: str) -> list[dict[str, Any]]:
         now = clock.now()
-        due = [(element, at) for element, at in timers.waiting_timers(self.workflow) if at < now]
+        # Timer instances, not elements, as the runner counts them: of two waiting copies of one
+        # timer (two open instances of a task), the one that fired is recorded.
+        due = [t for t in timers.waiting_timer_tasks(self.workflow) if t.due < now]
         if not due:
             raise ReplayError("no timer of the replayed case is due at the recorded time", None, now)
         self.workflow.refresh_timers()
         self.workflow.do_engine_steps()
-        still = {element for element, _ in timers.waiting_timers(self.workflow)}
-        out = [_event("timer_fired", actor, None, {"element_id": element, "due_at": at, "fired_at": now})
-               for element, at in due if element not in still]
+        still = {t.task_id for t in timers.waiting_timer_tasks(self.workflow)}
+        out = [_event("timer_fired", actor, None, {"element_id": t.element_id, "due_at": t.due, "fired_at": now})
+               for t in due if t.task_id not in still]
         return out + self._save(actor)
 
     def _cancel(self, rest: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -111,6 +111,33 @@ def test_the_reviewed_list_sorts_kept_at_risk_and_removed_with_reasons(auth, sto
     assert "Lê Văn Minh" in pdf and "Trần Thị Lan" in pdf and "chưa có dấu hiệu phát triển" in text
 
 
+def test_a_unit_head_neither_sees_nor_downloads_the_city_wide_reviewed_list(auth, store):
+    """The reviewed list names every unit's talents; a unit head reads only their own units' in the
+    case data, so the paper is hidden from them as the data is (listing, file list, download)."""
+    from datetime import date
+
+    from tests.helpers import complete, ready_task
+    from tests.workflows.test_annual_talent_review import PLAIN, assessments, review, start_review, talent
+
+    papers.require_tools()
+    stalled = ((2022, "hoan_thanh"), (2023, "hoan_thanh"), (2024, "hoan_thanh"), (2025, "hoan_thanh"))
+    talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1), stalled)
+    talent(store, "Lê Văn Minh", "SKHCN-QLKH", date(2022, 6, 15), stalled[1:])
+    case = start_review(auth)
+    complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
+    complete(auth, "head_qlkh", assessments(auth, "head_qlkh", case["id"])[0]["id"], PLAIN)
+    complete(auth, "hr", ready_task(review(auth, case["id"]), "consolidate_review")["id"], {})
+    made = papers.generate(auth, "hr", case["id"], "reviewed_talent_list")
+    head, api = auth.as_("head_gddt"), f"/api/v1/cases/{case['id']}"
+    assert [t["full_name"] for t in head.get(api).get_json()["data"]["talents"]] == ["Trần Thị Lan"]
+    assert head.get(f"{api}/files").get_json() == []
+    assert head.get(f"{api}/documents").get_json()["generated"] == []
+    assert head.get(f"{api}/files/{made['pdf_file_id']}").status_code == 404
+    hr_files = {f["id"] for f in auth.as_("hr").get(f"{api}/files").get_json()}
+    assert {made["docx_file_id"], made["pdf_file_id"]} <= hr_files
+    assert auth.as_("approver").get(f"{api}/files/{made['pdf_file_id']}").status_code == 200
+
+
 NAMES = {"chair": "Phạm Minh Chính", "secretary": "Đỗ Thị Thu", "member1": "Hoàng Văn An",
          "member2": "Vũ Thị Bình", "member3": "Ngô Đức Cường"}
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.definitions.specs import SourceFile
+from engine.replay import replay_case
 from engine.store.models import Case, Event, Notification, Task
 from tests.engine.time.timer_support import actor
 from workflows import deploy_files
@@ -161,6 +162,9 @@ def test_one_of_two_waiting_timers_of_an_element_fires_and_is_recorded_while_the
     with store.read() as session:  # the other instance still waits: the case is woken for it
         assert session.get(Task, first).status == "ready"
         assert session.get(Case, case_id).next_timer_at == opened + 3 * HOUR
+    with store.read() as session:  # and replay, counting timer instances too, agrees step by step
+        result = replay_case(service, session.connection(), case_id)
+    assert result.consistent, result.divergence
 
 
 def test_each_instance_of_a_multi_instance_review_is_reminded_when_its_own_timer_fires(
