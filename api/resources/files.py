@@ -30,7 +30,14 @@ class SignerOut(Schema):
     serial = fields.String(metadata={"description": "the certificate's serial number, in hex"})
     certificate_sha256 = fields.String(metadata={"description": "the SHA-256 of the certificate (DER)"})
     signed_at = fields.DateTime(allow_none=True, metadata={
-        "description": "a trusted timestamp's time, else the time the signing tool wrote"})
+        "description": "when it was signed, as a trusted RFC 3161 timestamp in the signature proves; null "
+                       "without one (the signing tool's own time proves nothing: claimed_signing_time)"})
+    claimed_signing_time = fields.DateTime(allow_none=True, metadata={
+        "description": "the time the signing tool wrote into the signature: the signer's word, not proof"})
+    validated_at = fields.DateTime(allow_none=True, metadata={
+        "description": "the moment the certificate was judged valid at: signed_at when proven, else when "
+                       "talentflow verified the signature"})
+    time_proven = fields.Boolean(metadata={"description": "whether signed_at is proven by a trusted timestamp"})
 
 
 class SignatureOut(SignerOut):
@@ -110,9 +117,13 @@ def attach_file(case_id: int):  # type: ignore[no-untyped-def]
 def attach_signed(case_id: int):  # type: ignore[no-untyped-def]
     """Keep the signed copy of a document (multipart ``file``; ``signed_of``, ``note``), for the approver
     and the process's managers. Its PAdES signatures must be intact, cover the whole file and come from
-    a certificate of a configured trust root that was valid when it signed; else 422 ``not_signed``,
-    ``signature_invalid``, ``signature_does_not_cover_file``, ``signature_untrusted``,
-    ``signer_certificate_expired`` or ``signature_revoked``, and nothing is kept."""
+    an end-entity signing certificate of a configured trust root, valid now (or when a trusted timestamp
+    proves it signed); else 422 ``not_signed``, ``signature_invalid``, ``signature_does_not_cover_file``,
+    ``signature_untrusted``, ``signer_certificate_unusable``, ``signer_certificate_expired`` or
+    ``signature_revoked``. Before its first signature the PDF must be the ``signed_of`` file byte for
+    byte (422 ``signed_copy_mismatch``); without ``signed_of`` the case's PDF it is is taken, and a case
+    with generated documents requires one (422 ``signed_of_required``); a signature dated before its
+    generated document is 422 ``signing_time_before_document``. Refused: nothing is kept."""
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("send the signed PDF as multipart field 'file'", {"file": ["required"]})

@@ -10,7 +10,11 @@ everything was checked, just before the commit: an event never names content tha
 
 A signed copy (:meth:`CaseFiles.attach_signed`) is attached the same way, its signatures verified
 (``signatures.py``) after it is received and before the transaction, with a ``document_signed``
-event beside its ``file_attached`` in the same step.
+event beside its ``file_attached`` in the same step. It is tied to the document it is the signed
+copy of (``signed_of``) by its bytes: before its first signature it must be that PDF byte for
+byte (``signed_copy_mismatch`` otherwise); without ``signed_of``, the case's PDF it is byte for
+byte is taken, and on a case that has generated documents one of them is required
+(``signed_of_required``).
 """
 from __future__ import annotations
 
@@ -29,14 +33,14 @@ from engine.cases.worklist import case_roles
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.files import access
 from engine.files.kinds import Kind, clean_name, detect
-from engine.files.signatures import SignatureChecker
+from engine.files.signatures import CLOCK_SKEW, SignatureChecker, SignatureReport
 from engine.files.signed import file_id_of, signature_view, signatures_of, signed_data
 from engine.files.storage import FileStore, Received
 from engine.people.actors import Actor
-from engine.store.models import Case, CaseFile, Event
+from engine.store.models import Case, CaseDocument, CaseFile, Event
 from engine.time import clock
 
-FILE, EVENT, CASE = CaseFile.__table__, Event.__table__, Case.__table__
+FILE, EVENT, CASE, DOCUMENT = CaseFile.__table__, Event.__table__, Case.__table__, CaseDocument.__table__
 MAX_NOTE, MAX_REASON, MAX_COMMENT = 2000, 2000, 4000
 #: Events that name a file: what they say of one the reader may not see is left out.
 FILE_EVENTS = ("file_attached", "file_removed", "document_signed")
@@ -100,7 +104,8 @@ class CaseFiles:
                       signed_of: Any = None, note: Any = "") -> dict[str, Any]:
         """Keep a signed PDF on the case once its signatures pass (:mod:`engine.files.signatures`):
         ``file_attached`` and ``document_signed`` (signer, time, certificate; ``signed_of``: the
-        case's PDF it is the signed copy of) in one step. A refused copy leaves nothing."""
+        case's PDF it is the signed copy of, :meth:`_signed_copy_of`) in one step. A refused copy
+        leaves nothing."""
         note = _text(note, "note", MAX_NOTE, required=False)
         signed_of = file_id_of(signed_of)
         with self.cases.store.read() as session:
@@ -116,7 +121,8 @@ class CaseFiles:
             name = clean_name(filename, kind)
             with self.cases.store.command() as conn:
                 case = self.cases.steps.lock(conn, case_id)
-                self._may_sign(conn, actor, case, signed_of)
+                original = self._may_sign(conn, actor, case, signed_of)
+                signed_of = self._signed_copy_of(conn, actor, case, report, original)
                 chain = self._chain(conn, case)
                 file = self._insert(conn, chain, actor, case, received, kind, name, note, None, None)
                 event = chain.add("document_signed", actor.username, data=signed_data(file, report, signed_of))
@@ -192,19 +198,51 @@ class CaseFiles:
         return audit.Chain(case.id, case.event_seq, case.last_event_hash,
                            self.cases.steps.definition_hash(conn, case))
 
-    def _may_sign(self, db: Connection, actor: Actor, case: CaseRecord, signed_of: int | None) -> None:
+    def _may_sign(self, db: Connection, actor: Actor, case: CaseRecord, signed_of: int | None) -> Any:
         """404 for a case the actor may not see, 403 unless the policy lets them sign off its papers;
-        ``signed_of`` must be a PDF on the case that they see (422 otherwise)."""
+        ``signed_of`` must be a PDF on the case that they see (422 otherwise): its row, or None."""
         self.cases.steps.visible_or_404(db, actor, case)
         if not self.cases.policy_for(case.process_key).may_sign_off(actor):
             raise Forbidden("signed copies are uploaded by whoever signs off the process's papers (the approver) "
                             "or its managers")
         if signed_of is None:
-            return
+            return None
         row = next((r for r in self._visible_rows(db, actor, case) if r.id == signed_of), None)
         if row is None or row.kind != "pdf":
             raise Invalid(f"file {signed_of} is not a PDF on case {case.id}",
                           {"signed_of": ["the id of a PDF file on this case"]})
+        return row
+
+    def _signed_copy_of(self, db: Connection, actor: Actor, case: CaseRecord, report: SignatureReport,
+                        row: Any) -> int | None:
+        """The id of the case's PDF the signed one is the signed copy of. The signing tool appends its
+        signature to the bytes it was given, so the PDF as it was before its first signature must be
+        ``row`` byte for byte (422 ``signed_copy_mismatch``). Without ``row``: the case's PDF it is
+        byte for byte, if there is one; else none — but a case with generated documents must be
+        told which (422 ``signed_of_required``). A generated PDF did not exist before it was
+        generated, so a signature saying it was made earlier is refused
+        (``signing_time_before_document``)."""
+        if row is None:
+            row = next((r for r in self._visible_rows(db, actor, case)
+                        if r.kind == "pdf" and report.is_copy_of(r.sha256)), None)
+            if row is None:
+                if db.execute(select(DOCUMENT.c.id).where(DOCUMENT.c.case_id == case.id).limit(1)).first():
+                    message = ("say which of the case's documents this is the signed copy of (signed_of): the "
+                               "signed PDF is none of the case's PDFs with a signature added")
+                    raise Invalid(message, {"signed_of": [message]}, code="signed_of_required")
+                return None
+        elif not report.is_copy_of(row.sha256):
+            message = (f"the signed PDF is not a signed copy of file {row.id} ({row.name}): before its signature "
+                       "it is not that file byte for byte. Sign the PDF downloaded from the case and upload "
+                       "what the signing tool produced")
+            raise Invalid(message, {"signed_of": [message]}, code="signed_copy_mismatch")
+        generated = db.execute(select(DOCUMENT.c.generated_at).where(DOCUMENT.c.pdf_file_id == row.id)).scalar()
+        when = report.signing_time
+        if generated is not None and when is not None and when < generated - CLOCK_SKEW:
+            message = (f"the signature says it was made at {when.isoformat()}, before {row.name} was generated "
+                       f"({generated.isoformat()}): the signing computer's clock is wrong or the time was set back")
+            raise Invalid(message, {"file": [message]}, code="signing_time_before_document")
+        return int(row.id)
 
     def _writable(self, db: Connection, actor: Actor, case: CaseRecord, task_id: str | None) -> str | None:
         """404 for a case the actor may not see, 403 when they may not add to it; for a task's

@@ -3,6 +3,11 @@
 The facts of a verified signature (who, when, which certificate, the case file it is the signed
 copy of) live in the event alone, on the case's hash chain: a file's signature is read back from
 there (as comments are), so no table holds a second copy that could disagree with the chain.
+
+Its times: ``signed_at`` only when a trusted timestamp proves it; ``claimed_signing_time`` what
+the signer's tool wrote (never shown as proven); ``validated_at`` when the certificate was judged
+valid. An event recorded before these were told apart (no ``validated_at``) has its ``signed_at``
+read as claimed, since nothing says it was proven.
 """
 from __future__ import annotations
 
@@ -45,13 +50,24 @@ def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
+def _times(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A signature's times as shown: proven, claimed, validated."""
+    if "validated_at" not in data:  # recorded before proof was told from claim: nothing proven
+        return {"signed_at": None, "claimed_signing_time": _when(data.get("signed_at")), "validated_at": None,
+                "time_proven": False}
+    proven = bool(data.get("time_proven")) and _when(data.get("signed_at")) is not None
+    return {"signed_at": _when(data.get("signed_at")) if proven else None,
+            "claimed_signing_time": _when(data.get("claimed_signing_time")),
+            "validated_at": _when(data.get("validated_at")), "time_proven": proven}
+
+
 def signature_view(data: Mapping[str, Any], seq: int) -> dict[str, Any]:
     """A file's ``signature`` as the API and the pages show it, from its event's data."""
     return {"signer": data.get("signer", ""), "organisation": data.get("organisation", ""),
             "issuer": data.get("issuer", ""), "serial": data.get("serial", ""),
-            "certificate_sha256": data.get("certificate_sha256", ""), "signed_at": _when(data.get("signed_at")),
+            "certificate_sha256": data.get("certificate_sha256", ""), **_times(data),
             "signed_of": data.get("signed_of"), "event_seq": seq,
-            "signatures": [{**s, "signed_at": _when(s.get("signed_at"))} for s in data.get("signatures", [])]}
+            "signatures": [{**s, **_times(s)} for s in data.get("signatures", [])]}
 
 
 def signatures_of(db: Session | Connection, case_id: int) -> dict[int, dict[str, Any]]:

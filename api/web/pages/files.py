@@ -1,5 +1,7 @@
 """A case's files and comments on its page: upload, download, remove with a reason, comment, and
-upload the signed copy of a document (its signatures verified; "signed by … on …" beside it).
+upload the signed copy of a document (its signatures verified; who signed it beside it, and when:
+as a trusted timestamp proves it, or as the signing tool states it — said to be unproven — with
+when talentflow checked the signature: :func:`signed_line`).
 
 The pages call the same ``CaseFiles`` as the JSON API (``api/resources/files.py``), so the same
 rules hold: a file's kind is read from its content, a case one may not see has no files (404),
@@ -16,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from api.transfer import send_kept
 from api.web import bp, services
+from api.web.i18n import datetime_local
 from api.web.session import current_user
 from engine.errors import EngineError
 
@@ -57,9 +60,37 @@ SIGNATURE_REFUSALS = {
     "signature_does_not_cover_file": _l("something was added to the PDF after it was signed."),
     "signature_untrusted": _l("the signer's certificate does not come from a trusted certification authority "
                               "(or no trust roots are set: TALENTFLOW_SIGNING_TRUST_ROOTS)."),
-    "signer_certificate_expired": _l("the signer's certificate was not valid when the document was signed."),
+    "signer_certificate_expired": _l("the signer's certificate was not valid at the time that counts: when a "
+                                     "trusted timestamp proves it signed, or without one, now (the time the "
+                                     "signing tool writes proves nothing)."),
+    "signer_certificate_unusable": _l("the signer's certificate is not meant for signing documents (its key usage "
+                                      "lacks non-repudiation)."),
     "signature_revoked": _l("the signer's certificate was revoked."),
+    "signed_copy_mismatch": _l("it is not the signed copy of the chosen PDF: before its signature it must be that "
+                               "file exactly. Sign the PDF downloaded from this case and upload what the signing "
+                               "tool produced."),
+    "signed_of_required": _l("choose which of the case's documents it is the signed copy of."),
+    "signing_time_before_document": _l("the signature says it was made before the document was generated: the "
+                                       "signing computer's clock is wrong."),
 }
+
+
+@bp.app_template_filter("signed_line")
+def signed_line(signature: dict[str, Any]) -> str:
+    """Who signed a signed copy and when: "on …" only for a time a trusted timestamp proves; else the
+    signing tool's time, said to be unproven, and when talentflow checked the signature."""
+    who = signature.get("signer", "") + (f", {signature['organisation']}" if signature.get("organisation") else "")
+    if signature.get("signed_at"):
+        return _("Signed by %(signer)s on %(when)s (proven by a trusted timestamp)", signer=who,
+                 when=datetime_local(signature["signed_at"]))
+    checked = signature.get("validated_at")
+    if signature.get("claimed_signing_time") and checked:
+        return _("Signed by %(signer)s; the signing tool states %(claimed)s (not proven); signature verified "
+                 "on %(checked)s", signer=who, claimed=datetime_local(signature["claimed_signing_time"]),
+                 checked=datetime_local(checked))
+    if checked:
+        return _("Signed by %(signer)s; signature verified on %(checked)s", signer=who, checked=datetime_local(checked))
+    return _("Signed by %(signer)s", signer=who)
 
 
 def limit_mb() -> str:

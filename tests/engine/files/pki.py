@@ -4,7 +4,9 @@ The city signs decisions outside talentflow with a VGCA certificate; here a test
 signer certificate under it, made with ``cryptography``) stands in for the national root, and
 pyHanko's :class:`PdfSigner` for the signing tool. The signing time is set by the test (the
 service's manual clock reads 2026-03-02), so certificates are dated around it: a signer whose
-certificate expired before that day is one the city must refuse.
+certificate expired before that day is one the city must refuse. A time-stamping authority under
+the test root (:func:`tsa`, pyHanko's ``DummyTimeStamper`` stamping the time the test says) proves
+when a signature was made, as an RFC 3161 timestamp token in it.
 """
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401  (hashes: tests take fingerprints)
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.writer import PdfFileWriter
 from pyhanko.pdf_utils import generic
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 #: The day the tests sign on: the manual clock's day (tests/conftest.py).
@@ -40,13 +43,20 @@ class Issued:
     """A certificate and its private key."""
 
     cert: x509.Certificate
-    key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
     def pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
     def der(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.DER)
+
+    def asn1(self) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(self.der())
+
+    def private_key(self) -> asn1_keys.PrivateKeyInfo:
+        return asn1_keys.PrivateKeyInfo.load(self.key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
 
 def root_ca(common_name: str = "Test Root CA", organisation: str = "Ban Cơ yếu Chính phủ (thử)") -> Issued:
@@ -65,17 +75,34 @@ def root_ca(common_name: str = "Test Root CA", organisation: str = "Ban Cơ yế
 
 
 def signer_cert(ca: Issued, common_name: str = "Nguyễn Văn Chủ Tịch", organisation: str = "UBND thành phố Hải Phòng",
-                not_before: datetime | None = None, not_after: datetime | None = None) -> Issued:
-    """A signer's certificate issued by ``ca``, valid a year around the signing day unless told."""
+                not_before: datetime | None = None, not_after: datetime | None = None,
+                for_signing: bool = True, is_ca: bool = False) -> Issued:
+    """A signer's certificate issued by ``ca``, valid a year around the signing day unless told;
+    ``for_signing=False``: its key usage is key encipherment only (a certificate for encrypting
+    mail, not for signing); ``is_ca``: a subordinate CA's certificate, as if one signed with it."""
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (x509.CertificateBuilder().subject_name(_name(common_name, organisation)).issuer_name(ca.cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(not_before or SIGNING_DAY - timedelta(days=180))
             .not_valid_after(not_after or SIGNING_DAY + timedelta(days=180))
+            .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=for_signing, content_commitment=for_signing,
+                                         key_encipherment=not for_signing, data_encipherment=False,
+                                         key_agreement=False, key_cert_sign=is_ca, crl_sign=is_ca,
+                                         encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
+            .sign(ca.key, hashes.SHA256()))
+    return Issued(cert, key)
+
+
+def tsa(ca: Issued, common_name: str = "Test Time-Stamping Authority") -> Issued:
+    """A time-stamping authority's certificate issued by ``ca`` (RSA: pyHanko's test TSA signs with RSA)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (x509.CertificateBuilder().subject_name(_name(common_name, "Ban Cơ yếu Chính phủ (thử)"))
+            .issuer_name(ca.cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(SIGNING_DAY - timedelta(days=3000)).not_valid_after(SIGNING_DAY + timedelta(days=3000))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
             .sign(ca.key, hashes.SHA256()))
     return Issued(cert, key)
@@ -94,17 +121,22 @@ class _SignerAt(signers.PdfSigner):
         return session
 
 
-def sign(pdf: bytes, signer: Issued, ca: Issued, when: datetime = SIGNING_DAY, field: str = "Signature1") -> bytes:
-    """``pdf`` signed (PAdES baseline) by ``signer``, its chain up to ``ca`` embedded."""
-    simple = signers.SimpleSigner(
-        signing_cert=asn1_x509.Certificate.load(signer.der()),
-        signing_key=asn1_keys.PrivateKeyInfo.load(signer.key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-        cert_registry=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(ca.der())]))
+def sign(pdf: bytes, signer: Issued, ca: Issued, when: datetime = SIGNING_DAY, field: str = "Signature1",
+         stamped_by: Issued | None = None, stamped_at: datetime | None = None) -> bytes:
+    """``pdf`` signed (PAdES baseline) by ``signer``, its chain up to ``ca`` embedded, as an
+    incremental update after the bytes of ``pdf``; ``when``: the time the signing tool writes.
+    ``stamped_by``: with an RFC 3161 timestamp token of that TSA (issued by ``ca``), stamped at
+    ``stamped_at`` (default ``when``)."""
+    simple = signers.SimpleSigner(signing_cert=signer.asn1(), signing_key=signer.private_key(),
+                                  cert_registry=SimpleCertificateStore.from_certs([ca.asn1()]))
     meta = signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256")
+    stamper = None if stamped_by is None else DummyTimeStamper(
+        stamped_by.asn1(), stamped_by.private_key(), certs_to_embed=SimpleCertificateStore.from_certs([ca.asn1()]),
+        fixed_dt=stamped_at or when)
     out = io.BytesIO()
-    _SignerAt(when, meta, signer=simple).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
+    _SignerAt(when, meta, signer=simple, timestamper=stamper).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
+                                                                       output=out)
     return out.getvalue()
 
 

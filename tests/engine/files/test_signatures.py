@@ -1,18 +1,27 @@
 """A signed PDF coming back: kept as signed only when its signature is intact, covers the whole
-file and was made with a certificate of a trusted root that was valid when it signed."""
+file and was made with a signing certificate a trusted root issued, valid now — or valid when a
+trusted timestamp proves it signed. The time the signing tool writes is reported as claimed, never
+as proven; and the report says which bytes were signed, so the copy can be tied to its document."""
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from engine.errors import Invalid
 from engine.files import SignatureChecker, TrustRootsError, load_trust_roots
+from engine.time import clock
 from tests.engine.files import pki, samples
 
 CITY_ROOT = pki.root_ca("Test National Root CA")
 OTHER_ROOT = pki.root_ca("Some Other Root CA", "Không phải cơ quan chứng thực")
 CHAIRMAN = pki.signer_cert(CITY_ROOT)
+CITY_TSA = pki.tsa(CITY_ROOT)
+#: The reviewer's case: a certificate valid 2023-12-23..2025-01-26, used on 2026-03-02.
+LAPSED = pki.signer_cert(CITY_ROOT, "Trần Văn Cũ", not_before=datetime(2023, 12, 23, tzinfo=timezone.utc),
+                         not_after=datetime(2025, 1, 26, tzinfo=timezone.utc))
+BACK_THEN = datetime(2024, 10, 18, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -33,7 +42,9 @@ def test_a_decision_signed_by_the_chairman_reports_who_signed_when_and_with_whic
     signer = report.signer
     assert (signer.common_name, signer.organisation) == ("Nguyễn Văn Chủ Tịch", "UBND thành phố Hải Phòng")
     assert signer.issuer == "Test National Root CA"
-    assert signer.signed_at == pki.SIGNING_DAY
+    assert signer.claimed_signing_time == pki.SIGNING_DAY  # what the signing tool wrote: its word only
+    assert signer.signed_at is None  # nothing proves it
+    assert signer.validated_at == manual_now()  # the certificate was judged now
     assert signer.serial == format(CHAIRMAN.cert.serial_number, "x")
     assert signer.certificate_sha256 == CHAIRMAN.cert.fingerprint(pki.hashes.SHA256()).hex()
     assert report.signatures == (signer,)
@@ -73,18 +84,85 @@ def test_without_trust_roots_every_signature_is_refused_naming_the_setting(manua
     assert "TALENTFLOW_SIGNING_TRUST_ROOTS" in message
 
 
-def test_a_certificate_expired_or_not_yet_valid_when_it_signed_is_refused(checker):
+def manual_now() -> datetime:
+    """The one clock's now (the manual clock of the tests: 2026-03-02 02:00 UTC)."""
+    return clock.now()
+
+
+def test_a_certificate_expired_or_not_yet_valid_now_is_refused(checker):
     expired = pki.signer_cert(CITY_ROOT, not_before=pki.SIGNING_DAY - timedelta(days=400),
                               not_after=pki.SIGNING_DAY - timedelta(days=10))
     message = refused(checker, pki.sign(pki.decision_pdf(), expired, CITY_ROOT), "signer_certificate_expired")
-    assert "not valid when the document was signed" in message
+    assert "is not valid now" in message
     early = pki.signer_cert(CITY_ROOT, not_before=pki.SIGNING_DAY + timedelta(days=1),
                             not_after=pki.SIGNING_DAY + timedelta(days=400))
     refused(checker, pki.sign(pki.decision_pdf(), early, CITY_ROOT), "signer_certificate_expired")
 
 
+def test_a_backdated_signature_with_an_expired_certificate_is_refused_whatever_time_it_claims(checker):
+    """The signing tool (or whoever holds the old key) writes 2024-10-18, when the certificate was
+    still valid; it is used on 2026-03-02, long after it expired. The claim proves nothing."""
+    backdated = pki.sign(pki.decision_pdf(), LAPSED, CITY_ROOT, when=BACK_THEN)
+    message = refused(checker, backdated, "signer_certificate_expired")
+    assert "Trần Văn Cũ" in message and "not valid now, 2026-03-02" in message
+    assert "2024-10-18, proves nothing without a trusted timestamp" in message
+
+
+def test_a_certificate_valid_now_with_an_honest_time_is_accepted_its_time_shown_as_claimed(checker):
+    signer = checker.verify(pki.sign(pki.decision_pdf(), CHAIRMAN, CITY_ROOT, when=manual_now())).signer
+    assert (signer.claimed_signing_time, signer.signed_at, signer.validated_at) == (manual_now(), None, manual_now())
+    assert signer.as_data()["time_proven"] is False
+
+
+def test_a_trusted_timestamp_proves_when_it_signed_and_the_certificate_is_judged_then(checker):
+    """Signed in 2024 with a timestamp token of the city's TSA: the certificate has expired since,
+    but it was valid when the token proves the signature existed."""
+    stamped = pki.sign(pki.decision_pdf(), LAPSED, CITY_ROOT, when=BACK_THEN, stamped_by=CITY_TSA)
+    signer = checker.verify(stamped).signer
+    assert signer.signed_at == BACK_THEN == signer.validated_at
+    assert signer.as_data()["time_proven"] is True and signer.as_data()["signed_at"] == BACK_THEN.isoformat()
+
+
+def test_a_timestamp_of_an_untrusted_tsa_proves_nothing(checker):
+    stranger_tsa = pki.tsa(OTHER_ROOT, "Some Other TSA")
+    stamped = pki.sign(pki.decision_pdf(), LAPSED, CITY_ROOT, when=BACK_THEN, stamped_by=stranger_tsa)
+    refused(checker, stamped, "signer_certificate_expired")
+    honest = checker.verify(pki.sign(pki.decision_pdf(), CHAIRMAN, CITY_ROOT, stamped_by=stranger_tsa)).signer
+    assert honest.signed_at is None and honest.claimed_signing_time == pki.SIGNING_DAY
+
+
+def test_a_timestamp_later_than_now_is_refused(checker):
+    tomorrow = manual_now() + timedelta(days=1)
+    stamped = pki.sign(pki.decision_pdf(), CHAIRMAN, CITY_ROOT, stamped_by=CITY_TSA, stamped_at=tomorrow)
+    assert "later than now" in refused(checker, stamped, "signature_invalid")
+
+
+def test_a_root_or_any_ca_certificate_is_not_a_signer(checker, tmp_path):
+    message = refused(checker, pki.sign(pki.decision_pdf(), CITY_ROOT, CITY_ROOT), "signature_untrusted")
+    assert "end-entity certificate issued by a trusted root" in message and "Test National Root CA" in message
+    sub_ca = pki.signer_cert(CITY_ROOT, "Sub CA", "Ban Cơ yếu Chính phủ (thử)", is_ca=True)
+    assert "end-entity" in refused(checker, pki.sign(pki.decision_pdf(), sub_ca, CITY_ROOT), "signature_untrusted")
+
+
+def test_a_certificate_not_meant_for_signing_is_refused_saying_so(checker):
+    mail_only = pki.signer_cert(CITY_ROOT, "Hộp thư UBND", for_signing=False)
+    message = refused(checker, pki.sign(pki.decision_pdf(), mail_only, CITY_ROOT), "signer_certificate_unusable")
+    assert "Hộp thư UBND" in message and "not meant for signing" in message and "chain" not in message
+
+
+def test_the_report_names_the_bytes_signed_the_pdf_as_it_was_before_its_first_signature(checker):
+    original = pki.decision_pdf("QUYET DINH so 12/QD-UBND")
+    twice = pki.sign(pki.sign(original, CHAIRMAN, CITY_ROOT), pki.signer_cert(CITY_ROOT, "Văn thư"), CITY_ROOT,
+                     when=pki.SIGNING_DAY + timedelta(minutes=5), field="Signature2")
+    report = checker.verify(twice)
+    assert twice.startswith(original)
+    assert report.is_copy_of(hashlib.sha256(original).hexdigest())
+    assert not report.is_copy_of(hashlib.sha256(pki.decision_pdf("QUYET DINH so 13/QD-UBND")).hexdigest())
+    assert not report.is_copy_of(hashlib.sha256(twice).hexdigest())
+
+
 def test_a_signing_time_later_than_now_is_refused(checker):
-    tomorrow = pki.SIGNING_DAY + timedelta(days=1)
+    tomorrow = manual_now() + timedelta(days=1)
     assert "later than now" in refused(checker, pki.sign(pki.decision_pdf(), CHAIRMAN, CITY_ROOT, when=tomorrow),
                                        "signature_invalid")
 
