@@ -106,7 +106,9 @@ def task_sheet(args, task_id: str):  # type: ignore[no-untyped-def]
 def submit_sheet(args, task_id: str):  # type: ignore[no-untyped-def]
     """Complete the task with its filled-in template (multipart ``file``): 422 ``invalid_sheet``
     lists every bad row (``details.rows``: row number, column header, field, messages) and changes
-    nothing; a file that is no Excel workbook, or the template of another task, is refused."""
+    nothing; a file that is no Excel workbook (``unsupported_file_type``), the template of another
+    task (``wrong_sheet``), a sheet over 5,000 rows or with a part over 10 MB unpacked
+    (``sheet_too_large``) or a damaged workbook (``unreadable_sheet``) is refused."""
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("send the filled-in template as multipart field 'file'", {"file": ["required"]})

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.transfer import UPLOAD_ENDPOINTS
 from api.web import bp
 from api.web.session import sign_in_from_cookie
 from engine.errors import EngineError
@@ -32,6 +33,17 @@ def _page(status: int, message: str) -> Any:
               404: _("Not found"), 405: _("Not allowed this way"), 409: _("Conflict"), 413: _("Too large"),
               422: _("Not accepted"), 500: _("Something went wrong"), 503: _("Service busy")}
     return render_template("web/error.html", title=titles.get(status, _("Error")), message=message), status
+
+
+def error_page(status: int, message: str) -> Any:
+    """The error page with ``message`` (already in the page's language), for a page's own refusals."""
+    return _page(status, message)
+
+
+def file_too_large() -> str:
+    """That an uploaded file is over ``MAX_FILE_BYTES``, in the page's language."""
+    size = f"{int(current_app.config['MAX_FILE_BYTES']) / (1024 * 1024):g}"
+    return _("The file is larger than the limit of %(size)s MB.", size=size)
 
 
 def _not_found() -> Any:
@@ -76,9 +88,8 @@ def _http_page(err: HTTPException) -> Any:
         return _not_found()
     if err.code == 405:
         return _page(405, _("This address cannot be opened that way."))
-    if err.code == 413 and request.endpoint == "web.attach_file":
-        size = f"{int(current_app.config['MAX_FILE_BYTES']) / (1024 * 1024):g}"
-        return _page(413, _("The file is larger than the limit of %(size)s MB.", size=size))
+    if err.code == 413 and request.endpoint in UPLOAD_ENDPOINTS:  # a file over the limit, not a long form
+        return _page(413, file_too_large())
     if err.code == 413:
         return _page(413, _("The form is larger than the server accepts; shorten the longest texts."))
     return _page(err.code or 500, err.description or err.name)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,14 +32,19 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from engine.errors import Invalid
+from engine.errors import EngineError, Invalid
 from engine.policy import FormHints
-from engine.sheets.workbook import FORMATS, fit_widths, save, sheet_title, write_header
+from engine.sheets.workbook import FORMATS, fit_widths, put, save, sheet_title, write_header
 
 META = "talentflow"
 FIXED_FILL = PatternFill("solid", fgColor="E7E7E7")
 #: Blank rows offered when the process pre-fills none; and the most rows a sheet may hold.
 BLANK_ROWS, MAX_ROWS = 100, 5000
+#: The largest part of an uploaded workbook (unpacked); the template's record sheet's rows read.
+MAX_PART, MAX_META_ROWS = 10 * 1024 * 1024, 100
+#: The rows of a sheet looked at: blank (formatted) rows after the last of MAX_ROWS are tolerated
+#: up to here; a sheet declaring more is refused, and one that declares no size is read no further.
+SCAN_ROWS = 4 * MAX_ROWS
 _KINDS = {"string": "text", "integer": "integer", "number": "decimal", "boolean": "boolean"}
 _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 
@@ -47,6 +53,21 @@ class WrongSheet(Invalid):
     """The workbook is not this task's template (422 ``wrong_sheet``)."""
 
     code = "wrong_sheet"
+
+
+class SheetTooLarge(Invalid):
+    """A workbook with more than :data:`MAX_ROWS` rows, or a part too large to read (422 ``sheet_too_large``)."""
+
+    code = "sheet_too_large"
+
+
+#: The problems this module finds itself, in English (``RowProblem.messages``); a page words them
+#: from ``RowProblem.code`` and ``params`` in the reader's language.
+PHRASES = {
+    "not_in_template": "not a row of the template (a locked cell was changed): {values}",
+    "duplicate_row": "the row appears twice: {values}",
+    "missing_row": "the row of {values} is missing (row {row} of the template)",
+}
 
 
 @dataclass(frozen=True)
@@ -86,15 +107,22 @@ class SheetForm:
 
 @dataclass
 class RowProblem:
-    """What is wrong with one row (``row``: its number in the spreadsheet; None: the sheet as a whole)."""
+    """What is wrong with one row (``row``: its number in the spreadsheet; None: the sheet as a whole).
+
+    ``messages`` are the form's or the process's own, or for a problem of the sheet itself (a
+    changed locked cell, a row twice, a missing row) its English phrase; then ``code`` (a key of
+    :data:`PHRASES`) and ``params`` let a page say it in the reader's language."""
 
     row: int | None
     column: str | None
     field: str | None
     messages: list[str] = field(default_factory=list)
+    code: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "field": self.field, "messages": self.messages}
+        said = {"row": self.row, "column": self.column, "field": self.field, "messages": self.messages}
+        return {**said, "code": self.code, "params": self.params} if self.code else said
 
 
 def _field(key: str, node: Mapping[str, Any], required: bool, fixed: bool) -> FormField | None:
@@ -153,7 +181,7 @@ def template(form: SheetForm, identity: Mapping[str, str], language: str, note_h
                 locked = True
             else:
                 value, locked = row.get(column.key), column.fixed and bool(form.rows)
-            cell = ws.cell(row=r, column=c, value=value)
+            cell = put(ws, r, c, value)
             kind = column.kind if column else "text"
             cell.number_format = FORMATS.get(kind, "General")
             cell.protection = Protection(locked=locked)
@@ -166,8 +194,10 @@ def template(form: SheetForm, identity: Mapping[str, str], language: str, note_h
     fit_widths(ws, widths)
     ws.protection.sheet = True
     meta = book.create_sheet(META)
-    for key, value in [*identity.items(), ("columns", ",".join(c.key if c else "" for c in columns))]:
-        meta.append([key, value])
+    for r, (key, value) in enumerate([*identity.items(), ("columns", ",".join(c.key if c else ""
+                                                                                for c in columns))], start=1):
+        put(meta, r, 1, key)
+        put(meta, r, 2, value)
     meta.sheet_state = "veryHidden"
     return save(book)
 
@@ -217,43 +247,87 @@ def _value(column: FormField, value: Any) -> Any:
     return value
 
 
-def _open(path: Path) -> Any:
-    """The workbook at ``path``, opened as a stream: openpyxl judges a path by its extension, and
-    kept uploads have none (their kind was read from the content)."""
+def _check_parts(path: Path) -> None:
+    """Refuse, before anything parses it, a workbook with a part larger than :data:`MAX_PART` unpacked.
+
+    :func:`engine.files.detect` already refused a zip that inflates far beyond its size, but a
+    2 MB workbook may still hold a 28 MB worksheet (a ratio of 13), which openpyxl would take
+    seconds and hundreds of megabytes to read. A filled-in template of :data:`MAX_ROWS` rows is
+    well under a megabyte. ``file_size`` is what the zip declares, and also the most Python's
+    ``zipfile`` will inflate from that member (it stops there and fails the CRC check)."""
     try:
-        with open(path, "rb") as stream, warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's remarks on a workbook's oddities: its reading decides
-            return load_workbook(stream, data_only=True)
-    except Exception:  # noqa: BLE001  (openpyxl raises many kinds on a damaged workbook)
-        raise Invalid("the workbook cannot be read / không đọc được tệp Excel",
-                      {"file": ["không đọc được tệp Excel / the workbook cannot be read"]}) from None
+        with zipfile.ZipFile(path) as package:
+            largest = max((m.file_size for m in package.infolist()), default=0)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        raise _unreadable() from None
+    if largest > MAX_PART:
+        raise SheetTooLarge(f"a part of the workbook is {largest // (1024 * 1024)} MB unpacked, more than the "
+                            f"{MAX_PART // (1024 * 1024)} MB a sheet of at most {MAX_ROWS} rows needs",
+                            {"file": [f"the workbook is too large: at most {MAX_ROWS} rows"]})
+
+
+def _unreadable() -> Invalid:
+    return Invalid("the workbook cannot be read", {"file": ["the workbook cannot be read"]}, code="unreadable_sheet")
 
 
 def read(path: Path, form: SheetForm, identity: Mapping[str, str], language: str) \
         -> tuple[dict[str, Any], list[int], list[RowProblem]]:
     """The form data a filled-in template holds, the spreadsheet row of each list item, and the
-    problems found before any validation (rows changed where they were locked, missing, extra)."""
-    book = _open(path)
+    problems found before any validation (rows changed where they were locked, missing, extra).
+
+    The workbook is streamed (openpyxl's read-only mode: one row at a time, nothing of the sheet
+    kept but the values asked for), after :func:`_check_parts`; a row with data beyond
+    :data:`MAX_ROWS` stops the reading at once. The file is opened as a stream: openpyxl judges
+    a path by its extension, and kept uploads have none (their kind was read from the content)."""
+    _check_parts(path)
+    try:
+        with open(path, "rb") as stream, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's remarks on a workbook's oddities: its reading decides
+            book = load_workbook(stream, read_only=True, data_only=True)
+            try:
+                return _read_book(book, form, identity, language)
+            finally:
+                book.close()
+    except EngineError:
+        raise
+    except Exception:  # noqa: BLE001  (openpyxl and its XML parser raise many kinds on a damaged workbook)
+        raise _unreadable() from None
+
+
+def _read_book(book: Any, form: SheetForm, identity: Mapping[str, str], language: str) \
+        -> tuple[dict[str, Any], list[int], list[RowProblem]]:
+    # read-only worksheets: no protection or merged-cell information (neither is needed: the
+    # locked cells are checked against the template's rows, a merged range reads as its first
+    # cell's value and blanks), but the names and states of all sheets, the very hidden one too
     if META not in book.sheetnames:
         raise WrongSheet("this workbook is not a talentflow template: download the task's template",
-                         {"file": ["không phải mẫu Excel của nhiệm vụ này / not this task's template"]})
-    meta = {str(r[0]): "" if r[1] is None else str(r[1]) for r in book[META].iter_rows(max_col=2, values_only=True)
+                         {"file": ["not this task's template"]})
+    meta = {str(r[0]): "" if r[1] is None else str(r[1])
+            for r in book[META].iter_rows(max_row=MAX_META_ROWS, max_col=2, values_only=True)
             if r and r[0] is not None}
     wrong = [k for k, v in identity.items() if meta.get(k) != str(v)]
     if wrong:
         raise WrongSheet(f"this sheet is the template of another task (task {meta.get('task', '?')}, case "
                          f"{meta.get('case', '?')}), not of this one",
-                         {"file": ["mẫu Excel của một nhiệm vụ khác / the template of another task"]})
+                         {"file": ["the template of another task"]})
     by_key = {f.key: f for f in form.fields}
     keys = meta.get("columns", "").split(",")
-    ws = next(s for s in book.worksheets if s.title != META)
-    if ws.max_row > MAX_ROWS + 1:
-        raise Invalid(f"the sheet has more than {MAX_ROWS} rows", {"file": [f"at most {MAX_ROWS} rows"]})
+    ws = next((s for s in book.worksheets if s.title != META), None)
+    if ws is None:
+        raise WrongSheet("the workbook holds no sheet to fill in besides the template's record: download the "
+                         "task's template", {"file": ["no sheet to fill in"]})
+    too_many = SheetTooLarge(f"the sheet has more than {MAX_ROWS} rows", {"file": [f"at most {MAX_ROWS} rows"]})
+    if (ws.max_row or 0) > SCAN_ROWS:  # the size the sheet declares (Excel always writes it)
+        raise too_many
     items: list[dict[str, Any]] = []
     numbers: list[int] = []
-    for r, cells in enumerate(ws.iter_rows(min_row=2, max_col=max(len(keys), 1), values_only=True), start=2):
+    # an explicit last row: openpyxl stops parsing there, and never pads its way to a far row number
+    rows = ws.iter_rows(min_row=2, max_row=SCAN_ROWS, max_col=max(len(keys), 1), values_only=True)
+    for r, cells in enumerate(rows, start=2):
         if all(_blank(v) for k, v in zip(keys, cells) if k in by_key):
             continue
+        if r > MAX_ROWS + 1:
+            raise too_many
         items.append({k: _value(by_key[k], v) for k, v in zip(keys, cells) if k in by_key and not _blank(v)})
         numbers.append(r)
     return {form.list_key: items}, numbers, _locked_rows(form, items, numbers, language)
@@ -270,23 +344,22 @@ def _locked_rows(form: SheetForm, items: list[dict[str, Any]], numbers: list[int
     def named(values: tuple[Any, ...]) -> str:
         return " · ".join("" if v is None else str(v) for v in values)
 
+    def problem(number: int, code: str, **params: Any) -> RowProblem:
+        return RowProblem(number, first.header(language), first.key, [PHRASES[code].format(**params)], code,
+                          params)
+
     expected = [tuple(row.get(f.key) for f in fixed) for row in form.rows]
     problems, seen = [], set()
     for item, number in zip(items, numbers):
         given = tuple(item.get(f.key) for f in fixed)
         if given not in expected:
-            problems.append(RowProblem(number, first.header(language), first.key, [
-                f"không có trong mẫu (ô khóa đã bị sửa) / not a row of the template (a locked cell was "
-                f"changed): {named(given)}"]))
+            problems.append(problem(number, "not_in_template", values=named(given)))
         elif given in seen:
-            problems.append(RowProblem(number, first.header(language), first.key,
-                                       [f"trùng dòng / the row appears twice: {named(given)}"]))
+            problems.append(problem(number, "duplicate_row", values=named(given)))
         seen.add(given)
     for index, values in enumerate(expected):
         if values not in seen:
-            problems.append(RowProblem(index + 2, first.header(language), first.key, [
-                f"thiếu dòng của {named(values)} (dòng {index + 2} của mẫu) / the row of {named(values)} "
-                f"is missing (row {index + 2} of the template)"]))
+            problems.append(problem(index + 2, "missing_row", values=named(values), row=index + 2))
     return problems
 
 

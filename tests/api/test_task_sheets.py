@@ -3,9 +3,12 @@ uploads it; every bad row is named and nothing is recorded, or every mark is rec
 from __future__ import annotations
 
 import io
+import random
+import zipfile
 
 from openpyxl import load_workbook
 
+from engine.sheets.form_sheet import MAX_PART
 from tests.api.support import error_of, events, task_row, unchanged
 from tests.engine.files import samples
 from tests.helpers import start_training
@@ -84,6 +87,8 @@ def test_a_sheet_with_bad_rows_is_refused_naming_each_row_and_column_and_records
     assert "less than or equal to 100" in by_row[2]["messages"][0]
     assert "Not a valid number" in by_row[3]["messages"][0]
     assert "TS03" in by_row[4]["messages"][0]
+    assert (by_row[4]["code"], by_row[4]["params"]) == ("missing_row", {"values": "TS03", "row": 4})
+    assert "code" not in by_row[2]  # the form's own message: no code of the sheet's
     assert "2, 3, 4" in error["message"]
     assert task_row(store, task["id"]).status == "ready"
     assert "round1_marks" not in get_case(auth, "hr", case_id)["data"]
@@ -135,3 +140,21 @@ def test_a_task_whose_form_is_no_list_of_rows_has_no_sheet(app, auth):
     mentor = case["tasks"][0]
     error_of(auth.as_("expert1").get(f"{API}/tasks/{mentor['id']}/sheet.xlsx"), 404, "no_sheet")
     error_of(upload(auth, mentor["id"], samples.ACCEPTED["xlsx"](), user="expert1"), 404, "no_sheet")
+
+
+def test_a_workbook_whose_sheet_unpacks_too_large_is_refused_before_it_is_read(app, auth, store, service,
+                                                                                manual_clock):
+    case_id, task = exam_at_the_written_round(auth, service, manual_clock)
+    book = template(auth, task["id"])
+    fill(book, MARKS)
+    out = io.BytesIO()
+    # the filled-in sheet's part replaced by 11 MB of digits: a zip only ~2.4 times smaller, which
+    # the file check lets through, and no XML at all, which only a refusal before parsing answers 422
+    noise = "".join(random.Random(13).choices("0123456789", k=MAX_PART + 1024 * 1024)).encode()
+    with zipfile.ZipFile(io.BytesIO(as_bytes(book))) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, noise if info.filename == "xl/worksheets/sheet1.xml" else old.read(info))
+    with unchanged(store):
+        error = error_of(upload(auth, task["id"], out.getvalue()), 422, "sheet_too_large")
+    assert "MB unpacked" in error["message"]
+    assert task_row(store, task["id"]).status == "ready"

@@ -44,17 +44,77 @@ def test_the_secretary_uploads_the_mark_sheet_on_the_task_page(app, auth, store,
                          content_type="multipart/form-data", status=422)
     said = text_of(response.get_data(as_text=True))
     assert "Tệp Excel không được chấp nhận; chưa ghi nhận gì" in said
-    assert "Dòng 2, cột “Điểm”" in said and "Dòng 3, cột “Điểm”" in said and "Dòng 4" not in said
+    assert "Dòng 2, cột “Điểm”: Phải lớn hơn hoặc bằng 0 và nhỏ hơn hoặc bằng 100." in said
+    assert "Dòng 3, cột “Điểm”: Không phải là số hợp lệ." in said and "Dòng 4" not in said
+    assert "Not a valid number" not in said and "less than or equal" not in said
     assert task_row(store, task["id"]).status == "ready"
     disguised = page.post(f"/tasks/{task['id']}/sheet", {"file": (io.BytesIO(b"MZ" + b"\0" * 64), "diem.xlsx")},
                           content_type="multipart/form-data", status=422)
     said = text_of(disguised.get_data(as_text=True))
-    assert "Tệp Excel không được chấp nhận" in said and "only an Excel workbook (.xlsx)" in said
+    assert "Tệp Excel không được chấp nhận" in said and "Tệp không phải là tệp Excel (.xlsx)" in said
+    assert "only an Excel workbook" not in said and "the content is" not in said
     good = filled(page, task["id"], MARKS)
     response = page.post(f"/tasks/{task['id']}/sheet", {"file": (io.BytesIO(good), "diem.xlsx")},
                          content_type="multipart/form-data", status=302)
     assert response.headers["Location"].endswith(f"/cases/{case_id}")
     assert get_case(auth, "hr", case_id)["data"]["round1_marks"] == MARKS
+
+
+def reshaped(content: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
+    book = load_workbook(io.BytesIO(content))
+    change(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_every_refusal_of_a_sheet_reads_in_vietnamese_on_a_vietnamese_page(app, auth, store, service,
+                                                                           manual_clock):
+    case_id, task = marks_task(auth, service, manual_clock)
+    other_id, other = marks_task(auth, service, manual_clock)
+    page = signed_in(app, "secretary")
+    page.get(f"/tasks/{task['id']}")
+
+    def refused(content: bytes, status: int = 422) -> str:
+        response = page.post(f"/tasks/{task['id']}/sheet", {"file": (io.BytesIO(content), "diem.xlsx")},
+                             content_type="multipart/form-data", status=status)
+        return text_of(response.get_data(as_text=True))
+
+    def without_ts03(book) -> None:  # type: ignore[no-untyped-def]
+        book.worksheets[0]["A3"] = "TS99"  # a locked cell changed
+        book.worksheets[0].delete_rows(4)  # TS03's row deleted
+
+    said = refused(reshaped(filled(page, task["id"], MARKS), without_ts03))
+    assert "Dòng 3, cột “Số báo danh”: không có trong mẫu (ô khóa đã bị sửa): TS99" in said
+    assert "thiếu dòng của TS03 (dòng 4 của mẫu)" in said and "missing" not in said
+    said = refused(filled(page, other["id"], MARKS))
+    assert "Tệp Excel này không phải mẫu của nhiệm vụ này" in said and "another task" not in said
+    said = refused(b"PK\x03\x04" + b"\0" * 64)
+    assert "Tệp không phải là tệp Excel (.xlsx)" in said and "zip" not in said
+    assert task_row(store, task["id"]).status == "ready"
+    good = filled(page, task["id"], MARKS)
+    page.post(f"/tasks/{task['id']}/sheet", {"file": (io.BytesIO(good), "diem.xlsx")},
+              content_type="multipart/form-data", status=302)
+    said = refused(good, status=409)  # sent again from another tab: the task is done
+    assert "Nhiệm vụ không còn mở" in said and "task_not_ready" not in said
+
+
+def test_a_sheet_over_the_file_limit_is_refused_saying_the_limit(app, auth, store, service, manual_clock):
+    case_id, task = marks_task(auth, service, manual_clock)
+    app.config["MAX_FILE_BYTES"] = 4096
+    app.extensions["talentflow"].sheets.storage.max_bytes = 4096
+    page = signed_in(app, "secretary")
+    page.get(f"/tasks/{task['id']}")
+    # over the file store's limit: the task page again, saying the limit
+    response = page.post(f"/tasks/{task['id']}/sheet", {"file": (io.BytesIO(b"PK" + b"x" * 8000), "diem.xlsx")},
+                         content_type="multipart/form-data", status=413)
+    assert "Tệp lớn hơn giới hạn 0.00390625 MB" in text_of(response.get_data(as_text=True))
+    # over the request's limit: the error page, saying the file's limit, not a long form's
+    response = page.post(f"/tasks/{task['id']}/sheet", {"file": (io.BytesIO(b"PK" + b"x" * 200_000), "diem.xlsx")},
+                         content_type="multipart/form-data", status=413)
+    said = text_of(response.get_data(as_text=True))
+    assert "Tệp lớn hơn giới hạn" in said and "Biểu mẫu lớn hơn" not in said
+    assert task_row(store, task["id"]).status == "ready"
 
 
 def test_an_upload_without_the_forms_token_is_refused(app, auth, store, service, manual_clock):

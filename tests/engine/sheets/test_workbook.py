@@ -35,3 +35,11 @@ def test_several_sheets_keep_their_order_and_an_empty_export_still_opens():
     book = opened(Sheet("Một", (Column("A"),), [(1,)]), Sheet("Hai", (Column("B"),), []))
     assert book.sheetnames == ["Một", "Hai"]
     assert load_workbook(io.BytesIO(workbook_bytes([]))).sheetnames == ["Sheet"]
+
+
+def test_text_that_starts_like_a_formula_stays_text_and_unchanged():
+    values = ["=1+1", "+84 912 345 678", "-", "@SUM(A1)", "\tTab", "=HYPERLINK(\"http://evil.example\",\"x\")"]
+    ws = opened(Sheet("Tên", (Column("=Header"),), [(v,) for v in values])).worksheets[0]
+    assert (ws["A1"].value, ws["A1"].data_type) == ("=Header", "s")
+    cells = [ws.cell(row=r, column=1) for r in range(2, len(values) + 2)]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in cells] == [(v, "s", True) for v in values]
