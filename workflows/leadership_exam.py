@@ -32,7 +32,7 @@ from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued
 from engine.people.actors import Actor
 from engine.time import calendar, clock
 from workflows import exam_pages, settings
-from workflows.documents import exam_papers
+from workflows.documents import decree30, exam_papers
 from workflows.programme import registry
 from workflows.rules import exam_scoring as scoring
 from workflows.processes import N_, register
@@ -375,9 +375,14 @@ class Policy(ProcessPolicy):
 
     # ------------------------------------------------------------------ registry
     def after_step(self, step: Step) -> None:
-        """An appointment by exam enters the appointments register with the step that decided it."""
+        """An appointment by exam enters the appointments register with the step that decided it; when
+        its decision was generated, with that paper's number and date (else 422, nothing changes)."""
         if step.completed_element != "appointment_decision" or step.completed_data.get("appointment") != "appoint":
             return
+        decree30.check_recorded_decision(
+            step.db, step.case_id, exam_papers.APPOINTMENT, exam_papers.APPOINTMENT_WORDS,
+            step.completed_data.get("decision_no"), step.completed_data.get("effective_date"), "effective_date",
+            ("ngày hiệu lực", "effective date"))
         data = step.data
         winner = scoring.winner_of(data["exam_results"])
         if winner is None:

@@ -24,7 +24,7 @@ from engine.store.models import Unit
 from engine.policy import STARTER, Assignment, CaseGrant, DocumentKind, Issued, Note, Panel, ProcessPolicy, Step, Words
 from engine.people.actors import Actor
 from workflows import settings
-from workflows.documents import talent_papers
+from workflows.documents import decree30, talent_papers
 from workflows.programme import registry
 from workflows.rules import talent_criteria
 from workflows.processes import N_, register
@@ -158,7 +158,14 @@ class Policy(ProcessPolicy):
         return out
 
     def after_step(self, step: Step) -> None:
-        """On recognition the talent enters the registry; on any end the nominator is told why."""
+        """A recognition recorded after its decision was generated carries that paper's number and date
+        (else 422, the step changes nothing); on recognition the talent enters the registry; on any end
+        the nominator is told why."""
+        if step.completed_element == "recognition_decision" and step.completed_data.get("decision") == "recognised":
+            decree30.check_recorded_decision(
+                step.db, step.case_id, talent_papers.RECOGNITION, talent_papers.RECOGNITION_WORDS,
+                step.completed_data.get("decision_no"), step.completed_data.get("decision_date"), "decision_date",
+                ("ngày quyết định", "decision date"))
         if not step.finished:
             return
         data = step.data

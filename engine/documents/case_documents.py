@@ -1,16 +1,23 @@
 """Documents generated from a case: numbered, filled, converted, kept — one command, one event.
 
-``generate`` is a command like any step. The DOCX and its PDF are made first, outside the
-transaction, with the number the register would give now (LibreOffice takes seconds, and a
-transaction held that long would make every other command on SQLite wait). Then, in one
-transaction: the case row is locked and everything checked again, the number is taken
-(``register.take``), and if it is not the one guessed (another document was issued meanwhile) or
-the case moved on, the document is made again inside the transaction with the number taken. The
-two files are put under their hashes (engine/files' store), the ``case_file`` and
-``case_document`` rows inserted and ``document_generated`` (kind, number, symbol, both SHA-256s)
-appended to the case's chain — all committed together or not at all. A failure anywhere (no
-LibreOffice, a broken template) rolls the number back with the rest: no number is ever on two
-papers and none is lost.
+``generate`` is a command like any step. The DOCX and its PDF are always made outside any
+transaction, with the number the register would give now (LibreOffice takes seconds — up to
+:data:`engine.documents.convert.TIMEOUT_SECONDS` — and a transaction held that long would hold
+the case row and the register's counter on PostgreSQL, or the whole write lock on SQLite). Then,
+in one transaction: the case row is locked and everything checked again, and the number is taken
+(``register.take``). If it is the one guessed and the case has not moved on, the two files are
+put under their hashes (engine/files' store), the ``case_file`` and ``case_document`` rows
+inserted and ``document_generated`` (kind, number, symbol, both SHA-256s) appended to the case's
+chain — all committed together or not at all. If another document took the guessed number
+meanwhile (or the case moved on), the transaction is rolled back — the number taken goes back —
+and the document is made again outside it with a new guess. Only when the :data:`TRIES`-th guess
+is lost too (many documents of one register at once) is it made inside the transaction with the
+number taken, as a last resort that always issues. A failure anywhere (no LibreOffice, a broken template) rolls
+the number back with the rest: no number is ever on two papers and none is lost.
+
+A document kind nobody declared (:func:`declare_kind`, called by the processes' papers) is bad
+input: 422 ``validation_error``; a declared kind the case does not offer now is 409
+``document_not_available``.
 
 The policy fills a paper from ``case_view``: the data, the units' names and the display names of
 the users the data mentions (``names``, from the users table), so a paper names people as they
@@ -31,7 +38,7 @@ from engine.documents import register
 from engine.documents.convert import docx_to_pdf
 from engine.policy import DocumentKind, Issued
 from engine.documents.render import render_docx, template_path
-from engine.errors import Conflict, Forbidden, NotFound
+from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.cases.worklist import case_roles
 from engine.files import access
 from engine.files.kinds import KINDS
@@ -43,6 +50,20 @@ from engine.time import clock
 
 DOC, FILE, UNIT = CaseDocument.__table__, CaseFile.__table__, Unit.__table__
 EVENT = "document_generated"
+#: How many times a document is made (outside any transaction) before a busy register answers 409.
+TRIES = 3
+#: Every document key some process produces: declared by the processes' papers when imported.
+KNOWN_KINDS: set[str] = set()
+
+
+def declare_kind(key: str) -> str:
+    """Declare ``key`` a document some process produces (a request naming another is bad input, 422)."""
+    KNOWN_KINDS.add(key)
+    return key
+
+
+class _Guessed(Exception):
+    """The number taken in the transaction is not the one the document was made with: roll back."""
 
 
 def case_view(case: Any, units: Mapping[str, str] | None = None,
@@ -134,33 +155,59 @@ class CaseDocuments:
     # ---------------------------------------------------------------------- command
     def generate(self, actor: Actor, case_id: int, kind_key: Any) -> dict[str, Any]:
         """Issue the case's document ``kind_key``: its number, DOCX and PDF, and its event."""
+        if not isinstance(kind_key, str) or kind_key not in KNOWN_KINDS:
+            known = ", ".join(sorted(KNOWN_KINDS)) or "none"
+            raise Invalid(f"there is no document kind '{kind_key}' (documents: {known})",
+                          {"kind": [f"không có loại văn bản này / no such document; one of: {known}"]})
+        for attempt in range(1, TRIES + 1):
+            made = self._prepare(actor, case_id, kind_key)
+            try:
+                with self.cases.store.command() as conn:
+                    locked = self.cases.steps.lock(conn, case_id)
+                    self.cases.steps.visible_or_404(conn, actor, locked)
+                    kind = self._offered(conn, actor, locked, kind_key)
+                    number = register.take(conn, kind.register, made.issued.year)
+                    if number != made.issued.number or locked.version != made.version:
+                        if attempt < TRIES:
+                            raise _Guessed()  # rolls the number back with the transaction; made again outside
+                        # the last resort, after TRIES guesses lost to other documents: made in the lock
+                        self._discard(made)
+                        issued = Issued(kind.register, made.issued.year, number, made.issued.on)
+                        made = self._make(kind, issued, locked.version, self._context(conn, locked, kind, issued))
+                    row = self._record(conn, actor, locked, kind, made)
+                    for received in (made.docx, made.pdf):
+                        self.storage.keep(received)
+            except _Guessed:
+                continue
+            finally:
+                self._discard(made)
+            self.cases.workflows.rekey(case_id, locked.version - 1, locked.version)
+            return row
+        raise AssertionError("unreachable: the last try makes the document with the number taken")
+
+    def _prepare(self, actor: Actor, case_id: int, kind_key: str) -> Made:
+        """The document made with the number the register would give now: its context is read in a
+        short read session, and it is filled and converted after that session closed, outside any
+        transaction."""
         with self.cases.store.read() as session:
             case = self.reader.visible_case(session, actor, case_id)
             kind = self._offered(session, actor, case, kind_key)
             today = clock.now().astimezone(clock.CITY_ZONE).date()
             guess = Issued(kind.register, today.year, register.peek(session, kind.register, today.year), today)
-            made = self._make(session, case, kind, guess)
-        try:
-            with self.cases.store.command() as conn:
-                locked = self.cases.steps.lock(conn, case_id)
-                self.cases.steps.visible_or_404(conn, actor, locked)
-                kind = self._offered(conn, actor, locked, kind_key)
-                number = register.take(conn, kind.register, guess.year)
-                if number != guess.number or locked.version != made.version:
-                    self._discard(made)
-                    made = self._make(conn, locked, kind, Issued(kind.register, guess.year, number, today))
-                row = self._record(conn, actor, locked, kind, made)
-                for received in (made.docx, made.pdf):
-                    self.storage.keep(received)
-        finally:
-            self._discard(made)
-        self.cases.workflows.rekey(case_id, locked.version - 1, locked.version)
-        return row
+            context, version = self._context(session, case, kind, guess), case.version
+        return self._make(kind, guess, version, context)
 
-    def _offered(self, db: Any, actor: Actor, case: Any, kind_key: Any) -> DocumentKind:
+    def _context(self, db: Any, case: Any, kind: DocumentKind, issued: Issued) -> dict[str, Any]:
+        """What the policy fills the template with: the case, the units' names, the people's names."""
+        units = {row.code: row.name for row in db.execute(select(UNIT.c.code, UNIT.c.name))}
+        names = display_names(db, mentioned(case.data or {}))
+        return self.cases.policy_for(case.process_key).document_context(kind.key, case_view(case, units, names),
+                                                                         issued)
+
+    def _offered(self, db: Any, actor: Actor, case: Any, kind_key: str) -> DocumentKind:
         policy = self.cases.policy_for(case.process_key)
         kinds = {k.key: k for k in policy.documents(case_view(case))}
-        kind = kinds.get(kind_key) if isinstance(kind_key, str) else None
+        kind = kinds.get(kind_key)
         if kind is None:
             raise Conflict(f"the case offers no document '{kind_key}' now"
                            + (f" (it offers: {', '.join(sorted(kinds))})" if kinds else ""),
@@ -172,11 +219,8 @@ class CaseDocuments:
                            code="already_generated")
         return kind
 
-    def _make(self, db: Any, case: Any, kind: DocumentKind, issued: Issued) -> Made:
-        policy = self.cases.policy_for(case.process_key)
-        units = {row.code: row.name for row in db.execute(select(UNIT.c.code, UNIT.c.name))}
-        names = display_names(db, mentioned(case.data or {}))
-        context = policy.document_context(kind.key, case_view(case, units, names), issued)
+    def _make(self, kind: DocumentKind, issued: Issued, version: int, context: Mapping[str, Any]) -> Made:
+        """Fill and convert the document (seconds: inside a transaction only as the last resort)."""
         docx = render_docx(template_path(kind.template, self.templates_dir), context)
         pdf = self.convert(docx) if self.convert else docx_to_pdf(docx, self.soffice)
         first = self.storage.receive(io.BytesIO(docx))
@@ -185,7 +229,7 @@ class CaseDocuments:
         except BaseException:
             self.storage.discard(first)
             raise
-        return Made(issued, case.version, first, second)
+        return Made(issued, version, first, second)
 
     def _discard(self, made: Made) -> None:
         self.storage.discard(made.docx)

@@ -1,6 +1,7 @@
 """Generating a case's documents over the API: numbers from a per-year register never issued
 twice (also two at once on PostgreSQL), a failed generation leaving nothing — no number, file or
-event — and who may generate what."""
+event — who may generate what, LibreOffice never run while a transaction is open, and the
+approver's decision holding to the generated paper's number and date."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -69,11 +70,17 @@ def test_a_failed_conversion_issues_no_number_and_keeps_nothing(auth, store, app
     assert papers.generate(auth, "hr", case_id, "recognition_decision")["number"] == 1  # nothing was lost
 
 
-def test_who_may_generate_what_and_when(auth):
+def test_who_may_generate_what_and_when(auth, store):
     case = nominate(auth)
     error_of(auth.as_("hr").post(f"{API}/cases/{case['id']}/documents", json={"kind": "recognition_decision"}),
              409, "document_not_available")  # not before the council has recognised
     error_of(auth.as_("hr").post(f"{API}/cases/{case['id']}/documents", json={"kind": 7}), 422)
+    with unchanged(store):  # a kind no process produces is bad input, not "not now"
+        unknown = error_of(auth.as_("hr").post(f"{API}/cases/{case['id']}/documents", json={"kind": "foo"}),
+                           422, "validation_error")
+    assert "recognition_decision" in unknown["details"]["kind"][0]
+    error_of(auth.as_("hr").post(f"{API}/cases/{case['id']}/documents", json={"kind": "scoring_minutes"}),
+             409, "document_not_available")  # a known paper, of another process
     error_of(auth.as_("nobody").get(f"{API}/cases/{case['id']}/documents"), 404)
     case_id = recognised_by_council(auth)
     error_of(auth.as_("member1").post(f"{API}/cases/{case_id}/documents", json={"kind": "recognition_decision"}),
@@ -96,3 +103,116 @@ def _actor(app, username):  # type: ignore[no-untyped-def]
 
     with app.extensions["talentflow"].store.read() as session:
         return actor_for(session, get_user(session, username))
+
+
+def fake_pdf(docx: bytes) -> bytes:
+    return b"%PDF-1.4\n" + docx[-64:] + b"\n%%EOF\n"
+
+
+def test_libreoffice_runs_outside_the_transaction_and_a_number_taken_meanwhile_makes_the_paper_again(
+        auth, store, app, monkeypatch):
+    """While the first decision is being converted, a second one is generated and takes number 1.
+    The second generation could not finish if the first held a transaction during its conversion
+    (SQLite's write lock, PostgreSQL's case and counter rows); the first, finding 1 taken, rolls back
+    and makes its paper again outside with number 2 — three conversions in all, no number lost."""
+    first, second = recognised_by_council(auth), recognised_by_council(auth, "Lê Văn Bình")
+    documents = app.extensions["talentflow"].documents
+    converted: list[int] = []
+
+    def convert(docx: bytes) -> bytes:
+        converted.append(len(converted) + 1)
+        if len(converted) == 1:  # the first conversion of the first decision: the other goes meanwhile
+            assert documents.generate(_actor(app, "hr"), second, "recognition_decision")["number"] == 1
+        return fake_pdf(docx)
+
+    monkeypatch.setattr(documents, "convert", convert)
+    made = documents.generate(_actor(app, "approver"), first, "recognition_decision")
+    assert made["symbol"] == "2/QĐ-UBND" and converted == [1, 2, 3]
+    assert issued(store) == [("QĐ-UBND", 2026, 1), ("QĐ-UBND", 2026, 2)]
+    _, text = papers.docx_text(papers.download(auth, "hr", first, made["docx_file_id"]))
+    assert "Số: 2/QĐ-UBND" in text and "Số: 1/QĐ-UBND" not in text  # the paper kept is the remade one
+    assert count(store, CaseFile) == 4  # the first try's files were discarded, never kept
+    with store.read() as session:
+        assert session.scalar(select(DocumentNumber.last_number)) == 2
+
+
+def test_a_register_busy_every_time_makes_the_last_try_in_the_transaction_and_still_issues(
+        auth, store, app, monkeypatch):
+    """Each of the first TRIES conversions loses its number to another decision generated meanwhile;
+    the last resort makes the paper inside the transaction with the number taken, never a 500."""
+    from engine.documents.case_documents import TRIES
+
+    target = recognised_by_council(auth)
+    others = [recognised_by_council(auth, f"Người thứ {i}") for i in range(TRIES)]
+    documents = app.extensions["talentflow"].documents
+    pending, calls = list(others), []
+
+    def convert(docx: bytes) -> bytes:
+        calls.append(docx)
+        if len(calls) <= 2 * TRIES and pending and len(calls) % 2 == 1:
+            documents.generate(_actor(app, "hr"), pending.pop(0), "recognition_decision")
+        return fake_pdf(docx)
+
+    monkeypatch.setattr(documents, "convert", convert)
+    made = documents.generate(_actor(app, "approver"), target, "recognition_decision")
+    assert made["number"] == TRIES + 1 and len(calls) == 2 * TRIES + 1
+    assert issued(store) == [("QĐ-UBND", 2026, n) for n in range(1, TRIES + 2)]
+
+
+def decision_task(auth, case_id):  # type: ignore[no-untyped-def]
+    from tests.helpers import ready_task
+
+    return ready_task(auth.as_("approver").get(f"{API}/cases/{case_id}").get_json(), "recognition_decision")
+
+
+def test_the_approver_records_the_generated_decisions_number_and_date_or_nothing_changes(
+        auth, store, app, monkeypatch):
+    from tests.helpers import complete
+    from tests.workflows.test_talent_nomination import registered_talents
+
+    monkeypatch.setattr(app.extensions["talentflow"].documents, "convert", fake_pdf)
+    case_id = recognised_by_council(auth)
+    made = papers.generate(auth, "approver", case_id, "recognition_decision")
+    assert (made["symbol"], made["issued_on"]) == ("1/QĐ-UBND", "2026-03-02")
+    task = decision_task(auth, case_id)
+    with unchanged(store):
+        typed_again = error_of(auth.as_("approver").post(f"{API}/tasks/{task['id']}/complete", json={"data": {
+            "decision": "recognised", "decision_no": "512/QĐ-UBND", "decision_date": "2026-04-15"}}),
+            422, "validation_error")
+    assert "1/QĐ-UBND" in typed_again["message"] and "02/03/2026" in typed_again["message"]
+    assert typed_again["details"]["decision_no"] == [
+        "phải là 1/QĐ-UBND, số của quyết định công nhận đã tạo / must be 1/QĐ-UBND, the number of the generated "
+        "recognition decision"]
+    assert "2026-03-02" in typed_again["details"]["decision_date"][0]
+    assert registered_talents(auth) == [] and decision_task(auth, case_id)["status"] == "ready"
+    with unchanged(store):  # the right number on another date is not the paper either, nor spaced out
+        error_of(auth.as_("approver").post(f"{API}/tasks/{task['id']}/complete", json={"data": {
+            "decision": "recognised", "decision_no": "1/QĐ-UBND", "decision_date": "2026-03-03"}}), 422)
+        error_of(auth.as_("approver").post(f"{API}/tasks/{task['id']}/complete", json={"data": {
+            "decision": "recognised", "decision_no": " 1/QĐ-UBND", "decision_date": "2026-03-02"}}), 422)
+
+    case = complete(auth, "approver", task["id"], {"decision": "recognised", "decision_no": "1/QĐ-UBND",
+                                                    "decision_date": "2026-03-02"})
+    assert case["status"] == "recognised"
+    [talent] = registered_talents(auth)
+    assert (talent["decision_no"], talent["recognised_on"], talent["allowance_from"]) == (
+        "1/QĐ-UBND", "2026-03-02", "2026-03-02")
+
+
+def test_a_decision_recorded_before_any_paper_keeps_its_typed_number_and_is_not_generated_after(
+        auth, store, app, monkeypatch):
+    """No generated paper: the approver's number stands (numbered outside talentflow). Generating it
+    afterwards would put a second number on the same decision: 409, nothing issued."""
+    from tests.helpers import complete
+    from tests.workflows.test_talent_nomination import registered_talents
+
+    monkeypatch.setattr(app.extensions["talentflow"].documents, "convert", fake_pdf)
+    case_id = recognised_by_council(auth)
+    complete(auth, "approver", decision_task(auth, case_id)["id"],
+             {"decision": "recognised", "decision_no": "512/QĐ-UBND", "decision_date": "2026-04-15"})
+    assert registered_talents(auth)[0]["decision_no"] == "512/QĐ-UBND"
+    with unchanged(store):
+        refused = error_of(auth.as_("hr").post(f"{API}/cases/{case_id}/documents",
+                                               json={"kind": "recognition_decision"}), 409, "decision_recorded")
+    assert "512/QĐ-UBND" in refused["message"] and "15/04/2026" in refused["message"]
+    assert count(store, CaseDocument) == 0 and count(store, DocumentNumber) == 0 and count(store, CaseFile) == 0

@@ -118,3 +118,28 @@ def test_without_libreoffice_the_page_says_so_and_issues_nothing(app, auth, stor
     shown = text_of(page.post(f"/cases/{case_id}/documents", {"kind": "recognition_decision"},
                               follow_redirects=True).get_data(as_text=True))
     assert "The PDF cannot be made: LibreOffice is not installed on the server." in shown
+
+
+def test_a_decision_recorded_outside_talentflow_or_an_unknown_kind_is_refused_in_the_readers_language(
+        app, auth, store, monkeypatch):
+    from tests.helpers import complete, ready_task
+
+    case_id = recognised_by_council(auth)
+    monkeypatch.setattr(app.extensions["talentflow"].documents, "convert", lambda docx: b"%PDF-1.4\n%%EOF\n")
+    case = auth.as_("approver").get(f"/api/v1/cases/{case_id}").get_json()
+    complete(auth, "approver", ready_task(case, "recognition_decision")["id"],
+             {"decision": "recognised", "decision_no": "512/QĐ-UBND", "decision_date": "2026-04-15"})
+    page = signed_in(app, "hr")
+    page.get(f"/cases/{case_id}")
+    with unchanged(store):
+        shown = text_of(page.post(f"/cases/{case_id}/documents", {"kind": "recognition_decision"},
+                                  follow_redirects=True).get_data(as_text=True))
+        assert "Quyết định này đã được ghi nhận với số cấp ngoài talentflow" in shown
+        unknown = text_of(page.post(f"/cases/{case_id}/documents", {"kind": "foo"},
+                                    follow_redirects=True).get_data(as_text=True))
+        assert "Chọn văn bản cần tạo." in unknown  # 422: no such document
+    assert count(store, CaseDocument) == 0 and count(store, DocumentNumber) == 0
+    page.client.get("/lang/en")
+    shown = text_of(page.post(f"/cases/{case_id}/documents", {"kind": "recognition_decision"},
+                              follow_redirects=True).get_data(as_text=True))
+    assert "This decision was already recorded with a number given outside talentflow" in shown

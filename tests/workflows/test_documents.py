@@ -70,6 +70,26 @@ def test_an_exams_papers_carry_its_names_marks_ranking_and_numbers(auth, service
     again = auth.as_("hr").post(f"/api/v1/cases/{case_id}/documents", json={"kind": "appointment_decision"})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_generated"
 
+    # the approver records the decision they sign: that paper's number, effective from its date
+    wrong = auth.as_("approver").post(f"/api/v1/tasks/{task_id(auth, case_id)}/complete", json={"data": {
+        "appointment": "appoint", "decision_no": "77/QĐ-UBND", "effective_date": issued}})
+    assert wrong.status_code == 422 and set(wrong.get_json()["error"]["details"]) == {"decision_no"}
+    assert "1/QĐ-UBND" in wrong.get_json()["error"]["details"]["decision_no"][0]
+    late = auth.as_("approver").post(f"/api/v1/tasks/{task_id(auth, case_id)}/complete", json={"data": {
+        "appointment": "appoint", "decision_no": "1/QĐ-UBND", "effective_date": "2026-12-31"}})
+    assert late.status_code == 422 and set(late.get_json()["error"]["details"]) == {"effective_date"}
+    assert auth.as_("hr").get("/api/v1/appointments").get_json()["items"] == []  # nothing recorded
+    case = do(auth, "approver", case_id, "appointment_decision",
+              {"appointment": "appoint", "decision_no": "1/QĐ-UBND", "effective_date": issued})
+    assert case["status"] == "appointed"
+    [appointment] = auth.as_("hr").get("/api/v1/appointments").get_json()["items"]
+    assert appointment["decision_no"] == "1/QĐ-UBND"
+
+
+def task_id(auth, case_id):  # type: ignore[no-untyped-def]
+    case = auth.as_("approver").get(f"/api/v1/cases/{case_id}").get_json()
+    return next(t["id"] for t in case["tasks"] if t["element_id"] == "appointment_decision")
+
 
 def test_a_recognition_decision_names_the_talent_and_the_allowance_from_its_date(auth):
     papers.require_tools()

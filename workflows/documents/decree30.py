@@ -7,6 +7,13 @@ the body read dd/mm/yyyy. Who signs is written by title, and by name where the c
 the signer (the exam council's chair); otherwise the name stays a dotted line for the signer to
 write (or the officer types it into the template copy). People the data names by username are
 printed by their display name (the case view's ``names``), never by the username.
+
+A decision generated here is the paper the approver signs: when the approver then records the
+decision in their task, :func:`check_recorded_decision` (called from the process's
+``after_step``, inside the completion's transaction) holds the number and date they type to the
+generated paper's, so the registries never say another number or date than the paper. And a
+decision the approver recorded first, numbered outside talentflow, is not generated afterwards
+(:func:`refuse_after_recorded`): the register would give it a second number.
 """
 from __future__ import annotations
 
@@ -14,7 +21,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
+from sqlalchemy import select
+
+from engine.errors import Conflict, Invalid
 from engine.policy import DocumentKind, Issued
+from engine.store.models import CaseDocument
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PLACE = "Hải Phòng"
@@ -82,3 +93,48 @@ def person_name(case: Mapping[str, Any], username: Any) -> str:
     if not username:
         return UNSIGNED
     return str((case.get("names") or {}).get(username) or UNSIGNED)
+
+
+def generated_paper(db: Any, case_id: int, kind_key: str) -> Any | None:
+    """The case's generated document ``kind_key`` (its ``symbol`` and ``issued_on``), or None."""
+    doc = CaseDocument.__table__
+    return db.execute(select(doc.c.symbol, doc.c.issued_on)
+                      .where(doc.c.case_id == case_id, doc.c.kind == kind_key)).first()
+
+
+def check_recorded_decision(db: Any, case_id: int, kind_key: str, what: tuple[str, str],
+                            number: Any, on: Any, date_field: str, date_words: tuple[str, str]) -> None:
+    """When the case has a generated ``kind_key``, the decision recorded must carry its number and
+    symbol (``decision_no``) and its date (``date_field``); otherwise 422 naming both, and the step
+    (run inside its transaction) changes nothing. No generated paper: the typed values stand (an
+    installation may number its decisions outside talentflow). ``what``: the paper's name (vi, en)."""
+    paper = generated_paper(db, case_id, kind_key)
+    if paper is None:
+        return
+    typed = str(number or "")  # as typed: the registry keeps it so, and so must the paper say it
+    expected_on = as_date(paper.issued_on)
+    problems: dict[str, list[str]] = {}
+    if typed != paper.symbol:
+        problems["decision_no"] = [f"phải là {paper.symbol}, số của {what[0]} đã tạo / must be {paper.symbol}, "
+                                   f"the number of the generated {what[1]}"]
+    if as_date(on) != expected_on:
+        problems[date_field] = [f"{date_words[0]} phải là {vn_date(expected_on)}, ngày của {what[0]} đã tạo / "
+                                f"the {date_words[1]} must be {expected_on.isoformat() if expected_on else ''}, "
+                                f"the date of the generated {what[1]}"]
+    if problems:
+        raise Invalid(f"the generated {what[1]} is No. {paper.symbol} of {vn_date(expected_on)}: record that number "
+                      f"and date ({what[0]} số {paper.symbol} ngày {vn_date(expected_on)})", problems)
+
+
+def refuse_after_recorded(data: Mapping[str, Any], what: tuple[str, str], date_key: str) -> None:
+    """A decision the approver already recorded (``decision_no``) was numbered outside talentflow:
+    generating it now would put a second number on it. 409 ``decision_recorded``, nothing issued."""
+    recorded = " ".join(str(data.get("decision_no") or "").split())
+    if recorded:
+        on = vn_date(data.get(date_key))
+        raise Conflict(f"the {what[1]} was already recorded as No. {recorded}" + (f" of {on}" if on else "")
+                       + f", numbered outside talentflow; a generated one would carry another number, so nothing "
+                       f"was issued: upload the signed paper to the case instead ({what[0]} đã ghi số {recorded}"
+                       + (f" ngày {on}" if on else "") + "; không tạo văn bản mới)",
+                       {"kind": [f"đã ghi số {recorded} / already recorded as No. {recorded}"]},
+                       code="decision_recorded")

@@ -5,8 +5,10 @@ results are confirmed with a winner, until the approver declines).
 
 Each is numbered in a register of its own: the council's minutes (``BB-HĐTT``) and reports
 (``BC-HĐTT``), and the city's decisions (``QĐ-UBND``, shared with recognition decisions). The
-appointment runs from the effective date the approver recorded, or else from the day the
-decision is issued, for the exam's term of office.
+appointment runs from the day the decision is issued, for the exam's term of office: the approver
+then records that number and that date as the effective date in the decision task (the process's
+``after_step`` refuses others). An appointment the approver recorded without generating its
+decision (numbered outside talentflow) is not generated afterwards: 409 ``decision_recorded``.
 
 The minutes list the council by seat (chair, secretary, members) and the minutes and the report
 are signed by the chair, each by display name (the case view's ``names``), never by username.
@@ -17,15 +19,19 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from engine.documents import declare_kind
 from engine.policy import DocumentKind, Issued
-from workflows.documents.decree30 import (DECIDERS, UNSIGNED, as_date, base_context, kind, mark, person_name, unit_name,
-                                          vn_date)
+from workflows.documents.decree30 import (DECIDERS, UNSIGNED, base_context, kind, mark, person_name, refuse_after_recorded,
+                                          unit_name, vn_date)
 from workflows.processes import N_
 from workflows.rules import exam_scoring as scoring
 
-MINUTES, REPORT, APPOINTMENT = "scoring_minutes", "result_report", "appointment_decision"
+MINUTES, REPORT, APPOINTMENT = (declare_kind("scoring_minutes"), declare_kind("result_report"),
+                                declare_kind("appointment_decision"))
 COUNCIL_BODY = ("ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG", "HỘI ĐỒNG THI TUYỂN")
 SEAT_WORDS = {"chair": "Chủ tịch Hội đồng", "secretary": "Thư ký Hội đồng", "member": "Ủy viên"}
+#: The appointment decision's name in messages (vi, en).
+APPOINTMENT_WORDS = ("quyết định bổ nhiệm", "appointment decision")
 RESULT_WORDS = {True: "Đạt", False: "Không đạt"}
 SEAT_ORDER = {"chair": 0, "secretary": 1, "member": 2}
 
@@ -103,8 +109,9 @@ def report_context(case: Mapping[str, Any], issued: Issued,
 
 def appointment_context(case: Mapping[str, Any], issued: Issued) -> dict[str, Any]:
     data = case.get("data") or {}
+    refuse_after_recorded(data, APPOINTMENT_WORDS, "effective_date")
     winner = scoring.winner_of(data.get("exam_results") or {}) or {}
-    effective = as_date(data.get("effective_date")) or issued.on
+    effective = issued.on
     years = int((data.get("exam_rules") or {}).get("term_years", 5))
     until = scoring.term_of(effective, years)["until"]
     name = str(winner.get("full_name", ""))

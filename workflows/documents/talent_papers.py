@@ -1,24 +1,29 @@
 """The papers of the talent list: the recognition decision (talent nomination) and the reviewed
 talent list (annual review), filled from the case data.
 
-The recognition decision is offered once the council has recognised the nominee — the draft the
-approver signs, numbered from the city's decisions register (``QĐ-UBND``) — and stays offered
-after the decision is recorded (for cases decided before documents existed); never after a
-refusal. It is dated the day it is issued unless the approver already recorded the decision
-date, and the allowance runs from that date at the rate the case started under. The reviewed
+The recognition decision is offered once the council has recognised the nominee — the paper the
+approver signs, numbered from the city's decisions register (``QĐ-UBND``); never after a refusal.
+It is dated the day it is issued, and the allowance runs from that date at the rate the case
+started under; the approver then records that very number and date in the decision task (the
+process's ``after_step`` refuses others, :func:`decree30.check_recorded_decision`). Once the
+approver recorded a decision without generating it (numbered outside talentflow), generating it
+answers 409 ``decision_recorded``: the register would put a second number on it. The reviewed
 list is offered once every outcome is final (hr consolidated it) and until it is approved.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
+from engine.documents import declare_kind
 from engine.policy import DocumentKind, Issued
 from forms.nomination import CATEGORIES, PRIORITY_FIELDS
-from workflows.documents.decree30 import DECIDERS, as_date, base_context, kind, unit_name, vn_date
+from workflows.documents.decree30 import DECIDERS, base_context, kind, refuse_after_recorded, unit_name, vn_date
 from workflows.processes import N_
 
-RECOGNITION = "recognition_decision"
-REVIEWED_LIST = "reviewed_talent_list"
+RECOGNITION = declare_kind("recognition_decision")
+REVIEWED_LIST = declare_kind("reviewed_talent_list")
+#: The recognition decision's name in messages (vi, en).
+RECOGNITION_WORDS = ("quyết định công nhận", "recognition decision")
 OUTCOME_WORDS = {"keep": "Tiếp tục duy trì", "at_risk": "Cảnh báo", "remove": "Đưa ra khỏi danh sách"}
 
 
@@ -32,7 +37,8 @@ def nomination_documents(case: Mapping[str, Any]) -> list[DocumentKind]:
 
 def recognition_context(case: Mapping[str, Any], issued: Issued, allowance_percent: int) -> dict[str, Any]:
     data = case.get("data") or {}
-    decided_on = as_date(data.get("decision_date")) or issued.on
+    refuse_after_recorded(data, RECOGNITION_WORDS, "decision_date")
+    decided_on = issued.on
     name = str(data.get("nominee_name") or "")
     unit = unit_name(case, data.get("unit")) or str(data.get("workplace") or "")
     context = base_context(

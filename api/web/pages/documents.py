@@ -28,6 +28,10 @@ def refusal(err: EngineError) -> str:
     if err.code == "already_generated":
         return _("This document was already generated: it is in the case's list of documents, and no new "
                  "number was issued.")
+    if err.code == "decision_recorded":
+        return _("This decision was already recorded with a number given outside talentflow; a generated "
+                 "paper would carry a second number, so nothing was issued. Upload the signed paper to the "
+                 "case instead.")
     if err.code == "document_not_available":
         return _("The case does not offer this document now; nothing was issued.")
     if err.code == "converter_unavailable":
