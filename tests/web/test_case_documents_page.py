@@ -8,6 +8,7 @@ import io
 import re
 
 from engine.store.models import CaseDocument, CaseFile, DocumentNumber
+from engine.time import clock
 from tests.api.support import count, unchanged
 from tests.api.test_documents import recognised_by_council
 from tests.api.test_signed_documents import signed_decision, trusted  # noqa: F401  (a fixture)
@@ -66,16 +67,20 @@ def test_the_approver_generates_the_recognition_decision_from_the_case_page_and_
     options = re.findall(r'<option value="(\d+)">([^<]*)</option>', choice)
     assert options[0] == (str(pdf_id), f"Quyết định công nhận nhân tài, số 1/QĐ-UBND "
                                         f"(recognition_decision_1_2026.pdf)")
+    now = clock.now()  # the chairman signs the downloaded PDF itself, after it was generated
     signed = page.post(f"/cases/{case_id}/signed-documents",
-                       {"file": (io.BytesIO(signed_decision()), "QD_1_da_ky.pdf"), "signed_of": str(pdf_id)},
+                       {"file": (io.BytesIO(signed_decision(pdf.get_data(), when=now)), "QD_1_da_ky.pdf"),
+                        "signed_of": str(pdf_id)},
                        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
-    assert ("Đã ký bởi Nguyễn Văn Chủ Tịch, UBND thành phố Hải Phòng lúc 02/03/2026 08:30"
-            in text_of(documents_section(signed)))
+    at = now.astimezone(clock.CITY_ZONE).strftime("%d/%m/%Y %H:%M")
+    assert (f"Đã ký bởi Nguyễn Văn Chủ Tịch, UBND thành phố Hải Phòng; phần mềm ký ghi thời điểm {at} "
+            f"(chưa được xác thực); chữ ký được kiểm tra lúc {at}") in text_of(documents_section(signed))
 
     page.client.get("/lang/en")
     english = text_of(documents_section(page.get(f"/cases/{case_id}")))
     assert "Recognition decision No. 1/QĐ-UBND 02/03/2026" in english
-    assert "Signed by Nguyễn Văn Chủ Tịch, UBND thành phố Hải Phòng on 02/03/2026 08:30" in english
+    assert (f"Signed by Nguyễn Văn Chủ Tịch, UBND thành phố Hải Phòng; the signing tool states {at} (not proven); "
+            f"signature verified on {at}") in english
 
 
 def test_hr_generates_too_and_a_council_member_sees_no_button_and_is_refused_in_their_language(
