@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.transfer import UPLOAD_ENDPOINTS
 from api.web import bp
+from api.web.messages import refusal
 from api.web.session import sign_in_from_cookie
 from engine.errors import EngineError
 from engine.store.database import DRIVER_OPERATIONAL_ERRORS
@@ -53,7 +54,7 @@ def _not_found() -> Any:
 
 @bp.errorhandler(EngineError)
 def _engine_error(err: EngineError) -> Any:
-    return _not_found() if err.status == 404 else _page(err.status, err.message)
+    return _not_found() if err.status == 404 else _page(err.status, refusal(err))
 
 
 @bp.errorhandler(CSRFError)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from api.web import bp, diagrams, services
 from api.web.pages import documents, formfields, formpost, panels
+from api.web.messages import bad_json, refusal
 from api.web.i18n import STATUSES, role_label, status_label
 from api.web.session import current_user
 from api.web.pages.tasks import form_message
@@ -131,7 +132,7 @@ def start_case(process: str) -> Any:
     try:
         data, index = formpost.parse(schema, request.form)
     except formpost.BadJson as err:
-        return _render_start(process, names[process], None, {"data": [str(err)]}, business_key=business_key,
+        return _render_start(process, names[process], None, {"data": [bad_json(err)]}, business_key=business_key,
                              status=422)
     try:
         case_id = svc.cases.start(actor, process, data, business_key or None)
@@ -140,7 +141,7 @@ def start_case(process: str) -> Any:
                              formpost.shown_errors(err.details, index), business_key=business_key, status=422,
                              message=form_message(err))
     except EngineError as err:
-        flash(_("The case could not be started: %(why)s", why=err.message), "error")
+        flash(_("The case could not be started: %(why)s", why=refusal(err)), "error")
         return redirect(url_for("web.start_case", process=process))
     flash(_("Case #%(id)s started.", id=case_id), "ok")
     return redirect(url_for("web.case_page", case_id=case_id))

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from api.web import bp, services
 from api.web.i18n import process_word
+from api.web.messages import refusal
 from api.web.session import current_user
 from engine.errors import EngineError
 
@@ -47,7 +48,7 @@ def refusal(err: EngineError) -> str:
         return _("You may not generate this document.")
     if err.status == 422:
         return _("Choose a document to generate.")
-    return _("Not accepted: %(why)s", why=err.message)
+    return refusal(err)
 
 
 def documents_view(db: Any, actor: Any, case_id: int, files: list[dict[str, Any]]) -> dict[str, Any]:

@@ -11,15 +11,14 @@ common messages ("Not a valid number.") through the catalogues.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from api.web import bp, services, spreadsheets
 from api.web.errors import error_page, file_too_large
+from api.web.messages import field_message
 from api.web.pages.dashboard import _year
 from api.web.pages.tasks import render_task
 from api.web.session import READERS, current_user, roles_required
@@ -57,44 +56,9 @@ def task_sheet(task_id: str) -> Any:
     return spreadsheets.task_template(current_user(), task_id)
 
 
-#: The form's (marshmallow's) most common messages, said in the reader's language; any other is
-#: shown as the form said it.
-FORM_MESSAGES = {
-    "Not a valid number.": _l("Not a valid number."),
-    "Not a valid integer.": _l("Not a valid integer."),
-    "Not a valid string.": _l("Not a valid string."),
-    "Not a valid boolean.": _l("Not a valid boolean."),
-    "Not a valid date.": _l("Not a valid date."),
-    "Missing data for required field.": _l("Missing data for required field."),
-    "Field may not be null.": _l("Field may not be null."),
-    "Unknown field.": _l("Unknown field."),
-    "Special numeric values (nan or infinity) are not permitted.":
-        _l("Special numeric values (nan or infinity) are not permitted."),
-}
-_BOTH = re.compile(r"^Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$")
-_AT_LEAST = re.compile(r"^Must be greater than or equal to (?P<min>\S+)\.$")
-_AT_MOST = re.compile(r"^Must be less than or equal to (?P<max>\S+)\.$")
-_ONE_OF = re.compile(r"^Must be one of: (?P<choices>.*)\.$")
-
-
-def form_message(said: str) -> str:
-    """One of the form's messages in the reader's language (its common ones; others as they are)."""
-    if said in FORM_MESSAGES:
-        return str(FORM_MESSAGES[said])
-    if found := _BOTH.match(said):
-        return _("Must be greater than or equal to %(min)s and less than or equal to %(max)s.", **found.groupdict())
-    if found := _AT_LEAST.match(said):
-        return _("Must be greater than or equal to %(min)s.", **found.groupdict())
-    if found := _AT_MOST.match(said):
-        return _("Must be less than or equal to %(max)s.", **found.groupdict())
-    if found := _ONE_OF.match(said):
-        return _("Must be one of: %(choices)s.", **found.groupdict())
-    return said
-
-
 def problem_messages(problem: RowProblem) -> list[str]:
     """What is wrong with a row, in the reader's language: a fault of the sheet itself from its code,
-    the form's messages through :func:`form_message`."""
+    the form's messages through :func:`api.web.messages.field_message`."""
     values = problem.params
     if problem.code == "not_in_template":
         return [_("not a row of the template (a locked cell was changed): %(values)s", values=values["values"])]
@@ -103,7 +67,7 @@ def problem_messages(problem: RowProblem) -> list[str]:
     if problem.code == "missing_row":
         return [_("the row of %(values)s is missing (row %(row)s of the template)", values=values["values"],
                   row=values["row"])]
-    return [form_message(m) for m in problem.messages]
+    return [field_message(m) for m in problem.messages]
 
 
 def sheet_problems(err: SheetInvalid) -> list[str]:

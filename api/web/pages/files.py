@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from api.transfer import send_kept
 from api.web import bp, services
 from api.web.i18n import datetime_local
+from api.web.messages import refusal
 from api.web.session import current_user
 from engine.errors import EngineError
 
@@ -49,7 +50,7 @@ def refusal(err: EngineError) -> str:
         return _("Say why the file is removed.")
     if field in ("text", "note"):
         return _("Write the comment (at most 4000 characters; a note at most 2000).")
-    return _("Not accepted: %(why)s", why=err.message)
+    return refusal(err)
 
 
 #: Why a signed copy was refused, by the error's code (engine/files/signatures.py).

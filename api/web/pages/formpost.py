@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from werkzeug.datastructures import MultiDict
 
 from api.blueprint import strict_loads  # as the API reads JSON: no NaN, no NUL, no runaway nesting
+from api.web.messages import field_errors
 from api.web.pages.formfields import JSON_FIELD, MAX_ROWS, kind_of
 
 
@@ -119,7 +120,8 @@ def parse(schema: Mapping[str, Any], form: MultiDict) -> tuple[dict[str, Any], d
 
 
 def shown_errors(details: Mapping[str, Any], index: Mapping[str, list[int]]) -> dict[str, Any]:
-    """``Invalid.details`` with data row numbers turned into shown row numbers."""
+    """``Invalid.details`` with data row numbers turned into shown row numbers, and each message in the
+    reader's language (:mod:`api.web.messages`): the form and the rules say them in English."""
     out: dict[str, Any] = {}
     for key, value in details.items():
         if key in index and isinstance(value, dict):
@@ -133,7 +135,7 @@ def shown_errors(details: Mapping[str, Any], index: Mapping[str, list[int]]) -> 
             out[key] = mapped
         else:
             out[key] = value
-    return out
+    return field_errors(out)
 
 
 def resubmitted(schema: Mapping[str, Any], form: MultiDict) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.web import bp, diagrams, services
+from api.web.messages import bad_json, invalid_summary, refusal
 from api.web.pages import formfields, formpost, panels, taskfiles
 from api.web.session import current_user
 from api.web.pages.worklist import process_names
@@ -51,9 +52,7 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: dict
 
 def form_message(err: Invalid) -> str:
     """The summary above a form: the messages themselves stand next to their fields."""
-    if err.details:
-        return _("The form has errors: see the messages next to the fields.")
-    return _("The form has errors: %(why)s", why=err.message)
+    return invalid_summary(err)
 
 
 @bp.get("/tasks/<taskid:task_id>")
@@ -78,7 +77,7 @@ def complete_task(task_id: str) -> Any:
         data, index = formpost.parse(schema, posted)
     except formpost.BadJson as err:
         return render_task(task_id, formpost.resubmitted(schema, posted) or None,
-                       {"data": [_("Not a JSON object: %(why)s", why=str(err))]}, status=422)
+                       {"data": [bad_json(err)]}, status=422)
     try:
         svc.cases.complete(actor, task_id, data)
     except Invalid as err:
@@ -86,7 +85,7 @@ def complete_task(task_id: str) -> Any:
                        formpost.shown_errors(err.details, index), status=422,
                        message=form_message(err))
     except EngineError as err:
-        flash(_("The task could not be completed: %(why)s", why=err.message), "error")
+        flash(_("The task could not be completed: %(why)s", why=refusal(err)), "error")
         return redirect(url_for("web.task_page", task_id=task_id))
     flash(_("Done: “%(task)s” is completed.", task=task["name"]), "ok")
     return redirect(url_for("web.case_page", case_id=task["case_id"]))

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.web import bp, services
+from api.web.messages import refusal
 from api.web.session import current_user, safe_next
 from engine.errors import EngineError
 
@@ -43,7 +44,7 @@ def claim_task(task_id: str) -> Any:
     try:
         services().cases.claim(current_user(), task_id)
     except EngineError as err:
-        flash(_("Could not claim the task: %(why)s", why=err.message), "error")
+        flash(_("Could not claim the task: %(why)s", why=refusal(err)), "error")
         return redirect(safe_next(request.form.get("next")))
     flash(_("The task is yours now."), "ok")
     return redirect(url_for("web.task_page", task_id=task_id))
@@ -54,7 +55,7 @@ def release_task(task_id: str) -> Any:
     try:
         services().cases.release(current_user(), task_id)
     except EngineError as err:
-        flash(_("Could not release the task: %(why)s", why=err.message), "error")
+        flash(_("Could not release the task: %(why)s", why=refusal(err)), "error")
     else:
         flash(_("The task is back in the shared list."), "ok")
     return redirect(url_for("web.task_page", task_id=task_id))

@@ -1,0 +1,186 @@
+"""Why something was refused, worded for the page in the reader's language — at the edge.
+
+The forms (marshmallow), the engine and the processes say why in English, and some of the
+processes' own rules say it in both languages, "vi / en". The engine knows no language and the
+processes no web, so it is here, where a page shows a message, that each is worded for the reader:
+
+- marshmallow's default messages are matched by pattern, with their parameters (min, max,
+  choices, lengths), to entries of the pages' catalogues;
+- the engine's and the processes' common field messages ("unknown unit 'SYT'") likewise;
+- a bilingual message gives the reader's half (a list the English half ends with is carried over);
+- a refusal (:class:`engine.errors.EngineError`) is worded from its ``code`` (and status), never
+  from its English ``message``;
+- anything else becomes a generic sentence in the reader's language, followed by the raw text on
+  English pages only: a Vietnamese page never shows raw English.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engine.errors import EngineError, Invalid
+
+_N = r"(?P<{}>.+?)"  # a bound marshmallow put in a message: a number, a date
+
+
+def _p(pattern: str) -> re.Pattern[str]:
+    return re.compile("^" + pattern.replace("MIN", _N.format("min")).replace("MAX", _N.format("max")) + "$")
+
+
+#: A field message as marshmallow, the engine or a process says it -> the catalogue's entry; the
+#: named groups are the entry's parameters. The first that matches the whole message is used.
+FIELD_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
+    (_p(re.escape(said)), entry) for said, entry in (
+        ("Missing data for required field.", _l("Missing data for required field.")),
+        ("Field may not be null.", _l("Field may not be null.")),
+        ("Unknown field.", _l("Unknown field.")),
+        ("Not a valid number.", _l("Not a valid number.")),
+        ("Not a valid integer.", _l("Not a valid integer.")),
+        ("Not a valid string.", _l("Not a valid string.")),
+        ("Not a valid boolean.", _l("Not a valid boolean.")),
+        ("Not a valid date.", _l("Not a valid date.")),
+        ("Not a valid datetime.", _l("Not a valid date and time.")),
+        ("Not a valid time.", _l("Not a valid time.")),
+        ("Not a valid list.", _l("Not a valid list.")),
+        ("Not a valid mapping type.", _l("Not a valid group of values.")),
+        ("Not a valid email address.", _l("Not a valid email address.")),
+        ("Invalid input type.", _l("Not a value of the expected kind.")),
+        ("Invalid type.", _l("Not a value of the expected kind.")),
+        ("Invalid value.", _l("Not an accepted value.")),
+        ("String does not match expected pattern.", _l("Not in the expected format.")),
+        ("Special numeric values (nan or infinity) are not permitted.",
+         _l("Special numeric values (nan or infinity) are not permitted.")),
+        ("required", _l("Required.")),
+        ("must not be blank", _l("Must not be blank.")),
+        ("must be a JSON object", _l("Must be a JSON object.")),
+        ("choose someone other than yourself", _l("Choose someone other than yourself.")),
+        ("must not be in the future", _l("Must not be in the future.")),
+        ("only cancel is possible", _l("Registration was already extended once: only cancelling is possible.")),
+        ("say what hr must change", _l("Say what hr must change.")),
+    )
+] + [
+    (_p(r"Must be greater than or equal to MIN and less than or equal to MAX\."),
+     _l("Must be greater than or equal to %(min)s and less than or equal to %(max)s.")),
+    (_p(r"Must be greater than or equal to MIN\."), _l("Must be greater than or equal to %(min)s.")),
+    (_p(r"Must be less than or equal to MAX\."), _l("Must be less than or equal to %(max)s.")),
+    (_p(r"Must be greater than MIN\."), _l("Must be greater than %(min)s.")),
+    (_p(r"Must be less than MAX\."), _l("Must be less than %(max)s.")),
+    (_p(r"Length must be between MIN and MAX\."), _l("Length must be between %(min)s and %(max)s.")),
+    (_p(r"Shorter than minimum length MIN\."), _l("At least %(min)s characters or items.")),
+    (_p(r"Longer than maximum length MAX\."), _l("At most %(max)s characters or items.")),
+    (_p(r"at most MAX characters(?: of text)?"), _l("At most %(max)s characters or items.")),
+    (_p(r"Must be one of: (?P<choices>.*)\."), _l("Must be one of: %(choices)s.")),
+    (_p(r"one of:? (?P<choices>.*)"), _l("Must be one of: %(choices)s.")),
+    (_p(r"unknown unit '(?P<code>.*)'"), _l("There is no unit “%(code)s”.")),
+    (_p(r"unknown user '(?P<name>.*)'"), _l("There is no user “%(name)s”.")),
+    (_p(r"not a candidate: (?P<names>.*)"), _l("Not a candidate: %(names)s.")),
+    (_p(r"already on or removed from the council: (?P<names>.*)"),
+     _l("Already on the council or removed from it: %(names)s.")),
+    (_p(r"not marked in round 1: (?P<names>.*)"), _l("Not marked in round 1: %(names)s.")),
+    (_p(r"the assessment deadline of (?P<year>\d+) has passed"),
+     _l("The assessment deadline of %(year)s has passed.")),
+]
+_BILINGUAL = re.compile(r"^(?P<vi>[^/]*[^\x00-\x7f][^/]*?) / (?P<en>.+)$", re.S)
+
+
+def vietnamese() -> bool:
+    """Whether the page is read in Vietnamese (the default language)."""
+    locale = get_locale()
+    return locale is None or locale.language == "vi"
+
+
+def _unknown(said: str) -> str:
+    """A message nobody worded for the page: a sentence in the reader's language; the raw
+    text only where the reader reads English."""
+    if vietnamese():
+        return _("A value is not accepted.")
+    return _("A value is not accepted: %(why)s", why=said)
+
+
+def reader_half(said: str) -> str | None:
+    """The reader's half of a "vi / en" message, or None when ``said`` is not one. A list the
+    English half ends with (", ".join(...) after a colon) is carried to a Vietnamese half without one."""
+    both = _BILINGUAL.match(said.strip())
+    if both is None:
+        return None
+    vi, en = both.group("vi").strip(), both.group("en").strip()
+    if not vietnamese():
+        return en
+    if ":" not in vi and ": " in en:
+        vi += en[en.index(": "):]
+    return vi
+
+
+def field_message(said: Any) -> str:
+    """One message of a form or of a process's rule about a field, in the reader's language."""
+    if not isinstance(said, str):
+        return _unknown(str(said))
+    for pattern, entry in FIELD_MESSAGES:
+        if found := pattern.match(said.strip()):
+            return str(entry) % found.groupdict() if found.groupdict() else str(entry)
+    half = reader_half(said)
+    return half if half is not None else _unknown(said)
+
+
+def field_errors(details: Any) -> Any:
+    """``Invalid.details`` (field -> messages, rows -> fields -> messages) with every message worded
+    by :func:`field_message`; the shape, and so the fields the messages stand beside, unchanged."""
+    if isinstance(details, dict):
+        return {key: field_errors(value) for key, value in details.items()}
+    if isinstance(details, (list, tuple)):
+        return [field_errors(value) for value in details]
+    return field_message(details)
+
+
+#: A refusal's code -> what the page says; the generic codes of a status come last in :func:`refusal`.
+REFUSALS = {
+    "case_not_running": _l("The case is no longer in progress; nothing was changed."),
+    "task_not_ready": _l("The task is no longer open: it was completed or cancelled meanwhile."),
+    "claimed_by_other": _l("Someone else has claimed this task."),
+    "stale_case": _l("Someone else changed the case at the same moment; reload the page and try again."),
+    "case_not_in_error": _l("The case is not in error; there is nothing to retry."),
+    "not_waiting": _l("The case is not waiting for this now."),
+    "already_exists": _l("It already exists."),
+    "already_removed": _l("The file was already removed."),
+    "review_exists": _l("The review of this year already exists."),
+    "already_reviewed": _l("This talent already has a review for the year."),
+    "own_account": _l("You cannot deactivate your own account."),
+    "already_generated": _l("This document was already generated; it is among the case's files."),
+    "case_error": _l("A step of the process failed; the case is now in error, for an administrator to retry."),
+    "case_state_unloadable": _l("The case's stored state cannot be read; an administrator has been told "
+                                "through the case's incident."),
+    "too_large": _l("Too large to be accepted."),
+    "unauthorized": _l("Please sign in."),
+    "forbidden": _l("You are not allowed to do this."),
+    "not_found": _l("There is no such page, or it is not yours to see."),
+    "conflict": _l("This cannot be done now: the case has moved on. Reload the page."),
+}
+
+
+def refusal(err: EngineError) -> str:
+    """Why the engine or a process refused, in the reader's language, from the refusal's code."""
+    if err.code in REFUSALS:
+        return str(REFUSALS[err.code])
+    if isinstance(err, Invalid) or err.status == 422:
+        return invalid_summary(err)
+    generic = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large"}
+    if err.status in generic:
+        return str(REFUSALS[generic[err.status]])
+    return _unknown(err.message)
+
+
+def invalid_summary(err: EngineError) -> str:
+    """The sentence above a refused form: the messages themselves stand next to their fields; a
+    refusal about no field is worded as a field message is."""
+    if err.details:
+        return _("The form has errors: see the messages next to the fields.")
+    return _("The form has errors: %(why)s", why=field_message(err.message))
+
+
+def bad_json(err: Exception) -> str:
+    """That a free-form data field is not a JSON object; the parser's English reason on English pages only."""
+    return _("Not a JSON object.") if vietnamese() else _("Not a JSON object: %(why)s", why=str(err))
