@@ -1,0 +1,173 @@
+"""Every error a page can show, in Vietnamese on a Vietnamese page and in English on an English one.
+
+Each process's start form and a task form of each kind are posted empty, with values of the wrong
+kind (letters for numbers, an unknown choice, an impossible date, a text over its length) and out
+of range; the refusals are reached as people reach them (a nominator starting an exam, a task
+completed meanwhile, a task someone else claimed, a page that does not exist). Whatever the error
+areas then say is judged by :mod:`tests.web.said`; the test fails on the first English sentence a
+Vietnamese page shows, naming it and the path that showed it.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from api.web.pages.formfields import kind_of
+from tests.helpers import complete, ready_task, start_training
+from tests.web.said import messages_in, not_english, not_vietnamese
+from tests.web.support import Page, signed_in
+from tests.workflows.exam_support import close_registration, plan, start_exam, task_of
+from workflows import form_schema, policy_for
+
+#: Who starts each process in the tests' directory.
+STARTERS = {"training_nomination": "head_khcn", "talent_nomination": "head_khcn",
+            "leadership_exam": "hr", "annual_talent_review": "hr"}
+
+
+def _bad(node: dict[str, Any], how: str) -> str | None:
+    """A value of the wrong kind ("kind") or out of range ("range") for an input, or None to leave it."""
+    kind = kind_of(node)
+    if kind in ("integer", "number"):
+        if how == "kind":
+            return "abc"
+        return str(node["maximum"] + 1) if "maximum" in node else "-1" if "minimum" in node else None
+    if how == "range":
+        return None
+    if kind in ("select", "radio"):
+        return "not-a-choice"
+    if kind == "date":
+        return "31/02/2026"
+    if kind in ("text", "textarea") and "maxLength" in node:
+        return "x" * (node["maxLength"] + 1)
+    return None
+
+
+def bad_posts(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, str]]]:
+    """The form posted empty, with values of the wrong kind, and out of range (a list with one row)."""
+    yield "empty", {}
+    for how in ("kind", "range"):
+        posted: dict[str, str] = {}
+        for key, node in (schema.get("properties") or {}).items():
+            items = node.get("items") or {}
+            if node.get("type") == "array" and items.get("type") == "object":
+                posted[f"{key}-rows"] = "1"
+                for col, col_node in (items.get("properties") or {}).items():
+                    if (value := _bad(col_node, how)) is not None:
+                        posted[f"{key}-0-{col}"] = value
+            elif (value := _bad(node, how)) is not None:
+                posted[key] = value
+        if any(not k.endswith("-rows") for k in posted):  # a form with no number has no "out of range"
+            yield how, posted
+
+
+def shown(page: Page, path: str, data: dict[str, Any], follow: bool = False) -> tuple[int, list[str]]:
+    response = page.post(path, data, follow_redirects=follow)
+    return response.status_code, messages_in(response.get_data(as_text=True), response.status_code)
+
+
+def assert_in_the_page_language(seen: dict[str, list[str]], language: str) -> None:
+    assert any(seen.values()), "no error area said anything: the paths did not reach their errors"
+    if language == "vi":
+        wrong = {path: bad for path, messages in seen.items() if (bad := not_vietnamese(messages))}
+    else:
+        wrong = {path: bad for path, messages in seen.items() if (bad := not_english(messages))}
+    assert wrong == {}, f"{language} pages show messages in another language: {wrong}"
+
+
+def in_language(page: Page, language: str) -> Page:
+    page.client.get(f"/lang/{language}")
+    return page
+
+
+def start_form_errors(app: Any, language: str) -> dict[str, list[str]]:
+    seen = {}
+    for process, starter in STARTERS.items():
+        page = in_language(signed_in(app, starter), language)
+        page.get(f"/cases/new/{process}")
+        schema = form_schema(policy_for(process).start_form)
+        for how, posted in bad_posts(schema):
+            status, messages = shown(page, f"/cases/new/{process}", posted)
+            assert status == 422 and messages, (process, how, status)
+            seen[f"start {process} ({how})"] = messages
+    return seen
+
+
+def test_start_forms_refused_on_a_vietnamese_page_say_why_in_vietnamese(app):
+    seen = start_form_errors(app, "vi")
+    assert_in_the_page_language(seen, "vi")
+    assert "Thiếu dữ liệu của trường bắt buộc." in seen["start training_nomination (empty)"]
+    assert "Phải lớn hơn hoặc bằng 2000 và nhỏ hơn hoặc bằng 2100." in seen["start annual_talent_review (range)"]
+
+
+def test_the_same_start_forms_on_an_english_page_say_it_in_english(app):
+    seen = start_form_errors(app, "en")
+    assert_in_the_page_language(seen, "en")
+    assert "Missing data for required field." in seen["start training_nomination (empty)"]
+    assert "Not a valid integer." in seen["start annual_talent_review (kind)"]
+
+
+def rules_and_refusals(app: Any, auth: Any, service: Any, manual_clock: Any, language: str) -> dict[str, list[str]]:
+    """A process's own rules (unknown unit, a council of the wrong size) and the engine's refusals."""
+    seen: dict[str, list[str]] = {}
+    hr = in_language(signed_in(app, "hr"), language)
+    hr.get("/cases/new/training_nomination")
+    training = {"talent_name": "Nguyễn Văn Khoa", "unit": "SYT", "course": "Lớp AI", "field_of_study": "management",
+                "mentor": "expert1"}
+    seen["unknown unit"] = shown(hr, "/cases/new/training_nomination", training)[1]
+    exam = plan()
+    posted = {k: v for k, v in exam.items() if k != "council"} | {"first_appointment": "1", "council-rows": "2"}
+    posted |= {"council-0-username": "chair", "council-0-seat": "chair",
+               "council-1-username": "secretary", "council-1-seat": "secretary"}
+    seen["council too small"] = shown(hr, "/cases/new/leadership_exam", posted)[1]
+    nominator = in_language(signed_in(app, "nominator"), language)
+    nominator.get("/cases/new/leadership_exam")
+    posted["council-rows"] = str(len(exam["council"]))
+    posted |= {f"council-{i}-{k}": v for i, row in enumerate(exam["council"]) for k, v in row.items()}
+    seen["not allowed to start"] = shown(nominator, "/cases/new/leadership_exam", posted, follow=True)[1]
+
+    case = start_training(auth)
+    task = ready_task(case, "mentor_assessment")
+    expert = in_language(signed_in(app, "expert1"), language)
+    schema = form_schema(task["form_key"])
+    expert.get(f"/tasks/{task['id']}")
+    for how, bad in bad_posts(schema):
+        status, seen[f"task {task['form_key']} ({how})"] = shown(expert, f"/tasks/{task['id']}", bad)
+        assert status == 422, (how, status)
+    seen["too long"] = shown(expert, f"/tasks/{task['id']}", {"mentor_comment": "x" * 5000})[1]
+    other = in_language(signed_in(app, "head_gddt"), language)
+    other.get("/")
+    seen["not theirs to claim"] = shown(other, f"/tasks/{task['id']}/claim", {}, follow=True)[1]
+    complete(auth, "expert1", task["id"], {"recommendation": "support", "mentor_comment": "Tốt"})
+    seen["completed meanwhile"] = shown(expert, f"/tasks/{task['id']}",
+                                        {"recommendation": "support", "mentor_comment": "Tốt"}, follow=True)[1]
+    response = expert.client.get("/tasks/00000000-0000-0000-0000-000000000000")
+    seen["not found"] = messages_in(response.get_data(as_text=True), response.status_code)
+
+    exam_case = start_exam(auth)
+    close_registration(auth, service, manual_clock)
+    screening = task_of(auth, "hr", exam_case["id"], "screen_applications")
+    hr = in_language(signed_in(app, "hr"), language)
+    hr.get(f"/tasks/{screening['id']}")
+    for how, bad in bad_posts(form_schema(screening["form_key"])):
+        status, seen[f"task {screening['form_key']} ({how})"] = shown(hr, f"/tasks/{screening['id']}", bad)
+        assert status == 422, (how, status)
+    return seen
+
+
+def test_rules_and_refusals_on_a_vietnamese_page_are_said_in_vietnamese(app, auth, service, manual_clock):
+    seen = rules_and_refusals(app, auth, service, manual_clock, "vi")
+    assert_in_the_page_language(seen, "vi")
+    assert "Không có đơn vị “SYT”." in seen["unknown unit"]
+    assert any("thành viên" in m for m in seen["council too small"])  # the rule's Vietnamese half
+    assert any("Bạn không được phép thực hiện việc này." in m for m in seen["not allowed to start"])
+    assert seen["not theirs to claim"] == [
+        "Không nhận được công việc: Không có trang này, hoặc bạn không có quyền xem trang này."]
+    assert any("Nhiệm vụ không còn mở" in m for m in seen["completed meanwhile"])
+    assert seen["not found"], "the not-found page says nothing"
+
+
+def test_the_same_rules_and_refusals_on_an_english_page_are_said_in_english(app, auth, service, manual_clock):
+    seen = rules_and_refusals(app, auth, service, manual_clock, "en")
+    assert_in_the_page_language(seen, "en")
+    assert "There is no unit “SYT”." in seen["unknown unit"]
+    assert any("You are not allowed to do this." in m for m in seen["not allowed to start"])
+    assert any("The task is no longer open" in m for m in seen["completed meanwhile"])
