@@ -156,7 +156,7 @@ REFUSALS = {
     "too_large": _l("Too large to be accepted."),
     "unauthorized": _l("Please sign in."),
     "forbidden": _l("You are not allowed to do this."),
-    "not_found": _l("There is no such page, or it is not yours to see."),
+    "not_found": _l("There is no such task or case, or it is not yours to see."),
     "conflict": _l("This cannot be done now: the case has moved on. Reload the page."),
 }
 

@@ -160,7 +160,7 @@ def test_rules_and_refusals_on_a_vietnamese_page_are_said_in_vietnamese(app, aut
     assert any("thành viên" in m for m in seen["council too small"])  # the rule's Vietnamese half
     assert any("Bạn không được phép thực hiện việc này." in m for m in seen["not allowed to start"])
     assert seen["not theirs to claim"] == [
-        "Không nhận được công việc: Không có trang này, hoặc bạn không có quyền xem trang này."]
+        "Không nhận được công việc: Không có công việc hoặc hồ sơ này, hoặc bạn không có quyền xem."]
     assert any("Nhiệm vụ không còn mở" in m for m in seen["completed meanwhile"])
     assert seen["not found"], "the not-found page says nothing"
 
@@ -171,3 +171,30 @@ def test_the_same_rules_and_refusals_on_an_english_page_are_said_in_english(app,
     assert "There is no unit “SYT”." in seen["unknown unit"]
     assert any("You are not allowed to do this." in m for m in seen["not allowed to start"])
     assert any("The task is no longer open" in m for m in seen["completed meanwhile"])
+
+
+def refusals_said(app: Any, language: str) -> dict[str, str]:
+    """Each refusal the engine and the processes raise, as a page would say it in ``language``."""
+    from flask import session
+
+    from api.web.messages import REFUSALS, refusal
+    from engine.errors import Conflict, EngineError, Forbidden, Invalid, NotFound, TooLarge
+
+    raised = [Conflict("case 12 was changed by another request; reload and retry", code=code) for code in REFUSALS]
+    raised += [Forbidden("you may not start a leadership_exam case for unit SKHCN"), NotFound("task x not found"),
+               Conflict("task is claimed by someone else"), TooLarge("the file is larger than the limit"),
+               Invalid("declare relations with the candidates first"), EngineError("something nobody worded")]
+    with app.test_request_context("/"):
+        session["lang"] = language
+        return {f"{type(err).__name__} {err.code}": refusal(err) for err in raised}
+
+
+def test_every_refusal_code_and_an_unknown_one_are_said_in_the_page_language(app):
+    vi = refusals_said(app, "vi")
+    assert not_vietnamese(list(vi.values())) == {}
+    assert vi["Conflict stale_case"] == "Người khác vừa thay đổi hồ sơ cùng lúc; hãy tải lại trang và thử lại."
+    assert vi["EngineError bad_request"] == "Có giá trị không được chấp nhận."  # never the raw English
+    en = refusals_said(app, "en")
+    assert not_english(list(en.values())) == []
+    assert en["Conflict claimed_by_other"] == "Someone else has claimed this task."
+    assert en["EngineError bad_request"] == "A value is not accepted: something nobody worded"
