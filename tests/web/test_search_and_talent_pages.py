@@ -60,6 +60,17 @@ def test_a_talent_is_found_by_part_of_the_name_with_or_without_diacritics(app, s
     assert found_talents(signed_in(app, "expert1").get("/search?q=tran")) == []
 
 
+def test_a_common_name_shows_the_first_fifty_and_says_so(app, store):
+    with store.command() as conn:
+        for n in range(51):
+            registry.add_talent(conn, full_name=f"Nguyễn Văn Số {n}", category="expert",
+                                recognised_on=date(2025, 5, 1), unit="SGDDT")
+    page = signed_in(app, "hr").get("/search?q=nguyen")
+    assert len(found_talents(page)) == 50
+    assert "Chỉ hiện 50 kết quả đầu tiên" in text_of(page)
+    assert "Chỉ hiện" not in text_of(signed_in(app, "hr").get("/search?q=so+50"))
+
+
 def test_a_case_is_found_by_number_business_key_and_name_only_by_those_who_may_see_it(app, auth):
     case = nominate(auth, key="DT-2026-007", talent_name="Phạm Thu Hà")
     other = nominate(auth, user="head_gddt", unit="SGDDT", key="DT-2026-008", talent_name="Phạm Văn Hải")

@@ -7,7 +7,9 @@ case data only as the process lets this reader see it. Talents come from
 :func:`workflows.programme.registry.find_talents` within the reader's part of the registry
 (``talent.talent_scope``): everyone for hr, approvers, auditors and admins, a unit head's units for a
 unit head, none for anyone else — who still finds their own cases. The search box is in every page's
-header (``base.html``); a GET form, so results can be bookmarked and the back button works.
+header (``base.html``); a GET form, so results can be bookmarked and the back button works. Each
+list stops at ``LIMIT`` (50) and then says that only the first are shown, so a common name
+("Nguyễn") is never mistaken for the whole answer.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from api.web import bp, services
 from api.web.pages.talent import talent_scope
 from api.web.pages.worklist import process_names
 from api.web.session import current_user
-from engine.cases.search import find_cases, search_key
+from engine.cases.search import LIMIT, find_cases, search_key
 from engine.errors import Forbidden
 from workflows.programme import registry
 
@@ -43,5 +45,7 @@ def search_page() -> Any:
             names = process_names(db)
             cases = find_cases(svc.reader, db, actor, query)
             if within != [] and len(search_key(query)) >= 2:
-                talents = registry.find_talents(db.connection(), search_key(query), within=within)
-    return render_template("web/search.html", query=query, cases=cases, talents=talents, process_names=names)
+                talents = registry.find_talents(db.connection(), search_key(query), within=within, limit=LIMIT)
+    # both lists stop at LIMIT: say so, rather than let a common name look like a complete answer
+    return render_template("web/search.html", query=query, cases=cases, talents=talents, process_names=names,
+                           limit=LIMIT, cases_cut=len(cases) >= LIMIT, talents_cut=len(talents) >= LIMIT)
