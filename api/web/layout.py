@@ -14,10 +14,12 @@ from typing import Any
 
 from flask import redirect, request, session
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
-from api.web import bp
+from api.web import bp, services
 from api.web.i18n import LANGUAGES, lang
 from api.web.session import READERS, current_user, safe_next
+from engine.cases.notifications import unread_count
 
 
 @bp.app_context_processor
@@ -36,7 +38,19 @@ def _layout() -> dict[str, Any]:
             items.append(("web.audit_verify", _l("Audit")))
         if actor.is_any("admin"):
             items.append(("web.accounts_page", _l("Accounts")))
-    return {"me": actor, "page_lang": lang(), "nav_items": items}
+    return {"me": actor, "page_lang": lang(), "nav_items": items, "unread_notes": _unread(actor)}
+
+
+def _unread(actor: Any) -> int | None:
+    """The header's unread count (one COUNT). None when it cannot be read: the error page of a
+    database outage must still render, without the count, rather than fail itself."""
+    if actor is None:
+        return None
+    try:
+        with services().store.read() as db:
+            return unread_count(db, actor)
+    except SQLAlchemyError:
+        return None
 
 
 @bp.get("/lang/<code>")

@@ -199,3 +199,20 @@ def mark_read(session: Session, actor: Actor, notification_id: int) -> dict[str,
         session.execute(update(Notification).where(Notification.id == note.id).values(read_at=clock.now()))
         session.refresh(note)
     return as_dict(note)
+
+
+def unread_count(session: Session | Connection, actor: Actor) -> int:
+    """How many of the caller's notifications are unread: one COUNT, cheap enough for every page's header."""
+    return session.execute(select(func.count()).select_from(Notification)
+                           .where(visible_to(actor), Notification.read_at.is_(None))).scalar() or 0
+
+
+def mark_all_read(session: Session, actor: Actor) -> int:
+    """Mark every unread notification the caller sees read (one UPDATE); how many were unread.
+
+    The same rows :func:`mark_read` would mark one by one, so a role's notification is then read for
+    every holder of the role, as it is when one holder marks it alone."""
+    ids = list(session.scalars(select(Notification.id).where(visible_to(actor), Notification.read_at.is_(None))))
+    if ids:
+        session.execute(update(Notification).where(Notification.id.in_(ids)).values(read_at=clock.now()))
+    return len(ids)

@@ -15,6 +15,7 @@ from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine.cases.search import search_key
 from engine.time import clock
 from engine.errors import Conflict, Invalid, NotFound
 from engine.store.models import ID, Base, Unit
@@ -295,3 +296,24 @@ def list_appointments(db: Connection, *, year: int | None = None, unit: str | No
               "term_years": r.term_years, "source_case_id": r.source_case_id, "recorded_by": r.recorded_by}
              for r in rows]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def find_talents(db: Connection, key: str, *, within: list[str] | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Talents whose name holds ``key`` (a :func:`engine.cases.search.search_key`, so "nguyen" finds
+    "Nguyễn"); ``within``: only these unit subtrees (a unit head's view), as :func:`list_talents`.
+
+    The names are folded here, in Python, not kept folded in a column: the registry is the city's
+    recognised talents (hundreds, a few thousand in time), so reading their ids and names is one
+    narrow query, and a column would be one more thing every write (and every import) must keep
+    right. Should the registry outgrow this, a ``name_key`` column filled on write is the step."""
+    if not key:
+        return []
+    query = select(TALENT.c.id, TALENT.c.full_name).outerjoin(UNIT, UNIT.c.id == TALENT.c.unit_id)
+    if within is not None:
+        query = query.where(_within(within))
+    ids = [row.id for row in db.execute(query.order_by(TALENT.c.id)) if key in search_key(row.full_name)][:limit]
+    if not ids:
+        return []
+    rows = db.execute(select(TALENT, UNIT.c.code.label("unit_code")).outerjoin(UNIT, UNIT.c.id == TALENT.c.unit_id)
+                      .where(TALENT.c.id.in_(ids)).order_by(TALENT.c.full_name, TALENT.c.id))
+    return [_talent_dict(r) for r in rows]

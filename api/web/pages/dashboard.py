@@ -16,11 +16,11 @@ from sqlalchemy.engine import Connection
 from api.web import charts
 from api.web import bp, services
 from api.web.diagrams import embed
+from api.web.pages.talent import talent_scope
 from api.web.i18n import lang, status_label
 from api.web.session import READERS, current_user, roles_required
 from api.web.spreadsheets import CATEGORIES, SHARES, SOURCES, TARGET_NAMES
 from engine.time import clock
-from engine.errors import Forbidden
 from engine.store.models import Case, Task, Unit
 from workflows.programme import registry, reports
 
@@ -75,12 +75,7 @@ def dashboard() -> Any:
 
 @bp.get("/talents")
 def talents() -> Any:
-    actor = current_user()
-    within = None
-    if not actor.is_any(*READERS):
-        if "unit_head" not in actor.roles:
-            raise Forbidden(str(_l("The registry is for hr, approvers, auditors and unit heads.")))
-        within = [path for role, path in actor.unit_roles if role == "unit_head"]
+    within = talent_scope(current_user())
     status = request.args.get("status") or None
     category = request.args.get("category") or None
     unit = request.args.get("unit") or None
