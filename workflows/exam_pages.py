@@ -100,6 +100,17 @@ def form_hints(form_key: str | None, data: Mapping[str, Any], record: Mapping[st
     return FormHints()
 
 
+def task_subject(element_id: str, task_data: Mapping[str, Any]) -> str | None:
+    """What an exam task is about, in worklists: the post and its unit ("Trưởng phòng Quản lý khoa học —
+    SKHCN"), as hr or a member may hold tasks of several exams at once; a notice task names its
+    screening first (two may be open at once). Stored with the task, so in both languages."""
+    post = f"{task_data['post']} — {task_data.get('unit', '')}".rstrip(" —") if task_data.get("post") else None
+    if element_id == "notify_rejected" and "notice_screening" in task_data:
+        screening = f"Sơ tuyển lần {task_data['notice_screening']} / screening {task_data['notice_screening']}"
+        return f"{screening} · {post}" if post else screening
+    return post
+
+
 def _seats_table(seats: list[Mapping[str, Any]], declarations: Mapping[str, Any]) -> Table:
     def declared(username: str) -> Badge:
         declaration = declarations.get(username)

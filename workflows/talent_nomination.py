@@ -127,6 +127,10 @@ class Policy(ProcessPolicy):
             return Assignment(username=str(task_data["ballot"]["member"]))
         return None
 
+    def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
+        """The nominee, by name: hr and a council member may hold several nominations at once."""
+        return str(task_data["nominee_name"]) if task_data.get("nominee_name") else None
+
     def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
                          actor: Actor, case_roles: frozenset[str]) -> None:
         if element_id == "verify_dossier" and data.get("verification_result") == "verified":
