@@ -6,10 +6,19 @@ choices, and display names, never keys, codes and usernames.
 """
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from engine.store.models import User
 from tests.helpers import start_training
 from tests.web.support import signed_in, text_of
 from tests.workflows.exam_support import close_registration, start_exam
 from tests.workflows.test_talent_nomination import nominate
+
+
+def section(html: str, heading: str) -> str:
+    """The page's section headed by ``heading`` (its id)."""
+    start = html.rindex("<section", 0, html.index(f'id="{heading}"'))
+    return html[start:html.index("</section>", start)]
 
 
 def test_an_exam_task_in_the_worklist_names_the_post_and_its_unit(app, auth, service, manual_clock):
@@ -29,3 +38,24 @@ def test_a_nomination_task_names_the_nominee_and_a_training_task_the_talent(app,
     training = start_training(auth)
     mentor_tasks = auth.as_("expert1").get(f"/api/v1/tasks?scope=available&case={training['id']}").get_json()
     assert [t["subject"] for t in mentor_tasks["items"]] == [training["data"]["talent_name"]]
+
+
+def known_as(app, username: str, name: str) -> None:
+    """``username`` has a display name (the test users are known by their sign-in names)."""
+    with app.extensions["talentflow"].store.transaction() as db:
+        db.execute(update(User).where(User.username == username).values(display_name=name))
+
+
+def test_the_case_page_reads_a_dossier_by_its_labels_and_names_not_its_keys_and_codes(app, auth):
+    known_as(app, "nominator", "Ủy ban MTTQ thành phố")
+    case = nominate(auth)
+    page = signed_in(app, "hr")
+    html = page.get(f"/cases/{case['id']}")
+    data = text_of(section(html, "h-data"))
+    assert "Lĩnh vực ưu tiên Khoa học, công nghệ và đổi mới sáng tạo" in data  # the form's label and choice
+    assert "Loại nhân tài Nhà khoa học trẻ tài năng" in data
+    assert not {"priority_field", "science_technology", "young_scientist", "nominee_name"} & set(data.split())
+    assert "Ủy ban MTTQ thành phố" in data and "nominator" not in data.split()  # nominated_by, by name
+    timeline = text_of(section(html, "h-timeline"))
+    assert "Ủy ban MTTQ thành phố" in timeline and "nominator" not in timeline.split()
+    assert "role:" not in timeline
