@@ -55,7 +55,9 @@ def test_the_case_page_reads_a_dossier_by_its_labels_and_names_not_its_keys_and_
     assert "Lĩnh vực ưu tiên Khoa học, công nghệ và đổi mới sáng tạo" in data  # the form's label and choice
     assert "Loại nhân tài Nhà khoa học trẻ tài năng" in data
     assert not {"priority_field", "science_technology", "young_scientist", "nominee_name"} & set(data.split())
-    assert "Ủy ban MTTQ thành phố" in data and "nominator" not in data.split()  # nominated_by, by name
+    assert "Người tiến cử Ủy ban MTTQ thành phố" in data and "nominator" not in data.split()  # by name
+    assert "Xếp loại thấp nhất các năm gần nhất có năm chưa được xếp loại" in data  # a rule's key: the policy's words
+    assert not {"nominated_by", "lowest_recent_rating", "missing", "age_at_nomination"} & set(data.split())
     timeline = text_of(section(html, "h-timeline"))
     assert "Ủy ban MTTQ thành phố" in timeline and "nominator" not in timeline.split()
     assert "role:" not in timeline

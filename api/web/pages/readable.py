@@ -9,7 +9,9 @@ it properly is already declared elsewhere, so this module only looks it up:
   form's label for it (the JSON Schema of the process's start form and of every task
   form of its diagram version, :func:`workflows.form_schema`);
 - any other key by the process's words for it (``ProcessPolicy.data_labels``,
-  translated in the processes' catalogues), else it stays as it is;
+  translated in the processes' catalogues), else it stays as it is; a code such a key
+  holds by the words the policy gives ``key=code``, else by a form's label for the same
+  code (a rule's ``lowest_recent_rating`` is one of the form's ratings);
 - a value that is a user's sign-in name by the user's display name
   (:func:`engine.people.directory.display_names`);
 - an element id by the name drawn in the diagram (``LoadedDefinition.element_names``).
@@ -36,6 +38,18 @@ def _fields(process: str, form_keys: Iterable[str | None]) -> dict[str, Node]:
     return found
 
 
+def _choices(fields: Mapping[str, Node], found: dict[str, Node]) -> dict[str, Node]:
+    """Every code a form offers as a choice (at any depth) -> the field node that labels it."""
+    for node in fields.values():
+        for code in node.get("x-enum-labels") or {}:
+            found.setdefault(str(code), node)
+        inner = node.get("items") or {}
+        _choices(node.get("properties") or inner.get("properties") or {}, found)
+        for code in inner.get("x-enum-labels") or {}:
+            found.setdefault(str(code), inner)
+    return found
+
+
 def _strings(value: Any) -> Iterable[str]:
     if isinstance(value, str):
         yield value
@@ -57,6 +71,7 @@ class Readable:
         tasks = definition.human_tasks.values() if definition is not None else ()
         self.fields = _fields(process, sorted({t.form_key for t in tasks if t.form_key}))
         self.words = policy_for(process).data_labels
+        self.choices = _choices(self.fields, {})
         events = list(events)
         said = [*_strings(data), *(e.get("actor") or "" for e in events),
                 *(str((e.get("data") or {}).get("username") or "") for e in events),
@@ -75,23 +90,29 @@ class Readable:
         pages' data view (which shows a mapping's keys and values as they are)."""
         fields = self.fields if fields is None else fields
         if not isinstance(value, Mapping):
-            return self._value(value, None)
+            return self._value("", value, None)
         out: dict[str, Any] = {}
         for key, item in value.items():
             node = fields.get(str(key))
             label = self.label(str(key), node)
-            out[label if label not in out else f"{label} ({key})"] = self._value(item, node)
+            out[label if label not in out else f"{label} ({key})"] = self._value(str(key), item, node)
         return out
 
-    def _value(self, value: Any, node: Node | None) -> Any:
+    def _value(self, key: str, value: Any, node: Node | None) -> Any:
         if isinstance(value, Mapping):
             return self.data(value, (node or {}).get("properties") or {})
         if isinstance(value, (list, tuple)):
             items = (node or {}).get("items") or {}
-            return [self._value(item, items) for item in value]
+            return [self._value(key, item, items) for item in value]
         if isinstance(value, str):
             if node and value in (node.get("x-enum-labels") or {}):
                 return enum_label(node, value)
+            if not node and key:
+                words = self.words.get(f"{key}={value}")
+                if words:
+                    return process_word(words)
+                if value in self.choices:
+                    return enum_label(self.choices[value], value)
             return self.people.get(value, value)
         return value
 
