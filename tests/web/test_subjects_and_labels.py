@@ -61,3 +61,14 @@ def test_the_case_page_reads_a_dossier_by_its_labels_and_names_not_its_keys_and_
     timeline = text_of(section(html, "h-timeline"))
     assert "Ủy ban MTTQ thành phố" in timeline and "nominator" not in timeline.split()
     assert "role:" not in timeline
+
+
+def test_the_dossier_hr_verifies_reads_by_labels_on_the_task_page_too(app, auth):
+    known_as(app, "nominator", "Ủy ban MTTQ thành phố")
+    case = nominate(auth)
+    task = auth.as_("hr").get(f"/api/v1/tasks?scope=available&case={case['id']}").get_json()["items"][0]
+    html = signed_in(app, "hr").get(f"/tasks/{task['id']}")
+    data = text_of(html[html.rindex("<details", 0, html.index('class="data-scroll"')):])
+    assert "Lĩnh vực ưu tiên Khoa học, công nghệ và đổi mới sáng tạo" in data
+    assert "Người tiến cử Ủy ban MTTQ thành phố" in data
+    assert not {"science_technology", "young_scientist", "lowest_recent_rating", "nominator"} & set(data.split())
