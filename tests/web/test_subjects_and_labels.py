@@ -27,6 +27,9 @@ def test_an_exam_task_in_the_worklist_names_the_post_and_its_unit(app, auth, ser
     html = signed_in(app, "hr").get("/")
     row = html[html.index(f"#{case_id}") - 600:html.index(f"#{case_id}")]
     assert "Sơ tuyển hồ sơ dự tuyển" in row and "Trưởng phòng Quản lý khoa học — SKHCN" in row
+    timeline = text_of(section(signed_in(app, "hr").get(f"/cases/{case_id}"), "h-timeline"))
+    assert "Hết hạn nhận hồ sơ" in timeline and "registration_closes" not in timeline  # the timer by its name
+    assert "(role:" not in timeline and "Thành viên hội đồng" in timeline  # seats granted, by the role's words
 
 
 def test_a_nomination_task_names_the_nominee_and_a_training_task_the_talent(app, auth):
