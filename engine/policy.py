@@ -325,6 +325,9 @@ class ProcessPolicy:
     event_labels: Mapping[str, str] = _NO_WORDS
     #: The roles the process grants on its cases (:meth:`case_grants`) -> their words.
     role_labels: Mapping[str, str] = _NO_WORDS
+    #: Keys of its case data no form labels (computed by its scripts and rules) -> their words; the
+    #: pages label a key a form fills by the form's own label.
+    data_labels: Mapping[str, str] = _NO_WORDS
     #: Names of the pages of its own a case may have (``Panel.page``); no other name is a page.
     case_pages: frozenset[str] = frozenset()
 

@@ -120,6 +120,10 @@ class Policy(ProcessPolicy):
                 "assessments_close_at": closes.isoformat(), "remove_after_years": REMOVE_AFTER_YEARS,
                 "warn_after_years": WARN_AFTER_YEARS, "rating_window_years": RATING_WINDOW_YEARS}
 
+    def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
+        """The year reviewed: a late consolidation may still be open when the next year's review starts."""
+        return f"Năm {task_data['year']} / year {task_data['year']}" if task_data.get("year") else None
+
     def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
                          actor: Actor, case_roles: frozenset[str]) -> None:
         if element_id == "consolidate_review":

@@ -100,6 +100,17 @@ def form_hints(form_key: str | None, data: Mapping[str, Any], record: Mapping[st
     return FormHints()
 
 
+def task_subject(element_id: str, task_data: Mapping[str, Any]) -> str | None:
+    """What an exam task is about, in worklists: the post and its unit ("Trưởng phòng Quản lý khoa học —
+    SKHCN"), as hr or a member may hold tasks of several exams at once; a notice task names its
+    screening first (two may be open at once). Stored with the task, so in both languages."""
+    post = f"{task_data['post']} — {task_data.get('unit', '')}".rstrip(" —") if task_data.get("post") else None
+    if element_id == "notify_rejected" and "notice_screening" in task_data:
+        screening = f"Sơ tuyển lần {task_data['notice_screening']} / screening {task_data['notice_screening']}"
+        return f"{screening} · {post}" if post else screening
+    return post
+
+
 def _seats_table(seats: list[Mapping[str, Any]], declarations: Mapping[str, Any]) -> Table:
     def declared(username: str) -> Badge:
         declaration = declarations.get(username)
@@ -115,11 +126,30 @@ def _seats_table(seats: list[Mapping[str, Any]], declarations: Mapping[str, Any]
                  caption=Words(N_("Council seats and declarations")))
 
 
+def _pass_mark(data: Mapping[str, Any]) -> Any:
+    return (data.get("exam_rules") or {}).get("pass_mark")
+
+
+def _remarking_open(data: Mapping[str, Any], round2: list[str] | None) -> bool:
+    """The written round's marks are out and the re-marking window has not yet decided round 2."""
+    return round2 is None and bool(data.get("remark_deadline")) and bool(data.get("round1_marks"))
+
+
 def _candidates_table(data: Mapping[str, Any], round1: Mapping[str, Any], round2: list[str] | None) -> Table:
+    """Each candidate's standing. While re-marks may still come, nobody is out yet: the pass mark the
+    exam started with (``exam_rules``) says who goes on unless a re-mark changes it, and who may
+    still ask for one; once round 2 is decided, a candidate is in it or out."""
+    pass_mark = _pass_mark(data)
+    remarking = _remarking_open(data, round2) and pass_mark is not None
+
     def standing(code: str) -> Badge | None:
+        mark = round1.get(code)
+        if remarking and mark is not None:
+            return Badge(Words(N_("passed round 1 — awaiting the end of re-marking")), "ok") if mark >= pass_mark \
+                else Badge(Words(N_("not passed — may request re-marking")), "warn")
         if round2 is not None and code in round2:
             return Badge(Words(N_("in round 2")), "info")
-        return Badge(Words(N_("out")), "muted") if round1.get(code) is not None else None
+        return Badge(Words(N_("out")), "muted") if mark is not None else None
 
     return Table(columns=(Words(N_("Code")), Words(N_("Full name")), Words(N_("Round 1")), Words(N_("Round 2"))),
                  rows=tuple(Row((c["code"], c.get("full_name", ""), round1.get(c["code"]), standing(c["code"])))
@@ -222,6 +252,9 @@ def council_panel(case: Mapping[str, Any], done: frozenset[str], record: Mapping
         parts.append(Note(tuple(Words(N_("%(old)s replaced by %(new)s"),
                                       {"old": r["replaced"], "new": r["replacement"]}) for r in record["replaced"]),
                           "subject"))
+    if _remarking_open(data, round2):
+        parts.append(Note((Words(N_("Re-marking window open: requests until %(d)s (last day)"),
+                                 {"d": _day(data["remark_deadline"])}),), "notice"))
     if _candidates(data):
         parts.append(_candidates_table(data, round1, round2))
     if round2_open:

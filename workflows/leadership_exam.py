@@ -219,10 +219,8 @@ class Policy(ProcessPolicy):
         return Assignment(username=task_data[sheet]["member"]) if sheet else None
 
     def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
-        """Which screening a notice task is for (two may be open at once)."""
-        if element_id != "notify_rejected" or "notice_screening" not in task_data:
-            return None
-        return f"Sơ tuyển lần {task_data['notice_screening']} / screening {task_data['notice_screening']}"
+        """The post and unit, and which screening a notice task is for (two may be open at once)."""
+        return exam_pages.task_subject(element_id, task_data)
 
     def script_helpers(self) -> Mapping[str, Any]:
         return SCRIPT_HELPERS

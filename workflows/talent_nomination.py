@@ -79,6 +79,14 @@ class Policy(ProcessPolicy):
                      "rejected_by_council": N_("Rejected by the council"), "not_recognised": N_("Not recognised")}
     status_tones = {"recognised": "ok", "withdrawn": "muted"}
     event_labels = {"talent_registered": N_("Talent registered"), "nominator_informed": N_("Nominator informed")}
+    #: What the eligibility rules and the start add to the dossier (the form labels the rest).
+    data_labels = {"age_at_nomination": N_("Age on the nomination day"),
+                   "qualifying_prize": N_("Holds a qualifying prize"),
+                   "lowest_recent_rating": N_("Lowest annual rating of the recent years"),
+                   "lowest_recent_rating=missing": N_("a year without a rating"),
+                   "eligible": N_("Eligible"), "eligibility_reason": N_("Eligibility"),
+                   "nominated_on": N_("Nominated on"), "nominated_by": N_("Nominated by"),
+                   "allowance_percent": N_("Allowance, percent of salary")}
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         return data.get("unit") or None
@@ -126,6 +134,10 @@ class Policy(ProcessPolicy):
         if element_id == "council_vote":
             return Assignment(username=str(task_data["ballot"]["member"]))
         return None
+
+    def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
+        """The nominee, by name: hr and a council member may hold several nominations at once."""
+        return str(task_data["nominee_name"]) if task_data.get("nominee_name") else None
 
     def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
                          actor: Actor, case_roles: frozenset[str]) -> None:

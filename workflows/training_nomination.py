@@ -48,6 +48,10 @@ class Policy(ProcessPolicy):
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         return str(data["unit"])
 
+    def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
+        """The talent proposed, by name: hr enrols many talents in the same class."""
+        return str(task_data["talent_name"]) if task_data.get("talent_name") else None
+
     def case_grants(self, data: Mapping[str, Any]) -> list[CaseGrant]:
         mentor = data.get("mentor")
         return [CaseGrant(mentor, "mentor")] if isinstance(mentor, str) and mentor else []

@@ -170,6 +170,18 @@ def human_tasks_of(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, Hum
     return human
 
 
+def element_names(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, str]:
+    """Element id -> its name as drawn, for every named element (tasks, events, timers, gateways): a
+    history says which element acted by id, and people read the name the modeller gave it."""
+    names: dict[str, str] = {}
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for ts in process_spec.task_specs.values():
+            element, name = getattr(ts, "bpmn_id", None), getattr(ts, "bpmn_name", None)
+            if element and name:
+                names.setdefault(str(element), " ".join(str(name).split()))
+    return names
+
+
 def _main_process(root: etree._Element, file: str) -> etree._Element:
     ns = {"bpmn": BPMN_NS}
     processes = root.findall("bpmn:process", ns)

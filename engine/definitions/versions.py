@@ -22,6 +22,7 @@ from engine.store.models import ProcessDefinition
 from engine.policy import ProcessPolicy
 from engine.definitions.specs import (DefinitionInvalid, HumanTaskInfo, ParsedDefinition, Problem, SourceFile, decision_refs,
                           dmn_decision_ids, due_date_expressions, human_tasks_of, parse_definition)
+from engine.definitions.specs import element_names as specs_element_names
 
 
 @dataclass
@@ -36,6 +37,10 @@ class LoadedDefinition:
     subprocess_specs: dict[str, Any]
     human_tasks: dict[str, HumanTaskInfo]
     due_dates: dict[str, str] = field(default_factory=dict)
+
+    def element_names(self) -> dict[str, str]:
+        """Element id -> name as drawn (:func:`engine.definitions.specs.element_names`)."""
+        return specs_element_names(self.spec, self.subprocess_specs)
 
 
 def deploy(session: Session, sources: list[SourceFile], deployed_by: str,

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from engine.time.clock import CITY_ZONE
+from workflows.leadership_exam import REMARK_DAYS
 
 from tests.web.support import signed_in, text_of, unlabelled_controls
 from tests.workflows.exam_support import (close_remarking, declare_all, do, exam_with_marks, score, start_exam,
@@ -109,3 +111,19 @@ def test_sealed_round_2_scores_are_in_no_page_and_in_no_api_answer_for_the_same_
         page = signed_in(app, reader)
         for path in (f"/cases/{case_id}", f"/cases/{case_id}/council", f"/tasks/{sheet['id']}"):
             assert not sealed & set(text_of(page.get(path)).split()), (reader, path)
+
+
+def test_during_re_marking_the_council_page_shows_each_candidates_standing_and_the_windows_last_day(
+        app, auth, service, manual_clock):
+    case_id = exam_with_marks(auth, service, manual_clock, {"TS01": 100, "TS02": 70, "TS03": 40})
+    last_day = (manual_clock.now().astimezone(CITY_ZONE) + timedelta(days=REMARK_DAYS)).strftime("%d/%m/%Y")
+    text = text_of(signed_in(app, "hr").get(f"/cases/{case_id}/council"))
+    assert f"Đang trong thời hạn phúc khảo: nhận đơn đến hết ngày {last_day}" in text
+    rows = {code: row for code, row in re.findall(r"(TS0\d) (.*?)(?= TS0\d|$)", text[text.index("TS01 "):])}
+    assert "100 đạt vòng 1 — chờ hết hạn phúc khảo" in rows["TS01"]  # not "dừng", whatever the mark
+    assert "70 đạt vòng 1 — chờ hết hạn phúc khảo" in rows["TS02"]
+    assert "40 chưa đạt — có thể phúc khảo" in rows["TS03"]
+    assert " dừng" not in text
+    close_remarking(auth, service, manual_clock)
+    text = text_of(signed_in(app, "hr").get(f"/cases/{case_id}/council"))
+    assert "phúc khảo: nhận đơn" not in text and "dừng" in text  # the window closed: TS03 is out

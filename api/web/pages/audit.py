@@ -14,6 +14,7 @@ from flask import current_app, render_template, request
 
 from api.web import bp, diagrams, services
 from api.web.pages.cases import timeline
+from api.web.pages.readable import Readable
 from api.web.session import current_user, roles_required
 from api.web.pages.worklist import process_names
 from engine.audit import checkpoints as checkpoint
@@ -36,7 +37,9 @@ def _page(case_id: int, step: int | None, verdict: dict[str, Any] | None = None)
     with svc.store.read() as db:
         row = svc.reader.visible_case(db, actor, case_id)
         case = svc.reader.case_view(db, actor, row)
-        events = timeline(svc.files.seal_history(db, actor, case_id, svc.reader.history(db, actor, case_id)))
+        history = svc.files.seal_history(db, actor, case_id, svc.reader.history(db, actor, case_id))
+        readable = Readable(db, svc.reader.specs.get(db, row.definition_id), case["process"], case["data"], history)
+        events = timeline(history, readable)
         step = _step(request.args.get("step"), len(events)) if step is None else step
         state, drawing = None, None
         if step:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from api.web import bp, diagrams, services
 from api.web.pages import documents, formfields, formpost, panels
 from api.web.messages import bad_json, refusal
+from api.web.pages.readable import Readable
 from api.web.i18n import STATUSES, role_label, status_label
 from api.web.session import current_user
 from api.web.pages.tasks import form_message
@@ -52,21 +53,25 @@ def pager(page: int, pages: int, around: int = 2) -> list[int | None]:
     return out
 
 
-def timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Events as lines of the timeline: what happened to which task, by whom, when."""
+def timeline(events: list[dict[str, Any]], readable: Readable | None = None) -> list[dict[str, Any]]:
+    """Events as lines of the timeline: what happened to which task, by whom (``who``: their display
+    name), when; an element by its name in the diagram, an assignment by the role's words."""
     names: dict[str, str] = {}
     lines = []
+    person = readable.person if readable else (lambda username: username or "")
+    element = readable.element if readable else (lambda element_id: element_id)
     for event in events:
         data = event.get("data") or {}
         if event["type"] == "task_created" and event.get("task_id"):
-            names[event["task_id"]] = data.get("name") or data.get("element_id") or ""
-        what = names.get(event.get("task_id") or "", data.get("element_id") or "")
-        detail = data.get("reason") or data.get("assigned_to") or ""
+            names[event["task_id"]] = data.get("name") or element(data.get("element_id") or "")
+        what = names.get(event.get("task_id") or "", element(data.get("element_id") or ""))
+        assigned = data.get("assigned_to") or ""
+        detail = data.get("reason") or (readable.assignee(assigned) if readable and assigned else assigned)
         if event["type"] in ("file_attached", "file_removed") and data.get("name"):
             detail = f'{data["name"]}: {detail}' if detail else data["name"]  # a sealed file has no name here
         if data.get("username") and data.get("role"):
-            detail = f'{data["username"]}: {role_label(data["role"])}'  # a seat granted or revoked
-        lines.append({**event, "what": what, "detail": detail})
+            detail = f'{person(data["username"])}: {role_label(data["role"])}'  # a seat granted or revoked
+        lines.append({**event, "what": what, "detail": detail, "who": person(event.get("actor"))})
     return lines
 
 
@@ -82,8 +87,10 @@ def case_page(case_id: int) -> Any:
         files, comments = svc.files.files(db, actor, case_id), svc.files.comments(db, actor, case_id)
         may_add, may_sign = svc.files.may_add(db, actor, case_id), svc.files.may_sign(db, actor, case_id)
         papers = documents.documents_view(db, actor, case_id, files)
+        readable = Readable(db, svc.reader.specs.get(db, row.definition_id), case["process"], case["data"], events)
     mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}
-    return render_template("web/case.html", case=case, events=timeline(events), diagram=drawing,
+    return render_template("web/case.html", case=case, events=timeline(events, readable), diagram=drawing,
+                           shown_data=readable.data(case["data"]), created_by=readable.person(case["created_by"]),
                            files=files, comments=comments, may_add=may_add, may_sign=may_sign, documents=papers,
                            signed_choices=documents.signed_of_choices(files, papers),
                            max_file_mb=f"{int(current_app.config['MAX_FILE_BYTES']) / (1024 * 1024):g}",

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from api.web import bp, diagrams, services
 from api.web.messages import bad_json, invalid_summary, refusal
 from api.web.pages import formfields, formpost, panels, taskfiles
+from api.web.pages.readable import Readable
 from api.web.session import current_user
 from api.web.pages.worklist import process_names
 from engine.errors import EngineError, Invalid
@@ -30,6 +31,9 @@ def _load(task_id: str) -> tuple[dict[str, Any], dict[str, Any], Any, str]:
         drawing = diagrams.case_svg(db, svc.reader.specs, case_row,
                                     only_active=task["element_id"] if task["status"] == "ready" else None)
         name = process_names(db).get(case["process"], case["process"])
+        # the case data as people read it (labels, names); ``data`` stays as it is for the form hints
+        case["shown_data"] = Readable(db, svc.reader.specs.get(db, case_row.definition_id), case["process"],
+                                      case["data"]).data(case["data"])
     return task, case, drawing, name
 
 
