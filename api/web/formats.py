@@ -20,7 +20,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol
 from flask import has_request_context
 from flask_babel import get_locale
 
@@ -31,6 +31,7 @@ from engine.time.clock import CITY_ZONE, last_day
 DAY_PATTERN = r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}|\d{4}-\d{2}-\d{2}"
 _DAY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
 _ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+_POINT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 
 def _locale(locale: str | None) -> str:
@@ -113,3 +114,13 @@ def day_typed(value: Any) -> str:
         parsed = parse_day(text)
         return parsed.strftime("%d/%m/%Y") if parsed else text
     return text
+
+
+def number_typed(text: Any, locale: str | None = None) -> str:
+    """A decimal as it is typed back into a number input: 71,5 on a Vietnamese page (the form reads
+    either sign, :mod:`api.web.pages.formpost`); never grouped, so what is shown reads back the same.
+    What is not a plain decimal (a mistyped "abc") is shown as it was typed."""
+    shown = "" if text is None else str(text)
+    if not _POINT_DECIMAL.match(shown):
+        return shown
+    return shown.replace(".", get_decimal_symbol(_locale(locale)))

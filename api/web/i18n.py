@@ -26,7 +26,7 @@ from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from api.web.formats import DAY_PATTERN, day_typed, deadline_local, decimal_text, number, percent
+from api.web.formats import DAY_PATTERN, day_typed, deadline_local, decimal_text, number, number_typed, percent
 from engine.time.clock import CITY_ZONE
 from workflows import catalogue_dirs, event_labels, role_labels, status_labels, status_tones
 from workflows.programme import registry
@@ -121,7 +121,7 @@ def init_app(app: Flask) -> None:
                                  status_label=status_label, tone=tone, event_label=event_label,
                                  title_of=title_of, help_of=help_of, enum_label=enum_label, role_label=role_label,
                                  percent=percent, plain=plain, number=number, deadline_local=deadline_local,
-                                 day_typed=day_typed)
+                                 day_typed=day_typed, number_typed=number_typed)
     app.jinja_env.globals["day_pattern"] = DAY_PATTERN  # what a date input accepts (formats.parse_day)
 
 

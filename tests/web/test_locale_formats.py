@@ -7,13 +7,14 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import update
 
-from api.web.formats import deadline_local, number, parse_day, percent
+from api.web.formats import deadline_local, number, number_typed, parse_day, percent
 from engine.store.models import Task
 from engine.time.clock import last_day
 from tests.helpers import complete, ready_task, start_training
 from tests.web.support import signed_in, text_of
 from tests.web.test_dashboard_pages import appointments
 from tests.workflows.exam_support import exam_with_marks
+from workflows.exam_pages import _due_day
 
 END_OF_15_DECEMBER = datetime(2026, 12, 15, 17, 0, tzinfo=timezone.utc)  # 16/12/2026 00:00 in Hai Phong
 
@@ -46,6 +47,9 @@ def test_an_allowance_rate_in_the_registry_reads_as_the_reader_writes_it():
     assert percent(0.117, "vi") == "11,7 %" and percent(0.117, "en") == "11.7 %" and percent(None) == "—"
     assert number(1250.5, locale="vi") == "1.250,5" and number(1250.5, locale="en") == "1,250.5"
     assert number(2 / 3, 1, "vi") == "0,7" and number(3, 0, "en") == "3" and number(None) == "—"
+    # typed back into a mark's input: the reader's decimal sign, never grouped, a mistyped value as typed
+    assert number_typed("71.5", "vi") == "71,5" and number_typed("71.5", "en") == "71.5"
+    assert number_typed("1250.5", "vi") == "1250,5" and number_typed("abc", "vi") == "abc"
 
 
 def test_a_deadline_at_the_citys_midnight_is_the_last_minute_of_the_day_before():
@@ -53,6 +57,8 @@ def test_a_deadline_at_the_citys_midnight_is_the_last_minute_of_the_day_before()
     assert deadline_local(END_OF_15_DECEMBER) == deadline_local("2026-12-16T00:00:00+07:00") == "15/12/2026 23:59"
     assert deadline_local(datetime(2026, 12, 15, 9, 30, tzinfo=timezone.utc)) == "15/12/2026 16:30"
     assert deadline_local(date(2026, 12, 15)) == "15/12/2026" and deadline_local(None) == ""
+    # the exam's council panel says the same day ("to be told by 15/12/2026")
+    assert _due_day("2026-12-16T00:00:00+07:00") == _due_day("2026-12-15T23:59:59+07:00") == date(2026, 12, 15)
 
 
 def test_a_task_due_at_the_end_of_15_december_says_15_12_23_59_in_the_worklist_and_on_its_page(app, auth, store):
@@ -66,7 +72,9 @@ def test_a_task_due_at_the_end_of_15_december_says_15_12_23_59_in_the_worklist_a
     assert row and "15/12/2026 23:59" in text_of(row.group(0))
     task_page = text_of(page.get(f"/tasks/{task['id']}"))
     assert "15/12/2026 23:59" in task_page
-    assert "16/12/2026" not in worklist and "16/12/2026" not in task_page
+    case_page = page.get(f"/cases/{case['id']}")
+    assert "15/12/2026 23:59" in text_of(case_page)
+    assert not any("16/12/2026" in html for html in (worklist, task_page, case_page))
 
 
 def _to_enrolment(auth) -> dict:  # type: ignore[no-untyped-def]
