@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from engine.time.clock import CITY_ZONE
+from engine.time.clock import CITY_ZONE, last_day
 from engine.policy import Badge, FormHints, Note, Panel, Row, Table, Words
 from workflows.rules import exam_scoring as scoring
 from workflows.processes import N_
@@ -54,6 +54,16 @@ def _day(value: Any) -> date:
     """A stored day (YYYY-MM-DD) or deadline (an ISO moment) as the city's date, for the page to show."""
     text = str(value)
     return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).astimezone(CITY_ZONE).date()
+
+
+def _due_day(value: Any) -> date:
+    """The last day a deadline allows (:func:`engine.time.clock.last_day`: a due time at the city's
+    midnight closes the day before), so the panel says the same day as the worklist."""
+    text = str(value)
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    moment = datetime.fromisoformat(text)
+    return last_day(moment) if moment.tzinfo else moment.date()
 
 
 def _notice_record(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -207,7 +217,7 @@ def _notices_table(notices: Mapping[str, Any]) -> Table:
         for r in screening["rejected"]:
             notice = told.get(r["code"])
             how = Words(NOTICE_MEANS.get(notice["how"], notice["how"])) if notice else \
-                Badge(Words(N_("to be told by %(d)s"), {"d": _day(screening["due"])}), "warn")
+                Badge(Words(N_("to be told by %(d)s"), {"d": _due_day(screening["due"])}), "warn")
             rows.append(Row((r["code"], r.get("full_name", ""), r.get("reason", ""), _day(screening["screened_on"]),
                              how, _day(notice["told_on"]) if notice else None,
                              (notice.get("reference") or None) if notice else None)))
@@ -264,7 +274,7 @@ def council_panel(case: Mapping[str, Any], done: frozenset[str], record: Mapping
                                     "sealed until all have."), scored),), "progress"))
     for waiting in scoring.pending_screenings(_notice_record(data)):
         parts.append(Note((Words(N_("%(n)s applicants not admitted are still to be told, by %(d)s")
-                                 , {"n": len(waiting["rejected"]), "d": _day(waiting["due"])}),), "notice"))
+                                 , {"n": len(waiting["rejected"]), "d": _due_day(waiting["due"])}),), "notice"))
     if results:
         parts.append(_results_table(results, data.get("results_published_on")))
         if results.get("outcome") == "tie":

@@ -4,7 +4,7 @@ Each function returns a standalone ``<svg role="img">`` with a ``<title>`` and a
 ``<desc>`` that says in words what the chart shows, and every value written
 beside its bar with its verdict ("đạt" / "chưa đạt"), so the chart reads the
 same without colour and to a screen reader. Labels are escaped; numbers are
-formatted for the reader's locale (Vietnamese first: ``12,5%``).
+formatted for the reader's locale (Vietnamese first: ``12,5 %``).
 
 The words come from the pages' message catalogues (``api/web/translations``),
 so a translator finds them with every other word of the pages. A chart is drawn
@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 from typing import Mapping, Sequence
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
-from api.web import i18n
+from api.web import formats, i18n
 from engine.diagram.svg import FONT_STACK, attr, esc, num, text_width
 
 ON_TRACK, BEHIND, NEUTRAL = "#2e7d32", "#c05600", "#3f6fb5"
@@ -39,8 +39,9 @@ def _words(locale: str, texts: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def percent(value: float, locale: str = "vi") -> str:
-    """A share as the reader writes it: ``12,5%`` (vi), ``12.5%`` (en); whole numbers without decimals."""
-    return format_percent(value, format="#,##0.#%", locale=locale)
+    """A share as the reader writes it, as the tables beside the chart do (:func:`api.web.formats.percent`):
+    ``12,5 %`` (vi), ``12.5 %`` (en); whole numbers without decimals."""
+    return formats.percent(value, locale)
 
 
 def _number(value: float, locale: str) -> str:

@@ -26,6 +26,7 @@ from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from api.web.formats import DAY_PATTERN, day_typed, deadline_local, decimal_text, number, number_typed, percent
 from engine.time.clock import CITY_ZONE
 from workflows import catalogue_dirs, event_labels, role_labels, status_labels, status_tones
 from workflows.programme import registry
@@ -119,7 +120,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date_local=date_local, datetime_local=datetime_local, time_left=time_left,
                                  status_label=status_label, tone=tone, event_label=event_label,
                                  title_of=title_of, help_of=help_of, enum_label=enum_label, role_label=role_label,
-                                 percent=percent, plain=plain)
+                                 percent=percent, plain=plain, number=number, deadline_local=deadline_local,
+                                 day_typed=day_typed, number_typed=number_typed)
+    app.jinja_env.globals["day_pattern"] = DAY_PATTERN  # what a date input accepts (formats.parse_day)
 
 
 def _aware(value: Any) -> Any:
@@ -216,18 +219,15 @@ def enum_label(node: Mapping[str, Any], value: Any) -> str:
     return str(labels.get(lang()) or labels.get("vi") or value)
 
 
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %".replace(".0 %", " %")
-
-
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def plain(value: Any) -> str:
-    """A data value as people read it: dates dd/mm/yyyy (city time), 80.0 as 80."""
+    """A data value as people read it: dates dd/mm/yyyy (city time), 80.0 as 80, 71.5 as the reader
+    writes it (71,5 in Vietnamese)."""
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:g}"
+        return decimal_text(value)
     if isinstance(value, (datetime, date)):
         return datetime_local(value) if isinstance(value, datetime) else date_local(value)
     if isinstance(value, str):

@@ -8,7 +8,7 @@ SpiffWorkflow reads ``datetime.now`` inside its timer module;
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 CITY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -63,3 +63,13 @@ def use(clock: Clock) -> Clock:
     global _current
     previous, _current = _current, clock
     return previous
+
+
+def last_day(deadline: datetime) -> date:
+    """The last city day a ``deadline`` allows. A due time stored as the end of a day is often the
+    next midnight (2026-12-16T00:00+07:00 closes 15 December), so a moment at local midnight
+    belongs to the day before; any other moment to its own day. Pages and panels say deadlines by
+    this one rule, so a worklist never says 16/12 where the diagram says 15/12."""
+    if deadline.tzinfo is None:
+        raise ValueError("deadline must be timezone-aware")
+    return (deadline.astimezone(CITY_ZONE) - timedelta(microseconds=1)).date()

@@ -33,16 +33,16 @@ def test_the_exam_share_per_unit_against_the_target_reads_without_colour():
     root = parse(share_bars(UNITS, target=0.2, title="Tỷ lệ bổ nhiệm qua thi tuyển"))
     lines = rows(root, "chart-row")
     assert [line.find("s:title", NS).text for line in lines] == [
-        "Sở Nội vụ: 25% · đạt (Mục tiêu 20%)",
-        "Sở KH&CN <Khoa học>: 12,5% · chưa đạt (Mục tiêu 20%)",
-        "Sở Giáo dục và Đào tạo thành phố Hải Phòng: chưa có số liệu (Mục tiêu 20%)",
-        "UBND xã Thủy Nguyên: 20% · đạt (Mục tiêu 20%)",
+        "Sở Nội vụ: 25 % · đạt (Mục tiêu 20 %)",
+        "Sở KH&CN <Khoa học>: 12,5 % · chưa đạt (Mục tiêu 20 %)",
+        "Sở Giáo dục và Đào tạo thành phố Hải Phòng: chưa có số liệu (Mục tiêu 20 %)",
+        "UBND xã Thủy Nguyên: 20 % · đạt (Mục tiêu 20 %)",
     ]
-    assert "25% · đạt" in words(lines[0]) and "12,5% · chưa đạt" in words(lines[1])
+    assert "25 % · đạt" in words(lines[0]) and "12,5 % · chưa đạt" in words(lines[1])
     assert [("on-track" in g.get("class"), "behind" in g.get("class")) for g in lines] == [
         (True, False), (False, True), (False, False), (True, False)]
-    assert root.find("s:desc", NS).text == "2 trên 4 đạt mục tiêu 20%"
-    assert "Mục tiêu 20%" in words(root)
+    assert root.find("s:desc", NS).text == "2 trên 4 đạt mục tiêu 20 %"
+    assert "Mục tiêu 20 %" in words(root)
 
 
 def test_bar_lengths_follow_the_values_and_the_target_line_sits_between():
@@ -72,10 +72,10 @@ def test_control_characters_in_a_label_do_not_break_the_picture():
 
 
 def test_numbers_follow_the_reader_s_locale():
-    assert percent(0.125, "vi") == "12,5%" and percent(0.125, "en") == "12.5%" and percent(0.2) == "20%"
+    assert percent(0.125, "vi") == "12,5 %" and percent(0.125, "en") == "12.5 %" and percent(0.2) == "20 %"
     root = parse(share_bars(UNITS, target=0.2, title="Exam share", locale="en"))
-    assert "12.5% · behind" in words(rows(root, "chart-row")[1])
-    assert root.find("s:desc", NS).text == "2 of 4 at or above the 20% target"
+    assert "12.5 % · behind" in words(rows(root, "chart-row")[1])
+    assert root.find("s:desc", NS).text == "2 of 4 at or above the 20 % target"
 
 
 def test_talents_recognised_and_removed_per_year_as_columns_with_a_legend():
@@ -102,10 +102,10 @@ def test_a_single_series_of_counts_such_as_overdue_tasks_per_unit():
 
 def test_a_single_share_against_its_target_as_a_gauge():
     behind = parse(share_gauge(0.16, target=0.2, title="Toàn thành phố"))
-    assert "16% · chưa đạt" in words(behind) and "Mục tiêu 20%" in words(behind)
+    assert "16 % · chưa đạt" in words(behind) and "Mục tiêu 20 %" in words(behind)
     assert "behind" in behind.get("class")
     ahead = parse(share_gauge(0.31, target=0.2, title="City", locale="en"))
-    assert "31% · on track" in words(ahead) and "on-track" in ahead.get("class")
+    assert "31 % · on track" in words(ahead) and "on-track" in ahead.get("class")
     track, bar = ahead.findall("s:rect", NS)[:2]
     assert abs(float(bar.get("width")) / float(track.get("width")) - 0.31) < 0.001
     unknown = parse(share_gauge(None, target=0.2, title="Chưa có"))

@@ -65,7 +65,7 @@ def test_round_2_sheets_show_own_scores_only_until_everyone_has_scored(app, auth
         score(auth, member, case_id, {"TS01": 80, "TS02": 60})
     text = text_of(signed_in(app, "member2").get(f"/cases/{case_id}/council"))
     assert "Xếp hạng" in text or "Kết quả" in text
-    assert "TS01 · Nguyễn Văn An" in text and "161.6" in text  # 80 + mean(91, 77, 80, 80, 80)
+    assert "TS01 · Nguyễn Văn An" in text and "161,6" in text  # 80 + mean(91, 77, 80, 80, 80), as Vietnamese writes it
     assert "chờ chủ tịch hội đồng xác nhận" in text
 
 

@@ -35,7 +35,7 @@ def test_dates_read_dd_mm_yyyy_in_the_citys_zone_and_time_left_in_days_and_hours
     assert i18n.date_local(late_evening_utc) == "01/04/2026"
     assert i18n.datetime_local(late_evening_utc) == "01/04/2026 01:30"
     assert i18n.date_local(date(2026, 5, 15)) == i18n.plain("2026-05-15") == "15/05/2026"
-    assert i18n.plain(80.0) == "80" and i18n.plain(70.01) == "70.01"
+    assert i18n.plain(80.0) == "80" and i18n.plain(70.01) == "70,01"  # outside a page: Vietnamese
 
 
 def test_english_on_request_with_the_forms_english_labels(app, auth):

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from api.web.formats import day_typed, parse_day
+
 RADIO_MAX = 3  # up to this many choices: radio buttons, else a select
 MAX_ROWS = 200
 JSON_FIELD = "_json"
@@ -86,9 +88,21 @@ def _shown(kind: str, value: Any) -> Any:
         return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
     if kind == "json":
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
+    if kind == "date":  # stored ISO, typed and shown dd/mm/yyyy
+        return day_typed(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _date_errors(kind: str, shown: Any, errors: list[str]) -> list[str]:
+    """A date the reader typed that is no day (31/02/2026, 15-12): the schema's own words would be
+    about ISO dates, so the page says, in the reader's language, how to write one."""
+    if kind != "date" or not errors or not shown or parse_day(str(shown)) is not None:
+        return errors
+    from flask_babel import gettext
+
+    return [gettext("“%(value)s” is not a date: write it as dd/mm/yyyy, e.g. 15/12/2026.", value=shown)]
 
 
 def _messages(errors: Any) -> list[str]:
@@ -137,8 +151,9 @@ def build(schema: Mapping[str, Any], values: Mapping[str, Any] | None = None,
         option_list = choices.get(key)
         if option_list is not None and kind in ("text", "select", "radio"):
             kind = "select"
-        value = values.get(key, node.get("default"))
-        out.append(Input(key, key, node, kind, _shown(kind, value), key in required, _messages(errors.get(key)),
+        shown = _shown(kind, values.get(key, node.get("default")))
+        out.append(Input(key, key, node, kind, shown, key in required,
+                         _date_errors(kind, shown, _messages(errors.get(key))),
                          _options(node, option_list) if kind in ("select", "radio") else []))
     return out
 
@@ -163,8 +178,9 @@ def _rows(key: str, node: dict[str, Any], value: Any, errors: Any, required: boo
                 kind = "select"
             elif kind == "radio":
                 kind = "select"  # inside a table row a select is clearer than a radio group
-            row.append(Input(f"{key}-{i}-{col}", col, col_node, kind, _shown(kind, item.get(col, col_node.get("default"))),
-                             col_required, _messages(problems.get(col) if isinstance(problems, dict) else None),
+            shown = _shown(kind, item.get(col, col_node.get("default")))
+            row.append(Input(f"{key}-{i}-{col}", col, col_node, kind, shown, col_required,
+                             _date_errors(kind, shown, _messages(problems.get(col) if isinstance(problems, dict) else None)),
                              _options(col_node, option_list) if kind in ("select", "radio") else [],
                              readonly=bool(fixed_keys and col in fixed_keys)))
         rows.append(row)

@@ -1,7 +1,8 @@
 """The posted form back to data, and the form's messages back onto the rows shown.
 
 Rows post as ``list-<row>-<key>`` with ``list-rows`` (the number shown); a file input posts its
-upload, kept before the form is read, as ``<name>-file_id``;
+upload, kept before the form is read, as ``<name>-file_id``; a date is typed dd/mm/yyyy (or ISO) and
+read here into the ISO day the schema expects, so the form's rules see one shape of date;
 "add a row" and "remove" are submit buttons (``_add``, ``_remove``), so the
 forms work without JavaScript. Rows left blank are not data; the form's
 messages name data rows, so they are mapped back to the rows on the page.
@@ -14,6 +15,7 @@ from typing import Any, Mapping
 from werkzeug.datastructures import MultiDict
 
 from api.blueprint import strict_loads  # as the API reads JSON: no NaN, no NUL, no runaway nesting
+from api.web.formats import parse_day
 from api.web.messages import field_errors
 from api.web.pages.formfields import JSON_FIELD, MAX_ROWS, kind_of
 
@@ -53,7 +55,8 @@ def _value(kind: str, form: MultiDict, name: str) -> tuple[Any, bool]:
             return strict_loads(raw), True
         except ValueError:
             return raw, True
-    return raw.strip(), True  # date
+    day = parse_day(raw)  # a date: typed dd/mm/yyyy (or ISO), kept as ISO for the form schema
+    return (day.isoformat() if day else raw.strip()), True  # not a day: the page says so beside it
 
 
 def file_inputs(schema: Mapping[str, Any], form: MultiDict) -> list[str]:
