@@ -264,7 +264,7 @@ def council_panel(case: Mapping[str, Any], done: frozenset[str], record: Mapping
                           "subject"))
     if _remarking_open(data, round2):
         parts.append(Note((Words(N_("Re-marking window open: requests until %(d)s (last day)"),
-                                 {"d": _day(data["remark_deadline"])}),), "notice"))
+                                 {"d": _due_day(data["remark_deadline"])}),), "notice"))
     if _candidates(data):
         parts.append(_candidates_table(data, round1, round2))
     if round2_open:

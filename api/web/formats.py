@@ -31,6 +31,8 @@ from engine.time.clock import CITY_ZONE, last_day
 DAY_PATTERN = r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}|\d{4}-\d{2}-\d{2}"
 _DAY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
 _ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+#: The years a typed day may fall in: wide for birth dates and far deadlines, narrow enough to catch slips.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 _POINT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 
@@ -98,21 +100,28 @@ def parse_day(text: str) -> date | None:
         if not found:
             return None
         year, month, day = (int(part) for part in found.groups())
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return None  # 01/01/0001 is a typing slip, and deadline arithmetic near year 1 or 9999 overflows
     try:
         return date(year, month, day)
     except ValueError:
         return None
 
 
+def _dmy(day: date) -> str:
+    """dd/mm/yyyy with the year in four digits (strftime's %Y does not pad years before 1000)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
 def day_typed(value: Any) -> str:
     """A stored day (ISO) as typed back into a date input (dd/mm/yyyy); what is not a day as it was."""
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return _dmy(value)
     text = "" if value is None else str(value)
     found = _ISO_DAY.match(text)
     if found:
         parsed = parse_day(text)
-        return parsed.strftime("%d/%m/%Y") if parsed else text
+        return _dmy(parsed) if parsed else text
     return text
 
 

@@ -113,3 +113,32 @@ def test_a_day_that_does_not_exist_is_refused_in_vietnamese_and_iso_is_still_rea
     assert re.search(r'name="class_start"[^>]*value="31/02/2026"', html, re.S)
     assert parse_day("2026-12-15") == parse_day("15/12/2026") == parse_day("15.12.2026") == date(2026, 12, 15)
     assert parse_day("31/02/2026") is None and parse_day("15/12") is None and parse_day("2026-13-01") is None
+
+
+def test_a_typed_number_is_read_only_when_it_cannot_mean_two_things():
+    """7,5 and 7.5 are seven and a half; "1.000" and "1,000" are a thousand in one language and one
+    in the other, and "7_5" would be 75 to Python: refused (kept as typed, for the form to say so)."""
+    from api.web.pages.formpost import _number
+
+    assert _number("7,5", integer=False) == 7.5 and _number(" 7.5 ", integer=False) == 7.5
+    assert _number("100", integer=True) == 100 and _number("-3", integer=True) == -3
+    for typed in ("7_5", "1.000", "1,000", "1,5,0", "7.", "abc", "1e3", "nan"):
+        assert _number(typed, integer=False) == typed
+    assert _number("1_0", integer=True) == "1_0" and _number("1.000", integer=True) == "1.000"
+
+
+def test_a_typed_day_lies_between_1900_and_2100_and_is_shown_with_four_digits():
+    from datetime import date
+
+    from api.web.formats import day_typed, parse_day
+
+    assert parse_day("15/12/2026") == date(2026, 12, 15) and parse_day("2026-12-15") == date(2026, 12, 15)
+    assert parse_day("01/01/0001") is None and parse_day("0001-01-01") is None
+    assert parse_day("31/12/9999") is None and parse_day("1/1/1899") is None
+    assert day_typed("1900-01-01") == "01/01/1900" and day_typed(date(1905, 3, 4)) == "04/03/1905"
+
+
+def test_search_folds_the_eth_often_typed_for_the_vietnamese_d():
+    from engine.cases.search import search_key
+
+    assert search_key("Ðặng Văn Ðức") == search_key("Đặng Văn Đức") == "dang van duc"

@@ -69,6 +69,10 @@ def test_a_common_name_shows_the_first_fifty_and_says_so(app, store):
     assert len(found_talents(page)) == 50
     assert "Chỉ hiện 50 kết quả đầu tiên" in text_of(page)
     assert "Chỉ hiện" not in text_of(signed_in(app, "hr").get("/search?q=so+50"))
+    with store.command() as conn:  # exactly fifty: all are shown, and nothing is said to be left out
+        conn.execute(registry.TALENT.delete().where(registry.TALENT.c.full_name == "Nguyễn Văn Số 50"))
+    page = signed_in(app, "hr").get("/search?q=nguyen")
+    assert len(found_talents(page)) == 50 and "Chỉ hiện" not in text_of(page)
 
 
 def test_a_case_is_found_by_number_business_key_and_name_only_by_those_who_may_see_it(app, auth):
@@ -110,7 +114,7 @@ def test_the_talent_page_shows_the_registry_line_reviews_and_the_source_case_pap
                                      recognised_on=date(2025, 5, 1), unit="SKHCN-QLKH", field="Trí tuệ nhân tạo",
                                      decision_no="123/QĐ-UBND", source_case_id=case["id"], allowance_percent=150)
         registry.record_review(conn, talent_id=talent, year=2025, assessment={"rating": "xuat_sac"}, outcome="keep",
-                               rule_outcome="keep", override_reason=None, source_case_id=None)
+                               rule_outcome="keep", override_reason=None, source_case_id=case["id"])
     page = signed_in(app, "hr").get(f"/talents/{talent}")
     words = text_of(page)
     for expected in ("Nguyễn Văn Khoa", "Nhà khoa học trẻ", "Trí tuệ nhân tạo", "SKHCN-QLKH", "01/05/2025",
@@ -123,7 +127,7 @@ def test_the_talent_page_shows_the_registry_line_reviews_and_the_source_case_pap
     # the unit head of the talent's unit (above it) sees the page; another unit's head is told nothing
     mine = signed_in(app, "head_qlkh").get(f"/talents/{talent}")
     assert "Nguyễn Văn Khoa" in mine and "quyet_dinh.pdf" not in mine  # not a participant of the nomination
-    assert f'href="/cases/{case["id"]}"' not in mine
+    assert f'href="/cases/{case["id"]}"' not in mine  # neither as the source nor as the review's case
     signed_in(app, "head_gddt").get(f"/talents/{talent}", status=404)
     signed_in(app, "expert1").get(f"/talents/{talent}", status=403)
     signed_in(app, "hr").get("/talents/999999", status=404)

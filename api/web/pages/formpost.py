@@ -10,6 +10,7 @@ messages name data rows, so they are mapped back to the rows on the page.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping
 
 from werkzeug.datastructures import MultiDict
@@ -20,10 +21,17 @@ from api.web.messages import field_errors
 from api.web.pages.formfields import JSON_FIELD, MAX_ROWS, kind_of
 
 
+#: A number as people type one: digits, and at most one decimal sign (7,5 as written in Vietnam, or
+#: 7.5). Anything else — "1.000", "1,000" (a thousand in one language, one in the other), "7_5"
+#: (which Python would read as 75) — is refused, not guessed.
+_TYPED_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
 def _number(raw: str, integer: bool) -> Any:
     text = raw.strip().replace(" ", "")
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")  # 7,5 as written in Vietnam
+    if not _TYPED_NUMBER.match(text) or re.match(r"^[+-]?\d{1,3}[.,]\d{3}$", text) and not integer:
+        return raw  # the form answers "not a valid number" and the page shows what was typed
+    text = text.replace(",", ".")
     try:
         value = int(text) if integer else float(text)
     except ValueError:

@@ -32,7 +32,8 @@ MAX_QUERY = 100
 @bp.get("/search")
 def search_page() -> Any:
     svc, actor = services(), current_user()
-    query = " ".join((request.args.get("q") or "").split())[:MAX_QUERY]
+    typed = "".join(c for c in (request.args.get("q") or "") if c.isprintable() or c.isspace())  # no NUL for the database
+    query = " ".join(typed.split())[:MAX_QUERY]
     cases: list[dict[str, Any]] = []
     talents: list[dict[str, Any]] = []
     names: dict[str, str] = {}
@@ -43,9 +44,11 @@ def search_page() -> Any:
             within = []  # no part of the registry is theirs: cases only
         with svc.store.read() as db:
             names = process_names(db)
-            cases = find_cases(svc.reader, db, actor, query)
+            cases = find_cases(svc.reader, db, actor, query, limit=LIMIT + 1)
             if within != [] and len(search_key(query)) >= 2:
-                talents = registry.find_talents(db.connection(), search_key(query), within=within, limit=LIMIT)
-    # both lists stop at LIMIT: say so, rather than let a common name look like a complete answer
-    return render_template("web/search.html", query=query, cases=cases, talents=talents, process_names=names,
-                           limit=LIMIT, cases_cut=len(cases) >= LIMIT, talents_cut=len(talents) >= LIMIT)
+                talents = registry.find_talents(db.connection(), search_key(query), within=within, limit=LIMIT + 1)
+    # both lists stop at LIMIT: one more is asked for, so "only the first are shown" is said only when
+    # there are more, rather than a common name looking like a complete answer
+    return render_template("web/search.html", query=query, cases=cases[:LIMIT], talents=talents[:LIMIT],
+                           process_names=names, limit=LIMIT, cases_cut=len(cases) > LIMIT,
+                           talents_cut=len(talents) > LIMIT)

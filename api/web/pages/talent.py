@@ -42,6 +42,16 @@ def _label(labels: dict[str, dict[str, str]], key: str | None) -> str:
     return (words.get(lang()) or words.get("vi") or key) if words else (key or "—")
 
 
+def _may_open(svc: Any, db: Any, actor: Any, case_id: int | None) -> bool:
+    if case_id is None:
+        return False
+    try:
+        svc.reader.visible_case(db, actor, case_id)
+    except NotFound:
+        return False
+    return True
+
+
 @bp.get("/talents/<int(max=9223372036854775807):talent_id>")
 def talent_page(talent_id: int) -> Any:
     svc, actor = services(), current_user()
@@ -59,8 +69,11 @@ def talent_page(talent_id: int) -> Any:
             else:
                 files = svc.files.files(db, actor, source)
                 papers = documents_view(db, actor, source, files)
-    reviews = [{**r, "rating_label": _label(RATING_LABELS, r["rating"]),
-                "outcome_label": _label(OUTCOME_LABELS, r["outcome"])} for r in talent["reviews"]]
+        # a review's case is linked only for a reader who may open it (a unit head outside the review: "—")
+        reviews = [{**r, "rating_label": _label(RATING_LABELS, r["rating"]),
+                    "outcome_label": _label(OUTCOME_LABELS, r["outcome"]),
+                    "source_case_id": r["source_case_id"] if _may_open(svc, db, actor, r["source_case_id"]) else None}
+                   for r in talent["reviews"]]
     in_papers = {d["docx_file_id"] for d in (papers or {}).get("generated", [])} | \
         {d["pdf_file_id"] for d in (papers or {}).get("generated", [])}
     return render_template("web/talent.html", talent=talent, reviews=reviews, source=source,
