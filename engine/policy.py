@@ -216,6 +216,12 @@ class ProcessPolicy:
         """Whether ``actor`` may start a case (of the unit at ``unit_path``). Auditors change nothing."""
         return bool(actor.roles - {"auditor"})
 
+    def may_start_somewhere(self, actor: Actor) -> bool:
+        """Whether ``actor`` may start a case for some unit: :meth:`may_start` asked without a unit,
+        for the actor's own unit and for each unit they hold a role for (what the pages offer)."""
+        paths = {None, actor.unit_path, *(path for _, path in actor.unit_roles)}
+        return any(self.may_start(actor, path) for path in paths)
+
     def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
         """Complete the start data from the database (e.g. a snapshot); recorded with the start."""
         return data

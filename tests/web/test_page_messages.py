@@ -119,10 +119,13 @@ def rules_and_refusals(app: Any, auth: Any, service: Any, manual_clock: Any, lan
                "council-1-username": "secretary", "council-1-seat": "secretary"}
     seen["council too small"] = shown(hr, "/cases/new/leadership_exam", posted)[1]
     nominator = in_language(signed_in(app, "nominator"), language)
-    nominator.get("/cases/new/leadership_exam")
+    nominator.get("/cases/new/leadership_exam", status=403)
     posted["council-rows"] = str(len(exam["council"]))
     posted |= {f"council-{i}-{k}": v for i, row in enumerate(exam["council"]) for k, v in row.items()}
     seen["not allowed to start"] = shown(nominator, "/cases/new/leadership_exam", posted, follow=True)[1]
+    head = in_language(signed_in(app, "head_khcn"), language)
+    head.get("/cases/new/training_nomination")
+    seen["not for this unit"] = shown(head, "/cases/new/training_nomination", {**training, "unit": "SGDDT"})[1]
 
     case = start_training(auth)
     task = ready_task(case, "mentor_assessment")
@@ -158,7 +161,8 @@ def test_rules_and_refusals_on_a_vietnamese_page_are_said_in_vietnamese(app, aut
     assert_in_the_page_language(seen, "vi")
     assert "Không có đơn vị “SYT”." in seen["unknown unit"]
     assert any("thành viên" in m for m in seen["council too small"])  # the rule's Vietnamese half
-    assert any("Bạn không được phép thực hiện việc này." in m for m in seen["not allowed to start"])
+    assert any("Bạn không được khởi tạo quy trình này." in m for m in seen["not allowed to start"])
+    assert "Bạn không được khởi tạo quy trình này cho đơn vị đã chọn." in seen["not for this unit"]
     assert seen["not theirs to claim"] == [
         "Không nhận được công việc: Không có công việc hoặc hồ sơ này, hoặc bạn không có quyền xem."]
     assert any("Nhiệm vụ không còn mở" in m for m in seen["completed meanwhile"])
@@ -169,7 +173,8 @@ def test_the_same_rules_and_refusals_on_an_english_page_are_said_in_english(app,
     seen = rules_and_refusals(app, auth, service, manual_clock, "en")
     assert_in_the_page_language(seen, "en")
     assert "There is no unit “SYT”." in seen["unknown unit"]
-    assert any("You are not allowed to do this." in m for m in seen["not allowed to start"])
+    assert any("You may not start this process." in m for m in seen["not allowed to start"])
+    assert "You may not start this process for the unit you chose." in seen["not for this unit"]
     assert any("The task is no longer open" in m for m in seen["completed meanwhile"])
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from api.web import bp, diagrams, services
 from api.web.pages import documents, formfields, formpost, panels
+from api.web.errors import error_page
 from api.web.messages import bad_json, refusal
 from api.web.pages.readable import Readable
 from api.web.i18n import STATUSES, role_label, status_label
@@ -102,8 +103,10 @@ def case_page(case_id: int) -> Any:
 
 @bp.get("/cases/new")
 def new_case() -> Any:
+    actor = current_user()
     with services().store.read() as db:
-        processes = process_names(db)
+        processes = {key: name for key, name in process_names(db).items()
+                     if policy_for(key).may_start_somewhere(actor)}
     return render_template("web/new_case.html", processes=processes)
 
 
@@ -129,6 +132,8 @@ def start_case(process: str) -> Any:
         names = process_names(db)
     if process not in names:
         raise NotFound(f"unknown process '{process}'")
+    if not policy_for(process).may_start_somewhere(actor):  # refused before any form is filled
+        return error_page(403, _("You may not start this process."))
     if request.method == "GET":
         return _render_start(process, names[process])
     schema = _start_schema(process)
@@ -147,8 +152,10 @@ def start_case(process: str) -> Any:
         return _render_start(process, names[process], formpost.resubmitted(schema, request.form),
                              formpost.shown_errors(err.details, index), business_key=business_key, status=422,
                              message=form_message(err))
-    except EngineError as err:
-        flash(_("The case could not be started: %(why)s", why=refusal(err)), "error")
-        return redirect(url_for("web.start_case", process=process))
+    except EngineError as err:  # e.g. a unit outside the starter's scope: the form as typed, and why
+        return _render_start(process, names[process], formpost.resubmitted(schema, request.form),
+                             business_key=business_key, status=err.status,
+                             message=_("You may not start this process for the unit you chose.")
+                             if err.status == 403 else _("The case could not be started: %(why)s", why=refusal(err)))
     flash(_("Case #%(id)s started.", id=case_id), "ok")
     return redirect(url_for("web.case_page", case_id=case_id))
