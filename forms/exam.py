@@ -82,6 +82,16 @@ class CouncilSeat(Schema):
                          metadata=_label("Vị trí", "Seat", enum_labels=SEATS))
 
 
+#: The post levels of an exam (``workflows.programme.registry.LEVELS``), with their words.
+LEVELS: dict[str, dict[str, str]] = {
+    "giam_doc_so": {"vi": "Giám đốc Sở", "en": "Director of a department"},
+    "pho_giam_doc_so": {"vi": "Phó Giám đốc Sở", "en": "Deputy director of a department"},
+    "truong_phong": {"vi": "Trưởng phòng", "en": "Head of division"},
+    "pho_truong_phong": {"vi": "Phó Trưởng phòng", "en": "Deputy head of division"},
+    "other": {"vi": "Chức danh khác", "en": "Other post"},
+}
+
+
 @form("exam_plan")
 class ExamPlan(Schema):
     class Meta:
@@ -90,10 +100,9 @@ class ExamPlan(Schema):
 
     post = _text("Chức danh thi tuyển", "Post", required=True, max_len=200)
     unit = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                         metadata=_label("Mã cơ quan, đơn vị có chức danh", "Unit code"))
-    level = fields.String(required=True, validate=validate.Length(min=1, max=32),
-                          metadata=_label("Cấp chức danh", "Post level",
-                                          help="giam_doc_so, pho_giam_doc_so, truong_phong, pho_truong_phong, other"))
+                         metadata=_label("Cơ quan, đơn vị có chức danh", "Unit", choices="units"))
+    level = fields.String(required=True, validate=validate.OneOf(list(LEVELS)),
+                          metadata=_label("Cấp chức danh", "Post level", enum_labels=LEVELS))
     requirements = _text("Tiêu chuẩn, điều kiện dự tuyển", "Requirements", required=True, max_len=8000)
     registration_days = fields.Integer(load_default=DEFAULT_REGISTRATION_DAYS, validate=validate.Range(1, 365),
                                        metadata=_label("Thời hạn nhận hồ sơ (ngày)", "Registration window (days)"))

@@ -13,6 +13,8 @@ differs from apispec's OpenAPI defaults, and adds our label metadata:
   ``enum: [true]``, which would make the page show a one-option radio group
   instead of the checkbox the user must tick, and would list ``null`` among
   the choices of an optional select;
+- ``choices`` -> ``x-choices``: a string whose choices the page takes from a directory (``units``:
+  the codes of the units the user may start for, shown by their names); the form still checks it;
 - range bounds are the validator's own numbers, exclusive ones as
   ``exclusiveMinimum``/``exclusiveMaximum`` (apispec ignores the inclusive
   flags and passes the bounds through the field, so a mark range 0–100 of a
@@ -53,6 +55,8 @@ def _labels(self: OpenAPIConverter, field: fields.Field, ret: dict[str, Any], **
                          ("help", "description"), ("help_en", "x-description-en")):
         if ours in meta:
             out[theirs] = meta[ours]
+    if "choices" in meta:  # where the page takes the choices of a free string from, e.g. "units"
+        out["x-choices"] = meta["choices"]
     labels = meta.get("enum_labels")
     if labels and "enum" in ret:
         out["x-enum-labels"] = {choice: labels.get(choice, {"vi": choice}) for choice in ret["enum"]}

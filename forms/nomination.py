@@ -118,7 +118,7 @@ class Nomination(Schema):
     birth_date = fields.Date(required=True, metadata=_label("Ngày sinh", "Date of birth"))
     workplace = _text("Đơn vị công tác hoặc trường đang học", "Unit or school", max_len=300)
     unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64),
-                         metadata=_label("Mã đơn vị tiếp nhận, quản lý (nếu có)", "Unit code in the city (if any)"))
+                         metadata=_label("Đơn vị tiếp nhận, quản lý (nếu có)", "Unit in the city (if any)", choices="units"))
     contact = _text("Thông tin liên hệ (điện thoại, thư điện tử)", "Contact (phone, e-mail)", max_len=300)
     category = _choice("Loại nhân tài", "Talent category", CATEGORIES, required=True)
     priority_field = _choice("Lĩnh vực ưu tiên", "Priority field", PRIORITY_FIELDS, required=True)

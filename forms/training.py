@@ -18,7 +18,7 @@ class TrainingProposal(Schema):
     talent_name = fields.String(required=True, validate=validate.Length(min=2, max=200),
                                 metadata=_label("Họ và tên nhân tài", "Talent's full name"))
     unit = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                         metadata=_label("Mã đơn vị công tác", "Unit code"))
+                         metadata=_label("Đơn vị công tác", "Unit", choices="units"))
     course = fields.String(required=True, validate=validate.Length(min=2, max=300),
                            metadata=_label("Lớp đào tạo chuyên biệt", "Dedicated training class"))
     field_of_study = fields.String(required=True, validate=validate.OneOf(

@@ -53,8 +53,8 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
     assert hr.unlabelled() == []
     page.fill("[name=business_key]", "TT-2026-01")
     page.fill("[name=post]", "Giám đốc Sở Khoa học và Công nghệ")
-    page.fill("[name=unit]", "SKHCN")
-    page.fill("[name=level]", "giam_doc_so")
+    page.select_option("[name=unit]", "SKHCN")
+    page.select_option("[name=level]", "giam_doc_so")
     page.fill("[name=requirements]", "Tiến sĩ; trong quy hoạch chức danh Giám đốc Sở")
     for i, name in enumerate(["chair", "secretary", "member1", "member2", "member3"]):
         page.fill(f"[name=council-{i}-username]", name)

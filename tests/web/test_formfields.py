@@ -12,7 +12,7 @@ def test_the_exam_plan_becomes_inputs_with_a_row_per_council_seat(app):
     with app.test_request_context():
         fields = formfields.build(forms.json_schema("exam_plan"), {"council": [{"seat": "chair"}, {"seat": "member"}]})
     kinds = {f.name: f.kind for f in fields}
-    assert kinds == {"post": "text", "unit": "text", "level": "text", "requirements": "textarea",
+    assert kinds == {"post": "text", "unit": "text", "level": "select", "requirements": "textarea",
                      "registration_days": "integer", "council": "rows", "first_appointment": "checkbox"}
     council = next(f for f in fields if f.name == "council")
     assert [[c.name for c in row] for row in council.rows] == [["council-0-username", "council-0-seat"],
