@@ -3,7 +3,11 @@ minutes, result report and appointment decision, and a nomination's recognition 
 as DOCX (python-docx) and PDF (poppler-utils) in the format of Decree 30/2020."""
 from __future__ import annotations
 
+from datetime import date
+
+from tests.helpers import complete, ready_task
 from tests.workflows import papers
+from tests.workflows.test_annual_talent_review import PLAIN, assessments, review, start_review, talent
 from tests.workflows.exam_support import (close_registration, close_remarking, declare_all, do, record_marks,
                                           score_all, screen, start_exam)
 from tests.workflows.test_talent_nomination import COUNCIL, council_votes, nominate, verify
@@ -109,12 +113,8 @@ def test_a_recognition_decision_names_the_talent_and_the_allowance_from_its_date
     assert "(3/4 thành viên đồng ý)" in text and "Số: 1/QĐ-UBND" in pdf
 
 
-def test_the_reviewed_list_sorts_kept_at_risk_and_removed_with_reasons(auth, store):
-    from datetime import date
-
-    from tests.helpers import complete, ready_task
-    from tests.workflows.test_annual_talent_review import PLAIN, assessments, review, start_review, talent
-
+def assessed_review(auth, store):  # type: ignore[no-untyped-def]
+    """A 2026 review of two talents of two units, both assessed by their unit heads (at risk, removed)."""
     papers.require_tools()
     stalled = ((2022, "hoan_thanh"), (2023, "hoan_thanh"), (2024, "hoan_thanh"), (2025, "hoan_thanh"))
     talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1), stalled)
@@ -122,6 +122,11 @@ def test_the_reviewed_list_sorts_kept_at_risk_and_removed_with_reasons(auth, sto
     case = start_review(auth)
     complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
     complete(auth, "head_qlkh", assessments(auth, "head_qlkh", case["id"])[0]["id"], PLAIN)
+    return case
+
+
+def test_the_reviewed_list_sorts_kept_at_risk_and_removed_with_reasons(auth, store):
+    case = assessed_review(auth, store)
     assert auth.as_("hr").get(f"/api/v1/cases/{case['id']}/documents").get_json()["available"] == []
     complete(auth, "hr", ready_task(review(auth, case["id"]), "consolidate_review")["id"], {})
     made, text, pdf = paper(auth, "hr", case["id"], "reviewed_talent_list", "reviewed_talent_list")
@@ -134,18 +139,7 @@ def test_the_reviewed_list_sorts_kept_at_risk_and_removed_with_reasons(auth, sto
 def test_a_unit_head_neither_sees_nor_downloads_the_city_wide_reviewed_list(auth, store):
     """The reviewed list names every unit's talents; a unit head reads only their own units' in the
     case data, so the paper is hidden from them as the data is (listing, file list, download)."""
-    from datetime import date
-
-    from tests.helpers import complete, ready_task
-    from tests.workflows.test_annual_talent_review import PLAIN, assessments, review, start_review, talent
-
-    papers.require_tools()
-    stalled = ((2022, "hoan_thanh"), (2023, "hoan_thanh"), (2024, "hoan_thanh"), (2025, "hoan_thanh"))
-    talent(store, "Trần Thị Lan", "SGDDT", date(2020, 9, 1), stalled)
-    talent(store, "Lê Văn Minh", "SKHCN-QLKH", date(2022, 6, 15), stalled[1:])
-    case = start_review(auth)
-    complete(auth, "head_gddt", assessments(auth, "head_gddt", case["id"])[0]["id"], PLAIN)
-    complete(auth, "head_qlkh", assessments(auth, "head_qlkh", case["id"])[0]["id"], PLAIN)
+    case = assessed_review(auth, store)
     complete(auth, "hr", ready_task(review(auth, case["id"]), "consolidate_review")["id"], {})
     made = papers.generate(auth, "hr", case["id"], "reviewed_talent_list")
     head, api = auth.as_("head_gddt"), f"/api/v1/cases/{case['id']}"
