@@ -158,6 +158,37 @@ class FormHints:
 
 
 @dataclass(frozen=True)
+class GridSpec:
+    """A user task people do many of at once, one per subject (e.g. one assessment per talent), offered
+    on one page as a grid: each open instance the reader may do is a row, saved on its own through the
+    normal task completion (same checks, same event, one step per row).
+
+    ``fields`` are the form's own top-level, flat fields (no lists, no files) shown as the row's inputs,
+    in order; a field the form has and the grid leaves out takes the form's default. ``title`` heads the
+    page, ``subject`` heads the column naming each row's subject, ``facts`` head the columns of what a
+    row shows about its subject (:meth:`ProcessPolicy.grid_row`), and ``progress`` says how far the
+    reader's scope has come, with ``%(done)s`` and ``%(total)s`` (e.g. "12/34 assessed"). All are
+    message ids of the processes' catalogues."""
+
+    title: str
+    fields: tuple[str, ...]
+    subject: str
+    progress: str
+    facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """What one row of a grid says about its subject: ``name`` (sorted by), ``unit`` (a unit code,
+    shown by the unit's name and sorted by) and one cell per :attr:`GridSpec.facts` (a value,
+    :class:`Words` or None, as the cells of a :class:`Table`)."""
+
+    name: str
+    unit: str | None = None
+    facts: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
 class DocumentKind:
     """One document a case may produce now.
 
@@ -233,6 +264,17 @@ class ProcessPolicy:
     def task_subject(self, element_id: str, task_data: Mapping[str, Any]) -> str | None:
         """What one task instance is about, shown in worklists (e.g. which talent an assessment is for)."""
         return None
+
+    def task_grid(self, element_id: str) -> GridSpec | None:
+        """Whether the tasks of ``element_id`` may be done together on one page, a row per task (e.g. a unit
+        head's thirty assessments), and how: None (the default) offers each task on its own page only.
+        Worth it for a task many instances of which land on one person at once, each about one subject."""
+        return None
+
+    def grid_row(self, element_id: str, data: Mapping[str, Any]) -> GridRow:
+        """What a grid row of a task of ``element_id`` shows about its subject, from the case data as the
+        reader may see it (:meth:`visible_data`). By default no more than the task's subject."""
+        return GridRow(name="")
 
     def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
                          actor: Actor, case_roles: frozenset[str]) -> None:

@@ -7,14 +7,16 @@ multipart; its files are kept for the task before the form is read (:mod:`api.we
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.web import bp, diagrams, services
+from api.web.i18n import process_word
 from api.web.messages import bad_json, invalid_summary, refusal
-from api.web.pages import formfields, formpost, panels, taskfiles
+from api.web.pages import formfields, formpost, panels, taskfiles, taskkinds
 from api.web.pages.readable import Readable
 from api.web.session import current_user
 from api.web.pages.worklist import process_names
@@ -49,9 +51,23 @@ def render_task(task_id: str, values: dict[str, Any] | None = None, errors: dict
     fields = formfields.build(schema, shown, errors, choices=hints.choices, fixed=hints.fixed, notes=hints.notes,
                               extra_rows=extra_rows)
     return render_template("web/task.html", task=task, case=case, schema=schema, fields=fields, process_name=name,
-                           diagram=drawing,
+                           diagram=drawing, grid=_grid_link(task),
                            panel=panels.panel_of(case), error_message=message, offers_sheet=offers_sheet,
                            sheet_errors=sheet_errors or []), status
+
+
+def _grid_link(task: dict[str, Any]) -> dict[str, Any] | None:
+    """The grid of this task's kind, when its process offers one and the reader has two or more open."""
+    if not task.get("can_act"):
+        return None
+    spec = taskkinds.grid_of(task["process"], task["element_id"], task["form_key"])
+    if spec is None:
+        return None
+    svc = services()
+    with svc.store.read() as db:
+        count = len(taskkinds.open_tasks(db, current_user(), task["process"], task["element_id"]))
+    return {"title": process_word(spec.title), "count": count, "process": task["process"],
+            "element_id": task["element_id"]} if count >= 2 else None
 
 
 def form_message(err: Invalid) -> str:
@@ -62,6 +78,32 @@ def form_message(err: Invalid) -> str:
 @bp.get("/tasks/<taskid:task_id>")
 def task_page(task_id: str) -> Any:
     return render_task(task_id)
+
+
+@dataclass
+class Refused:
+    """A posted form the case service refused: what to show again, the messages by field, the summary."""
+
+    values: dict[str, Any] | None
+    errors: dict[str, Any]
+    message: str | None = None
+
+
+def complete_posted(task: dict[str, Any], schema: dict[str, Any], posted: Any) -> Refused | None:
+    """Complete ``task`` with the form as posted, through the case service as the API does (the same
+    checks, the same event): None when done, else what the form shows again (:class:`Refused`).
+    Other refusals of the engine (claimed by another, no longer open) are raised. Shared by the task
+    page and the grid (:mod:`api.web.pages.grid`), so a row of a grid is checked as its task's page is."""
+    try:
+        data, index = formpost.parse(schema, posted)
+    except formpost.BadJson as err:
+        return Refused(formpost.resubmitted(schema, posted) or None, {"data": [bad_json(err)]})
+    try:
+        services().cases.complete(current_user(), task["id"], data)
+    except Invalid as err:
+        return Refused(taskfiles.shown(task, formpost.resubmitted(schema, posted), schema),
+                       formpost.shown_errors(err.details, index), form_message(err))
+    return None
 
 
 @bp.post("/tasks/<taskid:task_id>")
@@ -78,18 +120,13 @@ def complete_task(task_id: str) -> Any:
         return render_task(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema), refused,
                        status=422, message=_("The form has errors: see the messages next to the fields."))
     try:
-        data, index = formpost.parse(schema, posted)
-    except formpost.BadJson as err:
-        return render_task(task_id, formpost.resubmitted(schema, posted) or None,
-                       {"data": [bad_json(err)]}, status=422)
-    try:
-        svc.cases.complete(actor, task_id, data)
-    except Invalid as err:
-        return render_task(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema),
-                       formpost.shown_errors(err.details, index), status=422,
-                       message=form_message(err))
+        failed = complete_posted(task, schema, posted)
     except EngineError as err:
         flash(_("The task could not be completed: %(why)s", why=refusal(err)), "error")
         return redirect(url_for("web.task_page", task_id=task_id))
+    if failed is not None:
+        return render_task(task_id, failed.values, failed.errors, status=422, message=failed.message)
     flash(_("Done: “%(task)s” is completed.", task=task["name"]), "ok")
+    with svc.store.read() as db:
+        taskkinds.flash_next(db, actor, task["process"], task["element_id"])
     return redirect(url_for("web.case_page", case_id=task["case_id"]))

@@ -1,4 +1,6 @@
-""""Việc của tôi": my tasks and the tasks I may claim, with filters; claiming from the list."""
+""""Việc của tôi": my tasks and the tasks I may claim, with filters; claiming from the list; and, for
+each kind of task the reader has two or more of that its process offers as a grid, a link to do them
+all on one page (:mod:`api.web.pages.grid`)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +9,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.web import bp, services
+from api.web.i18n import process_word
 from api.web.messages import refusal
+from api.web.pages.taskkinds import grids_offered
 from api.web.session import current_user, safe_next
 from engine.errors import EngineError
 
@@ -35,8 +39,9 @@ def worklist() -> Any:
         everything = None
         if actor.is_any("auditor", "admin"):
             everything = reader.worklist(db, actor, scope="all", process=process, overdue=overdue, per_page=PER_PAGE)
+        grids = [{**offer, "title": process_word(offer["spec"].title)} for offer in grids_offered(db, actor)]
     return render_template("web/worklist.html", mine=mine, available=available, everything=everything,
-                           processes=processes, process=process, overdue=overdue)
+                           processes=processes, process=process, overdue=overdue, grids=grids)
 
 
 @bp.post("/tasks/<taskid:task_id>/claim")
