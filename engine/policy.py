@@ -376,6 +376,9 @@ class ProcessPolicy:
     #: Keys of its case data no form labels (computed by its scripts and rules) -> their words; the
     #: pages label a key a form fills by the form's own label.
     data_labels: Mapping[str, str] = _NO_WORDS
+    #: Keys of its case data that hold a deadline (the moment it ends): the pages show them as the last
+    #: day they allow, as they show a task's due time ("15/12/2026 23:59", never "16/12/2026 00:00").
+    deadline_keys: frozenset[str] = frozenset()
     #: Names of the pages of its own a case may have (``Panel.page``); no other name is a page.
     case_pages: frozenset[str] = frozenset()
 

@@ -66,7 +66,8 @@ class Policy(ProcessPolicy):
         """Only the annual review starts assessments (as its children)."""
         return False
 
-    data_labels = {"talent_category": N_("Talent category"),
+    deadline_keys = frozenset({"assessments_close_at"})
+    data_labels = {"talent_category": N_("Talent category"), "assessments_close_at": N_("Assessments close"),
                    **{f"talent_category={code}": words for code, words in CATEGORY_WORDS.items()}}
 
     def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:

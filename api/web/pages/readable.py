@@ -14,12 +14,14 @@ it properly is already declared elsewhere, so this module only looks it up:
   code (a rule's ``lowest_recent_rating`` is one of the form's ratings);
 - a value that is a user's sign-in name by the user's display name
   (:func:`engine.people.directory.display_names`);
+- a deadline the policy names (``ProcessPolicy.deadline_keys``) by the last day it allows;
 - an element id by the name drawn in the diagram (``LoadedDefinition.element_names``).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from api.web.formats import deadline_local
 from api.web.i18n import enum_label, process_word, role_label, title_of
 from engine.people.directory import display_names
 from workflows import form_schema, policy_for
@@ -71,6 +73,7 @@ class Readable:
         tasks = definition.human_tasks.values() if definition is not None else ()
         self.fields = _fields(process, sorted({t.form_key for t in tasks if t.form_key}))
         self.words = policy_for(process).data_labels
+        self.deadlines = policy_for(process).deadline_keys
         self.choices = _choices(self.fields, {})
         events = list(events)
         said = [*_strings(data), *(e.get("actor") or "" for e in events),
@@ -105,6 +108,8 @@ class Readable:
             items = (node or {}).get("items") or {}
             return [self._value(key, item, items) for item in value]
         if isinstance(value, str):
+            if key in self.deadlines:
+                return deadline_local(value)
             if node and value in (node.get("x-enum-labels") or {}):
                 return enum_label(node, value)
             if not node and key:
