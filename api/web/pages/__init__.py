@@ -1,6 +1,8 @@
 """The pages people work in, one module per concern, all on the one ``web`` blueprint.
 
-``worklist`` (my tasks, start forms), ``tasks`` (a task's form), ``cases`` (lists and a case),
+``worklist`` (my tasks, start forms), ``tasks`` (a task's form), ``grid`` (many tasks of one kind on
+one page, a row each) with ``taskkinds`` (the open tasks of a kind, the next one, progress),
+``cases`` (lists and a case),
 ``panels`` (a process's own view of a case, e.g. the exam council, from its policy's
 ``case_panel``), ``files`` (a case's files, comments and signed copies), ``documents`` (a case's
 official documents: generating and listing them), ``dashboard`` (targets and the talent list),
