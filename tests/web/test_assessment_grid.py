@@ -72,6 +72,10 @@ def test_a_row_saved_is_one_assessment_completed_and_the_grid_goes_on_at_the_nex
     assert case["status"] == "assessed" and case["data"]["in_planning"] is True
     events = [e["type"] for e in auth.as_("hr").get(f"/api/v1/cases/{done['case_id']}/history").get_json()]
     assert events.count("task_completed") == 1
+    again = head.post(f"{GRID}/{order[0]}?sort=name", PLAIN_ROW, status=302)  # the same row saved twice
+    assert "Công việc này đã đóng." in text_of(head.get(again.headers["Location"]))
+    assert [e["type"] for e in auth.as_("hr").get(f"/api/v1/cases/{done['case_id']}/history").get_json()] \
+        .count("task_completed") == 1
 
 
 def test_a_refused_row_says_why_on_that_row_keeps_what_was_typed_and_changes_nothing(app, auth, store):

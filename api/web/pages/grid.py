@@ -160,9 +160,14 @@ def save_grid_row(process: str, element_id: str, task_id: str) -> Any:
             task, _case = svc.reader.task_view(db, actor, task_id)
         except NotFound:
             task = None
-        if task is None or not task["can_act"] or (task["process"], task["element_id"]) != (process, element_id) \
+        if task is None or (task["process"], task["element_id"]) != (process, element_id) \
                 or taskkinds.grid_of(process, element_id, task["form_key"]) is None:
             raise NotFound(f"task {task_id} not found")  # a task not yours to do here is no task at all
+        if not task["can_act"]:
+            if task["status"] == "completed" and task["completed_by"] == actor.username:
+                flash(_("This task is no longer open."), "error")  # saved twice: two tabs, a double click
+                return redirect(url_for("web.task_grid", process=process, element_id=element_id, sort=sort))
+            raise NotFound(f"task {task_id} not found")
         order = [row["task"].id for row in _rows(db, process, element_id, _spec_or_404(process, element_id), sort, {})]
     grid_url = url_for("web.task_grid", process=process, element_id=element_id, sort=sort)
     try:
