@@ -160,15 +160,12 @@ class FormHints:
 @dataclass(frozen=True)
 class GridSpec:
     """A user task people do many of at once, one per subject (e.g. one assessment per talent), offered
-    on one page as a grid: each open instance the reader may do is a row, saved on its own through the
-    normal task completion (same checks, same event, one step per row).
-
-    ``fields`` are the form's own top-level, flat fields (no lists, no files) shown as the row's inputs,
-    in order; a field the form has and the grid leaves out takes the form's default. ``title`` heads the
-    page, ``subject`` heads the column naming each row's subject, ``facts`` head the columns of what a
-    row shows about its subject (:meth:`ProcessPolicy.grid_row`), and ``progress`` says how far the
-    reader's scope has come, with ``%(done)s`` and ``%(total)s`` (e.g. "12/34 assessed"). All are
-    message ids of the processes' catalogues."""
+    on one page: each open instance the reader may do is a row, saved on its own through the normal
+    task completion (same checks, same event, one step per row). ``fields``: the form's top-level, flat
+    fields (no lists, no files) that are the row's inputs, in order (a field left out takes the form's
+    default). Message ids: ``title`` heads the page, ``subject`` the column naming each row's subject,
+    ``facts`` what a row shows about it (:meth:`ProcessPolicy.grid_row`), and ``progress`` says how far
+    the reader's scope has come with ``%(done)s`` and ``%(total)s`` (e.g. "12/34 assessed")."""
 
     title: str
     fields: tuple[str, ...]
@@ -266,9 +263,9 @@ class ProcessPolicy:
         return None
 
     def task_grid(self, element_id: str) -> GridSpec | None:
-        """Whether the tasks of ``element_id`` may be done together on one page, a row per task (e.g. a unit
-        head's thirty assessments), and how: None (the default) offers each task on its own page only.
-        Worth it for a task many instances of which land on one person at once, each about one subject."""
+        """Whether the tasks of ``element_id`` may be done together on one page, a row per task, and how
+        (worth it when many land on one person at once, e.g. a unit head's thirty assessments); None:
+        each task on its own page only."""
         return None
 
     def grid_row(self, element_id: str, data: Mapping[str, Any]) -> GridRow:
