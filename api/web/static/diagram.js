@@ -53,8 +53,8 @@
       }
       var pan = {ArrowLeft: [-PAN, 0], ArrowRight: [PAN, 0], ArrowUp: [0, -PAN], ArrowDown: [0, PAN]}[event.key];
       if (!pan || event.target !== view) return;
-      var room_x = view.scrollWidth > view.clientWidth, room_y = view.scrollHeight > view.clientHeight;
-      if ((pan[0] && !room_x) || (pan[1] && !room_y)) return;  // nothing to pan that way: the page scrolls
+      var wide = view.scrollWidth > view.clientWidth, tall = view.scrollHeight > view.clientHeight;
+      if ((pan[0] && !wide) || (pan[1] && !tall)) return;  // nothing to pan that way: the page scrolls
       event.preventDefault();
       view.scrollBy(pan[0], pan[1]);
     });
