@@ -3,11 +3,15 @@
 The drawing and the marks are the engine's (``engine.diagram``: SVG from the
 BPMN diagram interchange, the same as the API's ``diagram.svg``); this module
 picks what to mark on each page, gives the diagram words in the page's
-language, and embeds the SVG.
+language, and embeds the SVG — sized for the page: fitted to the main column, yet never
+with a word under 10 px (``engine.diagram.readable_zoom``; a wider diagram scrolls in a
+focusable region, and ``static/diagram.js`` zooms and pans it by keyboard) — with its
+steps as text beside it (``Diagram.steps``) for whoever cannot see or zoom the picture.
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from flask_babel import gettext as _
@@ -20,8 +24,30 @@ from engine.store.models import ProcessDefinition
 
 log = logging.getLogger(__name__)
 
+#: The width a diagram has on a page before any script measures it: the main column (1200 px) less
+#: its padding and the figure's frame. Without JavaScript the diagram is drawn for this room.
+ROOM = 1130.0
 
-def _texts() -> dict[str, str]:
+
+@dataclass(frozen=True)
+class Diagram:
+    """A diagram for a page: the SVG (what ``{{ diagram }}`` writes) and its steps as text."""
+
+    svg: Markup
+    steps: tuple[diagram.Step, ...] = ()
+    nonce: str = ""  # the response's CSP nonce, for the <script> that zooms it
+
+    def __html__(self) -> str:
+        return str(self.svg)
+
+    def step_words(self, step: diagram.Step) -> str:
+        """A step's states in the page's language ("đang xử lý, quá hạn")."""
+        words = texts()
+        return ", ".join(words[state] for state in step.states)
+
+
+def texts() -> dict[str, str]:
+    """The state words the diagrams draw, in the page's language."""
     return {"completed": _("completed"), "active": _("active"), "overdue": _("overdue"),
             "summary": _("%(c)s completed, %(a)s in progress, %(o)s overdue", c="{completed}", a="{active}",
                          o="{overdue}")}
@@ -33,7 +59,7 @@ def embed(drawing: str) -> Markup:
     return Markup(drawing.replace("<style>", f'<style nonce="{csp_nonce()}">'))
 
 
-def case_svg(db: Session, specs: Any, case: Any, *, only_active: str | None = None) -> Markup | None:
+def case_svg(db: Session, specs: Any, case: Any, *, only_active: str | None = None) -> Diagram | None:
     """The case's diagram as it is now; ``only_active``: mark just this element as in progress
     (a task page marks its own task)."""
     try:
@@ -41,20 +67,27 @@ def case_svg(db: Session, specs: Any, case: Any, *, only_active: str | None = No
         if only_active is not None:
             marks = diagram.Marks(marks.completed - {only_active}, frozenset({only_active}),
                                   marks.overdue & {only_active})
-        return embed(diagram.case_diagram(db, specs, case, marks, texts=_texts()))
+        row = db.get(ProcessDefinition, case.definition_id)
+        return _diagram(row, marks) if row is not None else None
     except Exception:  # noqa: BLE001 - a diagram that cannot be drawn must not take the page down
         log.warning("diagram of case %s not drawn", case.id, exc_info=True)
         return None
 
 
 def marked_svg(db: Session, definition_id: int, *, completed: Iterable[str] = (),
-               active: Iterable[str] = ()) -> Markup | None:
+               active: Iterable[str] = ()) -> Diagram | None:
     """A process version's diagram with the given elements marked (a past step of a case)."""
     row = db.get(ProcessDefinition, definition_id)
     if row is None:
         return None
     try:
-        return embed(diagram.render_svg(row.sources, row.key, completed=completed, active=active, texts=_texts()))
+        return _diagram(row, diagram.Marks(frozenset(completed), frozenset(active)))
     except Exception:  # noqa: BLE001
         log.warning("diagram of definition %s not drawn", definition_id, exc_info=True)
         return None
+
+
+def _diagram(row: ProcessDefinition, marks: diagram.Marks) -> Diagram:
+    svg = diagram.render_svg(row.sources, row.key, completed=marks.completed, active=marks.active,
+                             overdue=marks.overdue, texts=texts(), room=ROOM)
+    return Diagram(embed(svg), tuple(diagram.steps(row.sources, row.key, marks)), csp_nonce())

@@ -13,6 +13,7 @@ need from the database for the API and the web pages.
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -26,16 +27,20 @@ from SpiffWorkflow.util.task import TaskState
 from engine.time import clock
 from engine.definitions import state
 from engine.definitions.versions import SpecCache
-from engine.diagram.draw import badge, edge_body, edge_label, external_label, label_extent, shape_body
+from engine.diagram.draw import (ACTIVITIES, FONT, SMALL, badge, edge_body, edge_label, external_label, label_extent,
+                                 shape_body)
 from engine.diagram.layout import DiagramUnavailable, Layout, find_process, parse_bpmn, read_layout
 from engine.diagram.svg import FONT_STACK, attr, esc, num, text_lines, wrap
 from engine.errors import NotFound
 from engine.store.models import ProcessDefinition, Task
 
-__all__ = ["DiagramUnavailable", "Marks", "render_svg", "placeholder_svg", "layout_of", "workflow_marks",
+__all__ = ["DiagramUnavailable", "Marks", "Step", "render_svg", "readable_zoom", "steps", "placeholder_svg", "layout_of", "workflow_marks",
            "case_marks", "process_diagram", "case_diagram"]
 
 MARGIN = 20.0
+#: The smallest text a diagram draws (the labels beside events, gateways and flows), in user units:
+#: a page's zoom times this is the size its smallest words read at.
+SMALLEST_TEXT = min(FONT, SMALL)
 #: The state words of titles and the description, in English. The engine knows no reader or language: a
 #: caller that draws for a reader passes ``texts`` with these keys, translated (the web pages do, from
 #: their message catalogues); ``summary`` is a ``str.format`` template.
@@ -158,8 +163,10 @@ def _drawing(sources: Iterable[Any], process_id: str | None, labels: bool) -> _D
 
 def render_svg(sources: Iterable[Any], process_id: str | None = None, *, completed: Iterable[str] = (),
                active: Iterable[str] = (), overdue: Iterable[str] = (), labels: bool = True,
-               texts: Mapping[str, str] | None = None) -> str:
-    """The diagram as a standalone SVG document (UTF-8 text, no XML declaration).
+               texts: Mapping[str, str] | None = None, room: float | None = None) -> str:
+    """The diagram as a standalone SVG document (UTF-8 text, no XML declaration); with ``room`` (pixels)
+    sized at its :func:`readable_zoom` for that width, else at its drawn size (the view box stays either
+    way, and ``data-smallest-text`` tells a page's script how small its words get at a zoom).
 
     A sequence flow is marked completed when it is listed, or when its source is completed and
     its target was reached (completed or active). ``texts`` translates the state words used in
@@ -182,14 +189,45 @@ def render_svg(sources: Iterable[Any], process_id: str | None = None, *, complet
         taken = edge.id in done or (edge.kind == "sequenceFlow" and edge.source in done and edge.target in reached)
         edges_out.append(_group(edge.id, edge.kind, edge.name, ["completed"] if taken else [], body, words))
     x, y, w, h = drawing.viewbox
+    zoom = readable_zoom(w, room) if room is not None else 1.0
     summary = words["summary"].format(completed=len(done), active=len(now_active), overdue=len(late))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="bpmn-diagram" role="img" '
             f'aria-label={attr(layout.name)} viewBox="{num(x)} {num(y)} {num(w)} {num(h)}" '
-            f'width="{num(w)}" height="{num(h)}" data-process-id={attr(layout.process_id)}>'
+            f'width="{num(w * zoom)}" height="{num(h * zoom)}" data-smallest-text="{num(SMALLEST_TEXT)}" '
+            f'data-process-id={attr(layout.process_id)}>'
             f"<title>{esc(layout.name)}</title><desc>{esc(summary)}</desc><style>{STYLE}</style>"
             f'<rect class="bpmn-background" x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}"/>'
             f'<g class="bpmn-shapes">{"".join(shapes_out)}</g><g class="bpmn-edges">{"".join(edges_out)}</g>'
             f'<g class="bpmn-labels">{drawing.labels}</g></svg>')
+
+
+def readable_zoom(width: float, room: float, smallest_px: float = 10.0) -> float:
+    """The zoom a page first shows a diagram ``width`` wide at, in ``room`` pixels: fitted to the room,
+    never enlarged, and never so small that its smallest text reads below ``smallest_px`` — a diagram
+    too wide for that scrolls rather than shrinks to unreadable words (the exam's drew them at 4.8 px)."""
+    readable = math.ceil(smallest_px / SMALLEST_TEXT * 1000) / 1000  # rounded up: 10.01 px, not 9.9999
+    return max(readable, min(1.0, room / width)) if width > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """An activity of the diagram, named as drawn, with its states (completed, active, overdue)."""
+
+    id: str
+    name: str
+    states: tuple[str, ...]
+
+
+def steps(sources: Iterable[Any], process_id: str | None = None, marks: Marks = Marks()) -> list[Step]:
+    """The diagram's named activities in reading order (left to right, then top to bottom) with the
+    case's marks: what the picture says, as text for whoever cannot see or zoom it."""
+    layout = _drawing(sources, process_id, True).layout
+    found = sorted((s for s in layout.shapes if s.kind in ACTIVITIES and s.name.strip()),
+                   key=lambda s: (round(s.bounds.x / 20), s.bounds.y))
+    return [Step(s.id, s.name.strip(), tuple(state for state, ids in (("completed", marks.completed),
+                                                                      ("active", marks.active),
+                                                                      ("overdue", marks.overdue)) if s.id in ids))
+            for s in found]
 
 
 def _group(element_id: str, kind: str, name: str, states: list[str], body: str, words: Mapping[str, str]) -> str:

@@ -1,4 +1,8 @@
-"""A person at a headless Chromium, for the browser tests (fixtures in tests/web/conftest.py)."""
+"""A person at a headless Chromium, for the browser tests (fixtures in tests/web/conftest.py).
+
+Every page a person visits is checked with axe-core (tests/web/axe.py): ``check()`` on demand, and
+``close()`` always, fail naming the page, the rule and the elements of any serious or critical fault.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,6 +26,7 @@ class Person:
     def __init__(self, browser: Any, base: str, username: str) -> None:
         self.base, self.username = base, username
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        self.context.watch.base = base
         self.page = self.context.new_page()
         #: what the browser refused under the Content-Security-Policy (none expected: styles carry the nonce)
         self.refused: list[str] = []
@@ -29,6 +34,7 @@ class Person:
                      if "Content Security Policy" in message.text else None)
 
     def open(self, path: str) -> Any:
+        self.context.watch.settle(self.page)  # the page being left is checked first
         self.page.goto(self.base + path)
         return self.page
 
@@ -48,6 +54,10 @@ class Person:
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+    def check(self) -> None:
+        """Every page visited so far, and the present one as it is now, free of serious and critical faults."""
+        self.context.check(self.page)
 
     def close(self) -> None:
         self.context.close()

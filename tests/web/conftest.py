@@ -3,7 +3,8 @@
 The server is the test's own app (same database, same manual clock) served by
 werkzeug in a thread, so a test can move time and fire timers between pages.
 Chromium is Debian's (/usr/bin/chromium, installed by .ci/run): nothing is
-downloaded.
+downloaded. Every context the browser opens checks each page it loads with axe-core
+(tests/web/axe.py): a context is checked when closed, and at the end of the test if left open.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any, Iterator
 import pytest
 from werkzeug.serving import make_server
 
+from tests.web.axe import CheckedBrowser
 from tests.web.browser import CHROMIUM
 
 
@@ -30,7 +32,7 @@ def live_server(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser(live_server: str) -> Iterator[Any]:  # the server outlives the last check
     if not Path(CHROMIUM).exists():  # `make test` and .ci/run install it (.ci/chromium)
         pytest.fail("Debian's chromium is not installed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
@@ -38,7 +40,9 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                               args=["--no-sandbox", "--disable-dev-shm-usage"])
+        checked = CheckedBrowser(chromium)
         try:
-            yield chromium
+            yield checked
+            checked.close_all()
         finally:
             chromium.close()
