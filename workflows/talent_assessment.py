@@ -21,6 +21,7 @@ from typing import Any, Mapping
 
 from engine.policy import Assignment, ProcessPolicy
 from engine.people.actors import Actor
+from workflows import review_labels
 from workflows.processes import register
 from workflows.rules.review_rules import SCRIPT_HELPERS
 
@@ -41,6 +42,8 @@ class Policy(ProcessPolicy):
     readers = frozenset({"auditor", "admin", "hr_officer", "approver"})
     #: The approver signs the decisions: they upload the signed copies (engine/files/signatures.py).
     sign_off_roles = frozenset({"approver"})
+    #: The outcome rules' facts and outcomes, in the review's words.
+    data_labels = review_labels.DATA_LABELS
     cancellers = frozenset({"admin", "hr_officer"})
     lane_roles = LANE_ROLES
 

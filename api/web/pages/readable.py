@@ -26,12 +26,20 @@ beside the rest of the data rather than under an engine's word.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
+
+import forms
 
 from flask_babel import lazy_gettext as _l
 
-from api.web.i18n import ROLES, enum_label, plain, process_word, role_label, title_of
+from api.web import bp
+from api.web.i18n import ROLES, enum_label, plain, process_word, role_label, status_label, title_of
+from sqlalchemy import select
+
 from engine.people.directory import display_names
+from engine.store.models import User
+from engine.policy import OUTCOME_KEY
 from workflows import form_schema, policy_for, role_labels
 
 Node = Mapping[str, Any]
@@ -47,6 +55,8 @@ EVENT_KEYS = {
     "parent_case_id": _l("Parent case"), "child_case_id": _l("Child case"), "sha256": _l("SHA-256"),
     "size": _l("Size (bytes)"), "note": _l("Note"), "file_id": _l("File"), "kind": _l("Kind"),
     "timer": _l("Timer"), "on_behalf_of": _l("On behalf of"), "claimed_by": _l("Claimed by"),
+    "task_name": _l("Task"), OUTCOME_KEY: _l("Outcome"), "notified": _l("Notified"),
+    "ignored_targets": _l("Not notified (no one holds the role)"),
 }
 
 
@@ -82,6 +92,23 @@ def _deep_fields(fields: Mapping[str, Node], found: dict[str, Node]) -> dict[str
     return _deep_fields(inner, found) if inner else found
 
 
+@lru_cache(maxsize=1)
+def _every_form() -> tuple[dict[str, Node], dict[str, Node]]:
+    """Every form's fields at any depth, and every code they offer: the last resort for a key or a
+    code a process copied from another process's form (a review holds its assessments' ratings)."""
+    fields: dict[str, Node] = {}
+    for key in forms.keys():
+        fields = {**_deep_fields(form_schema(key).get("properties") or {}, {}), **fields}
+    return fields, _choices(fields, {})
+
+
+@bp.app_template_filter("code_word")
+def code_word(code: Any) -> Any:
+    """A code some form offers as a choice (a talent's field ``science_technology``) by its word."""
+    node = _every_form()[1].get(str(code))
+    return enum_label(node, code) if node else code
+
+
 def strings_of(value: Any) -> Iterable[str]:
     """Every string a value holds, its mappings' keys included (where sign-in names may be)."""
     if isinstance(value, str):
@@ -107,13 +134,18 @@ class Readable:
         self.fields = _fields(process, sorted({t.form_key for t in tasks if t.form_key}))
         self.words = policy_for(process).data_labels
         self.choices = _choices(self.fields, {})
-        self.anywhere = _deep_fields(self.fields, {})
+        everywhere, codes = _every_form()
+        self.anywhere = {**everywhere, **_deep_fields(self.fields, {})}
+        self.choices = {**codes, **self.choices}
         self.roles = {*ROLES, *role_labels()}
         events = list(events)
         said = [*strings_of(data), *(e.get("actor") or "" for e in events), *strings_of([e.get("data") for e in events]),
                 *(str((e.get("data") or {}).get("username") or "") for e in events),
                 *(_user_of((e.get("data") or {}).get("assigned_to")) for e in events)]
         self.people = display_names(db, [s for s in said if s and len(s) <= 64])
+        ids = {int(s[5:]) for s in said if s.startswith("user:") and s[5:].isdigit()}  # a notification's target
+        self.by_id = {str(i): name or login for i, login, name in db.execute(
+            select(User.id, User.username, User.display_name).where(User.id.in_(ids))).all()} if ids else {}
 
     # ------------------------------------------------------------------ data
     def label(self, key: str, node: Node | None) -> str:
@@ -122,6 +154,8 @@ class Readable:
         words = self.words.get(key)
         if words:
             return process_word(words)
+        if key == OUTCOME_KEY:
+            return str(EVENT_KEYS[key])
         if key in self.people:  # a sheet per member, keyed by their sign-in name
             return self.people[key]
         return key
@@ -137,9 +171,9 @@ class Readable:
         if fields is self.fields and isinstance(value.get(DATA_OBJECTS), Mapping):
             items = [i for i in items if i[0] != DATA_OBJECTS] + list(value[DATA_OBJECTS].items())
         for key, item in items:
-            node = fields.get(str(key)) or self.anywhere.get(str(key))
+            node = fields.get(str(key)) or (None if str(key) in self.words else self.anywhere.get(str(key)))
             label = self.label(str(key), node)
-            out[label if label not in out else f"{label} ({key})"] = self._value(str(key), item, node)
+            out[label if label not in out else f"{label} ({len(out) + 1})"] = self._value(str(key), item, node)
         return out
 
     def _value(self, key: str, value: Any, node: Node | None) -> Any:
@@ -149,6 +183,8 @@ class Readable:
             items = (node or {}).get("items") or {}
             return [self._value(key, item, items) for item in value]
         if isinstance(value, str):
+            if key == OUTCOME_KEY:  # the end state the process reports: the status's words
+                return status_label(value)
             if node and value in (node.get("x-enum-labels") or {}):
                 return enum_label(node, value)
             if not node and key:
@@ -171,14 +207,20 @@ class Readable:
         element by its name, an assignment by the role or the person, the rest as case data reads."""
         out: dict[str, Any] = {}
         for key, item in data.items():
-            if key == "element_id":
+            if key == "element_id" or (isinstance(item, str) and item in self.elements):
                 value: Any = self.element(str(item))
-            elif key == "assigned_to":
+            elif key == "assigned_to" or (isinstance(item, str) and item.startswith(("role:", "user:"))):
                 value = self.assignee(str(item))
+            elif key in ("outcome", "status", "from_status", "to_status") and isinstance(item, str):
+                value = status_label(item)  # an end state the event records
+            elif isinstance(item, list) and item and all(isinstance(i, str) and i.startswith(("role:", "user:"))
+                                                         for i in item):
+                value = [self.assignee(i) for i in item]
             else:
                 value = self._value(key, item, self.fields.get(key) or self.anywhere.get(key))
-            label = str(EVENT_KEYS[key]) if key in EVENT_KEYS else self.label(key, self.fields.get(key))
-            out[label if label not in out else f"{label} ({key})"] = value
+            label = str(EVENT_KEYS[key]) if key in EVENT_KEYS else \
+                self.label(key, self.fields.get(key) or self.anywhere.get(key))
+            out[label if label not in out else f"{label} ({len(out) + 1})"] = value
         return out
 
     # ------------------------------------------------------------------ history
@@ -194,7 +236,7 @@ class Readable:
         if kind == "role" and rest:
             return role_label(rest.split("@", 1)[0])
         if kind == "user" and rest:
-            return self.person(rest)
+            return self.by_id.get(rest) or self.person(rest)
         return str(assigned_to)
 
 
