@@ -131,7 +131,8 @@ def _seats_table(seats: list[Mapping[str, Any]], declarations: Mapping[str, Any]
         return Badge(Words(N_("no conflict")), "ok")
 
     return Table(columns=(Words(N_("Member")), Words(N_("Seat")), Words(N_("Declaration"))),
-                 rows=tuple(Row((people.get(s["username"], s["username"]), Words(SEATS[s["seat"]]) if s["seat"] in SEATS else s["seat"],
+                 rows=tuple(Row((people.get(s["username"], s["username"]),
+                                 Words(SEATS[s["seat"]]) if s["seat"] in SEATS else s["seat"],
                                  declared(s["username"]))) for s in seats),
                  caption=Words(N_("Council seats and declarations")))
 

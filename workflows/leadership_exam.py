@@ -189,8 +189,8 @@ class Policy(ProcessPolicy):
     managed_case_roles = frozenset({MEMBER, CHAIR, SECRETARY})
 
     lane_roles = LANE_ROLES
-    role_labels, status_labels, status_tones = exam_labels.ROLE_LABELS, exam_labels.STATUS_LABELS, exam_labels.STATUS_TONES
-    event_labels, data_labels = exam_labels.EVENT_LABELS, exam_labels.DATA_LABELS
+    role_labels, status_labels = exam_labels.ROLE_LABELS, exam_labels.STATUS_LABELS
+    status_tones, event_labels, data_labels = exam_labels.STATUS_TONES, exam_labels.EVENT_LABELS, exam_labels.DATA_LABELS
     case_pages = frozenset({"council"})
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:

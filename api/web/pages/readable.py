@@ -139,7 +139,8 @@ class Readable:
         self.choices = {**codes, **self.choices}
         self.roles = {*ROLES, *role_labels()}
         events = list(events)
-        said = [*strings_of(data), *(e.get("actor") or "" for e in events), *strings_of([e.get("data") for e in events]),
+        said = [*strings_of(data), *(e.get("actor") or "" for e in events),
+                *strings_of([e.get("data") for e in events]),
                 *(str((e.get("data") or {}).get("username") or "") for e in events),
                 *(_user_of((e.get("data") or {}).get("assigned_to")) for e in events)]
         self.people = display_names(db, [s for s in said if s and len(s) <= 64])
