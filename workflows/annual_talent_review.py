@@ -42,7 +42,7 @@ from engine.policy import DocumentKind, Issued, ProcessPolicy, Step
 from engine.people.actors import SYSTEM, Actor
 from workflows.documents import talent_papers
 from workflows.programme import registry
-from workflows import talent_assessment
+from workflows import review_labels, talent_assessment
 from workflows.processes import N_, register
 from workflows.rules.review_rules import SCRIPT_HELPERS, override_problems
 
@@ -92,6 +92,7 @@ class Policy(ProcessPolicy):
     lane_roles = LANE_ROLES
     status_labels = {"approved": N_("Approved")}
     status_tones = {"approved": "ok"}
+    data_labels = review_labels.DATA_LABELS
     event_labels = {"talent_list_updated": N_("Talent list updated"),
                     "talents_added_since_snapshot": N_("Talents added since the snapshot")}
 

@@ -121,7 +121,7 @@ def task_subject(element_id: str, task_data: Mapping[str, Any]) -> str | None:
     return post
 
 
-def _seats_table(seats: list[Mapping[str, Any]], declarations: Mapping[str, Any]) -> Table:
+def _seats_table(seats: list[Mapping[str, Any]], declarations: Mapping[str, Any], people: Mapping[str, str]) -> Table:
     def declared(username: str) -> Badge:
         declaration = declarations.get(username)
         if declaration is None:
@@ -131,7 +131,8 @@ def _seats_table(seats: list[Mapping[str, Any]], declarations: Mapping[str, Any]
         return Badge(Words(N_("no conflict")), "ok")
 
     return Table(columns=(Words(N_("Member")), Words(N_("Seat")), Words(N_("Declaration"))),
-                 rows=tuple(Row((s["username"], Words(SEATS[s["seat"]]) if s["seat"] in SEATS else s["seat"],
+                 rows=tuple(Row((people.get(s["username"], s["username"]),
+                                 Words(SEATS[s["seat"]]) if s["seat"] in SEATS else s["seat"],
                                  declared(s["username"]))) for s in seats),
                  caption=Words(N_("Council seats and declarations")))
 
@@ -257,10 +258,13 @@ def council_panel(case: Mapping[str, Any], done: frozenset[str], record: Mapping
     round2 = data.get("round2_candidates")
     results = data.get("exam_results")
     round2_open = round2 is not None and results is None
-    parts: list[Table | Note] = [_seats_table(seats, record.get("declarations") or {})]
+    people = case.get("people") or {}  # the display names of the sign-in names (given by the pages)
+    parts: list[Table | Note] = [_seats_table(seats, record.get("declarations") or {}, people)]
     if record.get("replaced"):
         parts.append(Note(tuple(Words(N_("%(old)s replaced by %(new)s"),
-                                      {"old": r["replaced"], "new": r["replacement"]}) for r in record["replaced"]),
+                                      {"old": people.get(r["replaced"], r["replaced"]),
+                                       "new": people.get(r["replacement"], r["replacement"])})
+                                for r in record["replaced"]),
                           "subject"))
     if _remarking_open(data, round2):
         parts.append(Note((Words(N_("Re-marking window open: requests until %(d)s (last day)"),

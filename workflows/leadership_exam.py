@@ -31,11 +31,11 @@ from engine.errors import Invalid
 from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued, Panel, ProcessPolicy, Step, Table
 from engine.people.actors import Actor
 from engine.time import calendar, clock
-from workflows import exam_pages, settings
+from workflows import exam_labels, exam_pages, settings
 from workflows.documents import decree30, exam_papers
 from workflows.programme import registry
 from workflows.rules import exam_scoring as scoring
-from workflows.processes import N_, register
+from workflows.processes import register
 
 PROCESS_KEY = "leadership_exam"
 
@@ -131,7 +131,7 @@ def reminder_at(deadline: str, working_days_before: int) -> str:
 SCRIPT_HELPERS: dict[str, Any] = {**scoring.SCRIPT_HELPERS, "reminder_at": reminder_at}
 
 
-MEMBER, CHAIR, SECRETARY = "council_member", "council_chair", "council_secretary"
+MEMBER, CHAIR, SECRETARY = exam_labels.MEMBER, exam_labels.CHAIR, exam_labels.SECRETARY
 SEAT_ROLES = {"chair": CHAIR, "secretary": SECRETARY}
 LANE_ROLES: dict[str, str] = {
     "Sở Nội vụ": "hr_officer",
@@ -189,12 +189,9 @@ class Policy(ProcessPolicy):
     managed_case_roles = frozenset({MEMBER, CHAIR, SECRETARY})
 
     lane_roles = LANE_ROLES
-    role_labels = {MEMBER: N_("Council member"), CHAIR: N_("Council chair"), SECRETARY: N_("Council secretary")}
+    role_labels, status_labels = exam_labels.ROLE_LABELS, exam_labels.STATUS_LABELS
+    status_tones, event_labels, data_labels = exam_labels.STATUS_TONES, exam_labels.EVENT_LABELS, exam_labels.DATA_LABELS
     case_pages = frozenset({"council"})
-    status_labels = {"appointed": N_("Appointed"), "declined": N_("Declined"), "no_winner": N_("No winner"),
-                     "cancelled_insufficient_candidates": N_("Cancelled: too few candidates")}
-    status_tones = {"appointed": "ok", "declined": "warn", "no_winner": "warn"}
-    event_labels = {"appointment_recorded": N_("Appointment recorded")}
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:
         """The exam plan is hr's (Sở Nội vụ / Ban Tổ chức), for any unit."""

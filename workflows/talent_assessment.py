@@ -32,6 +32,7 @@ from engine.people.actors import Actor
 from workflows.processes import N_, register
 from workflows.programme import registry
 from workflows.rules.review_rules import ASSESSMENT_FIELDS, SCRIPT_HELPERS, closing_date, completed_years
+from workflows import review_labels
 
 PROCESS_KEY = "talent_assessment"
 LANE_ROLES: dict[str, str] = {"Thủ trưởng đơn vị": "unit_head"}
@@ -67,7 +68,7 @@ class Policy(ProcessPolicy):
         return False
 
     deadline_keys = frozenset({"assessments_close_at"})
-    data_labels = {"talent_category": N_("Talent category"), "assessments_close_at": N_("Assessments close"),
+    data_labels = {**review_labels.DATA_LABELS, "talent_category": N_("Talent category"),
                    **{f"talent_category={code}": words for code, words in CATEGORY_WORDS.items()}}
 
     def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:

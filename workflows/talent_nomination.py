@@ -86,7 +86,16 @@ class Policy(ProcessPolicy):
                    "lowest_recent_rating=missing": N_("a year without a rating"),
                    "eligible": N_("Eligible"), "eligibility_reason": N_("Eligibility"),
                    "nominated_on": N_("Nominated on"), "nominated_by": N_("Nominated by"),
-                   "allowance_percent": N_("Allowance, percent of salary")}
+                   "allowance_percent": N_("Allowance, percent of salary"), "recognised": N_("Recognised"),
+                   "member": N_("Member"), "recognised_on": N_("Recognised on"),
+                   "council_recognised": N_("Recognised by the council"),
+                   "council_result": N_("The council's result"),
+                   "council_votes": N_("The council's votes"),
+                   "allowance_from": N_("Allowance from"),
+                   "approve": N_("Approve"),
+                   "reject": N_("Reject"),
+                   "members": N_("Members"),
+                   "approvals": N_("Approvals")}
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         return data.get("unit") or None

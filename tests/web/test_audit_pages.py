@@ -26,13 +26,16 @@ def test_the_step_slider_shows_the_state_and_diagram_after_each_event(app, auth)
     first = page.get(f"/audit/cases/{case_id}?step=1")
     state = text_of(re.search(r'<h3>Trạng thái sau bước này</h3>.*?</div>\s*<div class="col-side">', first, re.S).group(0))
     assert "#1 · " in text_of(first) and "Khởi tạo hồ sơ" in text_of(first)
-    # the first step (the start, with the task it created): the mentor may act, nothing is filled in yet
-    assert "Nhận xét của người hướng dẫn Cần xử lý role:mentor" in state and "mentor_comment" not in state
+    # the first step (the start, with the task it created): the mentor may act (the role's words, not
+    # ``role:mentor``), nothing is filled in yet
+    assert "Nhận xét của người hướng dẫn Cần xử lý Người hướng dẫn" in state and "Nhận xét Phù hợp" not in state
+    assert "role:" not in state
     assert 'aria-current="step"' in first and "<svg" in first
     last_page = page.get(f"/audit/cases/{case_id}?step={last}")
     state = text_of(re.search(r'<h3>Trạng thái sau bước này</h3>.*?</div>\s*<div class="col-side">', last_page,
                               re.S).group(0))
-    assert "Nhận xét của người hướng dẫn Hoàn thành expert1" in state and "mentor_comment Phù hợp" in state
+    assert "Nhận xét của người hướng dẫn Hoàn thành expert1" in state and "Nhận xét Phù hợp" in state  # labelled
+    assert "mentor_comment" not in state
     assert 'class="bpmn-element' in last_page and " completed" in last_page
     assert f'value="{last}"' in page.get(f"/audit/cases/{case_id}?step=999")  # clamped to the last step
     assert f'value="{last}"' in page.get(f"/audit/cases/{case_id}?step=abc")

@@ -38,7 +38,9 @@ def _page(case_id: int, step: int | None, verdict: dict[str, Any] | None = None)
         row = svc.reader.visible_case(db, actor, case_id)
         case = svc.reader.case_view(db, actor, row)
         history = svc.files.seal_history(db, actor, case_id, svc.reader.history(db, actor, case_id))
-        readable = Readable(db, svc.reader.specs.get(db, row.definition_id), case["process"], case["data"], history)
+        names = process_names(db)
+        readable = Readable(db, svc.reader.specs.get(db, row.definition_id), case["process"], case["data"], history,
+                            names)
         events = timeline(history, readable)
         step = _step(request.args.get("step"), len(events)) if step is None else step
         state, drawing = None, None
@@ -49,11 +51,21 @@ def _page(case_id: int, step: int | None, verdict: dict[str, Any] | None = None)
                 state["data"], actor, case_roles(db, actor, case_id))
             drawing = diagrams.marked_svg(db, row.definition_id, completed=state["completed_element_ids"],
                                           active=state["active_element_ids"])
-        names = process_names(db)
+            state = {**state, "data": readable.data(state["data"]), "tasks": [_task_line(t, readable)
+                                                                              for t in state["tasks"]]}
     current = next((e for e in events if e["seq"] == step), None)
+    if current is not None:
+        current = {**current, "data": readable.event_data(current.get("data") or {})}
     return render_template("web/audit_case.html", case=case, events=events, step=step, current=current,
                            state=state, diagram=drawing, verdict=verdict,
                            process_name=names.get(case["process"], case["process"]))
+
+
+def _task_line(task: dict[str, Any], readable: Readable) -> dict[str, Any]:
+    """A task of the replayed state: who could act by the role's words or the person's name, who did by name."""
+    return {**task, "candidates": [readable.assignee(c) for c in task.get("candidates") or []],
+            "completed_by": readable.person(task.get("completed_by")) if task.get("completed_by") else None,
+            "claimed_by": readable.person(task.get("claimed_by")) if task.get("claimed_by") else None}
 
 
 @bp.get("/audit/cases/<int(max=9223372036854775807):case_id>")

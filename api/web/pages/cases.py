@@ -17,6 +17,7 @@ from api.web.session import current_user
 from api.web.pages.tasks import form_message
 from api.web.pages.worklist import process_names
 from engine.errors import EngineError, Invalid, NotFound
+from engine.people.directory import display_names
 from engine.store.models import Unit
 from workflows import form_schema, policy_for, status_labels
 
@@ -37,11 +38,12 @@ def cases() -> Any:
     with svc.store.read() as db:
         processes = process_names(db)
         listing = svc.reader.list_cases(db, actor, process=process, status=status, page=page, per_page=PER_PAGE)
+        people = display_names(db, [c["created_by"] for c in listing.items])
     pages = max(1, -(-listing.total // PER_PAGE))
     statuses = {key: status_label(key) for key in (*STATUSES, *status_labels()) if key != "ready"}
     return render_template("web/cases.html", listing=listing, processes=processes, process=process,
                            status=status, pages=pages, pager=pager(min(listing.page, pages), pages),
-                           statuses=statuses)
+                           statuses=statuses, people=people)
 
 
 def pager(page: int, pages: int, around: int = 2) -> list[int | None]:
@@ -90,14 +92,15 @@ def case_page(case_id: int) -> Any:
         files, comments = svc.files.files(db, actor, case_id), svc.files.comments(db, actor, case_id)
         may_add, may_sign = svc.files.may_add(db, actor, case_id), svc.files.may_sign(db, actor, case_id)
         papers = documents.documents_view(db, actor, case_id, files)
-        readable = Readable(db, svc.reader.specs.get(db, row.definition_id), case["process"], case["data"], events)
+        readable = Readable(db, svc.reader.specs.get(db, row.definition_id), case["process"], case["data"], events,
+                            names)
     mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}
     return render_template("web/case.html", case=case, events=timeline(events, readable), diagram=drawing,
                            shown_data=readable.data(case["data"]), created_by=readable.person(case["created_by"]),
                            files=files, comments=comments, may_add=may_add, may_sign=may_sign, documents=papers,
                            signed_choices=documents.signed_of_choices(files, papers),
                            max_file_mb=f"{int(current_app.config['MAX_FILE_BYTES']) / (1024 * 1024):g}",
-                           panel=panels.panel_of(case, frozenset(mine)),
+                           panel=panels.panel_of(case, frozenset(mine), readable.people),
                            process_name=names.get(case["process"], case["process"]), my_done=mine,
                            is_auditor=actor.is_any("auditor", "admin"),
                            exports=policy_for(case["process"]).exports(case, case["data"]))

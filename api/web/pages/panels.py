@@ -17,15 +17,20 @@ from markupsafe import Markup, escape
 
 from api.web import bp, services
 from api.web.i18n import plain, process_word
+from api.web.pages.readable import strings_of
 from api.web.session import current_user
 from engine.errors import NotFound
+from engine.people.directory import display_names
 from engine.policy import Badge, Panel, Words
 from workflows import case_pages, policy_for
 
 
-def panel_of(case: Mapping[str, Any], done: frozenset[str] = frozenset()) -> Panel | None:
-    """The panel of ``case`` (a case view); ``done``: element ids of the tasks the reader completed."""
-    return policy_for(case["process"]).case_panel(case, done)
+def panel_of(case: Mapping[str, Any], done: frozenset[str] = frozenset(),
+             people: Mapping[str, str] | None = None) -> Panel | None:
+    """The panel of ``case`` (a case view); ``done``: element ids of the tasks the reader completed;
+    ``people``: the display names of the sign-in names the case holds, given to the process as the
+    view's ``people`` so that its panel names people, not accounts."""
+    return policy_for(case["process"]).case_panel({**case, "people": dict(people or case.get("people") or {})}, done)
 
 
 @bp.app_template_filter("words")
@@ -68,7 +73,8 @@ def panel_page(case_id: int, page: str) -> Any:
     svc, actor = services(), current_user()
     with svc.store.read() as db:
         case = svc.reader.case_view(db, actor, svc.reader.visible_case(db, actor, case_id))
-    panel = panel_of(case)
+        people = display_names(db, [s for s in strings_of(case["data"]) if len(s) <= 64])
+    panel = panel_of(case, people=people)
     if panel is None or panel.page != page:
         raise NotFound(f"case {case_id} has no {page}")
     return render_template("web/panel.html", case=case, panel=panel)

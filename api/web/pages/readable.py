@@ -15,18 +15,51 @@ it properly is already declared elsewhere, so this module only looks it up:
 - a value that is a user's sign-in name by the user's display name
   (:func:`engine.people.directory.display_names`);
 - a deadline the policy names (``ProcessPolicy.deadline_keys``) by the last day it allows;
-- an element id by the name drawn in the diagram (``LoadedDefinition.element_names``).
+- an element id by the name drawn in the diagram (``LoadedDefinition.element_names``);
+- a key a form fills inside a row (a candidate's ``full_name``) by that field's label wherever
+  the value sits (a script copies rows into records of its own), a process key by the
+  process's name, a role by its words, a day dd/mm/yyyy;
+- the keys the engine writes into its events (``element_id``, ``assigned_to``, ``due_at``) by the
+  pages' own words (:data:`EVENT_KEYS`), for the audit pages.
+
+The BPMN data objects (``data_objects``) are one value for the whole case: their contents show
+beside the rest of the data rather than under an engine's word.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
+import forms
+
+from flask_babel import lazy_gettext as _l
+
+from api.web import bp
 from api.web.formats import deadline_local
-from api.web.i18n import enum_label, process_word, role_label, title_of
+from api.web.i18n import ROLES, enum_label, plain, process_word, role_label, status_label, title_of
+from sqlalchemy import select
+
 from engine.people.directory import display_names
-from workflows import form_schema, policy_for
+from engine.store.models import User
+from engine.policy import OUTCOME_KEY
+from workflows import form_schema, policy_for, role_labels
 
 Node = Mapping[str, Any]
+#: Where the engine keeps a process's BPMN data objects in the case data.
+DATA_OBJECTS = "data_objects"
+#: The keys of the engine's own event data (the audit page's "event data").
+EVENT_KEYS = {
+    "element_id": _l("Step of the process"), "assigned_to": _l("Assigned to"), "due_at": _l("Due"),
+    "fired_at": _l("Fired at"), "business_key": _l("Business key"), "process": _l("Process"),
+    "version": _l("Process version"), "name": _l("Name"), "form_key": _l("Form"), "username": _l("User"),
+    "role": _l("Role"), "reason": _l("Reason"), "status": _l("Status"), "from_status": _l("Status before"),
+    "to_status": _l("Status after"), "task_id": _l("Task"), "data": _l("Data entered"),
+    "parent_case_id": _l("Parent case"), "child_case_id": _l("Child case"), "sha256": _l("SHA-256"),
+    "size": _l("Size (bytes)"), "note": _l("Note"), "file_id": _l("File"), "kind": _l("Kind"),
+    "timer": _l("Timer"), "on_behalf_of": _l("On behalf of"), "claimed_by": _l("Claimed by"),
+    "task_name": _l("Task"), OUTCOME_KEY: _l("Outcome"), "notified": _l("Notified"),
+    "ignored_targets": _l("Not notified (no one holds the role)"),
+}
 
 
 def _fields(process: str, form_keys: Iterable[str | None]) -> dict[str, Node]:
@@ -52,41 +85,84 @@ def _choices(fields: Mapping[str, Node], found: dict[str, Node]) -> dict[str, No
     return found
 
 
-def _strings(value: Any) -> Iterable[str]:
+def _deep_fields(fields: Mapping[str, Node], found: dict[str, Node]) -> dict[str, Node]:
+    """Every field of the forms at any depth (a row's ``full_name``) -> its node, the shallowest first."""
+    inner: dict[str, Node] = {}
+    for name, node in fields.items():
+        found.setdefault(name, node)
+        inner.update((node.get("items") or {}).get("properties") or node.get("properties") or {})
+    return _deep_fields(inner, found) if inner else found
+
+
+@lru_cache(maxsize=1)
+def _every_form() -> tuple[dict[str, Node], dict[str, Node]]:
+    """Every form's fields at any depth, and every code they offer: the last resort for a key or a
+    code a process copied from another process's form (a review holds its assessments' ratings)."""
+    fields: dict[str, Node] = {}
+    for key in forms.keys():
+        fields = {**_deep_fields(form_schema(key).get("properties") or {}, {}), **fields}
+    return fields, _choices(fields, {})
+
+
+@bp.app_template_filter("code_word")
+def code_word(code: Any) -> Any:
+    """A code some form offers as a choice (a talent's field ``science_technology``) by its word."""
+    node = _every_form()[1].get(str(code))
+    return enum_label(node, code) if node else code
+
+
+def strings_of(value: Any) -> Iterable[str]:
+    """Every string a value holds, its mappings' keys included (where sign-in names may be)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
+        for key, item in value.items():
+            yield str(key)
+            yield from strings_of(item)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            yield from _strings(item)
+            yield from strings_of(item)
 
 
 class Readable:
     """The words of one case's page: built once per page from the case's definition and data."""
 
     def __init__(self, db: Any, definition: Any, process: str, data: Mapping[str, Any],
-                 events: Iterable[Mapping[str, Any]] = ()) -> None:
+                 events: Iterable[Mapping[str, Any]] = (), processes: Mapping[str, str] | None = None) -> None:
         self.process = process
+        self.processes = dict(processes or {})
         self.elements: dict[str, str] = definition.element_names() if definition is not None else {}
         tasks = definition.human_tasks.values() if definition is not None else ()
         self.fields = _fields(process, sorted({t.form_key for t in tasks if t.form_key}))
         self.words = policy_for(process).data_labels
         self.deadlines = policy_for(process).deadline_keys
         self.choices = _choices(self.fields, {})
+        everywhere, codes = _every_form()
+        self.anywhere = {**everywhere, **_deep_fields(self.fields, {})}
+        self.choices = {**codes, **self.choices}
+        self.roles = {*ROLES, *role_labels()}
         events = list(events)
-        said = [*_strings(data), *(e.get("actor") or "" for e in events),
+        said = [*strings_of(data), *(e.get("actor") or "" for e in events),
+                *strings_of([e.get("data") for e in events]),
                 *(str((e.get("data") or {}).get("username") or "") for e in events),
                 *(_user_of((e.get("data") or {}).get("assigned_to")) for e in events)]
         self.people = display_names(db, [s for s in said if s and len(s) <= 64])
+        ids = {int(s[5:]) for s in said if s.startswith("user:") and s[5:].isdigit()}  # a notification's target
+        self.by_id = {str(i): name or login for i, login, name in db.execute(
+            select(User.id, User.username, User.display_name).where(User.id.in_(ids))).all()} if ids else {}
 
     # ------------------------------------------------------------------ data
     def label(self, key: str, node: Node | None) -> str:
         if node and (node.get("title") or node.get("x-title-en")):
             return title_of(node, key)
         words = self.words.get(key)
-        return process_word(words) if words else key
+        if words:
+            return process_word(words)
+        if key == OUTCOME_KEY:
+            return str(EVENT_KEYS[key])
+        if key in self.people:  # a sheet per member, keyed by their sign-in name
+            return self.people[key]
+        return key
 
     def data(self, value: Any, fields: Mapping[str, Node] | None = None) -> Any:
         """``value`` with every key labelled and every code and sign-in name read out, for the
@@ -95,10 +171,13 @@ class Readable:
         if not isinstance(value, Mapping):
             return self._value("", value, None)
         out: dict[str, Any] = {}
-        for key, item in value.items():
-            node = fields.get(str(key))
+        items = list(value.items())
+        if fields is self.fields and isinstance(value.get(DATA_OBJECTS), Mapping):
+            items = [i for i in items if i[0] != DATA_OBJECTS] + list(value[DATA_OBJECTS].items())
+        for key, item in items:
+            node = fields.get(str(key)) or (None if str(key) in self.words else self.anywhere.get(str(key)))
             label = self.label(str(key), node)
-            out[label if label not in out else f"{label} ({key})"] = self._value(str(key), item, node)
+            out[label if label not in out else f"{label} ({len(out) + 1})"] = self._value(str(key), item, node)
         return out
 
     def _value(self, key: str, value: Any, node: Node | None) -> Any:
@@ -110,6 +189,8 @@ class Readable:
         if isinstance(value, str):
             if key in self.deadlines:
                 return deadline_local(value)
+            if key == OUTCOME_KEY:  # the end state the process reports: the status's words
+                return status_label(value)
             if node and value in (node.get("x-enum-labels") or {}):
                 return enum_label(node, value)
             if not node and key:
@@ -118,8 +199,35 @@ class Readable:
                     return process_word(words)
                 if value in self.choices:
                     return enum_label(self.choices[value], value)
-            return self.people.get(value, value)
+            if value in self.people:
+                return self.people[value]
+            if value in self.processes:
+                return self.processes[value]
+            if value in self.roles:
+                return role_label(value)
+            return plain(value)
         return value
+
+    def event_data(self, data: Mapping[str, Any]) -> Any:
+        """An event's data as the audit page shows it: the engine's keys in the pages' words, an
+        element by its name, an assignment by the role or the person, the rest as case data reads."""
+        out: dict[str, Any] = {}
+        for key, item in data.items():
+            if key == "element_id" or (isinstance(item, str) and item in self.elements):
+                value: Any = self.element(str(item))
+            elif key == "assigned_to" or (isinstance(item, str) and item.startswith(("role:", "user:"))):
+                value = self.assignee(str(item))
+            elif key in ("outcome", "status", "from_status", "to_status") and isinstance(item, str):
+                value = status_label(item)  # an end state the event records
+            elif isinstance(item, list) and item and all(isinstance(i, str) and i.startswith(("role:", "user:"))
+                                                         for i in item):
+                value = [self.assignee(i) for i in item]
+            else:
+                value = self._value(key, item, self.fields.get(key) or self.anywhere.get(key))
+            label = str(EVENT_KEYS[key]) if key in EVENT_KEYS else \
+                self.label(key, self.fields.get(key) or self.anywhere.get(key))
+            out[label if label not in out else f"{label} ({len(out) + 1})"] = value
+        return out
 
     # ------------------------------------------------------------------ history
     def person(self, username: str | None) -> str:
@@ -134,7 +242,7 @@ class Readable:
         if kind == "role" and rest:
             return role_label(rest.split("@", 1)[0])
         if kind == "user" and rest:
-            return self.person(rest)
+            return self.by_id.get(rest) or self.person(rest)
         return str(assigned_to)
 
 

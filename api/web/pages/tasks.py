@@ -32,10 +32,12 @@ def _load(task_id: str) -> tuple[dict[str, Any], dict[str, Any], Any, str]:
         case = svc.reader.case_view(db, actor, case_row)
         drawing = diagrams.case_svg(db, svc.reader.specs, case_row,
                                     only_active=task["element_id"] if task["status"] == "ready" else None)
-        name = process_names(db).get(case["process"], case["process"])
+        names = process_names(db)
+        name = names.get(case["process"], case["process"])
         # the case data as people read it (labels, names); ``data`` stays as it is for the form hints
-        case["shown_data"] = Readable(db, svc.reader.specs.get(db, case_row.definition_id), case["process"],
-                                      case["data"]).data(case["data"])
+        readable = Readable(db, svc.reader.specs.get(db, case_row.definition_id), case["process"], case["data"],
+                            processes=names)
+        case["shown_data"], case["people"] = readable.data(case["data"]), readable.people
     return task, case, drawing, name
 
 
