@@ -7,6 +7,7 @@ multipart; its files are kept for the task before the form is read (:mod:`api.we
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -14,7 +15,8 @@ from flask_babel import gettext as _
 
 from api.web import bp, diagrams, services
 from api.web.messages import bad_json, invalid_summary, refusal
-from api.web.pages import formfields, formpost, panels, taskfiles
+from api.web.pages import formfields, formpost, panels, sheetreview, taskfiles
+from api.web.pages.directory import directory_choices
 from api.web.pages.readable import Readable
 from api.web.session import current_user
 from api.web.pages.worklist import process_names
@@ -39,17 +41,22 @@ def _load(task_id: str) -> tuple[dict[str, Any], dict[str, Any], Any, str]:
 
 def render_task(task_id: str, values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None,
                 extra_rows: dict[str, int] | None = None, status: int = 200, message: str | None = None,
-                sheet_errors: list[str] | None = None) -> Any:
-    """The task page; ``sheet_errors``: why an uploaded sheet was refused, one line per bad row."""
+                sheet_errors: list[str] | None = None, review: dict[str, Any] | None = None) -> Any:
+    """The task page; ``sheet_errors``: why an uploaded sheet was refused, one line per bad row;
+    ``review``: checked data of a sheet to show back read-only before the confirm (:mod:`sheetreview`)."""
     task, case, drawing, name = _load(task_id)
     schema = form_schema(task["form_key"])
     hints = policy_for(case["process"]).form_hints(task["form_key"], case["data"])
     offers_sheet = sheet_form(schema, hints) is not None  # a list of rows: "Tải mẫu Excel" and an upload
     shown = values if values is not None else hints.values
-    fields = formfields.build(schema, shown, errors, choices=hints.choices, fixed=hints.fixed, notes=hints.notes,
+    choices = {**directory_choices(schema, None, current_user()), **hints.choices}
+    fields = formfields.build(schema, shown, errors, choices=choices, fixed=hints.fixed, notes=hints.notes,
                               extra_rows=extra_rows)
+    reviewed = sheetreview.review(task_id, current_user().username, schema, review, hints, choices,
+                                  taskfiles.shown(task, copy.deepcopy(review), schema)) if review is not None else None
     return render_template("web/task.html", task=task, case=case, schema=schema, fields=fields, process_name=name,
-                           diagram=drawing,
+                           diagram=drawing, problems=formfields.problems(fields, errors) if errors else [],
+                           review=reviewed,
                            panel=panels.panel_of(case), error_message=message, offers_sheet=offers_sheet,
                            sheet_errors=sheet_errors or []), status
 
@@ -77,19 +84,50 @@ def complete_task(task_id: str) -> Any:
     if refused:
         return render_task(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema), refused,
                        status=422, message=_("The form has errors: see the messages next to the fields."))
+    if sheetreview.DRAFT in posted:  # the review's "Gửi" or "Sửa lại"
+        return _reviewed(task, schema, posted)
     try:
         data, index = formpost.parse(schema, posted)
     except formpost.BadJson as err:
         return render_task(task_id, formpost.resubmitted(schema, posted) or None,
                        {"data": [bad_json(err)]}, status=422)
+    as_typed = formpost.resubmitted(schema, posted)
+    if sheetreview.is_sheet(schema):  # a sheet is checked and shown back first; nothing is written yet
+        return _completed(task, schema, data, index, as_typed, check_only=True)
+    return _completed(task, schema, data, index, as_typed)
+
+
+def _completed(task: dict[str, Any], schema: dict[str, Any], data: dict[str, Any], index: dict[str, list[int]],
+               as_typed: dict[str, Any], check_only: bool = False) -> Any:
+    """Complete the task with ``data`` (or, ``check_only``, check it and show it back for review); a
+    refusal shows the form again as typed, each message beside its cell and named in the summary."""
+    svc, actor, task_id = services(), current_user(), task["id"]
     try:
-        svc.cases.complete(actor, task_id, data)
+        if check_only:
+            svc.cases.check(actor, task_id, data)
+        else:
+            svc.cases.complete(actor, task_id, data)
     except Invalid as err:
-        return render_task(task_id, taskfiles.shown(task, formpost.resubmitted(schema, posted), schema),
-                       formpost.shown_errors(err.details, index), status=422,
-                       message=form_message(err))
+        return render_task(task_id, taskfiles.shown(task, as_typed, schema), formpost.shown_errors(err.details, index),
+                           status=422, message=form_message(err))
     except EngineError as err:
         flash(_("The task could not be completed: %(why)s", why=refusal(err)), "error")
         return redirect(url_for("web.task_page", task_id=task_id))
+    if check_only:
+        return render_task(task_id, review=data)
     flash(_("Done: “%(task)s” is completed.", task=task["name"]), "ok")
     return redirect(url_for("web.case_page", case_id=task["case_id"]))
+
+
+def _reviewed(task: dict[str, Any], schema: dict[str, Any], posted: Any) -> Any:
+    """After the review: "Gửi" completes the task with the draft's data (checked again by the
+    completion), "Sửa lại" shows the form again as typed; a draft not signed for this task and this
+    person is refused, and nothing is written."""
+    data = sheetreview.opened(posted.get(sheetreview.DRAFT, ""), task["id"], current_user().username)
+    if data is None:
+        return render_task(task["id"], status=400, message=_(
+            "The sheet you checked could not be read back (it was changed, or is another task's): nothing was "
+            "recorded. Fill it in again."))
+    if "_confirm" not in posted:
+        return render_task(task["id"], taskfiles.shown(task, data, schema))
+    return _completed(task, schema, data, sheetreview.shown_rows(data), copy.deepcopy(data))
