@@ -27,12 +27,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
-from sqlalchemy import select
-
 from engine.errors import Invalid
 from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued, Panel, ProcessPolicy, Step, Table
 from engine.people.actors import Actor
-from engine.store.models import User
+from engine.people.directory import unknown_users
 from engine.time import calendar, clock
 from workflows import exam_pages, settings
 from workflows.documents import decree30, exam_papers
@@ -182,17 +180,6 @@ def _exactly(field: str, given: list[str], expected: list[str], what: str) -> No
         raise Invalid(f"{field}: " + "; ".join(problems), {field: problems})
 
 
-def _known_people(db: Any, council: list[Mapping[str, Any]]) -> None:
-    """Each seat names a user of the directory (the page offers people by name, the API takes
-    usernames): an unknown one is refused on its own row, before any case role is granted."""
-    names = [seat["username"] for seat in council]
-    known = set(db.execute(select(User.username).where(User.username.in_(names))).scalars())
-    unknown = {i: {"username": [f"unknown user '{name}'"]} for i, name in enumerate(names) if name not in known}
-    if unknown:
-        raise Invalid(f"unknown users on the council: {', '.join(n for n in names if n not in known)}",
-                      {"council": unknown})
-
-
 class Policy(ProcessPolicy):
     start_form = "exam_plan"
     #: hr runs exams and the approver decides on them: both read every exam case.
@@ -217,7 +204,11 @@ class Policy(ProcessPolicy):
     def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
         if data["level"] not in registry.LEVELS:
             raise Invalid("unknown post level", {"level": [f"one of {', '.join(registry.LEVELS)}"]})
-        _known_people(db, data["council"])
+        names = [seat["username"] for seat in data["council"]]  # the page offers people by name, the API usernames
+        unknown = set(unknown_users(db, names))
+        if unknown:  # refused on its own row, before any case role is granted
+            raise Invalid(f"unknown users on the council: {', '.join(sorted(unknown))}", {"council": {
+                i: {"username": [f"unknown user '{name}'"]} for i, name in enumerate(names) if name in unknown}})
         return {**data, "exam_rules": rules_now()}
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
