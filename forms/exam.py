@@ -77,7 +77,7 @@ class _UniqueCodes(Schema):
 
 class CouncilSeat(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                             metadata=_label("Thành viên (tên đăng nhập)", "Member (username)"))
+                             metadata=_label("Thành viên", "Member", choices="people"))
     seat = fields.String(required=True, validate=validate.OneOf(list(SEATS)),
                          metadata=_label("Vị trí", "Seat", enum_labels=SEATS))
 
@@ -204,9 +204,9 @@ class ConflictDeclaration(Schema):
 
 
 class Replacement(Schema):
-    replaced = fields.String(required=True, metadata=_label("Thành viên bị thay", "Member replaced"))
+    replaced = fields.String(required=True, metadata=_label("Thành viên bị thay", "Member replaced", choices="people"))
     replacement = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                                metadata=_label("Người thay thế (tên đăng nhập)", "Replacement (username)"))
+                                metadata=_label("Người thay thế", "Replacement", choices="people"))
     reason = _text("Lý do", "Reason")
 
 

@@ -14,7 +14,8 @@ differs from apispec's OpenAPI defaults, and adds our label metadata:
   instead of the checkbox the user must tick, and would list ``null`` among
   the choices of an optional select;
 - ``choices`` -> ``x-choices``: a string whose choices the page takes from a directory (``units``:
-  the codes of the units the user may start for, shown by their names); the form still checks it;
+  the codes of the units the user may start for, shown by their names; ``people``: the usernames of
+  the active users, shown by their display names); the form and the process still check it;
 - range bounds are the validator's own numbers, exclusive ones as
   ``exclusiveMinimum``/``exclusiveMaximum`` (apispec ignores the inclusive
   flags and passes the bounds through the field, so a mark range 0–100 of a

@@ -30,6 +30,7 @@ from typing import Any, Mapping
 from engine.errors import Invalid
 from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued, Panel, ProcessPolicy, Step, Table
 from engine.people.actors import Actor
+from engine.people.directory import unknown_users
 from engine.time import calendar, clock
 from workflows import exam_labels, exam_pages, settings
 from workflows.documents import decree30, exam_papers
@@ -200,6 +201,11 @@ class Policy(ProcessPolicy):
     def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
         if data["level"] not in registry.LEVELS:
             raise Invalid("unknown post level", {"level": [f"one of {', '.join(registry.LEVELS)}"]})
+        names = [seat["username"] for seat in data["council"]]  # the page offers people by name, the API usernames
+        unknown = set(unknown_users(db, names))
+        if unknown:  # refused on its own row, before any case role is granted
+            raise Invalid(f"unknown users on the council: {', '.join(sorted(unknown))}", {"council": {
+                i: {"username": [f"unknown user '{name}'"]} for i, name in enumerate(names) if name in unknown}})
         return {**data, "exam_rules": rules_now()}
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:

@@ -150,6 +150,28 @@ class CaseService:
         self.workflows.put(case.id, case.version, loaded.workflow)
         return result
 
+    def check(self, actor: Actor, task_id: str, data: Any) -> dict[str, Any]:
+        """Everything :meth:`complete` checks before it runs the task — the actor, the form, the
+        files named, the process's own completion check — and nothing written: a page shows a sheet
+        back for review before the irreversible completion, which checks it all again. Returns the
+        form-validated data."""
+        with self.store.read() as session:
+            conn = session.connection()
+            row, case = self._task_for_command(conn, actor, task_id)
+            if case.status != "running":
+                raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
+            clean = self.steps.validate(conn, row.form_key, data, case.id, task_id)
+            policy = self.policy_for(case.process_key)
+            if type(policy).check_completion is not ProcessPolicy.check_completion or \
+                    type(policy).check_task is not ProcessPolicy.check_task:
+                loaded = self.steps.load(conn, case)
+                ready = loaded.workflow.get_task_from_id(UUID(task_id))
+                policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
+                                  actor, case_roles(conn, actor, case.id))
+                self.workflows.put(case.id, case.version, loaded.workflow)  # unchanged: still this version's
+            session.rollback()
+        return clean
+
     @unloadable_is_an_incident
     def fire_timers(self, case_id: int, actor: Actor = SYSTEM) -> list[str]:
         """Fire the case's timers that are due on the clock; returns the element ids that fired

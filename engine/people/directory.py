@@ -152,3 +152,12 @@ def display_names(db: Any, usernames: Iterable[str], chunk: int = 500) -> dict[s
                           .where(users.c.username.in_(wanted[start:start + chunk])))
         found.update({row.username: row.display_name.strip() for row in rows if (row.display_name or "").strip()})
     return found
+
+
+def unknown_users(db: Any, usernames: Iterable[str]) -> list[str]:
+    """Those of ``usernames`` that name no user, in the order given: a form that names people (a
+    council) is refused on the row at fault rather than when a role is granted to nobody."""
+    names = [u for u in usernames if isinstance(u, str)]
+    users = User.__table__
+    known = set(db.execute(select(users.c.username).where(users.c.username.in_(names))).scalars())
+    return [u for u in names if u not in known]

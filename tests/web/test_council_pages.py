@@ -7,6 +7,7 @@ from datetime import timedelta
 from engine.time.clock import CITY_ZONE
 from workflows.leadership_exam import REMARK_DAYS
 
+from tests.web.sheets import send_sheet
 from tests.web.support import signed_in, text_of, unlabelled_controls
 from tests.workflows.exam_support import (close_remarking, declare_all, do, exam_with_marks, score, start_exam,
                                           task_of, close_registration, screen)
@@ -51,9 +52,9 @@ def test_round_2_sheets_show_own_scores_only_until_everyone_has_scored(app, auth
     sheet = task_of(auth, "member1", case_id, "score_round2")
     html = member1.get(f"/tasks/{sheet['id']}")
     assert re.findall(r'name="scores-\d+-candidate_code"[^>]*value="(TS\d+)"', html) == ["TS01", "TS02"]
-    member1.post(f"/tasks/{sheet['id']}", {"scores-rows": "2", "scores-0-candidate_code": "TS01",
-                                          "scores-0-score": "91", "scores-1-candidate_code": "TS02",
-                                          "scores-1-score": "62"}, status=302)
+    send_sheet(member1, f"/tasks/{sheet['id']}", {"scores-rows": "2", "scores-0-candidate_code": "TS01",
+                                                 "scores-0-score": "91", "scores-1-candidate_code": "TS02",
+                                                 "scores-1-score": "62"})
     score(auth, "chair", case_id, {"TS01": 77, "TS02": 66})
     for reader in ("member1", "member2", "hr"):
         page = signed_in(app, reader)

@@ -38,6 +38,14 @@ def submit(person: Person) -> None:
         person.page.get_by_role("button", name="Gửi và hoàn thành công việc").click()
 
 
+def send_reviewed(person: Person) -> None:
+    """A sheet comes back read-only for a last check; "Gửi" completes the task."""
+    submit(person)
+    assert "Kiểm tra lại trước khi gửi" in person.page.inner_text("main")
+    with person.page.expect_navigation():
+        person.page.get_by_role("button", name="Gửi", exact=True).click()
+
+
 def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_server, browser):
     hr = Person(browser, live_server, "hr")
     hr.open("/login")
@@ -57,7 +65,7 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
     page.select_option("[name=level]", "giam_doc_so")
     page.fill("[name=requirements]", "Tiến sĩ; trong quy hoạch chức danh Giám đốc Sở")
     for i, name in enumerate(["chair", "secretary", "member1", "member2", "member3"]):
-        page.fill(f"[name=council-{i}-username]", name)
+        page.select_option(f"[name=council-{i}-username]", name)  # people by name, their usernames posted
     assert page.is_checked("[name=first_appointment]")
     hr.shot("02-start-exam-plan")
     page.get_by_role("button", name="Khởi tạo hồ sơ").click()
@@ -84,7 +92,7 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
     assert "nêu lý do" in page.inner_text("#list-applicants")  # the form's message, next to the row
     hr.shot("03-screening-with-error")
     page.check("[name=applicants-2-eligible]")
-    submit(hr)
+    send_reviewed(hr)
     page.wait_for_url(re.compile(rf".*/cases/{case_id}$"))
 
     # the secretary declares no conflict, then enters the written marks on a sheet of one row per candidate
@@ -100,7 +108,7 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
         assert page.input_value(f"[name=marks-{i}-candidate_code]") == code
         page.fill(f"[name=marks-{i}-mark]", MARKS[code])
     secretary.shot("05-secretary-mark-sheet")
-    submit(secretary)
+    send_reviewed(secretary)
     assert "Chu Thị Châu" in secretary.open(f"/cases/{case_id}/council").inner_text("main")
     close_remarking(auth, service, manual_clock)
 
@@ -115,7 +123,7 @@ def test_hr_to_auditor_through_the_pages(app, auth, service, manual_clock, live_
             page.fill(f"[name=scores-{i}-score]", str(ROUND2[code]))
         if n == 1:
             person.shot("06-member-scoring-sheet")
-        submit(person)
+        send_reviewed(person)
         assert "Bạn đã nộp phiếu chấm vòng 2" in page.inner_text("main")
         assert "Xếp hạng" not in page.inner_text("main")  # no ranking (nor anyone's scores) before all have scored
         person.close()

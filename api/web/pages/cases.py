@@ -5,10 +5,10 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from api.web import bp, diagrams, services
 from api.web.pages import documents, formfields, formpost, panels
+from api.web.pages.directory import directory_choices
 from api.web.errors import error_page
 from api.web.messages import bad_json, refusal
 from api.web.pages.readable import Readable
@@ -18,7 +18,6 @@ from api.web.pages.tasks import form_message
 from api.web.pages.worklist import process_names
 from engine.errors import EngineError, Invalid, NotFound
 from engine.people.directory import display_names
-from engine.store.models import Unit
 from workflows import form_schema, policy_for, status_labels
 
 PER_PAGE = 25
@@ -129,18 +128,6 @@ def _render_start(process: str, name: str, values: Any = None, errors: Any = Non
                               fixed=hints.fixed, notes=hints.notes, extra_rows=extra)
     return render_template("web/start.html", process=process, process_name=name, schema=schema, fields=fields,
                            business_key=business_key, error_message=message), status
-
-
-def directory_choices(schema: dict[str, Any], policy: Any, actor: Any) -> dict[str, list[tuple[str, str]]]:
-    """Choices of the start form's fields marked ``x-choices`` (``forms.export``): for ``units``, the
-    units the user may start a case of the process for, by their names (the code is what is posted)."""
-    keys = [key for key, node in (schema.get("properties") or {}).items() if node.get("x-choices") == "units"]
-    if not keys:
-        return {}
-    with services().store.read() as db:
-        units = db.execute(select(Unit.code, Unit.name, Unit.path).order_by(Unit.path)).all()
-    mine = [(code, name or code) for code, name, path in units if policy.may_start(actor, path)]
-    return {key: mine for key in keys}
 
 
 @bp.route("/cases/new/<name:process>", methods=["GET", "POST"])

@@ -35,10 +35,16 @@ class Input:
     errors: list[str] = field(default_factory=list)
     options: list[tuple[str, str]] = field(default_factory=list)
     readonly: bool = False
+    autofocus: bool = False  # the first faulty input after a refused submit (focus without JavaScript)
 
     @property
     def id(self) -> str:
         return "f-" + self.name
+
+    @property
+    def text(self) -> str:
+        """What a read-only cell shows as text: a choice by its words (a person by name), else the value."""
+        return dict(self.options).get(str(self.value), str(self.value)) if self.options else str(self.value)
 
 
 @dataclass
@@ -54,6 +60,57 @@ class RowList:
     fixed_rows: bool = False  # one row per candidate: no adding or removing
     notes: list[str] = field(default_factory=list)  # what each fixed row is about (a candidate's name)
     kind: str = "rows"
+
+    @property
+    def id(self) -> str:
+        return "list-" + self.name
+
+    def row_name(self, index: int) -> str:
+        """Who or what row ``index`` is about, for a message naming the row: its note (a candidate's
+        name), else the first name or code typed in it."""
+        if index < len(self.notes) and self.notes[index]:
+            return self.notes[index]
+        cells = self.rows[index]
+        named = [c for c in cells if c.key.endswith("name")] + [c for c in cells if c.kind in ("text", "select")]
+        return next((c.text for c in named if str(c.value).strip()), "")
+
+
+@dataclass
+class Problem:
+    """One line of the error summary above a refused form: where (the cell's id) and what is wrong."""
+
+    href: str
+    row: int | None  # 1-based row of a list, None for a field of the form or a whole list
+    who: str  # what the row is about (a candidate's name), may be empty
+    label: str
+    message: str
+
+
+def problems(fields: list[Any], errors: Mapping[str, Any] | None = None) -> list[Problem]:
+    """Every message of a built form, in the order the form reads, each with the id of its input;
+    the first faulty input is marked ``autofocus``, so the page opens on it without JavaScript.
+    A message of ``errors`` about no field on the page (a rule about the whole form) comes first,
+    without a link."""
+    from api.web.i18n import title_of
+
+    names = {f.name for f in fields}
+    out = [] if JSON_FIELD in names else [Problem("", None, "", "", m) for key, value in (errors or {}).items()
+                                          if key not in names for m in _messages(value)]
+    first: list[Input] = []
+    for f in fields:
+        if isinstance(f, RowList):
+            out += [Problem("#" + f.id, None, "", title_of(f.node, f.name), m) for m in f.errors]
+            for i, row in enumerate(f.rows):
+                for cell in row:
+                    out += [Problem("#" + cell.id, i + 1, f.row_name(i), title_of(cell.node, cell.key), m)
+                            for m in cell.errors]
+                    first += [cell] if cell.errors and not cell.readonly else []
+        else:
+            out += [Problem("#" + f.id, None, "", title_of(f.node, f.name), m) for m in f.errors]
+            first += [f] if f.errors else []
+    if first:
+        first[0].autofocus = True
+    return out
 
 
 def kind_of(node: Mapping[str, Any]) -> str:

@@ -179,12 +179,17 @@ def rows_changed(schema: dict[str, Any], form: MultiDict) -> tuple[dict[str, Any
     if not add and not remove:
         return None
     values = resubmitted(schema, form)
+    add, _, many = (add or "").partition(":")  # "applicants:10": ten blank rows at once (a screening of 40)
     if add in values and isinstance(values[add], list):
-        return values, {add: 1}
+        return values, {add: min(int(many), ADD_AT_ONCE) if many.isdigit() and int(many) > 0 else 1}
     key, _, index = (remove or "").rpartition("-")
     if key in values and isinstance(values[key], list) and index.isdigit() and int(index) < len(values[key]):
         del values[key][int(index)]
     return values, {}
+
+
+#: The most blank rows one "add rows" button adds.
+ADD_AT_ONCE = 10
 
 
 class BadJson(ValueError):

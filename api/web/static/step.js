@@ -15,3 +15,11 @@
   });
   slider.addEventListener("change", function () { if (pointer) form.submit(); });
 })();
+
+// A refused task form: the page opens on the first faulty cell by itself (autofocus, no script needed);
+// when no cell is at fault (a rule about the whole form), the error summary takes the focus instead,
+// so a screen reader reads why before anything else.
+(function () {
+  var summary = document.getElementById("form-errors");
+  if (summary && !document.querySelector("[autofocus]")) summary.focus();
+})();

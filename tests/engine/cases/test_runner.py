@@ -76,3 +76,31 @@ def test_a_failed_step_leaves_no_workflow_in_the_cache(store: Store, auth):
     assert service.workflows.take(case["id"], row.version) is None
     with pytest.raises(Conflict):
         service.complete(admin, case["tasks"][0]["id"], {"value": 2})
+
+
+def test_checking_a_completion_validates_it_and_writes_nothing(store: Store):
+    """A page shows a sheet back for review after :meth:`CaseService.check`: the form and the actor are
+    checked as the completion would check them, and the case, its tasks and its history stay as they were."""
+    from engine.errors import Forbidden, Invalid
+    from engine.store.models import Event
+
+    service = build_service(store)
+    head, mentor = actor(store, "head_khcn"), actor(store, "expert1")
+    case = service.start(head, "training_nomination", proposal(), view=view(service))
+    task = ready(case, "mentor_assessment")
+
+    def as_stored() -> tuple[int, str, int]:
+        with store.read() as session:
+            return (session.get(Case, case["id"]).version, session.get(Task, task).status,
+                    len(session.scalars(select(Event.id).where(Event.case_id == case["id"])).all()))
+
+    before = as_stored()
+    assert service.check(mentor, task, {"recommendation": "support", "mentor_comment": "ok"})["recommendation"] \
+        == "support"
+    with pytest.raises(Invalid):
+        service.check(mentor, task, {"recommendation": "maybe"})
+    with pytest.raises(Forbidden):
+        service.check(head, task, {"recommendation": "support"})
+    assert as_stored() == before == (before[0], "ready", before[2])
+    case = service.complete(mentor, task, {"recommendation": "support", "mentor_comment": "ok"}, view=view(service))
+    assert case["data"]["recommendation"] == "support"
