@@ -118,10 +118,15 @@ def crawl(app: Any, username: str) -> Iterator[tuple[str, str]]:
 
 
 def known_by_name(store: Any) -> None:
-    """The demo's people with their names (the tests' users are created known by sign-in names)."""
+    """The demo's people with their names; the tests' own users (created known by sign-in names only)
+    get a name too (they are created named by their sign-in names), as every account the city creates has one, so a select of people offers names."""
     with store.transaction() as db:
         for user in USERS:
             db.execute(update(User).where(User.username == user.username).values(display_name=user.display_name))
+        unnamed = db.scalars(select(User.username).where(User.display_name.is_(None) | (User.display_name == User.username))
+                             .order_by(User.username)).all()
+        for number, username in enumerate(unnamed, start=1):
+            db.execute(update(User).where(User.username == username).values(display_name=f"Cán bộ thử {number}"))
 
 
 def demo_case(store: Any, business_key: str) -> int:
