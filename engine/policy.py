@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
+from engine.errors import Forbidden
 from engine.people.actors import Actor
 
 #: Returned by :meth:`ProcessPolicy.lane_role` for tasks the case starter does.
@@ -118,6 +119,32 @@ class Note:
 
     words: tuple[Words, ...]
     kind: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button in a cell of a panel's table: one command of the engine on the case, posted by the
+    page (``command``: ``remind``, :meth:`ProcessPolicy.reminder`) about ``target`` (e.g. a unit's
+    code); ``words`` is the button, ``label`` its name for screen readers (which row it acts on)."""
+
+    command: str
+    target: str
+    words: Words
+    label: Words | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder a person sends by hand on a case (a timer's are in the diagram): to the holders of
+    ``role`` in the unit ``unit`` (a code) and the units above it that hold the role there.
+    ``message`` is the plain text the API lists, ``words`` what the pages show in the reader's
+    language, ``data`` what the notification and the case's history keep besides."""
+
+    role: str
+    unit: str
+    message: str
+    words: Words
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 Part = Union[Table, Note]
@@ -340,6 +367,20 @@ class ProcessPolicy:
     def form_hints(self, form_key: str | None, data: Mapping[str, Any]) -> FormHints:
         """How to lay out ``form_key`` for a case whose visible data is ``data``: as its schema says."""
         return FormHints()
+
+    #: Element id of a task of the process's child cases (one per child, e.g. an assessment) whose
+    #: progress per unit the readers of a case see: ``case["progress"]`` of the case view
+    #: (:func:`engine.cases.reminders.child_task_progress`); None: no progress is counted.
+    progress_of: str | None = None
+    #: A second reminder by hand to the same people on the same case is refused for this long (a
+    #: double click, two people clicking at once, a reminder sent again before anyone could act).
+    remind_again_after: timedelta = timedelta(hours=1)
+
+    def reminder(self, case: Mapping[str, Any], target: str, actor: Actor) -> Reminder:
+        """The reminder ``actor`` asks to send on ``case`` (``id``, ``status``, all its ``data``, its
+        ``progress`` as :attr:`progress_of` counts it) about ``target``; raise Forbidden for someone
+        who may not, Invalid for a target with nothing to remind of. None by default."""
+        raise Forbidden("this process sends no reminders by hand", code="no_reminders")
 
     def case_panel(self, case: Mapping[str, Any], done: frozenset[str]) -> Panel | None:
         """The process's own view of ``case`` (as the reader may see it; ``done``: the element ids of
