@@ -337,6 +337,9 @@ class TargetOut(Schema):
 
 class TargetsReport(Schema):
     year = fields.Integer()
+    scope = fields.List(fields.String(), metadata={
+        "description": "for a unit head only: the codes of their units; the report then holds the exam share of "
+                       "those units and the units below them (``exam_share.total`` and ``units``), nothing else"})
     exam_share = fields.Dict(metadata={"description": "appointments by exam: city-wide and per unit"})
     registry = fields.Dict(metadata={"description": "what the talent registry and reviews measure"})
     figures = fields.Dict(keys=fields.String(), values=fields.Integer(),
