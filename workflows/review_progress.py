@@ -33,7 +33,7 @@ PAGE = "progress"
 REMINDER_ROLE = "hr_officer"
 ASSESSOR_ROLE = "unit_head"
 
-_COLUMNS = (N_("Unit"), N_("Assessed"), N_("Open"), N_("Overdue"), N_("Ended unassessed"), N_("Total"),
+_COLUMNS = (N_("Unit"), N_("Assessed"), N_("Open"), N_("Overdue"), N_("Ended unassessed"), N_("In all"),
             N_("Reminder"))
 
 
@@ -54,7 +54,7 @@ def _action(line: Mapping[str, Any], running: bool) -> Action | None:
     if not (running and line["role"] == ASSESSOR_ROLE and line["open"] and line["unit"]):
         return None
     return Action("remind", line["unit"], Words(N_("Remind the unit")),
-                  Words(N_("Remind %(unit)s of %(count)s open assessments"),
+                  Words(N_("Remind the unit %(unit)s of %(count)s open assessments"),
                         {"unit": line["unit"], "count": line["open"]}))
 
 
@@ -71,7 +71,9 @@ def progress_panel(case: Mapping[str, Any]) -> Panel | None:
                                      {"open": open_, "overdue": overdue})), kind="progress")]
     deadline = deadline_of(data)
     if deadline is not None:
-        notes.append(Note((Words(N_("Deadline for the assessments: %(day)s"), {"day": deadline}),), kind="subject"))
+        late = any(line["overdue"] for line in lines)  # once late, the deadline reads as a warning
+        notes.append(Note((Words(N_("Deadline for the assessments: %(day)s"), {"day": deadline}),),
+                          kind="notice" if late else "subject"))
     running = case.get("status") == "running"
     rows = tuple(Row((_unit_words(line), line["done"], line["open"], line["overdue"], line["closed"], line["total"],
                       _action(line, running)), css="overdue" if line["overdue"] else "")

@@ -35,7 +35,7 @@ def test_hr_sees_each_unit_s_figures_and_reminds_the_late_unit_from_the_page(app
     # assessed, open, overdue, ended unassessed, total, reminder
     assert rows == {"SGDDT": ["2", "0", "0", "0", "2", "—"], "SKHCN": ["0", "3", "3", "0", "3", "Nhắc đơn vị"],
                     "SKHCN-QLKH": ["1", "1", "1", "0", "2", "Nhắc đơn vị"]}
-    assert 'aria-label="Nhắc SKHCN về 3 hồ sơ chưa đánh giá"' in html
+    assert 'aria-label="Nhắc đơn vị SKHCN: 3 hồ sơ chưa đánh giá"' in html
     # the case page links to it, with the summary
     assert f'href="/cases/{case["id"]}/progress"' in hr.get(f"/cases/{case['id']}")
 
