@@ -3,7 +3,7 @@
 
 Both are the engine's, for any process whose policy counts its child cases' tasks
 (``ProcessPolicy.progress_of``) and says who may remind whom (``ProcessPolicy.reminder``): this
-module names no process. The pages use the same calls (``api/web/pages/reminders.py``).
+module names no process. The pages use the same calls (``api/web/pages/panels.py``).
 """
 from __future__ import annotations
 

@@ -2,11 +2,11 @@
 
 ``worklist`` (my tasks, start forms), ``tasks`` (a task's form), ``cases`` (lists and a case),
 ``panels`` (a process's own view of a case, e.g. the exam council, from its policy's
-``case_panel``), ``files`` (a case's files, comments and signed copies), ``documents`` (a case's
+``case_panel``, and the reminders its buttons send), ``files`` (a case's files, comments and signed copies), ``documents`` (a case's
 official documents: generating and listing them), ``dashboard`` (targets and the talent list),
 ``audit`` (histories, verification),
 ``accounts`` (the admin's list of users, closing accounts), ``notifications`` (the reader's
-reminders, marked read), ``reminders`` (a reminder sent by hand from a panel's button), ``search`` (cases and talents by name, number or key), ``talent`` (one
+reminders, marked read), ``search`` (cases and talents by name, number or key), ``talent`` (one
 talent's page);
 ``formfields`` and ``formpost`` turn a form's JSON Schema into fields and a posted form back into
 data. Each page calls the same services as the JSON API and only turns their answers into HTML.
