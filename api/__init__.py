@@ -91,11 +91,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     transfer.init_app(app)  # file uploads may be larger than other requests
 
     from api.resources import (admin, cases, documents, exports, files, health, notifications, processes, registry,
-                               reports, session, tasks)
+                               reminders, reports, session, tasks)
 
     app.register_blueprint(health.blp)
     for module in (session, processes, cases, files, documents, tasks, admin, registry, reports, notifications,
-                   exports):
+                   exports, reminders):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from api.resources import audit as audit_resource  # verify, checkpoints, replay, state at a step
 

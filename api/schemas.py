@@ -132,8 +132,26 @@ class CaseSummary(Schema):
     parent_case_id = fields.Integer(allow_none=True)
 
 
+class ProgressLine(Schema):
+    """One unit's share of the tasks of a case's child cases (e.g. a yearly review's assessments)."""
+
+    role = fields.String(allow_none=True, metadata={"description": "the role the tasks are for"})
+    unit = fields.String(allow_none=True, metadata={"description": "the unit's code"})
+    unit_name = fields.String(allow_none=True)
+    unit_path = fields.String(allow_none=True)
+    done = fields.Integer(metadata={"description": "completed"})
+    open = fields.Integer(metadata={"description": "still to do"})
+    overdue = fields.Integer(metadata={"description": "still to do and past their due time (among open)"})
+    closed = fields.Integer(metadata={"description": "ended undone (e.g. the deadline passed)"})
+    total = fields.Integer()
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "the earliest due time of the open ones"})
+
+
 class CaseOut(CaseSummary):
     process_version = fields.Integer()
+    progress = fields.List(fields.Nested(ProgressLine), allow_none=True, metadata={
+        "description": "for the process's readers, when the process counts its child cases' tasks (a yearly "
+                       "review's assessments): per role and unit; null otherwise"})
     children = fields.Dict(keys=fields.String(), values=fields.Integer(),
                            metadata={"description": "child cases by status (e.g. a review's assessments)"})
     unit = fields.String(allow_none=True)
@@ -319,6 +337,9 @@ class TargetOut(Schema):
 
 class TargetsReport(Schema):
     year = fields.Integer()
+    scope = fields.List(fields.String(), metadata={
+        "description": "for a unit head only: the codes of their units; the report then holds the exam share of "
+                       "those units and the units below them (``exam_share.total`` and ``units``), nothing else"})
     exam_share = fields.Dict(metadata={"description": "appointments by exam: city-wide and per unit"})
     registry = fields.Dict(metadata={"description": "what the talent registry and reviews measure"})
     figures = fields.Dict(keys=fields.String(), values=fields.Integer(),

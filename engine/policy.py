@@ -16,11 +16,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Callable, Mapping
 
+from engine.errors import Forbidden
 from engine.people.actors import Actor
+# re-exported: the policy speaks in them, and processes import them from here
+from engine.shown import (Action, Badge, FormHints, GridRow, GridSpec, Note, Panel, Reminder,  # noqa: F401
+                          Row, Table, Words)
 
 #: Returned by :meth:`ProcessPolicy.lane_role` for tasks the case starter does.
 STARTER = "@starter"
@@ -68,121 +72,6 @@ class CaseGrant:
 
     username: str
     role: str
-
-
-@dataclass(frozen=True)
-class Words:
-    """Words people read: ``text`` is a message id of the pages' catalogues and ``values`` fill its
-    ``%(name)s`` slots; the page translates the text and formats the values (dates, numbers)."""
-
-    text: str
-    values: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Badge:
-    """A short state word in a coloured badge; ``tone`` is one of ok, info, warn, muted, danger."""
-
-    words: Words
-    tone: str
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row of a :class:`Table`: each cell a value, :class:`Words`, a :class:`Badge` or None
-    (shown as a dash); ``css`` names a class of the pages' style sheet (e.g. a highlighted row)."""
-
-    cells: tuple[Any, ...]
-    css: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table of a :class:`Panel`. ``row_header`` is the column that names its row (for screen
-    readers), ``numeric`` the columns of figures; ``caption`` is read by screen readers only."""
-
-    columns: tuple[Words, ...]
-    rows: tuple[Row, ...]
-    heading: Words | None = None
-    badge: Badge | None = None
-    caption: Words | None = None
-    row_header: int | None = None
-    numeric: frozenset[int] = frozenset()
-    css: str = ""
-
-
-@dataclass(frozen=True)
-class Note:
-    """A line of a :class:`Panel` (several words joined by "; "); ``kind`` is "" for plain text,
-    ``subject`` for a quiet line, ``notice`` for a warning and ``progress`` for a live status."""
-
-    words: tuple[Words, ...]
-    kind: str = ""
-
-
-Part = Union[Table, Note]
-
-
-@dataclass(frozen=True)
-class Panel:
-    """A process's own view of one case (e.g. a council's work), shown beside the case data on the
-    case and task pages, and alone on its own page at ``/cases/<id>/<page>`` when ``page`` is set.
-
-    ``about`` follows the title in that page's heading; ``page_parts`` show on that page only,
-    ``case_notes`` on the case page only (e.g. a note about what the reader has done)."""
-
-    title: Words
-    parts: tuple[Part, ...]
-    subtitle: str = ""
-    css: str = ""
-    page: str | None = None
-    link: Words | None = None
-    about: str = ""
-    page_parts: tuple[Part, ...] = ()
-    case_notes: tuple[Note, ...] = ()
-
-
-@dataclass
-class FormHints:
-    """How a page lays out one form for one case beyond what its schema says: pre-filled values
-    (e.g. one row per candidate), choices limited to the case (by field, ``rows.column`` for a
-    column), columns of rows people may not change, and a note under each row's first cell
-    (``note_headers``: what the notes of a list are, a message id, e.g. the candidate's name — it
-    heads their column when the form is offered as a spreadsheet, ``engine/sheets``)."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    fixed: dict[str, list[str]] = field(default_factory=dict)
-    notes: dict[str, list[str]] = field(default_factory=dict)
-    note_headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class GridSpec:
-    """A user task people do many of at once, one per subject (e.g. one assessment per talent), offered
-    on one page: each open instance the reader may do is a row, saved on its own through the normal
-    task completion (same checks, same event, one step per row). ``fields``: the form's top-level, flat
-    fields (no lists, no files) that are the row's inputs, in order (a field left out takes the form's
-    default). Message ids: ``title`` heads the page, ``subject`` the column naming each row's subject,
-    ``facts`` what a row shows about it (:meth:`ProcessPolicy.grid_row`), and ``progress`` says how far
-    the reader's scope has come with ``%(done)s`` and ``%(total)s`` (e.g. "12/34 assessed")."""
-
-    title: str
-    fields: tuple[str, ...]
-    subject: str
-    progress: str
-    facts: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class GridRow:
-    """What one row of a grid says about its subject: ``name`` (sorted by), ``unit`` (a unit code,
-    shown by the unit's name and sorted by) and one cell per :attr:`GridSpec.facts` (a value,
-    :class:`Words` or None, as the cells of a :class:`Table`)."""
-
-    name: str
-    unit: str | None = None
-    facts: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -382,6 +271,20 @@ class ProcessPolicy:
     def form_hints(self, form_key: str | None, data: Mapping[str, Any]) -> FormHints:
         """How to lay out ``form_key`` for a case whose visible data is ``data``: as its schema says."""
         return FormHints()
+
+    #: Element id of a task of the process's child cases (one per child, e.g. an assessment) whose
+    #: progress per unit the readers of a case see: ``case["progress"]`` of the case view
+    #: (:func:`engine.cases.reminders.child_task_progress`); None: no progress is counted.
+    progress_of: str | None = None
+    #: A second reminder by hand to the same people on the same case is refused for this long (a
+    #: double click, two people clicking at once, a reminder sent again before anyone could act).
+    remind_again_after: timedelta = timedelta(hours=1)
+
+    def reminder(self, case: Mapping[str, Any], target: str, actor: Actor) -> Reminder:
+        """The reminder ``actor`` asks to send on ``case`` (``id``, ``status``, all its ``data``, its
+        ``progress`` as :attr:`progress_of` counts it) about ``target``; raise Forbidden for someone
+        who may not, Invalid for a target with nothing to remind of. None by default."""
+        raise Forbidden("this process sends no reminders by hand", code="no_reminders")
 
     def case_panel(self, case: Mapping[str, Any], done: frozenset[str]) -> Panel | None:
         """The process's own view of ``case`` (as the reader may see it; ``done``: the element ids of

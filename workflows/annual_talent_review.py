@@ -38,11 +38,11 @@ from sqlalchemy import select, text
 from engine.time import clock
 from engine.errors import Conflict, Invalid
 from engine.store.models import Case
-from engine.policy import DocumentKind, Issued, ProcessPolicy, Step
+from engine.policy import DocumentKind, Issued, Panel, ProcessPolicy, Reminder, Step
 from engine.people.actors import SYSTEM, Actor
 from workflows.documents import talent_papers
 from workflows.programme import registry
-from workflows import review_labels, talent_assessment
+from workflows import review_labels, review_progress, talent_assessment
 from workflows.processes import N_, register
 from workflows.rules.review_rules import SCRIPT_HELPERS, override_problems
 
@@ -93,8 +93,20 @@ class Policy(ProcessPolicy):
     status_labels = {"approved": N_("Approved")}
     status_tones = {"approved": "ok"}
     data_labels = review_labels.DATA_LABELS
+    #: The assessments' closing moment reads as its last day (15/12), as on the assessments' own pages.
+    deadline_keys = frozenset({"assessments_close_at"})
     event_labels = {"talent_list_updated": N_("Talent list updated"),
                     "talents_added_since_snapshot": N_("Talents added since the snapshot")}
+
+    #: hr follows the assessments per unit (the readers see the counts) and reminds a late unit.
+    progress_of = review_progress.ASSESSMENT_TASK
+    case_pages = frozenset({review_progress.PAGE})
+
+    def case_panel(self, case: Mapping[str, Any], done: frozenset[str]) -> Panel | None:
+        return review_progress.progress_panel(case)
+
+    def reminder(self, case: Mapping[str, Any], target: str, actor: Actor) -> Reminder:
+        return review_progress.reminder(case, target, actor)
 
     def may_start(self, actor: Actor, unit_path: str | None) -> bool:
         """hr, or the scheduler (the system actor) on 1 November."""

@@ -1,4 +1,9 @@
-"""The resolution's targets report and the yearly figures hr enters for it."""
+"""The resolution's targets report and the yearly figures hr enters for it.
+
+hr, approvers, auditors and admins read the whole city's report; a unit head reads the report of
+their own units (their units and those below them, ``reports.units_report``: the exam share of
+those units, with ``scope`` naming them) and never another unit's or the city's figures.
+"""
 from __future__ import annotations
 
 from api.auth import current_actor
@@ -18,11 +23,16 @@ READERS = ("hr_officer", "approver", "auditor", "admin")
 @blp.arguments(YearArgs, location="query")
 @blp.alt_response(200, schema=TargetsReport, success=True, description="the report (sent as built, not re-dumped)")
 def targets(args):  # type: ignore[no-untyped-def]
-    """Each target for ``year``: the exam share city-wide and per unit, registry and hr figures."""
-    if not current_actor().is_any(*READERS):
-        raise Forbidden("the targets report is for hr, approvers, auditors and admins")
+    """Each target for ``year``: the exam share city-wide and per unit, registry and hr figures; for a
+    unit head, the exam share of their units only (``scope``: their units' codes)."""
+    actor = current_actor()
+    within = None if actor.is_any(*READERS) else [path for role, path in actor.unit_roles if role == "unit_head"]
+    if within == []:
+        raise Forbidden("the targets report is for hr, approvers, auditors, admins and unit heads")
     with services().store.engine.connect() as conn:
-        return reports.targets_report(conn, args["year"])
+        if within is None:
+            return reports.targets_report(conn, args["year"])
+        return reports.units_report(conn, args["year"], within)
 
 
 @blp.post("/reports/figures")

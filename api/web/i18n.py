@@ -51,7 +51,7 @@ EVENTS = {
     "case_completed": _l("Case ended"), "case_cancelled": _l("Case cancelled"), "case_failed": _l("Case failed"),
     "case_retried": _l("Case retried"), "role_granted": _l("Role granted"), "role_revoked": _l("Role revoked"),
     "file_attached": _l("File attached"), "file_removed": _l("File removed"), "comment_added": _l("Comment added"),
-    "document_signed": _l("Signed copy verified"),
+    "document_signed": _l("Signed copy verified"), "reminder_requested": _l("Reminder sent"),
 }
 #: The roles granted to people (DOMAIN.md); the roles a process grants on its cases (a council's
 #: seats) read as its policy says (``role_labels``).

@@ -30,9 +30,8 @@ def _layout() -> dict[str, Any]:
         items = [("web.worklist", _l("My work")), ("web.cases", _l("Cases"))]
         if actor.roles - {"auditor"}:
             items.append(("web.new_case", _l("Start a case")))
-        if actor.is_any(*READERS):
+        if actor.is_any(*READERS) or "unit_head" in actor.roles:  # a unit head: their units' figures
             items.append(("web.dashboard", _l("Dashboard")))
-        if actor.is_any(*READERS) or "unit_head" in actor.roles:
             items.append(("web.talents", _l("Talents")))
         if actor.is_any("auditor", "admin"):
             items.append(("web.audit_verify", _l("Audit")))

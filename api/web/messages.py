@@ -153,6 +153,11 @@ REFUSALS = {
     "case_error": _l("A step of the process failed; the case is now in error, for an administrator to retry."),
     "case_state_unloadable": _l("The case's stored state cannot be read; an administrator has been told "
                                 "through the case's incident."),
+    "no_reminders": _l("This case sends no reminders by hand."),
+    "reminder_forbidden": _l("This reminder is for hr to send; nothing was sent."),
+    "nothing_to_remind": _l("There is nothing open to remind this unit of; nothing was sent."),
+    "already_reminded": _l("This unit was already reminded a short while ago; no second reminder was sent."),
+    "progress_forbidden": _l("The progress by unit is for hr and the process's managers."),
     "too_large": _l("Too large to be accepted."),
     "unauthorized": _l("Please sign in."),
     "forbidden": _l("You are not allowed to do this."),

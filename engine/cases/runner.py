@@ -40,6 +40,7 @@ from engine.cases import statements as sql
 from engine.cases.case_links import CaseLinks
 from engine.cases.incidents import Incidents
 from engine.cases.records import CaseRecord, Loaded, TaskRow, View
+from engine.cases.reminders import Reminders
 from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, FileBinder, FormValidator, case_failed, no_files
 from engine.cases.workflow_cache import WorkflowCache
@@ -86,6 +87,8 @@ class CaseService:
     steps: CaseSteps = field(init=False, repr=False)
     links: CaseLinks = field(init=False, repr=False)
     incidents: Incidents = field(init=False, repr=False)
+    #: Reminders people send by hand (:mod:`engine.cases.reminders`).
+    reminders: Reminders = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # The steps exist before the links that use them, so a step reaches the links' parent
@@ -97,6 +100,7 @@ class CaseService:
                                child_ended, self.bind_files)
         self.links = CaseLinks(self.steps)
         self.incidents = Incidents(self.steps)
+        self.reminders = Reminders(self.steps)
 
     def script_engine(self, process_key: str) -> Any:
         """The sandboxed script engine of a process (replay runs its cases on the same one)."""

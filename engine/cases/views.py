@@ -21,6 +21,7 @@ from engine.errors import Invalid, NotFound
 from engine.store.models import Case, ProcessDefinition, Task, Unit, User
 from engine.policy import ProcessPolicy
 from engine.people.actors import Actor
+from engine.cases.progress import child_task_progress
 from engine.cases.worklist import case_roles, is_participant, may_act, participant_clause, worklist_clause
 
 MAX_PAGE_SIZE = 200
@@ -129,6 +130,9 @@ class Reader:
             "tasks": shown_tasks,
             "parent_case_id": getattr(case, "parent_case_id", None),
             "children": self._child_counts(session, policy, case.id),
+            # the progress per unit of the children's tasks: city-wide figures, for the process's readers only
+            "progress": child_task_progress(session, case.id, policy.progress_of)
+            if policy.progress_of and self.is_reader(actor, case.process_key) else None,
         }
 
     @staticmethod

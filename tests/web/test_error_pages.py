@@ -49,7 +49,7 @@ def test_a_page_opened_the_wrong_way_is_an_html_405(app, client):
 
 
 def test_a_page_for_other_roles_is_an_html_403(app):
-    response = signed_in(app, "head_gddt").client.get("/dashboard")
+    response = signed_in(app, "nominator").client.get("/dashboard")  # a unit head has their units' dashboard
     assert response.status_code == 403 and response.mimetype == "text/html"
     assert "<h1>Không được phép</h1>" in response.get_data(as_text=True)
 

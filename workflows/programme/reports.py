@@ -36,7 +36,7 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def exam_share(db: Connection, year: int) -> dict[str, Any]:
+def exam_share(db: Connection, year: int, every_unit: bool = False) -> dict[str, Any]:
     """City-wide and per-unit share of new leadership appointments made by exam in ``year``.
 
     Only first appointments count, on both sides of the share [law: 2424/BNV-CCVC: only first
@@ -46,7 +46,7 @@ def exam_share(db: Connection, year: int) -> dict[str, Any]:
 
     A unit's row counts its own appointments and those of the units below it (a department
     answers for its divisions). Every department directly under the city has a row, with or
-    without appointments; deeper units appear when they have some."""
+    without appointments; deeper units appear when they have some (``every_unit``: all do)."""
     in_year = extract("year", APPOINTMENT.c.appointed_on) == year
     first = APPOINTMENT.c.first_appointment.is_(True)
     exam = func.sum(case((first & APPOINTMENT.c.via_exam.is_(True), 1), else_=0))
@@ -64,11 +64,34 @@ def exam_share(db: Connection, year: int) -> dict[str, Any]:
             continue  # the city itself: the city-wide row
         counts = [direct[i] for i in (u.id for u in units if u.path.startswith(unit.path)) if i in direct]
         exam_n, first_n, again_n = (sum(c[k] for c in counts) for k in range(3))
-        if first_n or again_n or unit.parent_id in roots:
+        if first_n or again_n or unit.parent_id in roots or every_unit:
             rows.append(_exam_row(unit.code, unit.name, exam_n, first_n, again_n))
     everywhere = list(direct.values())
     city = _exam_row(None, "Toàn thành phố", *(sum(c[k] for c in everywhere) for k in range(3)))
     return {"target": EXAM_SHARE_TARGET, "city": city, "units": rows}
+
+
+def units_exam_share(db: Connection, year: int, within: list[str]) -> dict[str, Any]:
+    """The exam share of the units in the subtrees ``within`` (unit paths: a unit head's units) and
+    nothing else: every unit of those subtrees has a row counting its own subtree, and ``total``
+    counts the subtrees together (no city-wide figure: it holds other units' appointments)."""
+    roots = tuple(within)
+    whole = exam_share(db, year, every_unit=True)
+    paths = dict(db.execute(select(UNIT.c.code, UNIT.c.path)).all())
+    rows = [row for row in whole["units"] if (paths.get(row["unit"]) or "").startswith(roots)] if roots else []
+    # the subtrees' tops: a unit below another of the list is already counted in its top's row
+    tops = [row for row in rows if not any(paths[row["unit"]] != paths[other["unit"]]
+                                           and paths[row["unit"]].startswith(paths[other["unit"]]) for other in rows)]
+    total = _exam_row(None, "", *(sum(row[key] for row in tops) for key in ("exam", "total", "reappointments")))
+    return {"target": EXAM_SHARE_TARGET, "total": total, "units": rows}
+
+
+def units_report(db: Connection, year: int, within: list[str]) -> dict[str, Any]:
+    """The targets a unit head answers for (``within``: their units' paths; ``scope``: their codes):
+    the exam share of their units only. The other targets are city-wide figures (the registry's,
+    hr's entries): they stay on hr's dashboard."""
+    codes = db.execute(select(UNIT.c.code).where(UNIT.c.path.in_(within))).scalars() if within else []
+    return {"year": year, "scope": sorted(codes), "exam_share": units_exam_share(db, year, within)}
 
 
 def _exam_row(code: str | None, name: str, exam: int, total: int, reappointments: int) -> dict[str, Any]:
@@ -154,4 +177,4 @@ def targets_report(db: Connection, year: int) -> dict[str, Any]:
     return {"year": year, "exam_share": exams, "registry": reg, "figures": entered, "targets": table}
 
 
-__all__ = ["exam_share", "registry_figures", "targets_report"]
+__all__ = ["exam_share", "registry_figures", "targets_report", "units_exam_share", "units_report"]

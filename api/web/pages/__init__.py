@@ -4,7 +4,7 @@
 one page, a row each) with ``taskkinds`` (the open tasks of a kind, the next one, progress),
 ``cases`` (lists and a case),
 ``panels`` (a process's own view of a case, e.g. the exam council, from its policy's
-``case_panel``), ``files`` (a case's files, comments and signed copies), ``documents`` (a case's
+``case_panel``, and the reminders its buttons send), ``files`` (a case's files, comments and signed copies), ``documents`` (a case's
 official documents: generating and listing them), ``dashboard`` (targets and the talent list),
 ``audit`` (histories, verification),
 ``accounts`` (the admin's list of users, closing accounts), ``notifications`` (the reader's

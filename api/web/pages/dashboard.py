@@ -2,7 +2,9 @@
 
 The figures are ``workflows.programme.reports.targets_report`` and the registry's own
 queries, exactly as the JSON API serves them; charts are inline SVG drawn on
-the server by ``api.web.charts``.
+the server by ``api.web.charts``. A unit head sees the dashboard of their own units (their units
+and the units below them: ``reports.units_report``, the same as ``GET /api/v1/reports/targets``
+answers them) and never a figure of another unit or of the whole city.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from api.web import charts
@@ -18,21 +20,37 @@ from api.web import bp, services
 from api.web.diagrams import embed
 from api.web.pages.talent import talent_scope
 from api.web.i18n import lang, status_label
-from api.web.session import READERS, current_user, roles_required
+from api.web.session import READERS, current_user
 from api.web.spreadsheets import CATEGORIES, SHARES, SOURCES, TARGET_NAMES
+from engine.errors import Forbidden
+from engine.people.actors import Actor
 from engine.time import clock
 from engine.store.models import Case, Task, Unit
 from workflows.programme import registry, reports
 
 
 
-def overdue_by_unit(db: Connection) -> list[dict[str, Any]]:
-    """Open tasks and overdue tasks per unit of their case, most overdue first."""
+def dashboard_scope(actor: Actor) -> list[str] | None:
+    """The unit subtrees whose figures ``actor`` reads on the dashboard: None for the whole city (hr,
+    approvers, auditors, admins), a unit head's units; anyone else none (403)."""
+    if actor.is_any(*READERS):
+        return None
+    within = [path for role, path in actor.unit_roles if role == "unit_head"]
+    if not within:
+        raise Forbidden(str(_l("The dashboard is for hr, approvers, auditors and unit heads.")))
+    return within
+
+
+def overdue_by_unit(db: Connection, within: list[str] | None = None) -> list[dict[str, Any]]:
+    """Open tasks and overdue tasks per unit of their case, most overdue first (``within``: only the
+    cases of units in those subtrees)."""
     now = clock.now()
-    rows = db.execute(
-        select(Unit.code, Unit.name, Task.due_at)
-        .select_from(Task).join(Case, Case.id == Task.case_id).outerjoin(Unit, Unit.id == Case.unit_id)
-        .where(Task.status == "ready")).all()
+    query = (select(Unit.code, Unit.name, Task.due_at)
+             .select_from(Task).join(Case, Case.id == Task.case_id).outerjoin(Unit, Unit.id == Case.unit_id)
+             .where(Task.status == "ready"))
+    if within is not None:
+        query = query.where(or_(*(Unit.path.startswith(path, autoescape=True) for path in within)))
+    rows = db.execute(query).all()
     units: dict[str | None, dict[str, Any]] = {}
     for code, name, due in rows:
         entry = units.setdefault(code, {"unit": code, "name": name or "—", "open": 0, "overdue": 0})
@@ -54,12 +72,15 @@ def _year() -> int:
 
 
 @bp.get("/dashboard")
-@roles_required(*READERS)
 def dashboard() -> Any:
     year = _year()
+    within = dashboard_scope(current_user())
     with services().store.engine.connect() as conn:
-        report = reports.targets_report(conn, year)
-        backlog = overdue_by_unit(conn)
+        if within is None:
+            report = reports.targets_report(conn, year)
+        else:
+            report = reports.units_report(conn, year, within)
+        backlog = overdue_by_unit(conn, within)
     units = report["exam_share"]["units"]
     # the charts say in words what they show; the tables beside them hold the same figures
     share_chart = embed(charts.share_bars([(u["unit"], u["share"]) for u in units],

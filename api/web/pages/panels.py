@@ -1,4 +1,5 @@
-"""A process's own view of a case (its panel, e.g. an exam's council) and the page it may have.
+"""A process's own view of a case (its panel, e.g. an exam's council), the page it may have, and
+the commands its buttons post (a reminder sent by hand, e.g. hr's "Nhắc đơn vị" on a review).
 
 The pages know no process: what a case's panel holds comes from its
 process's policy (:meth:`engine.policy.ProcessPolicy.case_panel`), built
@@ -6,20 +7,29 @@ from the case data *as the policy shows it to the reader* (``Reader.case_view``)
 so a panel never shows what the reader may not see. Its words are message
 ids of our catalogues, translated here with the reader's language; its
 values read as every data value on the pages does (dates dd/mm/yyyy).
+
+A button of a panel's table (``engine.policy.Action``, command ``remind``) posts
+``/cases/<id>/remind`` (CSRF): one step on the case, the engine's ``Reminders.remind`` — the
+notification to the reminded people and the ``reminder_requested`` event on the case's chain. A
+refusal (not the reader's to send, nothing open, already sent a short while ago, the case ended)
+is said above the page in the reader's language and nothing is sent; either way the reader goes
+back to the page they clicked on.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import render_template
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.routing import BaseConverter, ValidationError
 from markupsafe import Markup, escape
 
 from api.web import bp, services
 from api.web.i18n import plain, process_word
+from api.web.messages import refusal
 from api.web.pages.readable import strings_of
-from api.web.session import current_user
-from engine.errors import NotFound
+from api.web.session import current_user, safe_next
+from engine.errors import EngineError, NotFound
 from engine.people.directory import display_names
 from engine.policy import Badge, Panel, Words
 from workflows import case_pages, policy_for
@@ -78,3 +88,17 @@ def panel_page(case_id: int, page: str) -> Any:
     if panel is None or panel.page != page:
         raise NotFound(f"case {case_id} has no {page}")
     return render_template("web/panel.html", case=case, panel=panel)
+
+
+@bp.post("/cases/<int(max=9223372036854775807):case_id>/remind")
+def case_remind(case_id: int) -> Any:
+    back = safe_next(request.form.get("next") or url_for("web.case_page", case_id=case_id))
+    try:
+        sent = services().cases.reminders.remind(current_user(), case_id, request.form.get("target", ""))
+    except EngineError as err:
+        if err.status == 404:  # a case the reader may not know of stays unknown
+            raise
+        flash(refusal(err), "error")
+    else:
+        flash(_("Reminder sent to the unit heads of %(unit)s.", unit=sent["unit"]), "ok")
+    return redirect(back)
