@@ -25,8 +25,8 @@ def _task_line(data: Mapping[str, Any]) -> str:
     return line
 
 
-def _case_line(data: Mapping[str, Any], say: Callable[[str], str]) -> str:
-    return say("Case #%(id)s") % {"id": data.get("case_id")} + (
+def _case_line(data: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
+    return gettext("Case #%(id)s") % {"id": data.get("case_id")} + (
         f" ({data['business_key']})" if data.get("business_key") else "")
 
 
@@ -57,29 +57,29 @@ def compose(row: Any, base_url: str) -> EmailMessage:
     return build_message(title % {"task": data.get("task_name") or ""}, text, _page(html, row.language))
 
 
-def _digest(row: Any, data: Mapping[str, Any], base: str, say: Callable[[str], str], greeting: str,
+def _digest(row: Any, data: Mapping[str, Any], base: str, gettext: Callable[[str], str], greeting: str,
             footer: str) -> EmailMessage:
     tasks = data.get("tasks") or []
     day = deadline_local(data.get("day") or "")
     overdue = sum(1 for t in tasks if t.get("overdue"))
     soon = sum(1 for t in tasks if t.get("due_soon"))
-    lead = say("You have %(n)s open tasks: %(overdue)s overdue, %(soon)s due soon.") % {
+    lead = gettext("You have %(n)s open tasks: %(overdue)s overdue, %(soon)s due soon.") % {
         "n": len(tasks), "overdue": overdue, "soon": soon}
     lines, items = [], []
     for t in tasks:
-        mark = say("OVERDUE") if t.get("overdue") else say("DUE SOON") if t.get("due_soon") else ""
-        due = say("Due: %(when)s") % {"when": deadline_local(t["due_at"])} if t.get("due_at") else ""
+        mark = gettext("OVERDUE") if t.get("overdue") else gettext("DUE SOON") if t.get("due_soon") else ""
+        due = gettext("Due: %(when)s") % {"when": deadline_local(t["due_at"])} if t.get("due_at") else ""
         link = f"{base}/tasks/{t['task_id']}"
         label = _task_line(t)
-        parts = [p for p in (f"[{mark}]" if mark else "", label, _case_line(t, say), due) if p]
+        parts = [p for p in (f"[{mark}]" if mark else "", label, _case_line(t, gettext), due) if p]
         lines.append("- " + " · ".join(parts) + f"\n  {link}")
         items.append(f'<li>{f"<strong>{escape(mark)}</strong> " if mark else ""}<a href="{escape(link)}">'
-                     f"{escape(label)}</a> · {escape(_case_line(t, say))}{f' · {escape(due)}' if due else ''}</li>")
-    worklist = say("Your worklist")
+                     f"{escape(label)}</a> · {escape(_case_line(t, gettext))}{f' · {escape(due)}' if due else ''}</li>")
+    worklist = gettext("Your worklist")
     text = "\n".join([greeting, "", lead, "", *lines, "", f"{worklist}: {base}/", "", "-- ", footer]) + "\n"
     html = (f"<p>{escape(greeting)}</p><p>{escape(lead)}</p><ul>{''.join(items)}</ul>"
             f'<p><a href="{escape(base)}/">{escape(worklist)}</a></p><hr><p><small>{escape(footer)}</small></p>')
-    return build_message(say("Your tasks on %(day)s") % {"day": day}, text, _page(html, row.language))
+    return build_message(gettext("Your tasks on %(day)s") % {"day": day}, text, _page(html, row.language))
 
 
 def _page(body: str, language: str) -> str:
