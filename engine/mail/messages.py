@@ -4,8 +4,8 @@ The Message-ID is derived from the row's id and the installation's secret (an HM
 not guessable across installations and never collide between them), under the installation's
 mail domain. A sender that dies after the SMTP server took a message but before the row was
 marked sent leaves the row to the next sender, which sends the very same Message-ID: mail
-clients and archives show one message, never two different ones. ``Date`` is the row's creation,
-for the same reason. The words themselves come from the caller (the pages' catalogues).
+clients and archives show one message, never two different ones. ``Date`` is the row's creation
+and the MIME boundary is derived from the id, for the same reason: a resend is the same bytes. The words themselves come from the caller (the pages' catalogues).
 """
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ def address(message: EmailMessage, *, sender: str, to: str, mid: str, created_at
                         ("Auto-Submitted", "auto-generated")):
         del message[name]
         message[name] = value
+    if message.is_multipart():  # a boundary of its own (not random), so a resend is the same bytes
+        message.set_boundary("==talentflow-" + hashlib.sha256(mid.encode()).hexdigest()[:24])
     return message
 
 
