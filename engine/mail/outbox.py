@@ -35,7 +35,9 @@ OUTBOX, USERS, GRANTS, TASKS, CASES = (OutboxMessage.__table__, User.__table__, 
 #: Messages that go whatever the recipient chose.
 ALWAYS = frozenset({"escalation"})
 #: Event types of a step that become messages, and the kind of message each is.
-KIND_OF_EVENT = {"task_created": "task", "reminder_sent": "reminder", "task_escalated": "escalation"}
+#: (A task released by its claimant becomes available again: its candidates hear of it as of a new one.)
+KIND_OF_EVENT = {"task_created": "task", "task_released": "task", "reminder_sent": "reminder",
+                 "task_escalated": "escalation"}
 
 
 def queue(conn: Connection, kind: str, user: Any, data: Mapping[str, Any], *, case_id: int | None = None,
@@ -97,8 +99,10 @@ class OutboxStep:
             if task is None:
                 continue
             data = task_data(case, task)
-            people = people_for(conn, task, kind) if kind == "task" else \
-                notified_people(conn, case, event["data"].get("notified") or ())
+            if kind == "task":  # whoever made the task available knows it already
+                people = [user for user in people_for(conn, task, kind) if user.username != event["actor"]]
+            else:
+                people = notified_people(conn, case, event["data"].get("notified") or ())
             for user in people:
                 queue(conn, kind, user, data, case_id=case.id, task_id=task.id)
 

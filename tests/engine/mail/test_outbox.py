@@ -3,6 +3,7 @@ what each person chose (immediate, the digest only, off; escalations always)."""
 from __future__ import annotations
 
 from engine.mail.outbox import wants
+from engine.people.directory import get_user, grant_role
 from tests.engine.mail.mailbox import later, outbox, set_mail
 from tests.engine.mail.test_sender import start_review
 from tests.helpers import complete, ready_task, start_training
@@ -73,3 +74,19 @@ def test_what_each_choice_lets_through():
     assert [kind for kind in ("task", "reminder", "escalation", "digest") if wants("digest", kind)] == \
         ["escalation", "digest"]
     assert [kind for kind in ("task", "reminder", "escalation", "digest") if wants("off", kind)] == ["escalation"]
+
+
+def test_a_released_task_is_told_to_its_other_candidates_as_available_again(app, store, auth):
+    with store.transaction() as session:  # expert2 heads the city: SKHCN's tasks are theirs too
+        grant_role(session, get_user(session, "expert2"), "unit_head", "HP")
+    for name in ("head_khcn", "expert1", "expert2"):
+        set_mail(store, name)
+    case = start_training(auth)
+    complete(auth, "expert1", ready_task(case, "mentor_assessment")["id"], MENTOR_SAYS)
+    assert sent_to(store) == [("task", "expert1"), ("task", "head_khcn"), ("task", "expert2")]
+    task_id = auth.as_("head_khcn").get(f"/api/v1/tasks?scope=available&case={case['id']}").get_json()["items"][0]["id"]
+    assert auth.as_("head_khcn").post(f"/api/v1/tasks/{task_id}/claim").status_code == 200
+    assert len(outbox(store)) == 3  # claimed: no one is told
+    assert auth.as_("head_khcn").post(f"/api/v1/tasks/{task_id}/release").status_code == 200
+    # available again: the other candidate is told, not the one who released it
+    assert sent_to(store)[3:] == [("task", "expert2")]
