@@ -128,7 +128,13 @@ class MailSender:
         try:
             for row in rows:
                 try:
-                    smtp.send_message(self.message(row))
+                    message = self.message(row)
+                except Exception as err:  # noqa: BLE001 - a row that cannot be written never will be
+                    log.exception("mail %s cannot be composed", row.id)
+                    self._failed(row, f"cannot be composed: {type(err).__name__}: {err}", permanent=True)
+                    continue
+                try:
+                    smtp.send_message(message)
                 except smtplib.SMTPServerDisconnected as err:
                     self._failed(row, _reason(err))
                     break  # the others keep their claim and are taken again once it expires

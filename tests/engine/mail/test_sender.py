@@ -112,3 +112,17 @@ def test_three_senders_share_one_outbox_and_each_message_goes_out_once(store, ma
     assert len(mailbox.messages) == 24
     assert {row.status for row in outbox(store)} == {"sent"}
     assert all(SECRET not in str(m["Message-ID"]) for m in mailbox.messages)
+
+
+def test_a_message_that_cannot_be_composed_fails_at_once_and_the_others_still_go(store, manual_clock, mailbox):
+    set_mail(store, "reviewer")
+    with store.command() as conn:
+        reviewer = conn.execute(User.__table__.select().where(User.__table__.c.username == "reviewer")).first()
+        broken = queue(conn, "digest", reviewer, {"day": "2026-03-02", "tasks": [{"task_name": "no id"}]})
+        fine = queue(conn, "task", reviewer, {"task_name": "Việc tốt", "case_id": None})
+    sender = make_sender(store, mailbox)
+    assert sender.run_once() == 1
+    rows = {row.id: row for row in outbox(store)}
+    assert (rows[broken].status, rows[fine].status) == ("failed", "sent")
+    assert rows[broken].last_error.startswith("cannot be composed")
+    assert mailbox.subjects() == ["Việc mới: Việc tốt"]
