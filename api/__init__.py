@@ -90,12 +90,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     auth.register(app)
     transfer.init_app(app)  # file uploads may be larger than other requests
 
-    from api.resources import (admin, cases, documents, exports, files, health, notifications, processes, registry,
-                               reminders, reports, session, tasks)
+    from api.resources import (admin, cases, documents, exports, files, health, mail, notifications, processes,
+                               registry, reminders, reports, session, tasks)
 
     app.register_blueprint(health.blp)
     for module in (session, processes, cases, files, documents, tasks, admin, registry, reports, notifications,
-                   exports, reminders):
+                   exports, reminders, mail):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from api.resources import audit as audit_resource  # verify, checkpoints, replay, state at a step
 

@@ -50,6 +50,17 @@ def from_env() -> dict[str, object]:
         "SCHEDULER_SWEEP_SECONDS": _int("TALENTFLOW_SCHEDULER_SWEEP_SECONDS", 30),
         "TIMER_GRACE_SECONDS": _int("TALENTFLOW_TIMER_GRACE_SECONDS", 60),
         "CALENDAR_FILE": os.environ.get("TALENTFLOW_CALENDAR_FILE") or None,
+        # E-mail (engine/mail): the city's SMTP server (no host: nothing is sent, messages wait in the
+        # outbox), how to reach it, who the mail is from, and the address the links in it point to.
+        "SMTP_HOST": os.environ.get("TALENTFLOW_SMTP_HOST") or None,
+        "SMTP_PORT": _int("TALENTFLOW_SMTP_PORT", 0) or None,
+        "SMTP_SECURITY": _choice("TALENTFLOW_SMTP_SECURITY", ("none", "starttls", "tls"), "starttls"),
+        "SMTP_USER": os.environ.get("TALENTFLOW_SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("TALENTFLOW_SMTP_PASSWORD") or None,
+        "MAIL_FROM": os.environ.get("TALENTFLOW_MAIL_FROM") or "talentflow@localhost",
+        "MAIL_DOMAIN": os.environ.get("TALENTFLOW_MAIL_DOMAIN") or None,
+        "MAIL_MAX_ATTEMPTS": _int("TALENTFLOW_MAIL_MAX_ATTEMPTS", 8),
+        "BASE_URL": os.environ.get("TALENTFLOW_BASE_URL") or "http://127.0.0.1:5000",
         # The programme's rule values (deadlines of exam tasks, the allowance rate): workflows/settings.py.
         "RULES_FILE": os.environ.get("TALENTFLOW_RULES_FILE") or None,
     }
@@ -77,6 +88,13 @@ def server_key(instance: Path = INSTANCE, create: bool = True) -> str:
     with os.fdopen(fd, "w") as out:
         out.write(key)
     return key
+
+
+def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = os.environ.get(name, "").strip().lower() or default
+    if raw not in choices:
+        raise SystemExit(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
 
 
 def _switch(name: str, default: bool) -> bool:

@@ -50,6 +50,9 @@ class MeResponse(Schema):
     active = fields.Boolean()
     unit = fields.String(allow_none=True)
     roles = fields.List(fields.Nested(GrantSchema))
+    email = fields.String(allow_none=True, metadata={"description": "where e-mail goes (none: no e-mail)"})
+    language = fields.String(metadata={"description": "the language e-mail is written in: vi or en"})
+    notify = fields.String(metadata={"description": "immediate, digest (the morning digest only) or off"})
 
 
 class CaseStart(Schema):

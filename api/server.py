@@ -22,6 +22,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from api import config
+from api.web.mail import mail_sender
 from engine.time.executor import TimerExecutor
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ _executor: TimerExecutor | None = None
 def make_executor(app: Flask) -> TimerExecutor:
     """An executor over the app's services (:meth:`workflows.Services.timer_executor`), not started."""
     services = app.extensions["talentflow"]
+    secret = str(app.config["SECRET_KEY"])
     executor = services.timer_executor(sweep_seconds=float(app.config["SCHEDULER_SWEEP_SECONDS"]),
-                                       secret=str(app.config["SECRET_KEY"]))
+                                       secret=secret, mail=mail_sender(services.store, app.config, secret))
     app.extensions["talentflow_executor"] = executor
     return executor
 

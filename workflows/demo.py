@@ -61,6 +61,16 @@ USERS = [
 ]
 
 
+#: The demo users' e-mail domain: an example domain (RFC 2606), so a demo pointed at a real mail
+#: server by mistake sends nothing anyone receives.
+DEMO_MAIL_DOMAIN = "haiphong.example"
+
+
+def demo_email(username: str) -> str:
+    """A demo user's example address (``hr`` -> ``hr@haiphong.example``)."""
+    return f"{username}@{DEMO_MAIL_DOMAIN}"
+
+
 def _proposal(talent: str, unit: str, course: str, mentor: str = "expert1") -> dict:
     return {"talent_name": talent, "unit": unit, "course": course, "field_of_study": "science_technology",
             "mentor": mentor, "reason": "Có thành tích nghiên cứu nổi bật"}
@@ -77,6 +87,7 @@ def load_demo(store: Store, service: CaseService) -> dict[str, int]:
         for spec in USERS:
             if session.scalar(select(User.id).where(User.username == spec.username)) is None:
                 user = add_user(session, spec.username, DEMO_PASSWORD_HASH, spec.display_name, spec.unit)
+                user.email = demo_email(spec.username)
                 for role, unit in spec.roles:
                     grant_role(session, user, role, unit, granted_by="demo")
                 created["users"] += 1

@@ -17,6 +17,7 @@ import workflows
 from engine.audit.checkpoints import periodic_checkpoint
 from engine.cases import CaseService, Reader
 from engine.documents import CaseDocuments
+from engine.mail import DigestJob, MailSender, OutboxStep
 from engine.files import CaseFiles, FileStore, SignatureChecker, load_trust_roots
 from engine.sheets import TaskSheets
 from engine.store.database import Store
@@ -29,6 +30,10 @@ from workflows.schedules import CYCLES
 #: How often an executor checks whether an audit checkpoint is due (one is taken at most hourly,
 #: and only when the log has grown: engine.audit.checkpoints.checkpoint_if_due).
 CHECKPOINT_CHECK_SECONDS = 600.0
+#: How often an executor sends what is due in the e-mail outbox, and checks whether the morning
+#: digest (07:30 on working days) is due (engine/mail).
+MAIL_SEND_SECONDS = 15.0
+DIGEST_CHECK_SECONDS = 60.0
 #: The largest file a case keeps when the settings say nothing (``TALENTFLOW_MAX_FILE_BYTES``).
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -47,19 +52,24 @@ class Services:
     #: Tasks filled in as spreadsheets (a list form's template out, the sheet in, one step).
     sheets: TaskSheets
 
-    def timer_executor(self, sweep_seconds: float, secret: str) -> TimerExecutor:
+    def timer_executor(self, sweep_seconds: float, secret: str, mail: MailSender | None = None) -> TimerExecutor:
         """An executor firing these cases' timers and the programme's cycle starts, and taking
-        the audit checkpoints signed with ``secret``; not started."""
-        checkpoints = ("audit_checkpoint", CHECKPOINT_CHECK_SECONDS, periodic_checkpoint(self.store, secret))
+        the audit checkpoints signed with ``secret``; with ``mail`` (SMTP configured), also sending
+        the outbox and queueing the morning digests; not started."""
+        periodic = [("audit_checkpoint", CHECKPOINT_CHECK_SECONDS, periodic_checkpoint(self.store, secret))]
+        if mail is not None and mail.settings.enabled:
+            periodic += [("mail_send", MAIL_SEND_SECONDS, mail.run_once),
+                         ("mail_digest", DIGEST_CHECK_SECONDS, DigestJob(self.store))]
         return TimerExecutor(self.cases, self.store, cycles=CYCLES, sweep_seconds=sweep_seconds,
-                             periodic=[checkpoints])
+                             periodic=periodic)
 
 
 def build_service(store: Store) -> CaseService:
     """The case service over an existing store, with the programme's process policies and forms
-    (and the forms' file fields bound to the files uploaded for each task)."""
+    (and the forms' file fields bound to the files uploaded for each task), writing the e-mails a
+    step causes to the outbox in the step's transaction (``engine.mail``)."""
     return CaseService(store=store, policy_for=workflows.policy_for, validate_form=workflows.validate_form,
-                       bind_files=bind_files)
+                       bind_files=bind_files, events_written=OutboxStep())
 
 
 def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Services:

@@ -163,10 +163,13 @@ def scheduler_command(sweep_seconds: float | None) -> None:
     settings = config.from_env()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("engine").setLevel(logging.INFO)  # the executor's own news, not a line per task state
+    from api.web.mail import mail_sender
+
     services = _services()
+    secret = config.server_key()
     executor = services.timer_executor(
         sweep_seconds=sweep_seconds or float(settings["SCHEDULER_SWEEP_SECONDS"]),  # type: ignore[arg-type]
-        secret=config.server_key())
+        secret=secret, mail=mail_sender(services.store, settings, secret))
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
@@ -181,4 +184,4 @@ def scheduler_command(sweep_seconds: float | None) -> None:
     click.echo(f"timer executor {executor.name} stopped after firing {executor.fired_total} timers", err=True)
 
 
-from api.cli import accounts, audit  # noqa: E402,F401  (their commands join main)
+from api.cli import accounts, audit, mail  # noqa: E402,F401  (their commands join main)

@@ -6,7 +6,9 @@ overdue by more than the grace period: a number that keeps growing means no
 executor is working. ``incidents`` counts the cases in ``error`` waiting for an
 admin, and among them those whose timer could not fire (``timers``): a timer
 that fails is made an incident once instead of being retried unseen, so this is
-where a monitor sees it.
+where a monitor sees it. ``mail`` counts the e-mail outbox: ``failed`` (given up after the retries,
+for an admin at ``/admin/mail``) and ``stuck`` (waiting more than an hour: the SMTP server is
+unreachable, or mail is off) are the numbers to alert on.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sqlalchemy import func, select, text
 
 from api.errors import error_response
 from api.resources import services
+from engine.mail import mail_counts
 from engine.time import clock
 from engine.store.models import Case, SchedulerRun
 
@@ -30,10 +33,11 @@ def healthz():  # type: ignore[no-untyped-def]
             session.execute(text("SELECT 1"))
             scheduler = _scheduler(session)
             incidents = _incidents(session)
+            mail = mail_counts(session)
     except Exception as err:  # noqa: BLE001 - report, don't crash
         return error_response(503, "database_unavailable", f"database not reachable: {type(err).__name__}")
     return {"status": "ok", "database": services().store.engine.dialect.name, "scheduler": scheduler,
-            "incidents": incidents}
+            "incidents": incidents, "mail": mail}
 
 
 def _incidents(session) -> dict:  # type: ignore[no-untyped-def]

@@ -42,7 +42,7 @@ from engine.cases.incidents import Incidents
 from engine.cases.records import CaseRecord, Loaded, TaskRow, View
 from engine.cases.reminders import Reminders
 from engine.cases.statements import TASK
-from engine.cases.steps import CaseSteps, FileBinder, FormValidator, case_failed, no_files
+from engine.cases.steps import CaseSteps, EventsWritten, FileBinder, FormValidator, case_failed, no_files, no_listener
 from engine.cases.workflow_cache import WorkflowCache
 from engine.cases.worklist import case_roles, may_act
 from engine.definitions.state import UnloadableState
@@ -84,6 +84,8 @@ class CaseService:
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
     #: The files a form names, bound to those uploaded for the task (see ``CaseSteps.validate``).
     bind_files: FileBinder = no_files
+    #: Told each step's events in its transaction (the e-mail outbox; see ``CaseSteps.write_case``).
+    events_written: EventsWritten = no_listener
     steps: CaseSteps = field(init=False, repr=False)
     links: CaseLinks = field(init=False, repr=False)
     incidents: Incidents = field(init=False, repr=False)
@@ -97,7 +99,7 @@ class CaseService:
             return self._child_finished(conn, actor, parent_id)
 
         self.steps = CaseSteps(self.store, self.policy_for, self.validate_form, self.specs, self.workflows,
-                               child_ended, self.bind_files)
+                               child_ended, self.bind_files, self.events_written)
         self.links = CaseLinks(self.steps)
         self.incidents = Incidents(self.steps)
         self.reminders = Reminders(self.steps)

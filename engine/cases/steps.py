@@ -53,6 +53,15 @@ ChildEnded = Callable[[Connection, Actor, int], Loaded | None]
 FileBinder = Callable[[Connection, int | None, str | None, dict[str, Any]], dict[str, Any]]
 
 
+#: Told a step's events just before they are written, in the step's transaction (the e-mail outbox,
+#: ``engine.mail.OutboxStep``, turns new tasks, reminders and escalations into messages there).
+EventsWritten = Callable[[Connection, CaseRecord, list[dict[str, Any]]], None]
+
+
+def no_listener(conn: Connection, case: CaseRecord, events: list[dict[str, Any]]) -> None:
+    """The listener of a service that sends no e-mail."""
+
+
 def no_files(conn: Connection, case_id: int | None, task_id: str | None, data: dict[str, Any]) -> dict[str, Any]:
     """The binder of a service whose forms ask for no files."""
     return data
@@ -69,6 +78,7 @@ class CaseSteps:
     workflows: WorkflowCache
     child_ended: ChildEnded
     bind_files: FileBinder = no_files
+    events_written: EventsWritten = no_listener
     _engines: dict[str, Any] = field(default_factory=dict)
 
     # --------------------------------------------------------------- load and check
@@ -297,6 +307,8 @@ class CaseSteps:
                                            "new_version": case.version, **values})
         if result.rowcount != 1:
             raise Conflict(f"case {case.id} was changed by another request; reload and retry", code="stale_case")
+        if chain.pending:
+            self.events_written(conn, case, chain.pending)
         chain.write(conn)
 
     def mark_failed(self, conn: Connection, loaded: Loaded, actor: Actor, err: Exception,

@@ -8,6 +8,8 @@ digest only, so the one a user is changing their password with can be kept.
 """
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -58,3 +60,51 @@ def set_password(session: Session, user: User, password_hash: str, by: str, *,
     kind = "password_changed" if by == user.username else "password_reset"
     log_people_event(session, kind, by, {"username": user.username, "tokens": tokens})
     return tokens
+
+
+#: The languages a user may be written to in (the pages' catalogues).
+MAIL_LANGUAGES = ("vi", "en")
+#: What a user may choose: every message, only the morning digest, or nothing (escalations go anyway).
+NOTIFY_CHOICES = ("immediate", "digest", "off")
+#: A loose, sensible address check: one @, a dot in the domain, no spaces, commas or angle brackets.
+EMAIL_RE = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z0-9-]{2,63}$")
+
+
+def check_email(address: str | None) -> str | None:
+    """The address, trimmed (None when empty); :class:`Invalid` on ``email`` when it is not one."""
+    address = (address or "").strip()
+    if not address:
+        return None
+    if len(address) > 254 or not EMAIL_RE.match(address):
+        raise Invalid("invalid e-mail address", {"email": ["not an e-mail address"]})
+    return address
+
+
+def set_mail_settings(session: Session, user: User, by: str, *, email: str | None = None, language: str | None = None,
+                      notify: str | None = None, clear_email: bool = False) -> bool:
+    """Change where and how ``user`` gets e-mail (engine/mail): the address (``clear_email``: none, so
+    nothing is sent), the language it is written in, and which messages (``immediate``, ``digest``,
+    ``off``). Every problem is named before anything changes; an event on the global chain records
+    the change. False when nothing changed."""
+    problems: dict[str, list[str]] = {}
+    try:
+        address = check_email(email) if email is not None else user.email
+    except Invalid as err:
+        problems.update(err.details)
+        address = user.email
+    if language is not None and language not in MAIL_LANGUAGES:
+        problems["language"] = [f"one of {', '.join(MAIL_LANGUAGES)}"]
+    if notify is not None and notify not in NOTIFY_CHOICES:
+        problems["notify"] = [f"one of {', '.join(NOTIFY_CHOICES)}"]
+    if problems:
+        raise Invalid("invalid mail settings", problems)
+    wanted = {"email": None if clear_email else address, "language": language or user.language,
+              "notify": notify or user.notify}
+    changed = {key: value for key, value in wanted.items() if getattr(user, key) != value}
+    if not changed:
+        return False
+    for key, value in changed.items():
+        setattr(user, key, value)
+    session.flush()
+    log_people_event(session, "mail_settings_changed", by, {"username": user.username, **changed})
+    return True

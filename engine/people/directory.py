@@ -136,7 +136,7 @@ def describe_user(session: Session, user: User) -> dict:
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
     return {
         "username": user.username, "display_name": user.display_name, "active": user.active,
-        "unit": unit.code if unit else None,
+        "unit": unit.code if unit else None, "email": user.email, "language": user.language, "notify": user.notify,
         "roles": sorted(({"role": r, "unit": u} for r, u in rows), key=lambda g: (g["role"], g["unit"] or "")),
     }
 

@@ -65,6 +65,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     auth_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Where e-mail goes (none: nothing is sent), in which language, and how much of it
+    #: (``immediate``, ``digest`` only, ``off``; escalations go whatever this says): engine/mail.
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
+    notify: Mapped[str] = mapped_column(String(16), default="immediate", server_default="immediate")
 
 
 class RoleGrant(Base):
@@ -318,3 +323,32 @@ class CaseDocument(Base):
     generated_by: Mapped[str] = mapped_column(String(64))
     generated_at: Mapped[datetime]
     event_seq: Mapped[int] = mapped_column(Integer)
+
+
+class OutboxMessage(Base):
+    """An e-mail to send, written in the transaction of the event that causes it (engine/mail).
+
+    A sender claims it (``claimed_by``/``claimed_until``, expiring like a timer claim), sends it with a
+    Message-ID derived from ``id`` and marks it ``sent``; a failed try waits ``next_attempt_at`` (backing
+    off) and after the limit the row is ``failed`` for an admin. ``dedupe_key`` (unique) keeps a
+    message that many executors may queue (a day's digest) to one row."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"))
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[Optional[str]] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(128))
+    claimed_until: Mapped[Optional[datetime]]
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[Optional[datetime]]
