@@ -127,8 +127,9 @@ def test_the_exam_plan_shows_council_seats_as_labelled_rows_and_a_checkbox_to_co
     seat = row["properties"]["seat"]
     assert seat["enum"] == ["chair", "secretary", "member"]
     assert seat["x-enum-labels"]["chair"] == {"vi": "Chủ tịch hội đồng", "en": "Chair"}
-    assert row["properties"]["username"] == {"type": "string", "minLength": 1, "maxLength": 64,
-                                             "title": "Thành viên (tên đăng nhập)", "x-title-en": "Member (username)"}
+    # a person chosen by name on the page (x-choices: people); the API still takes the sign-in name
+    assert row["properties"]["username"] == {"type": "string", "minLength": 1, "maxLength": 64, "title": "Thành viên",
+                                             "x-title-en": "Member", "x-choices": "people"}
     # Equal(True) must be ticked, but it is a checkbox, not a one-choice radio group.
     assert plan["properties"]["first_appointment"] == {
         "type": "boolean", "title": "Bổ nhiệm lần đầu vào chức danh", "x-title-en": "First appointment to the post level"}
