@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from engine.policy import Assignment, ProcessPolicy
+from engine.policy import Assignment
 from engine.people.actors import Actor
+from workflows.people import ProgrammePeople
 from workflows.processes import register
 from workflows.rules.review_rules import SCRIPT_HELPERS
 
@@ -36,7 +37,7 @@ def start_data(review: Mapping[str, Any], talent: Mapping[str, Any]) -> dict[str
             **{key: review[key] for key in ("remove_after_years", "warn_after_years", "rating_window_years")}}
 
 
-class Policy(ProcessPolicy):
+class Policy(ProgrammePeople):
     #: hr runs the review and the approver decides on it: both read every assessment.
     readers = frozenset({"auditor", "admin", "hr_officer", "approver"})
     #: The approver signs the decisions: they upload the signed copies (engine/files/signatures.py).
