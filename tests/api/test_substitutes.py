@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from engine.people.directory import get_user, grant_role, revoke_role
 from tests.api.support import error_of, history, unchanged
 from tests.conftest import Auth
-from tests.helpers import complete
+from tests.helpers import complete, ready_task
+from tests.workflows.exam_support import close_remarking, exam_with_marks, submit, task_of, today
 from tests.workflows.test_annual_talent_review import PLAIN, assessments, start_review, talent
 
 API = "/api/v1"
@@ -115,3 +117,33 @@ def test_the_approvers_decisions_pass_only_to_another_approver(auth, store):
         error = error_of(auth.as_("approver").post(f"{API}/substitutes", json={
             "substitute": "expert1", "starts_on": "2026-03-02", "ends_on": "2026-03-06"}), 403, "substitute_lacks_role")
     assert error["details"] == {"roles": ["approver"]}
+
+
+def test_a_council_members_scoring_task_is_never_done_by_their_substitute(auth, service, manual_clock, store):
+    case_id = exam_with_marks(auth, service, manual_clock, {"TS01": 80, "TS02": 70})
+    close_remarking(auth, service, manual_clock)
+    sheet = task_of(auth, "member1", case_id, "score_round2")
+    set_substitute(auth, "hr", absent="member1", substitute="member4", starts_on=today(), ends_on=today())
+    assert auth.as_("member4").get(f"{API}/tasks?scope=all").get_json()["items"] == []
+    with unchanged(store):
+        error = error_of(submit(auth, "member4", sheet["id"], {"scores": [
+            {"candidate_code": "TS01", "score": 90}, {"candidate_code": "TS02", "score": 60}]}),
+            403, "task_not_delegable")
+        error_of(auth.as_("member4").post(f"{API}/tasks/{sheet['id']}/claim"), 403, "task_not_delegable")
+    assert "council seat" in error["message"]
+    with unchanged(store):  # refused for being a seat, before the form is even read
+        error_of(submit(auth, "member4", sheet["id"], {}), 403, "task_not_delegable")
+
+
+def test_an_approvers_substitute_decides_only_while_holding_the_approver_role(auth, store):
+    with store.transaction() as session:
+        grant_role(session, get_user(session, "expert2"), "approver", granted_by="admin")
+    review = start_review(auth)
+    consolidation = ready_task(review, "consolidate_review")
+    decision = ready_task(complete(auth, "hr", consolidation["id"], {"overrides": []}), "approve_review_list")
+    set_substitute(auth, "approver", substitute="expert2", starts_on="2026-03-02", ends_on="2026-03-06")
+    with store.transaction() as session:  # expert2 is no longer an approver: the decision does not pass
+        revoke_role(session, get_user(session, "expert2"), "approver", revoked_by="admin")
+    with unchanged(store):
+        error_of(submit(auth, "expert2", decision["id"], {"decision": "approve"}), 403, "substitute_lacks_role")
+    assert complete(auth, "approver", decision["id"], {"decision": "approve"})["status"] == "approved"
