@@ -33,7 +33,7 @@ def init_app(app: Flask) -> None:
     # the modules register their routes and hooks on ``bp`` when imported
     from api.web import errors, headers, layout  # noqa: F401
     from api.web.pages import (accounts, audit, cases, dashboard, documents, exports, files,  # noqa: F401
-                                notifications, panels, search, talent, tasks, worklist)
+                                notifications, panels, search, substitutes, talent, tasks, worklist)
 
     app.register_blueprint(bp)
     errors.init_app(app)

@@ -25,7 +25,7 @@ from engine.errors import Forbidden
 from engine.people.actors import Actor
 from engine.people.substitutes import acting_for
 from engine.policy import ProcessPolicy
-from engine.store.models import Task
+from engine.store.models import RoleGrant, Task, Unit, User
 
 #: What each refusal of a delegated task says (the pages word it by its code, api/web/messages.py).
 REFUSED = {"task_not_delegable": "this task is personal (a council seat): a substitute may not do it",
@@ -91,4 +91,25 @@ def visible_through(db: Connection | Session, actor: Actor, case: Any, policy: P
     return None
 
 
-__all__ = ["REFUSED", "holder", "on_behalf", "personal_pairs", "stand_in", "substitute_clause", "visible_through"]
+def candidates(db: Connection | Session, task: Any) -> list[tuple[str, str]]:
+    """(username, display name) of the active users the task's own rule admits, by display name: whom
+    a reassignment may give it to (a personally assigned task has its one person)."""
+    users = User.__table__
+    if task.candidate_user_id is not None:
+        rows = db.execute(select(users.c.username, users.c.display_name)
+                          .where(users.c.id == task.candidate_user_id, users.c.active.is_(True))).all()
+        return [(row.username, row.display_name or row.username) for row in rows]
+    if task.role is None:
+        return []
+    rows = db.execute(select(users.c.username, users.c.display_name, Unit.path, RoleGrant.case_id)
+                      .join(RoleGrant, RoleGrant.user_id == users.c.id).outerjoin(Unit, Unit.id == RoleGrant.unit_id)
+                      .where(RoleGrant.role == task.role, users.c.active.is_(True),
+                             or_(RoleGrant.case_id.is_(None), RoleGrant.case_id == task.case_id))).all()
+    admitted = {row.username: row.display_name or row.username for row in rows
+                if row.case_id is not None or row.path is None
+                or (task.unit_path is not None and task.unit_path.startswith(row.path))}
+    return sorted(admitted.items(), key=lambda pair: (pair[1], pair[0]))
+
+
+__all__ = ["REFUSED", "candidates", "holder", "on_behalf", "personal_pairs", "stand_in", "substitute_clause",
+           "visible_through"]
