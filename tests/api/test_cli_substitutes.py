@@ -3,24 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-from click.testing import CliRunner
-
-from api.cli import main
 from tests.api.support import history, unchanged
+from tests.api.test_cli_accounts import cli  # noqa: F401  (the fixture: talentflow on the test database)
 from tests.workflows.test_annual_talent_review import assessments, start_review, talent
 
 API = "/api/v1"
 
 
-@pytest.fixture
-def cli(app, database_url, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("TALENTFLOW_DATABASE_URL", database_url)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, [str(a) for a in args])
-
-
-def test_an_operator_sets_lists_and_ends_a_substitute(cli, auth, store):
+def test_an_operator_sets_lists_and_ends_a_substitute(cli, auth, store):  # noqa: F811
     done = cli("substitutes", "set", "head_khcn", "expert1", "--from", "02/03/2026", "--to", "06/03/2026",
                "--reason", "Nghỉ ốm")
     assert done.exit_code == 0, done.output
@@ -33,7 +23,7 @@ def test_an_operator_sets_lists_and_ends_a_substitute(cli, auth, store):
     assert cli("substitutes", "list", "--current").output == ""
 
 
-def test_bad_days_and_refused_substitutes_are_one_line_and_change_nothing(cli, store):
+def test_bad_days_and_refused_substitutes_are_one_line_and_change_nothing(cli, store):  # noqa: F811
     with unchanged(store):
         typo = cli("substitutes", "set", "head_khcn", "expert1", "--from", "31/02/2026", "--to", "06/03/2026")
         assert typo.exit_code == 2 and "“31/02/2026” is not a day" in typo.output
@@ -43,7 +33,7 @@ def test_bad_days_and_refused_substitutes_are_one_line_and_change_nothing(cli, s
         assert lacking.exit_code == 2 and "approver" in lacking.output
 
 
-def test_an_operator_gives_a_task_to_another_candidate_with_a_reason(cli, auth, store):
+def test_an_operator_gives_a_task_to_another_candidate_with_a_reason(cli, auth, store):  # noqa: F811
     talent(store, "Lê Văn Minh", "SKHCN-QLKH", date(2024, 6, 15))
     [minh] = assessments(auth, "head_qlkh", start_review(auth)["id"])
     with unchanged(store):

@@ -27,6 +27,13 @@ def set_substitute(auth: Auth, by: str, status: int = 201, **body: Any) -> dict[
     return response.get_json()
 
 
+def refused(auth: Auth, by: str, status: int, code: str, **body: str) -> dict[str, Any]:
+    """A substitution ``by`` asks for (head_khcn away, expert1 standing in, 2–6 March unless said) is refused."""
+    wanted = {"absent": "head_khcn", "substitute": "expert1", "starts_on": "2026-03-02", "ends_on": "2026-03-06",
+              **body}
+    return error_of(auth.as_(by).post(f"{API}/substitutes", json=wanted), status, code)
+
+
 def on_leave(auth: Auth, by: str = "head_khcn", absent: str = "head_khcn", substitute: str = "expert1") -> dict:
     return set_substitute(auth, by, absent=absent, substitute=substitute, starts_on="2026-03-02",
                           ends_on="2026-03-06", reason="Nghỉ phép năm")
@@ -82,25 +89,15 @@ def test_a_substitute_assesses_for_an_absent_unit_head_during_the_range_and_not_
 
 def test_a_substitution_is_set_by_the_user_hr_or_their_unit_head_and_refused_to_anyone_else(auth, store):
     with unchanged(store):
-        error_of(auth.as_("head_gddt").post(f"{API}/substitutes", json={
-            "absent": "head_khcn", "substitute": "expert1", "starts_on": "2026-03-02", "ends_on": "2026-03-06"}),
-            403, "may_not_set_substitute")
-        error_of(auth.as_("expert2").post(f"{API}/substitutes", json={
-            "absent": "expert1", "substitute": "expert2", "starts_on": "2026-03-02", "ends_on": "2026-03-06"}),
-            403, "may_not_set_substitute")
-        error_of(auth.as_("hr").post(f"{API}/substitutes", json={
-            "absent": "head_khcn", "substitute": "expert1", "starts_on": "2026-03-06", "ends_on": "2026-03-02"}),
-            422, "invalid_substitute")
-        error_of(auth.as_("hr").post(f"{API}/substitutes", json={
-            "absent": "head_khcn", "substitute": "head_khcn", "starts_on": "2026-03-02", "ends_on": "2026-03-06"}),
-            422, "invalid_substitute")
-        error_of(auth.as_("hr").post(f"{API}/substitutes", json={
-            "absent": "head_khcn", "substitute": "expert1", "starts_on": "2026-02-02", "ends_on": "2026-02-06"}),
-            422, "invalid_substitute")
+        refused(auth, "head_gddt", 403, "may_not_set_substitute")  # another department's head
+        refused(auth, "expert2", 403, "may_not_set_substitute", absent="expert1", substitute="expert2")
+        refused(auth, "hr", 422, "invalid_substitute", starts_on="2026-03-06", ends_on="2026-03-02")
+        refused(auth, "hr", 422, "invalid_substitute", substitute="head_khcn")
+        refused(auth, "hr", 422, "invalid_substitute", starts_on="2026-02-02", ends_on="2026-02-06")  # past days
     by_hr = on_leave(auth, by="hr")
     with unchanged(store):
-        error_of(auth.as_("head_khcn").post(f"{API}/substitutes", json={
-            "substitute": "expert2", "starts_on": "2026-03-05", "ends_on": "2026-03-09"}), 409, "substitute_overlaps")
+        refused(auth, "head_khcn", 409, "substitute_overlaps", substitute="expert2", starts_on="2026-03-05",
+                ends_on="2026-03-09")
     ended = auth.as_("head_khcn").post(f"{API}/substitutes/{by_hr['id']}/end").get_json()
     assert (ended["ended_by"], ended["active"]) == ("head_khcn", False)
     by_the_head_above = on_leave(auth, by="head_khcn", absent="head_qlkh", substitute="expert2")
@@ -114,8 +111,7 @@ def test_a_substitution_is_set_by_the_user_hr_or_their_unit_head_and_refused_to_
 
 def test_the_approvers_decisions_pass_only_to_another_approver(auth, store):
     with unchanged(store):
-        error = error_of(auth.as_("approver").post(f"{API}/substitutes", json={
-            "substitute": "expert1", "starts_on": "2026-03-02", "ends_on": "2026-03-06"}), 403, "substitute_lacks_role")
+        error = refused(auth, "approver", 403, "substitute_lacks_role", absent="approver")
     assert error["details"] == {"roles": ["approver"]}
 
 
