@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.people.directory import get_user, grant_role, revoke_role
 from tests.api.support import error_of, history, unchanged
+from tests.api.test_script_errors import complete_failing, failing  # noqa: F401  (the fixture)
 from tests.conftest import Auth
 from tests.helpers import complete, ready_task
 from tests.workflows.exam_support import close_remarking, exam_with_marks, submit, task_of, today
@@ -143,3 +144,15 @@ def test_an_approvers_substitute_decides_only_while_holding_the_approver_role(au
     with unchanged(store):
         error_of(submit(auth, "expert2", decision["id"], {"decision": "approve"}), 403, "substitute_lacks_role")
     assert complete(auth, "approver", decision["id"], {"decision": "approve"})["status"] == "approved"
+
+
+def test_a_substitutes_failed_step_and_its_retry_say_for_whom_they_were_done(auth, store, failing):  # noqa: F811
+    case, task = failing  # head_khcn's own task: they started the case
+    on_leave(auth)
+    error_of(complete_failing(auth, task, user="expert1"), 422, "case_error")
+    error_of(auth.as_("admin").post(f"{API}/cases/{case['id']}/retry"), 422, "case_error")
+    events = history(auth, "auditor", case["id"])
+    assert [(e["type"], e["actor"], e["on_behalf_of"]) for e in events[-3:]] == [
+        ("case_failed", "expert1", "head_khcn"), ("case_retried", "admin", "head_khcn"),
+        ("case_failed", "admin", "head_khcn")]
+    assert auth.as_("auditor").post(f"{API}/cases/{case['id']}/replay").get_json()["consistent"] is True
