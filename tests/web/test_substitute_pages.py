@@ -14,7 +14,7 @@ from engine.errors import Forbidden
 from engine.store.models import Substitute, User
 from tests.api.support import count, history, unchanged
 from tests.web.support import signed_in, text_of
-from tests.workflows.test_annual_talent_review import assessments, start_review, talent
+from tests.workflows.test_annual_talent_review import PLAIN, assessments, start_review, talent
 from api.web.messages import refusal
 
 API = "/api/v1"
@@ -53,6 +53,10 @@ def test_a_unit_head_sets_their_substitute_who_then_sees_thay_cho_in_the_worklis
     task_page = text_of(substitute.get(f"/tasks/{tasks[0]['id']}"))
     assert "Bạn thực hiện công việc này thay cho Nguyễn Văn An (được ủy quyền)." in task_page
     assert "Giao lại công việc cho người khác" not in task_page  # a substitute gives nothing away
+
+    done = auth.as_("expert1").post(f"{API}/tasks/{tasks[0]['id']}/complete", json={"data": PLAIN}).get_json()
+    timeline = text_of(signed_in(app, "auditor").get(f"/cases/{done['id']}"))
+    assert "expert1 thay cho Nguyễn Văn An" in timeline  # the history names both people
 
 
 def test_hr_sets_a_substitute_for_a_unit_head_and_bad_days_are_said_and_change_nothing(app, store):

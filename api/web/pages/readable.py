@@ -74,6 +74,7 @@ class Readable:
         self.choices = _choices(self.fields, {})
         events = list(events)
         said = [*_strings(data), *(e.get("actor") or "" for e in events),
+                *(e.get("on_behalf_of") or "" for e in events),
                 *(str((e.get("data") or {}).get("username") or "") for e in events),
                 *(_user_of((e.get("data") or {}).get("assigned_to")) for e in events)]
         self.people = display_names(db, [s for s in said if s and len(s) <= 64])

@@ -90,8 +90,9 @@ def substitute_set() -> Any:
         with services().store.transaction() as db:
             absent = directory.get_user(db, values["absent"] or actor.username)
             chosen = directory.get_user(db, values["substitute"])
-            substitutes.set_substitute(db, actor, absent, chosen, days["starts_on"], days["ends_on"],  # type: ignore[arg-type]
-                                       substitute_rules(), values["reason"])
+            first, last = days["starts_on"], days["ends_on"]
+            assert first is not None and last is not None  # checked above
+            substitutes.set_substitute(db, actor, absent, chosen, first, last, substitute_rules(), values["reason"])
     except Invalid as err:
         return _render(values, field_errors(err.details), refusal(err), 422)
     except EngineError as err:
