@@ -103,6 +103,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api.resources import diagrams  # process and case diagrams as SVG
 
     api.register_blueprint(diagrams.blp, url_prefix="/api/v1")
+    from api.resources import substitutes  # substitutes while someone is away, and reassignment
+
+    api.register_blueprint(substitutes.blp, url_prefix="/api/v1")
 
     from api import web
 

@@ -114,6 +114,8 @@ class TaskOut(Schema):
     due_at = fields.DateTime(allow_none=True)
     overdue = fields.Boolean()
     seconds_left = fields.Integer(allow_none=True)
+    on_behalf_of = fields.String(metadata={"description": "listed to a substitute: the absent user it is theirs for"})
+    on_behalf_of_name = fields.String()
 
 
 class TaskDetail(TaskOut):
@@ -210,6 +212,7 @@ class EventOut(Schema):
     process_hash = fields.String()
     hash = fields.String()
     prev_hash = fields.String()
+    on_behalf_of = fields.String(allow_none=True, metadata={"description": "the absent user a substitute acted for"})
 
 
 class UserCreate(Schema):

@@ -224,6 +224,31 @@ class ProcessPolicy:
         case of the process they may see: :attr:`sign_off_roles` and the managers."""
         return actor.is_any(*self.sign_off_roles) or self.may_keep_files(actor)
 
+    # ------------------------------------------------- acting for others (substitutes, reassignment)
+    #: Tasks (element ids) a person does in person: never by a substitute (a council seat: the law
+    #: replaces a member through the process's own step, not by delegation).
+    personal_tasks: frozenset[str] = frozenset()
+    #: Roles whose tasks a substitute does only when holding the role too (the approver's decisions).
+    delegated_within_role: frozenset[str] = frozenset()
+    #: Roles that may give any open task of the process to another of its candidates.
+    reassigners: frozenset[str] = frozenset({"admin"})
+    #: Roles that may do so for the tasks of the units they hold the role for (a unit head).
+    unit_reassigners: frozenset[str] = frozenset()
+
+    def delegation_refusal(self, element_id: str, role: str | None, substitute: Actor) -> str | None:
+        """Why ``substitute`` may not do this task for the person they stand in for, as an error code
+        (``task_not_delegable``, ``substitute_lacks_role``), or None when they may."""
+        if element_id in self.personal_tasks:
+            return "task_not_delegable"
+        if role in self.delegated_within_role and role not in substitute.roles:
+            return "substitute_lacks_role"
+        return None
+
+    def may_reassign(self, actor: Actor, unit_path: str | None) -> bool:
+        """Whether ``actor`` may give a task of a case of the unit at ``unit_path`` to another candidate."""
+        return actor.is_any(*self.reassigners) or any(actor.has_role(role, unit_path)
+                                                      for role in self.unit_reassigners)
+
     def task_file_key(self, element_id: str | None) -> str:
         """The key of the case data under which files uploaded for a task of ``element_id`` count:
         such a file is shown to whoever :meth:`visible_data` shows that key to (e.g. a council

@@ -54,6 +54,7 @@ def deploy_bpmn_dir(session: Session, deployed_by: str = "system") -> list[tuple
 
 from workflows.services import Services, build_service, build_services  # noqa: E402,F401  (the wiring)
 from workflows.settings import RulesFileError  # noqa: E402,F401  (a bad TALENTFLOW_RULES_FILE)
+from workflows.people import substitute_rules  # noqa: E402,F401  (who sets substitutes, for the API and pages)
 
 
 discover(__name__)  # last: a process module may use anything above

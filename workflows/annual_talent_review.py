@@ -43,6 +43,7 @@ from engine.people.actors import SYSTEM, Actor
 from workflows.documents import talent_papers
 from workflows.programme import registry
 from workflows import review_labels, review_progress, talent_assessment
+from workflows.people import ProgrammePeople
 from workflows.processes import N_, register
 from workflows.rules.review_rules import SCRIPT_HELPERS, override_problems
 
@@ -81,7 +82,7 @@ def assessments_close_at(year: int) -> datetime:
     return datetime(year, month, day, tzinfo=clock.CITY_ZONE) + timedelta(days=1)
 
 
-class Policy(ProcessPolicy):
+class Policy(ProgrammePeople):
     start_form = "review_start"
     #: hr runs the review and the approver decides on it: both read every review.
     readers = frozenset({"auditor", "admin", "hr_officer", "approver"})

@@ -28,11 +28,11 @@ from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from engine.errors import Invalid
-from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued, Panel, ProcessPolicy, Step, Table
+from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued, Panel, Step, Table
 from engine.people.actors import Actor
 from engine.people.directory import unknown_users
 from engine.time import calendar, clock
-from workflows import exam_labels, exam_pages, settings
+from workflows import exam_labels, exam_pages, people, settings
 from workflows.documents import decree30, exam_papers
 from workflows.programme import registry
 from workflows.rules import exam_scoring as scoring
@@ -180,7 +180,7 @@ def _exactly(field: str, given: list[str], expected: list[str], what: str) -> No
         raise Invalid(f"{field}: " + "; ".join(problems), {field: problems})
 
 
-class Policy(ProcessPolicy):
+class Policy(people.ExamPeople):
     start_form = "exam_plan"
     #: hr runs exams and the approver decides on them: both read every exam case.
     readers = frozenset({"auditor", "admin", "hr_officer", "approver"})

@@ -33,6 +33,7 @@ from workflows.processes import N_, register
 from workflows.programme import registry
 from workflows.rules.review_rules import ASSESSMENT_FIELDS, SCRIPT_HELPERS, closing_date, completed_years
 from workflows import review_labels
+from workflows.people import ProgrammePeople
 
 PROCESS_KEY = "talent_assessment"
 LANE_ROLES: dict[str, str] = {"Thủ trưởng đơn vị": "unit_head"}
@@ -55,7 +56,7 @@ def start_data(review: Mapping[str, Any], talent: Mapping[str, Any]) -> dict[str
             **{key: review[key] for key in ("remove_after_years", "warn_after_years", "rating_window_years")}}
 
 
-class Policy(ProcessPolicy):
+class Policy(ProgrammePeople):
     #: hr runs the review and the approver decides on it: both read every assessment.
     readers = frozenset({"auditor", "admin", "hr_officer", "approver"})
     #: The approver signs the decisions: they upload the signed copies (engine/files/signatures.py).

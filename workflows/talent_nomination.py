@@ -21,9 +21,9 @@ from sqlalchemy import select
 from engine.time import clock
 from engine.errors import Forbidden, Invalid
 from engine.store.models import Unit
-from engine.policy import STARTER, Assignment, CaseGrant, DocumentKind, Issued, Note, Panel, ProcessPolicy, Step, Words
+from engine.policy import STARTER, Assignment, CaseGrant, DocumentKind, Issued, Note, Panel, Step, Words
 from engine.people.actors import Actor
-from workflows import settings
+from workflows import people, settings
 from workflows.documents import decree30, talent_papers
 from workflows.programme import registry
 from workflows.rules import talent_criteria
@@ -64,7 +64,7 @@ LANE_ROLES: dict[str, str] = {
 }
 
 
-class Policy(ProcessPolicy):
+class Policy(people.NominationPeople):
     start_form = "talent_nomination"
     #: hr runs the programme: it reads every nomination and may cancel one.
     readers = frozenset({"auditor", "admin", "hr_officer"})

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from engine.errors import Invalid
-from engine.policy import STARTER, CaseGrant, ProcessPolicy
+from engine.policy import STARTER, CaseGrant
 from engine.people.actors import Actor
+from workflows.people import ProgrammePeople
 from workflows.processes import N_, register
 
 PROCESS_KEY = "training_nomination"
@@ -25,7 +26,7 @@ LANE_ROLES: dict[str, str] = {
 }
 
 
-class Policy(ProcessPolicy):
+class Policy(ProgrammePeople):
     start_form = "training_proposal"
     #: hr runs the programme: it reads every training case and may cancel one.
     readers = frozenset({"auditor", "admin", "hr_officer"})

@@ -76,6 +76,7 @@ class StateTask(Schema):
     status = fields.String(metadata={"description": "ready, completed or cancelled"})
     claimed_by = fields.String(allow_none=True)
     completed_by = fields.String(allow_none=True)
+    on_behalf_of = fields.String(allow_none=True, metadata={"description": "the absent user a substitute did it for"})
     created_seq = fields.Integer()
     completed_seq = fields.Integer(allow_none=True)
     candidates = fields.List(fields.String(), metadata={"description": "who could act: role:R[@unit] or user:U"})

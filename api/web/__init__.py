@@ -33,7 +33,8 @@ def init_app(app: Flask) -> None:
     # the modules register their routes and hooks on ``bp`` when imported
     from api.web import errors, headers, layout  # noqa: F401
     from api.web.pages import (accounts, audit, cases, dashboard, documents, exports, files,  # noqa: F401
-                                grid, notifications, panels, search, settings, talent, tasks, worklist)
+                                grid, notifications, panels, search, settings, substitutes, talent, tasks,
+                                worklist)
     from api.web.pages import diagram  # noqa: F401  (a process's diagram page, the diagrams as SVG alone)
 
     app.register_blueprint(bp)

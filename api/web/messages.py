@@ -61,6 +61,12 @@ FIELD_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
         ("must not be in the future", _l("Must not be in the future.")),
         ("only cancel is possible", _l("Registration was already extended once: only cancelling is possible.")),
         ("say what hr must change", _l("Say what hr must change.")),
+        # substitutes and reassignment (engine.people.substitutes, CaseService.reassign)
+        ("must not be before the first day", _l("Must not be before the first day.")),
+        ("must not be in the past", _l("Must not be in the past.")),
+        ("a user cannot be their own substitute", _l("A user cannot be their own substitute.")),
+        ("the substitute's account is deactivated", _l("The substitute's account is deactivated.")),
+        ("not a candidate for this task", _l("Not a candidate for this task.")),
     )
 ] + [
     (_p(r"Must be greater than or equal to MIN and less than or equal to MAX\."),
@@ -163,6 +169,20 @@ REFUSALS = {
     "forbidden": _l("You are not allowed to do this."),
     "not_found": _l("There is no such task or case, or it is not yours to see."),
     "conflict": _l("This cannot be done now: the case has moved on. Reload the page."),
+    # substitutes and reassignment
+    "task_not_delegable": _l("This task belongs to a council seat and is done by its holder in person: a "
+                             "substitute may not do it (hr replaces a member through the exam's own step)."),
+    "substitute_lacks_role": _l("Only another holder of this role may act for them: the approver's decisions "
+                                "pass only to another approver."),
+    "may_not_set_substitute": _l("You may set a substitute only for yourself, or, as hr or a unit head, for "
+                                 "the people of your units."),
+    "substitute_overlaps": _l("A substitute is already set for some of these days; end it first."),
+    "substitute_ended": _l("This substitution has already ended."),
+    "invalid_substitute": _l("The substitute cannot be set: see the messages next to the fields."),
+    "may_not_reassign": _l("Only hr, or the head of the task's unit, may give a task to someone else."),
+    "not_a_candidate": _l("That person may not do this task: choose one of its candidates."),
+    "reason_required": _l("Say why the task is given to someone else."),
+    "already_assigned": _l("The task is already theirs."),
 }
 
 

@@ -28,6 +28,9 @@ _INSERT = insert(EVENT)
 NOTES = frozenset({"file_attached", "file_removed", "document_signed", "comment_added", "reminder_requested"})
 #: The fields the hash covers, in the canonical body.
 HASHED = ("case_id", "seq", "type", "actor", "at", "process_hash", "task_id", "data", "from_status", "to_status")
+#: Hashed too, but only when set: on whose behalf a substitute acted (migration 0012). Leaving it out
+#: of the body when empty keeps every chain written before it verifying as it did.
+ON_BEHALF_OF = "on_behalf_of"
 
 
 def _default(value: Any) -> Any:
@@ -48,12 +51,15 @@ def jsonable(data: Any) -> Any:
 
 def event_hash(prev_hash: str, event: Any) -> str:
     """Hash of an event (a mapping or an ``Event`` row) chained to ``prev_hash``."""
-    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
-    return body_hash(prev_hash, {k: get(k) for k in HASHED})
+    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k, None)
+    return body_hash(prev_hash, {**{k: get(k) for k in HASHED}, ON_BEHALF_OF: get(ON_BEHALF_OF)})
 
 
 def body_hash(prev_hash: str, body: dict[str, Any]) -> str:
-    """Hash of the :data:`HASHED` fields of an event, as a dict (the verifier builds it from a row)."""
+    """Hash of the :data:`HASHED` fields of an event, as a dict (the verifier builds it from a row),
+    and of :data:`ON_BEHALF_OF` when the event has one."""
+    if body.get(ON_BEHALF_OF) is None:
+        body.pop(ON_BEHALF_OF, None)
     at = body["at"]
     if isinstance(at, datetime):
         body["at"] = at.isoformat()
@@ -63,8 +69,11 @@ def body_hash(prev_hash: str, body: dict[str, Any]) -> str:
 class Chain:
     """The events one command appends to one chain, written together by :meth:`write`."""
 
-    def __init__(self, case_id: int | None, seq: int, head: str, process_hash: str = "") -> None:
+    def __init__(self, case_id: int | None, seq: int, head: str, process_hash: str = "",
+                 on_behalf_of: str | None = None) -> None:
         self.case_id, self.seq, self.head, self.process_hash = case_id, seq, head or GENESIS, process_hash
+        #: Set for a substitute's command: every event of the step then says for whom it was done.
+        self.on_behalf_of = on_behalf_of
         self.pending: list[dict[str, Any]] = []
 
     def add(self, type_: str, actor: str, *, task_id: str | None = None, data: dict[str, Any] | None = None,
@@ -72,7 +81,8 @@ class Chain:
         self.seq += 1
         event = {"case_id": self.case_id, "seq": self.seq, "type": type_, "actor": actor, "at": clock.now(),
                  "process_hash": self.process_hash, "task_id": task_id, "data": jsonable(data or {}),
-                 "from_status": from_status, "to_status": to_status, "prev_hash": self.head}
+                 "from_status": from_status, "to_status": to_status, "prev_hash": self.head,
+                 ON_BEHALF_OF: self.on_behalf_of}
         event["hash"] = self.head = event_hash(self.head, event)
         self.pending.append(event)
         return event
@@ -113,7 +123,7 @@ _CASE_FIELDS = ("id", "process_key", "business_key", "status", "state", "data", 
 _TASK_FIELDS = ("id", "element_id", "name", "subject", "form_key", "lane", "role", "status", "created_at",
                 "due_at", "completed_at")
 _EVENT_FIELDS = ("seq", "type", "actor", "at", "process_hash", "task_id", "data", "from_status", "to_status",
-                 "prev_hash", "hash")
+                 "prev_hash", "hash", ON_BEHALF_OF)
 
 
 def export_history(conn: Connection, case_id: int) -> dict[str, Any]:

@@ -22,13 +22,13 @@ from typing import Any, Callable, Iterator, Mapping
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection, Row
 
-from engine.audit.events import EVENT, GENESIS, HASHED, body_hash, event_hash
+from engine.audit.events import EVENT, GENESIS, HASHED, ON_BEHALF_OF, body_hash, event_hash
 from engine.store.models import Case, ProcessDefinition
 
 CASE, DEFINITION = Case.__table__, ProcessDefinition.__table__
 GLOBAL = "global"
 BATCH = 2000
-_COLUMNS = [EVENT.c[name] for name in ("id", *HASHED, "prev_hash", "hash")]
+_COLUMNS = [EVENT.c[name] for name in ("id", *HASHED, "prev_hash", "hash", ON_BEHALF_OF)]
 _HASHED_END = 1 + len(HASHED)  # the hashed fields are columns 1.._HASHED_END-1 of a row
 
 
@@ -97,7 +97,8 @@ def check_chain(case_id: int | None, events: list[Row], head: tuple[int, str] | 
                          f"another event ({stranger.type}) carries seq {seq} of this chain", {"type": stranger.type})
         if event is None or event.prev_hash != previous:
             return _misplaced(case_id, seq, event, previous, by_prev, hashes)
-        recomputed = body_hash(event.prev_hash, dict(zip(HASHED, event[1:_HASHED_END])))
+        recomputed = body_hash(event.prev_hash, {**dict(zip(HASHED, event[1:_HASHED_END])),
+                                                 ON_BEHALF_OF: event.on_behalf_of})
         if recomputed != event.hash:
             follower = by_seq.get(seq + 1)
             if (follower is not None and follower.prev_hash == recomputed) or \

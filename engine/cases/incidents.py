@@ -49,6 +49,8 @@ class Incidents:
                 raise Conflict(f"case {case_id} is {case.status}, not in error", code="case_not_in_error")
             command = dict(case.incident.get("command") or {"type": "run"})
             loaded = steps.load(conn, case)
+            # a substitute's failed completion, retried: the step still says for whom it was done
+            loaded.chain.on_behalf_of = command.get("on_behalf_of") if command["type"] == "complete" else None
             loaded.chain.add("case_retried", actor.username, data={"incident": case.incident},
                              from_status="error", to_status="running")
             case.status = "running"

@@ -31,11 +31,11 @@ from functools import wraps
 from typing import Any, Callable, TypeVar
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
-from engine.cases import notifications
+from engine.cases import delegation, notifications
 from engine.cases import statements as sql
 from engine.cases.case_links import CaseLinks
 from engine.cases.incidents import Incidents
@@ -44,16 +44,18 @@ from engine.cases.reminders import Reminders
 from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, EventsWritten, FileBinder, FormValidator, case_failed, no_files, no_listener
 from engine.cases.workflow_cache import WorkflowCache
-from engine.cases.worklist import case_roles, may_act
+from engine.cases.worklist import case_roles
 from engine.definitions.state import UnloadableState
 from engine.definitions.versions import SpecCache
-from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, NotFound
-from engine.people.actors import SYSTEM, Actor
+from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
+from engine.people.actors import SYSTEM, Actor, actor_for
 from engine.policy import ProcessPolicy
 from engine.store.database import Store
+from engine.store.models import User
 from engine.time import clock, timers
 
 Command = TypeVar("Command", bound=Callable[..., Any])
+USER = User.__table__
 
 
 def unloadable_is_an_incident(command: Command) -> Command:
@@ -128,17 +130,19 @@ class CaseService:
         steps = self.steps
         failure: Exception | None = None
         with self.store.command() as conn:
-            row, case = self._task_for_command(conn, actor, task_id)
+            row, case, absent = self._task_for_command(conn, actor, task_id)
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
             clean = steps.validate(conn, row.form_key, data, case.id, task_id)
             policy = self.policy_for(case.process_key)
             loaded = steps.load(conn, case)
+            loaded.chain.on_behalf_of = absent.username if absent else None
             if type(policy).check_completion is not ProcessPolicy.check_completion or \
                     type(policy).check_task is not ProcessPolicy.check_task:  # skip the roles query
                 ready = loaded.workflow.get_task_from_id(UUID(task_id))
+                owner = absent or actor  # a substitute is checked as the one they stand in for
                 policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
-                                  actor, case_roles(conn, actor, case.id))
+                                  owner, case_roles(conn, owner, case.id))
             try:
                 steps.run_task(loaded, task_id, clean)
             except EngineError:
@@ -146,7 +150,8 @@ class CaseService:
             except Exception as err:  # noqa: BLE001
                 failure = err
                 command = {"type": "complete", "task_id": task_id, "data": clean,
-                           "user_id": actor.user_id, "username": actor.username}
+                           "user_id": actor.user_id, "username": actor.username,
+                           **({"on_behalf_of": absent.username} if absent else {})}
                 steps.mark_failed(conn, loaded, actor, err, command)
             else:
                 steps.finish_task(conn, loaded, task_id, row.element_id, actor, clean)
@@ -163,7 +168,7 @@ class CaseService:
         form-validated data."""
         with self.store.read() as session:
             conn = session.connection()
-            row, case = self._task_for_command(conn, actor, task_id)
+            row, case, absent = self._task_for_command(conn, actor, task_id)
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
             clean = self.steps.validate(conn, row.form_key, data, case.id, task_id)
@@ -172,8 +177,9 @@ class CaseService:
                     type(policy).check_task is not ProcessPolicy.check_task:
                 loaded = self.steps.load(conn, case)
                 ready = loaded.workflow.get_task_from_id(UUID(task_id))
+                owner = absent or actor  # checked as complete() checks it: a substitute as the one they stand in for
                 policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
-                                  actor, case_roles(conn, actor, case.id))
+                                  owner, case_roles(conn, owner, case.id))
                 self.workflows.put(case.id, case.version, loaded.workflow)  # unchanged: still this version's
             session.rollback()
         return clean
@@ -247,22 +253,67 @@ class CaseService:
     def _set_claim(self, actor: Actor, task_id: str, claim: bool) -> None:
         steps = self.steps
         with self.store.command() as conn:
-            row, case = self._task_for_command(conn, actor, task_id)
+            row, case, absent = self._task_for_command(conn, actor, task_id)
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
             target = actor.user_id if claim else None
             if row.claimed_by_id == target:
                 return
             conn.execute(update(TASK).where(TASK.c.id == task_id).values(claimed_by_id=target))
-            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, steps.definition_hash(conn, case))
+            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, steps.definition_hash(conn, case),
+                                on_behalf_of=absent.username if absent else None)
             chain.add("task_claimed" if claim else "task_released", actor.username, task_id=task_id,
                       data={"element_id": row.element_id})
             old_version = case.version
             steps.write_case(conn, case, chain, actor, old_version)
         self.workflows.rekey(case.id, old_version, case.version)  # the workflow itself did not change
 
-    def _task_for_command(self, conn: Connection, actor: Actor, task_id: str) -> tuple[TaskRow, CaseRecord]:
-        """The task and its case, the case row locked, in one statement."""
+    def reassign(self, actor: Actor, task_id: str, to_username: str, reason: str) -> None:
+        """Give an open task (claimed or not) to another of its candidates, with a reason: a
+        ``task_reassigned`` event. Only the process's reassigners (``ProcessPolicy.may_reassign``:
+        hr, a unit head for the tasks of their units); refused, changing nothing, without a reason,
+        to someone the task's own rule does not admit, or to whoever holds it already."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise Invalid("a reason is required", {"reason": ["required"]}, code="reason_required")
+        with self.store.command() as conn:
+            found = conn.execute(sql.TASK_WITH_CASE if self.store.is_sqlite else sql.TASK_WITH_LOCKED_CASE,
+                                 {"task_id": task_id}).first()
+            if found is None:
+                raise NotFound(f"task {task_id} not found")
+            case = CaseRecord.from_row(found)
+            row = TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
+            if not self.policy_for(case.process_key).may_reassign(actor, row.unit_path):
+                self._visible_task_or_404(conn, actor, case, task_id)
+                raise Forbidden("you may not reassign this task", code="may_not_reassign")
+            if case.status != "running" or row.status != "ready":
+                raise Conflict(f"task is already {row.status}", code="task_not_ready")
+            target = conn.execute(select(USER).where(USER.c.username == to_username, USER.c.active.is_(True))).first()
+            if target is None or not delegation.holder(conn, actor_for(conn, target), row, case.id):
+                raise Invalid("not a candidate for this task", {"to": ["not a candidate for this task"]},
+                              code="not_a_candidate")
+            if row.claimed_by_id == target.id:
+                raise Conflict("the task is already theirs", code="already_assigned")
+            before = conn.execute(select(USER.c.username).where(USER.c.id == row.claimed_by_id)).scalar() \
+                if row.claimed_by_id else None
+            conn.execute(update(TASK).where(TASK.c.id == task_id).values(claimed_by_id=target.id))
+            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, self.steps.definition_hash(conn, case))
+            chain.add("task_reassigned", actor.username, task_id=task_id, data={
+                "element_id": row.element_id, "from": before, "to": target.username, "reason": reason})
+            old_version = case.version
+            self.steps.write_case(conn, case, chain, actor, old_version)
+        self.workflows.rekey(case.id, old_version, case.version)
+
+    def _visible_task_or_404(self, conn: Connection, actor: Actor, case: CaseRecord, task_id: str) -> None:
+        try:
+            self.steps.visible_or_404(conn, actor, case)
+        except NotFound:
+            raise NotFound(f"task {task_id} not found") from None
+
+    def _task_for_command(self, conn: Connection, actor: Actor, task_id: str
+                          ) -> tuple[TaskRow, CaseRecord, Actor | None]:
+        """The task and its case, the case row locked, in one statement; and the absent user the
+        actor does it for as their substitute (None: their own task)."""
         # SQLite: BEGIN IMMEDIATE already holds the write lock.
         query = sql.TASK_WITH_CASE if self.store.is_sqlite else sql.TASK_WITH_LOCKED_CASE
         found = conn.execute(query, {"task_id": task_id}).first()
@@ -270,17 +321,17 @@ class CaseService:
             raise NotFound(f"task {task_id} not found")
         case = CaseRecord.from_row(found)
         row = TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
-        if not (may_act(actor, row, frozenset()) or may_act(actor, row, case_roles(conn, actor, case.id))):
-            try:
-                self.steps.visible_or_404(conn, actor, case)
-            except NotFound:
-                raise NotFound(f"task {task_id} not found") from None
-            raise Forbidden("you are not a candidate for this task")
+        absent = None
+        if not delegation.holder(conn, actor, row, case.id):
+            absent = delegation.stand_in(conn, actor, row, case.id, self.policy_for(case.process_key))
+            if absent is None:
+                self._visible_task_or_404(conn, actor, case, task_id)
+                raise Forbidden("you are not a candidate for this task")
         if row.status != "ready":
             raise Conflict(f"task is already {row.status}", code="task_not_ready")
-        if row.claimed_by_id not in (None, actor.user_id):
+        if row.claimed_by_id not in (None, actor.user_id, absent.user_id if absent else None):
             raise Conflict("task is claimed by someone else", code="claimed_by_other")
-        return row, case
+        return row, case, absent
 
     # ------------------------------------------------------- across cases
     @unloadable_is_an_incident

@@ -21,12 +21,14 @@ from engine.errors import Invalid, NotFound
 from engine.store.models import Case, ProcessDefinition, Task, Unit, User
 from engine.policy import ProcessPolicy
 from engine.people.actors import Actor
+from engine.cases import delegation
 from engine.cases.progress import child_task_progress
 from engine.cases.worklist import case_roles, is_participant, may_act, participant_clause, worklist_clause
+from engine.people.substitutes import acting_for
 
 MAX_PAGE_SIZE = 200
 _EVENT_FIELDS = ("seq", "type", "actor", "at", "task_id", "data", "from_status", "to_status", "process_hash",
-                 "hash", "prev_hash")
+                 "hash", "prev_hash", "on_behalf_of")
 _CLAIMED, _COMPLETED = aliased(User), aliased(User)
 #: Task rows with the usernames of claimer and completer; built once (statement building is not free).
 _TASKS = (select(*Task.__table__.c, _CLAIMED.username.label("claimed_by_name"),
@@ -93,8 +95,12 @@ class Reader:
         return actor.is_any(*self.policy_for(process_key).readers)
 
     def visible_case(self, session: Session, actor: Actor, case_id: int) -> Case:
+        """The case, if ``actor`` reads its process, takes part in it, or stands in (as a substitute)
+        for someone holding one of its open tasks that may pass to them."""
         case = session.get(Case, case_id)
-        if case is None or not (self.is_reader(actor, case.process_key) or is_participant(session, actor, case)):
+        if case is None or not (self.is_reader(actor, case.process_key) or is_participant(session, actor, case)
+                                or delegation.visible_through(session, actor, case,
+                                                              self.policy_for(case.process_key))):
             raise NotFound(f"case {case_id} not found")
         return case
 
@@ -222,8 +228,12 @@ class Reader:
             raise Invalid("unknown status", {"status": ["one of ready, completed, cancelled"]})
         page, per_page = _paging(page, per_page)
         reader = actor.is_any("auditor", "admin")
+        absentees = acting_for(session, actor) if status == "ready" and not reader else []
         if status == "ready":
             cond = worklist_clause(actor, scope, reader=reader)
+            if absentees:  # a substitute sees the absent's tasks too, marked for whom
+                personal = delegation.personal_pairs((k, self.policy_for(k)) for k in self._process_keys(session))
+                cond = or_(cond, delegation.substitute_clause(absentees, scope, personal))
         elif reader and scope == "all":
             cond = Task.id.isnot(None)
         else:
@@ -238,7 +248,19 @@ class Reader:
         total = session.scalar(select(func.count()).select_from(query.with_only_columns(Task.id).subquery())) or 0
         rows = session.execute(query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
                                .offset((page - 1) * per_page).limit(per_page)).all()
-        return Page([self._task_dict(row) for row in rows], total, page, per_page)
+        items = [self._task_dict(row) for row in rows]
+        for row, item in zip(rows, items) if absentees else ():
+            self._mark_on_behalf(session, actor, absentees, row, item)
+        return Page(items, total, page, per_page)
+
+    @staticmethod
+    def _mark_on_behalf(session: Session, actor: Actor, absentees: list[Actor], row: Any,
+                        item: dict[str, Any]) -> None:
+        """``on_behalf_of`` (username) and ``on_behalf_of_name`` of a task listed to a substitute for
+        someone else ("thay cho Nguyễn Văn A")."""
+        absent = delegation.on_behalf(session, actor, absentees, row)
+        if absent is not None:
+            item["on_behalf_of"], item["on_behalf_of_name"] = absent.username, absent.display_name or absent.username
 
     def task_view(self, session: Session, actor: Actor, task_id: str) -> tuple[dict[str, Any], Case]:
         row = session.execute(_TASKS.where(Task.id == task_id)).first()
@@ -249,8 +271,15 @@ class Reader:
         except NotFound:
             raise NotFound(f"task {task_id} not found") from None
         out = self._task_dict(row)
-        out["can_act"] = row.status == "ready" and may_act(actor, row, case_roles(session, actor, case.id)) \
-            and row.claimed_by_id in (None, actor.user_id)
+        own = may_act(actor, row, case_roles(session, actor, case.id))
+        out["can_act"] = row.status == "ready" and own and row.claimed_by_id in (None, actor.user_id)
+        if row.status == "ready" and not own:  # a substitute's, for the one they stand in for
+            absentees = acting_for(session, actor)
+            absent = delegation.on_behalf(session, actor, absentees, row) if absentees else None
+            policy = self.policy_for(case.process_key)
+            if absent is not None and policy.delegation_refusal(row.element_id, row.role, actor) is None:
+                out["can_act"] = row.claimed_by_id in (None, actor.user_id, absent.user_id)
+                out["on_behalf_of"], out["on_behalf_of_name"] = absent.username, absent.display_name or absent.username
         return out, case
 
     # -------------------------------------------------------------- processes

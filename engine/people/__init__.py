@@ -3,7 +3,8 @@
 The directory adds users, units and role grants (each grant an event on the global audit chain);
 :mod:`~engine.people.accounts` closes and reopens accounts (deactivation, new password hashes, revoked
 tokens), each an event too; an :class:`Actor` is the snapshot of one person's roles that every
-command is checked against.
+command is checked against; :mod:`~engine.people.substitutes` says who stands in for whom over which
+city days (``acting_for``), each substitution set or ended an event too.
 How a person proves who they are (passwords, tokens, sessions) belongs to ``api.auth``.
 """
 from engine.people.accounts import revoke_tokens, set_active, set_password

@@ -63,7 +63,10 @@ def bind(model: CaseModel, expected: Mapping[str, Any], recorded: Mapping[str, A
                                 "completed_by": None, "created_seq": recorded["seq"]}
     elif kind == "task_completed":
         model.tasks[task_id].update(status="completed", completed_by=recorded["actor"],
-                                    claimed_by=recorded["actor"], completed_seq=recorded["seq"])
+                                    claimed_by=recorded["actor"], completed_seq=recorded["seq"],
+                                    on_behalf_of=recorded.get("on_behalf_of"))
+    elif kind == "task_reassigned":
+        model.tasks[task_id]["claimed_by"] = recorded["data"]["to"]
     elif kind == "task_cancelled":
         model.tasks[task_id]["status"] = "cancelled"
     elif kind in ("task_claimed", "task_released"):
@@ -104,7 +107,7 @@ def snapshot(model: CaseModel) -> dict[str, Any]:
     tasks = []
     for info in sorted(model.tasks.values(), key=lambda t: t["created_seq"]):
         shown = {k: info.get(k) for k in ("task_id", "element_id", "name", "status", "claimed_by",
-                                           "completed_by", "created_seq", "completed_seq")}
+                                           "completed_by", "on_behalf_of", "created_seq", "completed_seq")}
         shown["candidates"] = ([f"user:{info['claimed_by']}"] if info["claimed_by"] else [info["assigned_to"]]) \
             if info["status"] == "ready" else []
         tasks.append(shown)

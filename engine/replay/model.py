@@ -28,7 +28,7 @@ from engine.definitions.sandbox import check_data_keys
 #: The events the engine itself appends; any other type was recorded by a process module's hook.
 ENGINE_EVENTS = frozenset({"case_started", "task_completed", "timer_fired", "task_claimed", "task_released",
                            "case_cancelled", "case_failed", "case_retried", "message_received", "task_created",
-                           "task_cancelled", "role_granted", "role_revoked", "case_completed"})
+                           "task_cancelled", "role_granted", "role_revoked", "case_completed", "task_reassigned"})
 
 
 class ReplayError(Exception):
@@ -92,6 +92,12 @@ class CaseModel:
             self._require("running")
             task = self._ready_task(event["task_id"])
             return [_event(kind, actor, task, {"element_id": self._element(task)})]
+        if kind == "task_reassigned":  # hr gave the task to another candidate: who holds it, not the state
+            self._require("running")
+            task = self._ready_task(event["task_id"])
+            if not isinstance(data.get("reason"), str) or not data["reason"].strip() or not data.get("to"):
+                raise ReplayError("the task was reassigned without a reason or a person", "a reason", data)
+            return [_event(kind, actor, task, {**data, "element_id": self._element(task)})]
         if kind in ("task_cancelled", "case_cancelled"):
             return self._cancel(rest)
         if kind == "case_failed":

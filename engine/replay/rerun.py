@@ -101,8 +101,9 @@ class ReplayResult:
 
 
 def _row(event: Any) -> dict[str, Any]:
-    return dict(event) if isinstance(event, Mapping) else {k: getattr(event, k) for k in
-                                                           ("seq", "type", "actor", "at", *COMPARED[2:])}
+    return dict(event) if isinstance(event, Mapping) else {k: getattr(event, k, None) for k in
+                                                           ("seq", "type", "actor", "at", *COMPARED[2:],
+                                                            audit.ON_BEHALF_OF)}
 
 
 class Replayer:
@@ -113,6 +114,8 @@ class Replayer:
         self.expected: deque[dict[str, Any]] = deque()
         self.side_effects: list[int] = []
         self.position = 0
+        #: For whom the step under way was done (a substitute's step): every event of it says so.
+        self.on_behalf_of: str | None = None
 
     def run(self, stop_after: int | None = None) -> Divergence | None:
         """Replay up to the end (or the end of the step holding event ``stop_after``)."""
@@ -145,6 +148,7 @@ class Replayer:
             self.side_effects.append(event["seq"])  # recorded by a process module's after_step
             return None
         if not self.expected:
+            self.on_behalf_of = event.get(audit.ON_BEHALF_OF)
             replay_clock.local.at = self.model.command_time(event)
             self.expected.extend(self.model.apply(event, self.events[self.position:]))
             if not self.expected:
@@ -161,6 +165,9 @@ class Replayer:
         else:
             expected = self.expected[0]
         difference = match.compare(self.model, expected, event)
+        if difference is None and event.get(audit.ON_BEHALF_OF) != self.on_behalf_of:
+            difference = (f"the event says it was done on behalf of '{event.get(audit.ON_BEHALF_OF)}', "
+                          f"the step it belongs to on behalf of '{self.on_behalf_of}'")
         if difference is not None:
             return Divergence(event["seq"], event["type"], difference, match.shown(self.model, expected),
                               _shown(event))
@@ -170,7 +177,7 @@ class Replayer:
 
 
 def _shown(event: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: event.get(k) for k in ("seq", *COMPARED)}
+    return {k: event.get(k) for k in ("seq", *COMPARED, audit.ON_BEHALF_OF)}
 
 
 # ------------------------------------------------------------------------------------ services

@@ -6,7 +6,7 @@ and surfaces as ``StaleDataError`` (answered 409).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
@@ -192,6 +192,8 @@ class Event(Base):
     to_status: Mapped[Optional[str]] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: The absent user a substitute acted for (hashed when set; migration 0012).
+    on_behalf_of: Mapped[Optional[str]] = mapped_column(String(64))
 
 
 class SchedulerRun(Base):
@@ -352,3 +354,23 @@ class OutboxMessage(Base):
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[Optional[datetime]]
+
+
+class Substitute(Base):
+    """A substitute for an absent user over whole city days, ``starts_on`` to ``ends_on`` inclusive
+    (ủy quyền). Never deleted: an end before its time sets ``ended_at``/``ended_by``, so the record of
+    who could act for whom, and when, stays (each change is also an event on the global chain)."""
+
+    __tablename__ = "substitute"
+    __table_args__ = (Index("ix_substitute_acting", "substitute_user_id", "ends_on"),
+                      Index("ix_substitute_absent", "absent_user_id", "ends_on"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    absent_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    substitute_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime]
+    ended_by: Mapped[Optional[str]] = mapped_column(String(64))
+    ended_at: Mapped[Optional[datetime]]

@@ -75,7 +75,8 @@ def timeline(events: list[dict[str, Any]], readable: Readable | None = None) -> 
             detail = f'{data["name"]}: {detail}' if detail else data["name"]  # a sealed file has no name here
         if data.get("username") and data.get("role"):
             detail = f'{person(data["username"])}: {role_label(data["role"])}'  # a seat granted or revoked
-        lines.append({**event, "what": what, "detail": detail, "who": person(event.get("actor"))})
+        lines.append({**event, "what": what, "detail": detail, "who": person(event.get("actor")),
+                      "for_whom": person(event["on_behalf_of"]) if event.get("on_behalf_of") else ""})
     return lines
 
 

@@ -143,6 +143,7 @@ class Readable:
         self.roles = {*ROLES, *role_labels()}
         events = list(events)
         said = [*strings_of(data), *(e.get("actor") or "" for e in events),
+                *(e.get("on_behalf_of") or "" for e in events),
                 *strings_of([e.get("data") for e in events]),
                 *(str((e.get("data") or {}).get("username") or "") for e in events),
                 *(_user_of((e.get("data") or {}).get("assigned_to")) for e in events)]

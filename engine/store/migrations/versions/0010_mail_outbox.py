@@ -1,12 +1,12 @@
 """e-mail: users' address, language and notification choice; the outbox of messages to send
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0011'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None

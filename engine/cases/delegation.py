@@ -1,0 +1,115 @@
+"""Acting for someone else on a task: a substitute standing in, and a task reassigned.
+
+A substitute (:mod:`engine.people.substitutes`) does the absent user's tasks with the absent
+user's scope: for the check "may this person do this task", the absent :class:`Actor` is asked,
+and the process's policy may still refuse (a council seat is personal; an approver's decision
+passes only to another approver). Kept apart from :mod:`engine.cases.worklist`, which answers for
+one person, because it asks for several and reads the substitute table.
+
+Reassignment gives a claimed or open task to another of its candidates, with a reason, as one
+command with its ``task_reassigned`` event; only the process's reassigners (hr, a unit head within
+their units) may, and only to someone the task's own rule admits.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlalchemy import and_, not_, or_, select, tuple_
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.cases.records import TaskRow
+from engine.cases.worklist import case_roles, may_act, worklist_clause
+from engine.errors import Forbidden
+from engine.people.actors import Actor
+from engine.people.substitutes import acting_for
+from engine.policy import ProcessPolicy
+from engine.store.models import RoleGrant, Task, Unit, User
+
+#: What each refusal of a delegated task says (the pages word it by its code, api/web/messages.py).
+REFUSED = {"task_not_delegable": "this task is personal (a council seat): a substitute may not do it",
+           "substitute_lacks_role": "only another holder of the task's role may do it for someone else"}
+
+
+def holder(db: Connection | Session, actor: Actor, task: Any, case_id: int) -> bool:
+    """Whether ``actor`` is a candidate for ``task``, by their own roles or those held on the case."""
+    return may_act(actor, task, frozenset()) or may_act(actor, task, case_roles(db, actor, case_id))
+
+
+def stand_in(db: Connection | Session, actor: Actor, task: TaskRow | Any, case_id: int,
+             policy: ProcessPolicy) -> Actor | None:
+    """The absent user ``actor`` may do ``task`` for now, or None (``actor`` stands in for nobody
+    who could). Raises :class:`Forbidden` with the policy's code when ``actor`` stands in for
+    someone who could, but the task may not pass to them."""
+    refused: str | None = None
+    for absent in acting_for(db, actor):
+        if not (holder(db, absent, task, case_id) or task.claimed_by_id == absent.user_id):
+            continue
+        code = policy.delegation_refusal(task.element_id, task.role, actor)
+        if code is None:
+            return absent
+        refused = code
+    if refused is not None:
+        raise Forbidden(REFUSED[refused], code=refused)
+    return None
+
+
+def personal_pairs(policies: Iterable[tuple[str, ProcessPolicy]]) -> list[tuple[str, str]]:
+    """(process key, element id) of every personal task: what a substitute's worklist leaves out."""
+    return sorted((key, element) for key, policy in policies for element in policy.personal_tasks)
+
+
+def substitute_clause(absentees: list[Actor], scope: str, personal: list[tuple[str, str]]) -> ColumnElement[bool]:
+    """Tasks a substitute sees for the people they stand in for: each one's ``scope`` of the
+    worklist, but the personal tasks (role-limited ones show and are refused with why on acting)."""
+    clause = or_(*(worklist_clause(absent, scope) for absent in absentees))
+    if personal:
+        clause = and_(clause, not_(tuple_(Task.process_key, Task.element_id).in_(personal)))
+    return clause
+
+
+def on_behalf(db: Connection | Session, actor: Actor, absentees: list[Actor], task: Any) -> Actor | None:
+    """For a task listed to a substitute: the absent user it is theirs for (None: ``actor``'s own)."""
+    if task.claimed_by_id == actor.user_id or holder(db, actor, task, task.case_id):
+        return None
+    return next((a for a in absentees if task.claimed_by_id == a.user_id or holder(db, a, task, task.case_id)),
+                None)
+
+
+def visible_through(db: Connection | Session, actor: Actor, case: Any, policy: ProcessPolicy) -> Actor | None:
+    """The absent user through whom ``actor`` sees ``case``: one they stand in for who holds one of its
+    open tasks that may pass to ``actor`` (a substitute sees what they may do, not all the absent see)."""
+    absentees = acting_for(db, actor)
+    if not absentees:
+        return None
+    rows = db.execute(select(Task.__table__).where(Task.case_id == case.id, Task.status == "ready")).all()
+    for absent in absentees:
+        if any((row.claimed_by_id == absent.user_id or holder(db, absent, row, case.id))
+               and policy.delegation_refusal(row.element_id, row.role, actor) is None for row in rows):
+            return absent
+    return None
+
+
+def candidates(db: Connection | Session, task: Any) -> list[tuple[str, str]]:
+    """(username, display name) of the active users the task's own rule admits, by display name: whom
+    a reassignment may give it to (a personally assigned task has its one person)."""
+    users = User.__table__
+    if task.candidate_user_id is not None:
+        rows = db.execute(select(users.c.username, users.c.display_name)
+                          .where(users.c.id == task.candidate_user_id, users.c.active.is_(True))).all()
+        return [(row.username, row.display_name or row.username) for row in rows]
+    if task.role is None:
+        return []
+    rows = db.execute(select(users.c.username, users.c.display_name, Unit.path, RoleGrant.case_id)
+                      .join(RoleGrant, RoleGrant.user_id == users.c.id).outerjoin(Unit, Unit.id == RoleGrant.unit_id)
+                      .where(RoleGrant.role == task.role, users.c.active.is_(True),
+                             or_(RoleGrant.case_id.is_(None), RoleGrant.case_id == task.case_id))).all()
+    admitted = {row.username: row.display_name or row.username for row in rows
+                if row.case_id is not None or row.path is None
+                or (task.unit_path is not None and task.unit_path.startswith(row.path))}
+    return sorted(admitted.items(), key=lambda pair: (pair[1], pair[0]))
+
+
+__all__ = ["REFUSED", "candidates", "holder", "on_behalf", "personal_pairs", "stand_in", "substitute_clause",
+           "visible_through"]
