@@ -1,6 +1,7 @@
 """Long lists and odd input on the pages: paging that stays short, capped rows, numbers that are no numbers."""
 from __future__ import annotations
 
+import io
 import re
 
 from werkzeug.datastructures import MultiDict
@@ -8,8 +9,10 @@ from werkzeug.datastructures import MultiDict
 import forms
 from api.web.pages import formfields, formpost, worklist
 from api.web.pages.cases import pager
+from tests.engine.files import samples
 from tests.helpers import start_training
 from tests.web.support import signed_in, text_of
+from tests.workflows.exam_support import close_remarking, exam_with_marks, task_of
 
 
 def test_a_page_number_beyond_any_integer_is_just_a_page_past_the_end(app, auth):
@@ -74,3 +77,43 @@ def test_a_mark_of_nan_on_the_sheet_is_refused_next_to_its_field(app, auth, serv
                                                   "marks-1-mark": "inf"}, status=422)
     html = response.get_data(as_text=True)
     assert 'id="f-marks-0-mark-err"' in html and 'id="f-marks-1-mark-err"' in html and 'value="nan"' in html
+
+
+def test_a_forged_add_or_remove_button_is_a_400_in_vietnamese_and_adds_or_removes_nothing(app):
+    """"²" passes ``str.isdigit`` but not ``int``, and ``int`` refuses 5,000 digits: these were 500s."""
+    schema = forms.json_schema("exam_plan")
+    typed = {"council-rows": "2", "council-0-username": "chair", "council-1-username": "member1"}
+    page = signed_in(app, "hr")
+    for button in ({"_add": "council:²"}, {"_add": "council:" + "9" * 5000}, {"_add": "council:٣"},
+                   {"_add": "council:x"}, {"_remove": "council-²"}, {"_remove": "council-" + "9" * 5000},
+                   {"_remove": "council-"}):
+        response = page.post("/cases/new/leadership_exam", {**typed, **button}, status=400)
+        said = text_of(response.get_data(as_text=True))
+        assert "Nút vừa bấm không chỉ tới dòng nào của biểu mẫu." in said, button
+        assert 'name="council-' not in response.get_data(as_text=True)  # no form drawn with rows changed
+    # the buttons the page draws still work, and one click adds at most ten rows
+    values, extra = formpost.rows_changed(schema, MultiDict({**typed, "_add": "council:10"}))
+    assert extra == {"council": 10} and len(values["council"]) == 2
+    assert formpost.rows_changed(schema, MultiDict({**typed, "_add": "council:9999"}))[1] == {"council": 10}
+    values, extra = formpost.rows_changed(schema, MultiDict({**typed, "_remove": "council-1"}))
+    assert [row["username"] for row in values["council"]] == ["chair"] and extra == {}
+    values, _extra = formpost.rows_changed(schema, MultiDict({**typed, "_remove": "council-7"}))
+    assert len(values["council"]) == 2  # a row not shown: nothing removed
+    assert formpost.row_count(MultiDict({"council-rows": "²"}), "council") == 0
+    assert formpost.row_count(MultiDict({"council-rows": "9" * 5000}), "council") == 0
+
+
+def test_a_forged_row_button_on_a_sheet_with_a_file_keeps_no_file_and_records_nothing(app, auth, service,
+                                                                                     manual_clock):
+    case_id = exam_with_marks(auth, service, manual_clock, {"TS01": 80, "TS02": 70})
+    close_remarking(auth, service, manual_clock)
+    sheet = task_of(auth, "member1", case_id, "score_round2")
+    history = auth.as_("hr").get(f"/api/v1/cases/{case_id}/history").get_json()
+    member1 = signed_in(app, "member1")
+    response = member1.post(f"/tasks/{sheet['id']}", {"scores-rows": "2", "scores-0-candidate_code": "TS01",
+                                                      "scores-0-score": "91", "_add": "scores:²",
+                                                      "plan_review": (io.BytesIO(samples.pdf()), "nhận xét.pdf")},
+                            content_type="multipart/form-data", status=400)
+    assert "Nút vừa bấm không chỉ tới dòng nào của biểu mẫu." in text_of(response.get_data(as_text=True))
+    assert auth.as_("hr").get(f"/api/v1/cases/{case_id}/history").get_json() == history  # no file_attached
+    assert task_of(auth, "member1", case_id, "score_round2")["status"] == "ready"

@@ -13,7 +13,9 @@ import math
 import re
 from typing import Any, Mapping
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 
 from api.blueprint import strict_loads  # as the API reads JSON: no NaN, no NUL, no runaway nesting
 from api.web.formats import parse_day
@@ -80,11 +82,15 @@ def file_inputs(schema: Mapping[str, Any], form: MultiDict) -> list[str]:
     return names
 
 
+def _small_number(text: str) -> int | None:
+    """``text`` as a row count or index, or None. Only plain ASCII digits, and few of them: ``str.isdigit``
+    also takes "²" (which ``int`` refuses) and ``int`` takes "٣" or 5,000 digits (refused past 4,300) —
+    values no page of ours posts, which must never become a 500."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= _MAX_DIGITS else None
+
+
 def row_count(form: MultiDict, key: str) -> int:
-    try:
-        return max(0, min(MAX_ROWS, int(form.get(f"{key}-rows", "0"))))
-    except ValueError:
-        return 0
+    return min(MAX_ROWS, _small_number(form.get(f"{key}-rows", "0")) or 0)
 
 
 def parse(schema: Mapping[str, Any], form: MultiDict) -> tuple[dict[str, Any], dict[str, list[int]]]:
@@ -173,23 +179,56 @@ def resubmitted(schema: Mapping[str, Any], form: MultiDict) -> dict[str, Any]:
     return values
 
 
-def rows_changed(schema: dict[str, Any], form: MultiDict) -> tuple[dict[str, Any], dict[str, int]] | None:
-    """"Add a row" / "remove row i": the values to show again, or None for a real submit."""
+def pressed(schema: Mapping[str, Any], form: MultiDict) -> tuple[str, str, int] | None:
+    """The row button pressed: ("add", list, rows to add), ("remove", list, shown row) or ("keep", "", 0),
+    None for a real submit. A button naming no list of the form changes nothing; one whose count or row
+    is unreadable (no page of ours sends "council:²", a number of 5,000 digits, "council-x") is a 400
+    in the reader's language — asked before an upload is kept, so such a post records nothing."""
     add, remove = form.get("_add"), form.get("_remove")
     if not add and not remove:
         return None
+    lists = {key for key, node in (schema.get("properties") or {}).items()
+             if node.get("type") == "array" and (node.get("items") or {}).get("type") == "object"}
+    key, colon, many = (add or "").partition(":")  # "applicants:10": ten blank rows at once (a screening of 40)
+    if key in lists:
+        count = _small_number(many) if colon else 1
+        if count is None:
+            raise _unreadable_button()
+        return "add", key, min(max(count, 1), ADD_AT_ONCE)
+    key, _dash, index = (remove or "").rpartition("-")
+    if key in lists:
+        row = _small_number(index)
+        if row is None:
+            raise _unreadable_button()
+        return "remove", key, row
+    return "keep", "", 0  # a list the form does not have: the form shown again as typed
+
+
+def rows_changed(schema: dict[str, Any], form: MultiDict) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """"Add a row" / "remove row i": the values to show again and the blank rows to add, or None for a
+    real submit."""
+    button = pressed(schema, form)
+    if button is None:
+        return None
+    what, key, number = button
     values = resubmitted(schema, form)
-    add, _, many = (add or "").partition(":")  # "applicants:10": ten blank rows at once (a screening of 40)
-    if add in values and isinstance(values[add], list):
-        return values, {add: min(int(many), ADD_AT_ONCE) if many.isdigit() and int(many) > 0 else 1}
-    key, _, index = (remove or "").rpartition("-")
-    if key in values and isinstance(values[key], list) and index.isdigit() and int(index) < len(values[key]):
-        del values[key][int(index)]
+    if what == "add":
+        return values, {key: number}
+    if what == "remove" and number < len(values[key]):
+        del values[key][number]
     return values, {}
+
+
+def _unreadable_button() -> BadRequest:
+    """A row button's value no page of ours sends (a forged or mangled post): said in the reader's
+    language as a 400 page, and nothing added, removed or recorded."""
+    return BadRequest(_("The button pressed names no row of the form. Go back, reload the page and try again."))
 
 
 #: The most blank rows one "add rows" button adds.
 ADD_AT_ONCE = 10
+#: The most digits of a row count or index read (MAX_ROWS has three).
+_MAX_DIGITS = 4
 
 
 class BadJson(ValueError):

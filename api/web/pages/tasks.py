@@ -133,6 +133,7 @@ def complete_task(task_id: str) -> Any:
     with svc.store.read() as db:
         task, _case = svc.reader.task_view(db, actor, task_id)
     schema = form_schema(task["form_key"])
+    formpost.pressed(schema, request.form)  # an unreadable row button is refused before any file is kept
     posted, refused = taskfiles.receive(task, schema)  # files first: each kept for the task, then named
     changed = formpost.rows_changed(schema, posted)
     if changed is not None:
