@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import select
 
 from engine.cases.search import search_key
+from engine.store.models import Event
 from tests.helpers import start_training
 from tests.web.grid_support import GRID, PLAIN_ROW, assessment_tasks, review_with_talents
 from tests.web.support import signed_in, text_of, unlabelled_controls
@@ -155,3 +159,56 @@ def test_the_worklist_names_each_talent_offers_the_grid_and_shows_the_last_day(a
     task = assessment_tasks(auth, "head_khcn")[0]
     task_page = text_of(signed_in(app, "head_khcn").get(f"/tasks/{task['id']}"))
     assert "15/12/2026" in task_page and "16/12/2026" not in task_page
+
+
+def grid_rows(page) -> list[str]:
+    return re.findall(r'<tr id="row-([0-9a-f-]{36})"', page.get(GRID))
+
+
+def completions(store, task_id: str) -> list[str]:
+    """Who completed ``task_id``, from its case's chain (read from the store: after the deadline the
+    tests' API tokens have expired with the clock)."""
+    with store.read() as db:
+        return list(db.scalars(select(Event.actor).where(Event.task_id == task_id, Event.type == "task_completed")))
+
+
+def test_a_row_saved_after_the_deadline_closed_it_is_said_on_the_grid_not_a_missing_page(app, auth, store, service,
+                                                                                         manual_clock):
+    review_with_talents(store, auth, ours=4, theirs=0)
+    manual_clock.set(datetime(2026, 12, 15, 16, 0, tzinfo=timezone.utc))  # 15/12 23:00: the grid still open
+    head = signed_in(app, "head_khcn")
+    order = grid_rows(head)
+    manual_clock.set(datetime(2026, 12, 15, 17, 1, tzinfo=timezone.utc))  # 16/12 00:01 in Hai Phong
+    assert service.fire_due(), "the assessments' deadline did not fire"
+    response = head.post(f"{GRID}/{order[0]}?sort=name", {**PLAIN_ROW, "comment": "Đã nhập muộn"}, status=302)
+    assert response.headers["Location"].endswith(f"{GRID}?sort=name")
+    page = text_of(head.get(response.headers["Location"]))
+    assert "không còn mở: việc đã đóng trước khi được hoàn thành (đã quá hạn" in page
+    assert "Nội dung đã nhập ở dòng này chưa được lưu." in page and "Không tìm thấy" not in page
+    assert completions(store, order[0]) == []
+
+
+def test_a_row_a_colleague_completed_or_claimed_first_is_said_and_the_other_rows_still_save(app, auth, store):
+    review_with_talents(store, auth, ours=4, theirs=0)
+    head = signed_in(app, "head_khcn")
+    order = grid_rows(head)
+    qlkh = {task["id"] for task in assessment_tasks(auth, "head_qlkh")}  # the division's head: 2 of the 4
+    done_first, claimed_first = [task_id for task_id in order if task_id in qlkh]
+    signed_in(app, "head_qlkh").post(f"{GRID}/{done_first}", PLAIN_ROW, status=302)  # in another office
+    assert auth.as_("head_qlkh").post(f"/api/v1/tasks/{claimed_first}/claim").status_code == 200
+
+    response = head.post(f"{GRID}/{done_first}", {**PLAIN_ROW, "rating": "hoan_thanh_xuat_sac"}, status=302)
+    page = text_of(head.get(response.headers["Location"]))
+    assert "không còn mở: người khác đã hoàn thành việc này trước." in page and "Không tìm thấy" not in page
+    assert completions(store, done_first) == ["head_qlkh"]  # the colleague's, not overwritten
+    response = head.post(f"{GRID}/{claimed_first}", PLAIN_ROW, status=302)
+    page = text_of(head.get(response.headers["Location"]))
+    assert "đã do người khác nhận nên không còn trong bảng của đồng chí." in page
+    assert completions(store, claimed_first) == []
+    assert auth.as_("head_khcn").get(f"/api/v1/tasks/{claimed_first}").get_json()["claimed_by"] == "head_qlkh"
+
+    left = [task_id for task_id in order if task_id not in qlkh]
+    assert grid_rows(head) == left
+    head.post(f"{GRID}/{left[0]}", PLAIN_ROW, status=302)
+    assert completions(store, left[0]) == ["head_khcn"]
+

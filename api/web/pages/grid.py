@@ -8,9 +8,10 @@ and a save button. Each row is a form of its own (its inputs carry ``form="row-�
 row's task and completed exactly as on the task page (:func:`api.web.pages.tasks.complete_posted`:
 the same checks, the same event, one step per row; an unclaimed task is claimed by completing it).
 A refused row comes back with its messages beside its inputs and what was typed; a saved row leaves
-the grid anchored at the next one. Sorting is by links (``?sort=name|unit|due``), so it works
-without JavaScript. A task one may not do, of another kind, or of no grid, is "not found", worded
-as any missing page.
+the grid anchored at the next one; a row whose task closed meanwhile (its deadline passed, a
+colleague completed or claimed it) brings the grid back saying so. Sorting is by links
+(``?sort=name|unit|due``), so it works without JavaScript. A task that was never the reader's to do,
+of another kind, or of no grid, is "not found", worded as any missing page.
 """
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ from api.web.pages import formfields, taskkinds
 from api.web.pages.tasks import Refused, complete_posted
 from api.web.session import current_user
 from engine.cases.search import search_key
-from engine.cases.worklist import case_roles
+from engine.cases.worklist import case_roles, may_act
 from engine.errors import EngineError, NotFound
+from engine.people.actors import Actor
 from engine.policy import GridSpec
-from engine.store.models import Case, Unit
+from engine.store.models import Case, Task, Unit
 from workflows import form_schema, policy_for
 
 SORTS = ("name", "unit", "due")
@@ -124,6 +126,29 @@ def _rows(db: Any, process: str, element_id: str, spec: GridSpec, sort: str,
     return rows
 
 
+def _gone(db: Any, actor: Actor, task: Mapping[str, Any]) -> str | None:
+    """Why a row the reader had on their grid cannot be saved now, or None if the task was never
+    theirs to do (then it is "not found", as any task not theirs). Between showing the grid and saving a
+    row, the deadline may pass (the timers cancel the task), a colleague may complete the task or claim
+    it: the reader is told so in their grid, not shown a missing page."""
+    name = task["subject"] or task["name"]
+    if task["status"] == "completed" and task["completed_by"] == actor.username:
+        return _("This task is no longer open.")  # saved twice: two tabs, a double click
+    row = db.get(Task, task["id"])
+    if not may_act(actor, row, case_roles(db, actor, row.case_id)):
+        return None
+    if task["status"] == "cancelled":
+        return _("“%(task)s” is no longer open: it was closed before it was done (its deadline passed or its "
+                 "case ended). What was typed in its row was not saved.", task=name)
+    if task["status"] == "completed":
+        return _("“%(task)s” is no longer open: someone else completed it first. What was typed in its row "
+                 "was not saved.", task=name)
+    if task["claimed_by"] not in (None, actor.username):
+        return _("“%(task)s” was taken by someone else and has left your grid. What was typed in its row was "
+                 "not saved.", task=name)
+    return None
+
+
 def _sort() -> str:
     asked = request.args.get("sort")
     return asked if asked in SORTS else "name"
@@ -164,10 +189,11 @@ def save_grid_row(process: str, element_id: str, task_id: str) -> Any:
                 or taskkinds.grid_of(process, element_id, task["form_key"]) is None:
             raise NotFound(f"task {task_id} not found")  # a task not yours to do here is no task at all
         if not task["can_act"]:
-            if task["status"] == "completed" and task["completed_by"] == actor.username:
-                flash(_("This task is no longer open."), "error")  # saved twice: two tabs, a double click
-                return redirect(url_for("web.task_grid", process=process, element_id=element_id, sort=sort))
-            raise NotFound(f"task {task_id} not found")
+            gone = _gone(db, actor, task)
+            if gone is None:
+                raise NotFound(f"task {task_id} not found")
+            flash(gone, "error")
+            return redirect(url_for("web.task_grid", process=process, element_id=element_id, sort=sort))
         order = [row["task"].id for row in _rows(db, process, element_id, _spec_or_404(process, element_id), sort, {})]
     grid_url = url_for("web.task_grid", process=process, element_id=element_id, sort=sort)
     try:
