@@ -212,3 +212,19 @@ def test_a_row_a_colleague_completed_or_claimed_first_is_said_and_the_other_rows
     head.post(f"{GRID}/{left[0]}", PLAIN_ROW, status=302)
     assert completions(store, left[0]) == ["head_khcn"]
 
+
+def test_progress_counts_the_rows_the_reader_may_do_and_says_apart_those_a_colleague_holds(app, auth, store):
+    review_with_talents(store, auth, ours=4, theirs=1)
+    held = assessment_tasks(auth, "head_qlkh")[0]["id"]
+    assert auth.as_("head_qlkh").post(f"/api/v1/tasks/{held}/claim").status_code == 200
+    head = signed_in(app, "head_khcn")
+    order = grid_rows(head)
+    page = text_of(head.get(GRID))
+    assert len(order) == 3 and "0/3 đã đánh giá" in page
+    assert "1 việc do người khác nhận, không có trong bảng này" in page
+    for task_id in order:
+        head.post(f"{GRID}/{task_id}", PLAIN_ROW, status=302)
+    page = text_of(head.get(GRID))
+    assert "3/3 đã đánh giá" in page and "1 việc do người khác nhận" in page  # n/n reached
+    holder = text_of(signed_in(app, "head_qlkh").get(GRID))
+    assert "1/2 đã đánh giá" in holder and "do người khác nhận" not in holder  # the claimed row is theirs

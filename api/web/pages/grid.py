@@ -160,13 +160,13 @@ def render_grid(process: str, element_id: str, refused: Mapping[str, Refused] | 
     spec, sort = _spec_or_404(process, element_id), _sort()
     with svc.store.read() as db:
         rows = _rows(db, process, element_id, spec, sort, refused or {})
-        done, total = taskkinds.progress(db, actor, process, element_id)
+        done, total, held = taskkinds.progress(db, actor, process, element_id)
     schema = form_schema(rows[0]["task"].form_key) if rows else {}
     dues = [row["task"].due_at for row in rows if row["task"].due_at]
     return render_template(
         "web/grid.html", process=process, element_id=element_id, rows=rows, sort=sort, sorts=SORTS,
         title=process_word(spec.title), subject=process_word(spec.subject),
-        facts=[process_word(fact) for fact in spec.facts], done=done, total=total,
+        facts=[process_word(fact) for fact in spec.facts], done=done, total=total, held=held,
         progress=process_word(spec.progress, done=done, total=total),
         columns=[(schema.get("properties") or {}).get(name, {}) for name in spec.fields] if rows else [],
         deadline=min(dues) if dues else None), status

@@ -8,12 +8,12 @@ workflow is loaded to answer them.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import flash, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from engine.cases.worklist import candidate_clause, worklist_clause
@@ -58,21 +58,34 @@ def next_task(db: Any, actor: Actor, process: str, element_id: str) -> Any | Non
     return found[0] if found else None
 
 
-def progress(db: Any, actor: Actor, process: str, element_id: str) -> tuple[int, int]:
-    """(completed, all) tasks of this kind in the reader's scope in the current round: of cases whose
-    parent (e.g. the year's review) is still running, or, for cases without a parent, of running cases.
-    A cancelled task (its deadline passed) counts in neither."""
+class Progress(NamedTuple):
+    """How far the reader's round of one kind of task has come: ``done`` of ``total`` (the completed and
+    the open rows the reader may do), and ``held``: open tasks they could have done that a colleague has
+    claimed — not rows of theirs, so said apart, or the reader could never reach ``total``."""
+
+    done: int
+    total: int
+    held: int
+
+
+def progress(db: Any, actor: Actor, process: str, element_id: str) -> Progress:
+    """The progress of this kind in the reader's scope in the current round: of cases whose parent (e.g.
+    the year's review) is still running, or, for cases without a parent, of running cases. Completed
+    tasks count if the reader was a candidate or did them; open ones as the grid lists them (theirs, or
+    unclaimed and open to them: :func:`open_tasks`); a cancelled task (its deadline passed) not at all."""
     current = or_(
         and_(Case.parent_case_id.isnot(None),
              exists().where(_PARENT.id == Case.parent_case_id, _PARENT.status == "running")),
         and_(Case.parent_case_id.is_(None), Case.status == "running"))
-    mine = or_(candidate_clause(actor), Task.completed_by_id == actor.user_id)
-    rows = db.execute(select(Task.status, func.count()).join(Case, Case.id == Task.case_id)
+    mine = or_(candidate_clause(actor), Task.completed_by_id == actor.user_id, Task.claimed_by_id == actor.user_id)
+    state = case((Task.status == "completed", "done"),
+                 (or_(Task.claimed_by_id.is_(None), Task.claimed_by_id == actor.user_id), "open"), else_="held")
+    rows = db.execute(select(state, func.count()).join(Case, Case.id == Task.case_id)
                       .where(_of_kind(process, element_id), Task.status.in_(("ready", "completed")), mine, current)
-                      .group_by(Task.status)).all()
-    counts = {status: count for status, count in rows}
-    done = counts.get("completed", 0)
-    return done, done + counts.get("ready", 0)
+                      .group_by(state)).all()
+    counts = {kind: count for kind, count in rows}
+    done = counts.get("done", 0)
+    return Progress(done, done + counts.get("open", 0), counts.get("held", 0))
 
 
 def grids_offered(db: Any, actor: Actor) -> list[dict[str, Any]]:
