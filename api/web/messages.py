@@ -10,6 +10,8 @@ processes no web, so it is here, where a page shows a message, that each is word
 - a bilingual message gives the reader's half (a list the English half ends with is carried over);
 - a refusal (:class:`engine.errors.EngineError`) is worded from its ``code`` (and status), never
   from its English ``message``;
+- a refusal on a page with no fields (a panel's button) says the field messages themselves, not
+  "see the messages next to the fields";
 - anything else becomes a generic sentence in the reader's language, followed by the raw text on
   English pages only: a Vietnamese page never shows raw English.
 """
@@ -82,6 +84,8 @@ FIELD_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (_p(r"Must be one of: (?P<choices>.*)\."), _l("Must be one of: %(choices)s.")),
     (_p(r"one of:? (?P<choices>.*)"), _l("Must be one of: %(choices)s.")),
     (_p(r"unknown unit '(?P<code>.*)'"), _l("There is no unit “%(code)s”.")),
+    (_p(r"unknown unit"), _l("Unknown unit.")),
+    (_p(r"required, at most MAX characters"), _l("Required, at most %(max)s characters.")),
     (_p(r"unknown user '(?P<name>.*)'"), _l("There is no user “%(name)s”.")),
     (_p(r"not a candidate: (?P<names>.*)"), _l("Not a candidate: %(names)s.")),
     (_p(r"already on or removed from the council: (?P<names>.*)"),
@@ -186,16 +190,29 @@ REFUSALS = {
 }
 
 
-def refusal(err: EngineError) -> str:
-    """Why the engine or a process refused, in the reader's language, from the refusal's code."""
+def refusal(err: EngineError, beside_fields: bool = True) -> str:
+    """Why the engine or a process refused, in the reader's language, from the refusal's code.
+    ``beside_fields=False`` for a page whose form has no fields to show messages beside (a panel's
+    button): there, the messages themselves are the reason."""
     if err.code in REFUSALS:
         return str(REFUSALS[err.code])
+    if (isinstance(err, Invalid) or err.status == 422) and err.details and not beside_fields:
+        return _("Nothing was done: %(why)s", why=" ".join(_flat(field_errors(err.details))))
     if isinstance(err, Invalid) or err.status == 422:
         return invalid_summary(err)
     generic = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large"}
     if err.status in generic:
         return str(REFUSALS[generic[err.status]])
     return _unknown(err.message)
+
+
+def _flat(worded: Any) -> list[str]:
+    """Every message of worded ``details`` (any nesting), once each, in order."""
+    if isinstance(worded, dict):
+        worded = list(worded.values())
+    if isinstance(worded, list):
+        return list(dict.fromkeys(said for part in worded for said in _flat(part)))
+    return [str(worded)]
 
 
 def invalid_summary(err: EngineError) -> str:
