@@ -12,6 +12,7 @@ processes no web, so it is here, where a page shows a message, that each is word
   from its English ``message``;
 - a refusal on a page with no fields (a panel's button) says the field messages themselves, not
   "see the messages next to the fields";
+- flask-wtf's reasons for refusing a form's CSRF token are worded from their known English sentences;
 - anything else becomes a generic sentence in the reader's language, followed by the raw text on
   English pages only: a Vietnamese page never shows raw English.
 """
@@ -226,3 +227,28 @@ def invalid_summary(err: EngineError) -> str:
 def bad_json(err: Exception) -> str:
     """That a free-form data field is not a JSON object; the parser's English reason on English pages only."""
     return _("Not a JSON object.") if vietnamese() else _("Not a JSON object: %(why)s", why=str(err))
+
+
+#: flask-wtf's reasons for refusing a form (``flask_wtf.csrf``), as the reader is told them.
+CSRF_REASONS = {
+    "The CSRF token is missing.": _l("the form carries no security code"),
+    "The CSRF session token is missing.": _l("your session has ended or was signed out"),
+    "The CSRF token has expired.": _l("the form is too old"),
+    "The CSRF token is invalid.": _l("the form's security code is not valid"),
+    "The CSRF tokens do not match.": _l("the form belongs to an earlier session; you have signed in again since"),
+    "The referrer header is missing.": _l("the browser did not say which page sent the form"),
+    "The referrer does not match the host.": _l("the form was sent from another site"),
+}
+
+
+def csrf_refusal(reason: Any) -> str:
+    """Why a form's CSRF token was refused, and what to do, in the reader's language: flask-wtf says
+    it in English; an unknown reason gets the same advice, its raw text on English pages only."""
+    known = CSRF_REASONS.get(str(reason or "").strip())
+    if known is not None:
+        return _("The form expired or did not come from this site (%(why)s). Go back, reload the page "
+                 "and try again.", why=str(known))
+    if vietnamese():
+        return _("The form expired or did not come from this site. Go back, reload the page and try again.")
+    return _("The form expired or did not come from this site (%(why)s). Go back, reload the page "
+             "and try again.", why=str(reason))
