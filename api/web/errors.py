@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.transfer import UPLOAD_ENDPOINTS
 from api.web import bp
-from api.web.messages import refusal
+from api.web.messages import csrf_refusal, refusal
 from api.web.session import sign_in_from_cookie
 from engine.errors import EngineError
 from engine.store.database import DRIVER_OPERATIONAL_ERRORS
@@ -59,8 +59,7 @@ def _engine_error(err: EngineError) -> Any:
 
 @bp.errorhandler(CSRFError)
 def _csrf(err: CSRFError) -> Any:
-    return _page(400, _("The form expired or did not come from this site (%(why)s). Go back, reload the page "
-                        "and try again.", why=err.description))
+    return _page(400, csrf_refusal(err.description))
 
 
 def _busy(err: Exception) -> Any:

@@ -23,7 +23,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, session
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
 from api.web.formats import DAY_PATTERN, day_typed, deadline_local, decimal_text, number, number_typed, percent
@@ -94,12 +94,32 @@ def catalogue(directory: Path, language: str) -> NullTranslations:
 def process_word(message: str, **values: Any) -> str:
     """A word a process marked with ``N_``, in the reader's language: from the processes'
     catalogues first, then the pages' own (a word both use, e.g. "Full name")."""
-    language = lang()
-    for directory in catalogue_dirs():
+    return process_word_in(lang(), message, values)
+
+
+def process_word_in(language: str, message: str, values: Mapping[str, Any] | None = None) -> str:
+    """:func:`process_word` in ``language``, outside any request too: an e-mail is composed in a
+    timer executor's thread, in its recipient's language, not the page's."""
+    for directory in (*catalogue_dirs(), CATALOGUES):
         translated = catalogue(directory, language).gettext(message)
         if translated != message:
             return translated % values if values else translated
-    return gettext(message, **values)
+    return message % values if values else message
+
+
+def kept_words(language: str, said: Any, fallback: str) -> str:
+    """Words a process kept with a row (``{"text": message id, "values": {...}}``: a reminder sent by
+    hand, ``engine.cases.reminders``) in ``language``, the values as data reads (a day dd/mm/yyyy, a
+    decimal with the language's sign) — one rule for ``/notifications`` and the e-mail, so both say
+    the same; ``fallback`` (the stored text) when there are none or the values do not fit."""
+    if isinstance(said, dict) and isinstance(said.get("text"), str) and isinstance(said.get("values") or {}, dict):
+        values = {key: decimal_text(value, language) if isinstance(value, float) else plain(value)
+                  for key, value in (said.get("values") or {}).items()}
+        try:
+            return process_word_in(language, said["text"], values)
+        except (KeyError, TypeError, ValueError):  # words whose values do not fit: the stored text
+            pass
+    return fallback
 
 
 def select_locale() -> str:

@@ -4,7 +4,9 @@ The engine sends (``engine.mail``) and knows no words; this module is the ``comp
 Every word is a message of the pages' catalogues (``translations/*/messages.po``, Vietnamese first),
 read with the in-memory reader the charts use (:func:`api.web.i18n.catalogue`), since mail is
 composed in a timer executor's thread, outside any request. Deadlines read as the last day they
-allow, as on the pages (:func:`api.web.formats.deadline_local`); links go to ``BASE_URL``.
+allow, as on the pages (:func:`api.web.formats.deadline_local`); links go to ``BASE_URL``. A reminder
+hr sends by hand (``case_reminder``) is about no one task: it says the process's own words, as
+``/notifications`` shows them, and links to the recipient's worklist.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from html import escape
 from typing import Any, Callable, Mapping
 
 from api.web.formats import deadline_local
-from api.web.i18n import CATALOGUES, LANGUAGES, catalogue
+from api.web.i18n import CATALOGUES, LANGUAGES, catalogue, kept_words
 from engine.mail import MailSender, SmtpSettings, build_message
 from engine.time.executor import executor_name
 
@@ -39,6 +41,8 @@ def compose(row: Any, base_url: str) -> EmailMessage:
         "url": f"{base}/account/settings"}
     if row.kind == "digest":
         return _digest(row, data, base, tr.gettext, greeting, footer)
+    if row.kind == "case_reminder":
+        return _case_reminder(row, data, base, tr.gettext, greeting, footer)
     lead, title = {
         "task": (tr.gettext("A task is waiting for you:"), tr.gettext("New task: %(task)s")),
         "reminder": (tr.gettext("A reminder about a task that is due:"), tr.gettext("Reminder: %(task)s")),
@@ -80,6 +84,17 @@ def _digest(row: Any, data: Mapping[str, Any], base: str, gettext: Callable[[str
     html = (f"<p>{escape(greeting)}</p><p>{escape(lead)}</p><ul>{''.join(items)}</ul>"
             f'<p><a href="{escape(base)}/">{escape(worklist)}</a></p><hr><p><small>{escape(footer)}</small></p>')
     return build_message(gettext("Your tasks on %(day)s") % {"day": day}, text, _page(html, row.language))
+
+
+def _case_reminder(row: Any, data: Mapping[str, Any], base: str, gettext: Callable[[str], str], greeting: str,
+                   footer: str) -> EmailMessage:
+    said = kept_words(row.language, data.get("words"), str(data.get("message") or ""))
+    case = _case_line(data, gettext)
+    lead, worklist = gettext("You are reminded of work still open:"), gettext("Your worklist")
+    text = "\n".join([greeting, "", lead, "", said, case, "", f"{worklist}: {base}/", "", "-- ", footer]) + "\n"
+    html = (f"<p>{escape(greeting)}</p><p>{escape(lead)}</p><p><strong>{escape(said)}</strong><br>{escape(case)}</p>"
+            f'<p><a href="{escape(base)}/">{escape(worklist)}</a></p><hr><p><small>{escape(footer)}</small></p>')
+    return build_message(gettext("Reminder on %(case)s") % {"case": case}, text, _page(html, row.language))
 
 
 def _page(body: str, language: str) -> str:

@@ -10,6 +10,9 @@ processes no web, so it is here, where a page shows a message, that each is word
 - a bilingual message gives the reader's half (a list the English half ends with is carried over);
 - a refusal (:class:`engine.errors.EngineError`) is worded from its ``code`` (and status), never
   from its English ``message``;
+- a refusal on a page with no fields (a panel's button) says the field messages themselves, not
+  "see the messages next to the fields";
+- flask-wtf's reasons for refusing a form's CSRF token are worded from their known English sentences;
 - anything else becomes a generic sentence in the reader's language, followed by the raw text on
   English pages only: a Vietnamese page never shows raw English.
 """
@@ -82,6 +85,8 @@ FIELD_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (_p(r"Must be one of: (?P<choices>.*)\."), _l("Must be one of: %(choices)s.")),
     (_p(r"one of:? (?P<choices>.*)"), _l("Must be one of: %(choices)s.")),
     (_p(r"unknown unit '(?P<code>.*)'"), _l("There is no unit “%(code)s”.")),
+    (_p(r"unknown unit"), _l("Unknown unit.")),
+    (_p(r"required, at most MAX characters"), _l("Required, at most %(max)s characters.")),
     (_p(r"unknown user '(?P<name>.*)'"), _l("There is no user “%(name)s”.")),
     (_p(r"not a candidate: (?P<names>.*)"), _l("Not a candidate: %(names)s.")),
     (_p(r"already on or removed from the council: (?P<names>.*)"),
@@ -186,16 +191,29 @@ REFUSALS = {
 }
 
 
-def refusal(err: EngineError) -> str:
-    """Why the engine or a process refused, in the reader's language, from the refusal's code."""
+def refusal(err: EngineError, beside_fields: bool = True) -> str:
+    """Why the engine or a process refused, in the reader's language, from the refusal's code.
+    ``beside_fields=False`` for a page whose form has no fields to show messages beside (a panel's
+    button): there, the messages themselves are the reason."""
     if err.code in REFUSALS:
         return str(REFUSALS[err.code])
+    if (isinstance(err, Invalid) or err.status == 422) and err.details and not beside_fields:
+        return _("Nothing was done: %(why)s", why=" ".join(_flat(field_errors(err.details))))
     if isinstance(err, Invalid) or err.status == 422:
         return invalid_summary(err)
     generic = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large"}
     if err.status in generic:
         return str(REFUSALS[generic[err.status]])
     return _unknown(err.message)
+
+
+def _flat(worded: Any) -> list[str]:
+    """Every message of worded ``details`` (any nesting), once each, in order."""
+    if isinstance(worded, dict):
+        worded = list(worded.values())
+    if isinstance(worded, list):
+        return list(dict.fromkeys(said for part in worded for said in _flat(part)))
+    return [str(worded)]
 
 
 def invalid_summary(err: EngineError) -> str:
@@ -209,3 +227,28 @@ def invalid_summary(err: EngineError) -> str:
 def bad_json(err: Exception) -> str:
     """That a free-form data field is not a JSON object; the parser's English reason on English pages only."""
     return _("Not a JSON object.") if vietnamese() else _("Not a JSON object: %(why)s", why=str(err))
+
+
+#: flask-wtf's reasons for refusing a form (``flask_wtf.csrf``), as the reader is told them.
+CSRF_REASONS = {
+    "The CSRF token is missing.": _l("the form carries no security code"),
+    "The CSRF session token is missing.": _l("your session has ended or was signed out"),
+    "The CSRF token has expired.": _l("the form is too old"),
+    "The CSRF token is invalid.": _l("the form's security code is not valid"),
+    "The CSRF tokens do not match.": _l("the form belongs to an earlier session; you have signed in again since"),
+    "The referrer header is missing.": _l("the browser did not say which page sent the form"),
+    "The referrer does not match the host.": _l("the form was sent from another site"),
+}
+
+
+def csrf_refusal(reason: Any) -> str:
+    """Why a form's CSRF token was refused, and what to do, in the reader's language: flask-wtf says
+    it in English; an unknown reason gets the same advice, its raw text on English pages only."""
+    known = CSRF_REASONS.get(str(reason or "").strip())
+    if known is not None:
+        return _("The form expired or did not come from this site (%(why)s). Go back, reload the page "
+                 "and try again.", why=str(known))
+    if vietnamese():
+        return _("The form expired or did not come from this site. Go back, reload the page and try again.")
+    return _("The form expired or did not come from this site (%(why)s). Go back, reload the page "
+             "and try again.", why=str(reason))

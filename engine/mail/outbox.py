@@ -2,9 +2,10 @@
 
 :class:`OutboxStep` is handed every case step's events just before they are written
 (``CaseSteps.events_written``), in the step's own transaction: a task created (``task_created``)
-is told to whoever may now do it, a fired reminder (``reminder_sent``) and an escalation
-(``task_escalated``) to whom the notification went. So a message exists exactly when its cause was
-committed, and a step rolled back leaves no message behind.
+is told to whoever may now do it, a fired reminder (``reminder_sent``), an escalation
+(``task_escalated``) and a reminder sent by hand (``reminder_requested``, about no one task: hr
+reminding a unit of its open assessments) to whom the notification went. So a message exists exactly
+when its cause was committed, and a step rolled back leaves no message behind.
 
 Who receives is never decided here twice: a task's people are those the worklist's own rule
 (:func:`engine.cases.worklist.may_act`, with the roles held on the case) lets act on it; a role's
@@ -36,8 +37,10 @@ OUTBOX, USERS, GRANTS, TASKS, CASES = (OutboxMessage.__table__, User.__table__, 
 ALWAYS = frozenset({"escalation"})
 #: Event types of a step that become messages, and the kind of message each is.
 #: (A task released by its claimant becomes available again: its candidates hear of it as of a new one.)
+#: A reminder sent by hand (``engine.cases.reminders``) is about a case, not a task: its message carries
+#: the process's own words, kept on the event, and points to the recipient's worklist.
 KIND_OF_EVENT = {"task_created": "task", "task_released": "task", "reminder_sent": "reminder",
-                 "task_escalated": "escalation"}
+                 "task_escalated": "escalation", "reminder_requested": "case_reminder"}
 
 
 def queue(conn: Connection, kind: str, user: Any, data: Mapping[str, Any], *, case_id: int | None = None,
@@ -93,6 +96,11 @@ class OutboxStep:
     def __call__(self, conn: Connection, case: Any, events: Iterable[Mapping[str, Any]]) -> None:
         for event in events:
             kind = KIND_OF_EVENT.get(event["type"])
+            if kind == "case_reminder":  # no task: the event itself says what it is about
+                data = reminder_data(case, event["data"])
+                for user in notified_people(conn, case, event["data"].get("notified") or ()):
+                    queue(conn, kind, user, data, case_id=case.id)
+                continue
             if kind is None or not event.get("task_id"):
                 continue
             task = conn.execute(select(TASKS).where(TASKS.c.id == event["task_id"])).first()
@@ -114,9 +122,19 @@ def task_data(case: Any, task: Any) -> dict[str, Any]:
             "due_at": task.due_at.isoformat() if task.due_at else None}
 
 
-def notified_people(conn: Connection, case: Any, notified: Iterable[str]) -> list[Any]:
-    """The users a notification event names (``user:ID``, ``role:NAME@PATH``), each role read by the
-    worklist's rule for a task of that role there (the unit subtree, or the case's own grants)."""
+def reminder_data(case: Any, said: Mapping[str, Any]) -> dict[str, Any]:
+    """What a reminder sent by hand says: the process's words (message id and values, read in the
+    recipient's language as ``/notifications`` reads them) and its plain text should they not fit."""
+    return {"words": said.get("words"), "message": said.get("message"), "unit": said.get("unit"),
+            "process": case.process_key, "business_key": case.business_key, "case_id": case.id}
+
+
+def notified_people(conn: Connection, case: Any, notified: Iterable[str] | str) -> list[Any]:
+    """The users a notification event names (``user:ID``, ``role:NAME@PATH``; a timer's event lists
+    them, a reminder sent by hand names its one role as a string), each role read by the worklist's
+    rule for a task of that role there (the unit subtree, or the case's own grants)."""
+    if isinstance(notified, str):  # one target, not its characters
+        notified = [notified]
     people: list[Any] = []
     for target in notified:
         if target.startswith("user:"):
@@ -174,4 +192,4 @@ def retry_failed(conn: Connection, message_id: int | None = None) -> int:
 
 
 __all__ = ["ALWAYS", "NOTIFY_CHOICES", "OutboxStep", "check_email", "listing", "mail_counts", "notified_people",
-           "people_for", "queue", "retry_failed", "task_data", "wants"]
+           "people_for", "queue", "reminder_data", "retry_failed", "task_data", "wants"]

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from api.web.pages.formfields import kind_of
 from tests.helpers import complete, ready_task, start_training
 from tests.web.said import messages_in, not_english, not_vietnamese
-from tests.web.support import Page, signed_in
+from tests.web.support import Page, csrf_of, signed_in
 from tests.workflows.exam_support import close_registration, plan, start_exam, task_of
 from workflows import form_schema, policy_for
 
@@ -203,3 +203,51 @@ def test_every_refusal_code_and_an_unknown_one_are_said_in_the_page_language(app
     assert not_english(list(en.values())) == []
     assert en["Conflict claimed_by_other"] == "Someone else has claimed this task."
     assert en["EngineError bad_request"] == "A value is not accepted: something nobody worded"
+
+
+def test_a_form_kept_open_past_its_session_is_refused_in_the_page_language_without_flask_wtf_s_english(
+        app, manual_clock):
+    from datetime import timedelta
+
+    hr = signed_in(app, "hr")
+    old_token = csrf_of(hr.get("/account/settings"))
+    manual_clock.advance(timedelta(hours=13))  # the session ends (12 h); hr signs in again in another tab
+    hr.login("hr")
+    hr.get("/")
+    said = {}
+    for language in ("vi", "en"):
+        in_language(hr, language)
+        stale = hr.client.post("/account/settings", data={"csrf_token": old_token, "email": "hr@haiphong.example",
+                                                          "language": "vi", "notify": "off"})
+        missing = hr.client.post("/account/settings", data={"email": "hr@haiphong.example"})
+        assert stale.status_code == missing.status_code == 400
+        said[language] = [*messages_in(stale.get_data(as_text=True), 400),
+                          *messages_in(missing.get_data(as_text=True), 400)]
+    assert said["vi"] == [
+        "Biểu mẫu đã hết hạn hoặc không xuất phát từ trang này (biểu mẫu thuộc một phiên làm việc trước; đồng chí "
+        "đã đăng nhập lại sau đó). Hãy quay lại, tải lại trang và thử lại.",
+        "Biểu mẫu đã hết hạn hoặc không xuất phát từ trang này (biểu mẫu không có mã bảo mật). Hãy quay lại, tải "
+        "lại trang và thử lại."]
+    assert not_vietnamese(said["vi"]) == {} and not_english(said["en"]) == []
+    assert said["en"][0] == ("The form expired or did not come from this site (the form belongs to an earlier "
+                             "session; you have signed in again since). Go back, reload the page and try again.")
+    assert "CSRF" not in " ".join(said["vi"] + said["en"])
+
+
+def test_every_csrf_reason_flask_wtf_gives_and_an_unknown_one_are_said_in_the_page_language(app):
+    from flask import session
+
+    from api.web.messages import CSRF_REASONS, csrf_refusal
+
+    reasons = [*CSRF_REASONS, "The CSRF token is from the future."]
+    for language in ("vi", "en"):
+        with app.test_request_context("/"):
+            session["lang"] = language
+            said = [csrf_refusal(reason) for reason in reasons]
+        assert len(set(said)) == len(reasons)
+        if language == "vi":
+            assert not_vietnamese(said) == {} and not any("CSRF" in s for s in said)
+            assert said[-1] == ("Biểu mẫu đã hết hạn hoặc không xuất phát từ trang này. Hãy quay lại, tải lại trang "
+                                "và thử lại.")
+        else:
+            assert not_english(said) == [] and "(The CSRF token is from the future.)" in said[-1]

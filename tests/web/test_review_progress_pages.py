@@ -9,6 +9,7 @@ import re
 from html import unescape
 from typing import Any
 
+from tests.web.said import messages_in, not_vietnamese
 from tests.web.support import signed_in, text_of
 from tests.workflows.test_review_progress import three_units_review
 
@@ -81,3 +82,36 @@ def test_a_unit_head_can_neither_open_hr_s_progress_page_nor_remind(app, auth, s
     head.post(f"/cases/{case['id']}/remind", {"target": "SKHCN"}, status=302)
     assert "This reminder is for hr to send; nothing was sent." in text_of(head.get(f"/cases/{case['id']}"))
     assert auth.as_("head_khcn").get("/api/v1/me/notifications").get_json()["items"] == []
+
+
+def test_a_reminder_refused_for_its_target_says_why_not_to_look_beside_fields_the_page_has_not(
+        app, auth, store, manual_clock):
+    case = three_units_review(auth, store, manual_clock)
+    hr = signed_in(app, "hr")
+    said = {}
+    for language in ("vi", "en"):
+        hr.get(f"/lang/{language}", status=302)
+        hr.post(f"/cases/{case['id']}/remind", {"target": "x" * 100}, status=302)
+        said[language] = messages_in(hr.get(f"/cases/{case['id']}/progress"), 200)
+    assert said["vi"] == ["Chưa thực hiện được: Bắt buộc, tối đa 64 ký tự."]
+    assert said["en"] == ["Nothing was done: Required, at most 64 characters."]
+    assert not_vietnamese(said["vi"]) == {}
+    history = auth.as_("hr").get(f"/api/v1/cases/{case['id']}/history").get_json()
+    assert [e for e in history if e["type"] == "reminder_requested"] == []  # nothing was sent
+    assert auth.as_("head_khcn").get("/api/v1/me/notifications").get_json()["items"] == []
+
+
+def test_a_refusal_with_field_messages_on_a_page_without_fields_says_the_messages(app):
+    from flask import session
+
+    from api.web.messages import refusal
+    from engine.errors import Invalid
+
+    err = Invalid("unknown unit 'HP-X'", {"target": ["unknown unit"], "rows": [{"unit": ["unknown unit"]}]})
+    with app.test_request_context("/"):
+        session["lang"] = "vi"
+        assert refusal(err, beside_fields=False) == "Chưa thực hiện được: Đơn vị không hợp lệ."
+        assert refusal(err) == "Biểu mẫu có lỗi: xem thông báo bên cạnh từng trường."  # a form: beside its fields
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert refusal(err, beside_fields=False) == "Nothing was done: Unknown unit."

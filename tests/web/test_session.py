@@ -50,7 +50,7 @@ def test_pages_may_not_be_framed_or_cached(app):
 def test_forms_without_the_csrf_token_are_refused_and_change_nothing(app, client):
     page = signed_in(app, "hr")
     response = page.client.post("/logout", data={})
-    assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "biểu mẫu không có mã bảo mật" in response.get_data(as_text=True)
     assert page.get("/").count("Đăng xuất") == 1  # still signed in
     response = client.post("/login", data={"username": "hr", "password": "correct-horse-1"})
     assert response.status_code == 400

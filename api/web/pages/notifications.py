@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from api.web import bp, services
-from api.web.i18n import plain, process_word
+from api.web.i18n import kept_words, lang
 from api.web.session import current_user, safe_next
 from engine.cases import notifications
 from engine.errors import EngineError
@@ -38,13 +38,7 @@ def _page_number() -> int:
 def notice_message(note: dict[str, Any]) -> str:
     """A notification in the reader's language: a reminder sent by hand keeps its words (a process's
     message id and values, ``engine.cases.reminders``); a timer's reads as its diagram names it."""
-    said = (note.get("data") or {}).get("words")
-    if isinstance(said, dict) and isinstance(said.get("text"), str) and isinstance(said.get("values", {}), dict):
-        try:
-            return process_word(said["text"], **{k: plain(v) for k, v in (said.get("values") or {}).items()})
-        except (KeyError, TypeError, ValueError):  # words whose values do not fit: the stored text
-            pass
-    return str(note["message"])
+    return kept_words(lang(), (note.get("data") or {}).get("words"), str(note["message"]))
 
 
 @bp.get("/notifications")

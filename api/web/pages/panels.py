@@ -98,7 +98,7 @@ def case_remind(case_id: int) -> Any:
     except EngineError as err:
         if err.status == 404:  # a case the reader may not know of stays unknown
             raise
-        flash(refusal(err), "error")
+        flash(refusal(err, beside_fields=False), "error")  # a button: no field to show a message beside
     else:
         flash(_("Reminder sent to the unit heads of %(unit)s.", unit=sent["unit"]), "ok")
     return redirect(back)

@@ -29,8 +29,8 @@ CHOICES = {"immediate": _l("Every e-mail as it happens (new tasks, reminders, es
            "digest": _l("Only the morning digest (07:30 on working days)"),
            "off": _l("No e-mail")}
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
-KINDS = {"task": _l("New task"), "reminder": _l("Reminder"), "escalation": _l("Escalation"),
-         "digest": _l("Morning digest")}
+KINDS = {"task": _l("New task"), "reminder": _l("Reminder"), "case_reminder": _l("Reminder"),
+         "escalation": _l("Escalation"), "digest": _l("Morning digest")}
 STATUSES = {"queued": _l("Waiting"), "sent": _l("Sent"), "failed": _l("Failed")}
 
 
