@@ -290,6 +290,13 @@ class ProcessPolicy:
     #: Keys of its case data that hold a deadline (the moment it ends): the pages show them as the last
     #: day they allow, as they show a task's due time ("15/12/2026 23:59", never "16/12/2026 00:00").
     deadline_keys: frozenset[str] = frozenset()
+    #: Keys of its case data that hold a code or id of a directory's entry, by the directory (the forms'
+    #: ``x-choices`` words, e.g. ``units``): the pages show the entry's name, never its code or id (a
+    #: form field marked ``x-choices`` is known without being listed here).
+    data_refs: Mapping[str, str] = _NO_WORDS
+    #: Keys of its case data kept for its own rules only (where a unit sits in the tree): the pages
+    #: never show them, as nobody reads them and their values mean nothing to people.
+    hidden_keys: frozenset[str] = frozenset()
     #: Names of the pages of its own a case may have (``Panel.page``); no other name is a page.
     case_pages: frozenset[str] = frozenset()
 

@@ -94,6 +94,7 @@ class Policy(ProgrammePeople):
     status_labels = {"approved": N_("Approved")}
     status_tones = {"approved": "ok"}
     data_labels = review_labels.DATA_LABELS
+    data_refs, hidden_keys = review_labels.DATA_REFS, review_labels.HIDDEN_KEYS
     #: The assessments' closing moment reads as its last day (15/12), as on the assessments' own pages.
     deadline_keys = frozenset({"assessments_close_at"})
     event_labels = {"talent_list_updated": N_("Talent list updated"),

@@ -32,8 +32,10 @@ from engine.policy import Assignment, CaseGrant, DocumentKind, FormHints, Issued
 from engine.people.actors import Actor
 from engine.people.directory import unknown_users
 from engine.time import calendar, clock
-from workflows import exam_labels, exam_pages, people, settings
+from workflows import exam_checks, exam_labels, exam_pages, people, settings
 from workflows.documents import decree30, exam_papers
+#: The council's and the notices' data objects, read as the checks read them.
+from workflows.exam_checks import NOTICES, RECORD, council_record, notice_record  # noqa: F401
 from workflows.programme import registry
 from workflows.rules import exam_scoring as scoring
 from workflows.processes import register
@@ -148,36 +150,6 @@ PERSONAL_SHEETS = {"declare_conflict": "declaration_sheet", "score_round2": "sco
 ROUND2_KEYS = ("scores", "score_sheet", "score_sheets", "plan_review")
 #: What anyone who once took part may still read: the announced post.
 PUBLIC_KEYS = ("post", "unit", "level", "requirements")
-RECORD = "council_record"
-#: The data object of the notices to applicants not admitted: one value for the whole case, as the
-#: notice branch and the exam's own run in parallel (and a second screening adds to it).
-NOTICES = "notice_record"
-
-
-def council_record(data: Mapping[str, Any]) -> dict[str, Any] | None:
-    return (data.get("data_objects") or {}).get(RECORD)
-
-
-def notice_record(data: Mapping[str, Any]) -> dict[str, Any] | None:
-    return (data.get("data_objects") or {}).get(NOTICES)
-
-
-def _day(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _codes(items: list[Mapping[str, Any]], key: str = "candidate_code") -> list[str]:
-    return [item[key] for item in items]
-
-
-def _exactly(field: str, given: list[str], expected: list[str], what: str) -> None:
-    """``given`` must name each of ``expected`` once, and nothing else (422 otherwise)."""
-    unknown = sorted(set(given) - set(expected))
-    missing = sorted(set(expected) - set(given))
-    problems = ([f"không thuộc {what} / not {what}: {', '.join(unknown)}"] if unknown else []) + \
-               ([f"còn thiếu / missing: {', '.join(missing)}"] if missing else [])
-    if problems:
-        raise Invalid(f"{field}: " + "; ".join(problems), {field: problems})
 
 
 class Policy(people.ExamPeople):
@@ -228,103 +200,20 @@ class Policy(people.ExamPeople):
     def script_helpers(self) -> Mapping[str, Any]:
         return SCRIPT_HELPERS
 
-    # ------------------------------------------------------------------ checks
     def check_completion(self, element_id: str, data: Mapping[str, Any], case_data: Mapping[str, Any],
                          actor: Actor, case_roles: frozenset[str]) -> None:
-        check = getattr(self, f"_check_{element_id}", None)
+        check = exam_checks.CHECKS.get(element_id)
         if check is not None:
-            check(data, case_data, actor)
-
-    @staticmethod
-    def _require_cleared(case_data: Mapping[str, Any], actor: Actor, field: str) -> None:
-        """Marks and scores only from a member who declared, and declared no conflict."""
-        declaration = scoring.declaration_of(council_record(case_data), actor.username)
-        if declaration is None:
-            raise Invalid("declare relations with the candidates first",
-                          {field: ["kê khai quan hệ với người dự tuyển trước / declare your relations first"]})
-        if declaration["has_conflict"]:
-            raise Invalid("a member with a declared conflict of interest may not mark or score",
-                          {field: ["thành viên có xung đột lợi ích không được chấm điểm / "
-                                   "a member with a declared conflict may not score"]})
-
-    def _check_declare_conflict(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
-        known = set(_codes(case_data.get("candidates") or [], "code"))
-        unknown = sorted(set(_codes(data["relations"])) - known)
-        if unknown:
-            raise Invalid("relations name unknown candidates", {"relations": [f"not a candidate: {', '.join(unknown)}"]})
-
-    def _check_replace_members(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
-        record = council_record(case_data) or {}
-        _exactly("replacements", _codes(data["replacements"], "replaced"), scoring.conflicted_seats(record),
-                 "members with a declared conflict")
-        new = _codes(data["replacements"], "replacement")
-        barred = set(scoring.seat_holders(record)) | set((record.get("declarations") or {}))
-        clash = sorted({n for n in new if n in barred} | {n for n in new if new.count(n) > 1})
-        if clash:
-            raise Invalid("a replacement must be new to the council",
-                          {"replacements": [f"already on or removed from the council: {', '.join(clash)}"]})
-
-    def _check_record_written_marks(self, data: Mapping[str, Any], case_data: Mapping[str, Any],
-                                    actor: Actor) -> None:
-        self._require_cleared(case_data, actor, "marks")
-        _exactly("marks", _codes(data["marks"]), _codes(case_data.get("candidates") or [], "code"),
-                 "eligible candidates")
-
-    def _check_record_remarks(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
-        self._require_cleared(case_data, actor, "remarks")
-        marked = list(case_data.get("round1_marks") or {})
-        unknown = sorted(set(_codes(data["remarks"])) - set(marked))
-        if unknown:
-            raise Invalid("re-marks only for written-round candidates",
-                          {"remarks": [f"not marked in round 1: {', '.join(unknown)}"]})
-
-    def _check_decide_shortfall(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
-        rules = case_data.get("exam_rules") or EXAM_RULES
-        if data["shortfall_decision"] == "extend" and \
-                case_data.get("registration_extensions", 0) >= rules["max_extensions"]:
-            raise Invalid("registration was already extended", {"shortfall_decision": ["only cancel is possible"]})
+            check(data, case_data, actor, case_data.get("exam_rules") or EXAM_RULES)
 
     def check_task(self, element_id: str, data: Mapping[str, Any], task_data: Mapping[str, Any],
                    case_data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> None:
         """A notice task is checked against its own screening (``notice_screening``, written into the
         task by ``open_notices``): with two open at once, the case data cannot tell them apart."""
         if element_id == "notify_rejected":
-            self._check_notices(data, task_data, case_data)
+            exam_checks.notices(data, task_data, case_data)
         else:
             self.check_completion(element_id, data, case_data, actor, case_roles)
-
-    @staticmethod
-    def _check_notices(data: Mapping[str, Any], task_data: Mapping[str, Any], case_data: Mapping[str, Any]) -> None:
-        """Each applicant this task's screening did not admit is named once, told on a day between the
-        screening and today; the script after the task records that same screening."""
-        pending = scoring.screening_of(notice_record(case_data), task_data.get("notice_screening", 0))
-        if pending is None or pending.get("notices") is not None:
-            raise Invalid("no applicant is waiting to be told", {"notices": ["không còn ai phải thông báo / "
-                                                                             "nobody is left to tell"]})
-        notices = data["notices"]
-        _exactly("notices", _codes(notices, "code"), _codes(pending["rejected"], "code"),
-                 "applicants not admitted by this screening")
-        today = clock.now().astimezone(clock.CITY_ZONE).date()
-        screened = _day(pending["screened_on"])
-        future = [n["code"] for n in notices if _day(n["told_on"]) > today]
-        early = [n["code"] for n in notices if _day(n["told_on"]) < screened]
-        problems = ([f"ngày thông báo sau hôm nay / told after today ({today.isoformat()}): {', '.join(future)}"]
-                    if future else []) + \
-                   ([f"ngày thông báo trước ngày sơ tuyển / told before the screening ({screened.isoformat()}): "
-                     f"{', '.join(early)}"] if early else [])
-        if problems:
-            raise Invalid("notices: " + "; ".join(problems), {"notices": problems})
-
-    def _check_score_round2(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
-        self._require_cleared(case_data, actor, "scores")
-        _exactly("scores", _codes(data["scores"]), list(case_data.get("round2_candidates") or []),
-                 "round-2 candidates")
-
-    def _check_choose_winner(self, data: Mapping[str, Any], case_data: Mapping[str, Any], actor: Actor) -> None:
-        tied = (case_data.get("exam_results") or {}).get("tied") or []
-        if data["chosen_candidate"] not in tied:
-            raise Invalid("choose one of the tied candidates",
-                          {"chosen_candidate": [f"one of {', '.join(tied)}"]})
 
     # ------------------------------------------------------------------ reading
     def visible_data(self, data: Mapping[str, Any], actor: Actor, case_roles: frozenset[str]) -> dict[str, Any]:

@@ -30,6 +30,10 @@ DATA_LABELS: dict[str, str] = {
     "talent_snapshot": N_("Talents on the list when the review began"),
     "unassessed_talents": N_("Talents not assessed"),
     "talent_id": N_("Talent"),
+    "talent": N_("Talent"),
+    "assessed": N_("Assessed"),
+    "history": N_("Earlier reviews"),
+    "talents": N_("Talents of your units"),
     "talent_unit": N_("Talent's unit"),
     "unit_path": N_("Unit in the tree"),
     "ignored_targets": N_("Assessments no longer awaited"),
@@ -48,3 +52,9 @@ DATA_LABELS: dict[str, str] = {
     "outcome=at_risk": N_("at risk"),
     "outcome=remove": N_("remove"),
 }
+
+#: Keys holding a unit's code or a talent's id: the pages show the unit's or the talent's name.
+DATA_REFS: dict[str, str] = {"unit": "units", "talent_unit": "units", "talent_id": "talents"}
+#: Where a talent's unit sits in the tree: kept so that a unit head sees their subtree's talents
+#: (``visible_data``), meaningless to a reader, so never shown.
+HIDDEN_KEYS = frozenset({"unit_path"})

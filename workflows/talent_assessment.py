@@ -71,6 +71,8 @@ class Policy(ProgrammePeople):
     deadline_keys = frozenset({"assessments_close_at"})
     data_labels = {**review_labels.DATA_LABELS, "talent_category": N_("Talent category"),
                    **{f"talent_category={code}": words for code, words in CATEGORY_WORDS.items()}}
+    data_refs, hidden_keys = review_labels.DATA_REFS, review_labels.HIDDEN_KEYS
+    status_labels = {"assessed": N_("Assessed")}
 
     def prepare_start(self, db: Any, data: dict[str, Any], starter: Actor) -> dict[str, Any]:
         """Add the talent's category from the registry: the review's register does not carry it, and the

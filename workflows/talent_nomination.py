@@ -96,6 +96,8 @@ class Policy(people.NominationPeople):
                    "reject": N_("Reject"),
                    "members": N_("Members"),
                    "approvals": N_("Approvals")}
+    #: The talent the recognition registered (its events): read by the talent's name.
+    data_refs = {"talent_id": "talents"}
 
     def case_unit(self, data: Mapping[str, Any], starter: Actor) -> str | None:
         return data.get("unit") or None

@@ -5,7 +5,9 @@ appointed after a re-mark, one scoring round 2, one inside its re-marking window
 verified and voted on, one screened out; the year's review assessed and approved), then every
 page each demo user can reach is followed link by link from their worklist, in Vietnamese, and
 its visible text is searched for what only a programmer would write: ``snake_case`` keys, ``role:``
-tokens, demo sign-in names, ISO dates and the English codes of the forms' choices.
+tokens, demo sign-in names, ISO dates, the English codes of the forms' choices, a unit's place in the
+tree (``/1/2/``), a one-word key of some case's data (``history``, ``talents``) and, in the case data
+shown, a unit's code where its name belongs.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import pytest
 from sqlalchemy import select, update
 
 import forms
-from engine.store.models import Case, User
+from engine.store.models import Case, Unit, User
 from tests.conftest import USERS as TEST_USERS
 from tests.helpers import complete, ready_task
 from tests.web.support import signed_in
@@ -32,11 +34,17 @@ from workflows.demo import USERS, load_demo
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 TOKEN = re.compile(r"\b(?:role|group|user):\S*")
+#: A unit's place in the tree (``/1/2/``), never a date (``15/12/2026``).
+TREE_PATH = re.compile(r"(?<!\w)/\d+/(?:\d+/)*")
+#: A key of a case's data that is one plain English word (``history``): the snake_case ones SNAKE finds.
+ONE_WORD = re.compile(r"[a-z]+")
 ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}\S*)?")
 #: The demo's sign-in names, and the tests' own users the demo finds already there.
 SIGN_IN_NAMES = {u.username for u in USERS} | set(TEST_USERS)
 #: Real data shown as it is, each with why.
 ALLOWED: dict[str, str] = {}
+#: Unit codes the case data may show as they are, each with why (none: every unit has a name).
+UNIT_CODES_ALLOWED: dict[str, str] = {}
 #: Recorded text shown as it was recorded, each with why.
 RECORDED = {
     # The nomination tells the nominator "… theo quyết định số N ngày YYYY-MM-DD." (an event of the case's
@@ -79,9 +87,48 @@ def visible_text(html: str) -> str:
     return text
 
 
+def data_keys(store: Any) -> set[str]:
+    """Every key of every case's data (at any depth) that is one plain English word."""
+    keys: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            keys.update(str(k) for k in value if ONE_WORD.fullmatch(str(k)))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    with store.read() as db:
+        for data in db.scalars(select(Case.data)):
+            walk(data)
+    return keys
+
+
+def unit_codes(store: Any) -> set[str]:
+    with store.read() as db:
+        return set(db.scalars(select(Unit.code))) - set(UNIT_CODES_ALLOWED)
+
+
+def data_views(html: str) -> str:
+    """The text of the case data shown on a page (each outermost ``<dl class="data …">`` with what it holds)."""
+    parts = []
+    for start in (m.start() for m in re.finditer(r'<dl class="data depth-0"', html)):
+        depth, end = 0, start
+        for tag in re.finditer(r"<(/?)dl\b", html[start:]):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                end = start + tag.end()
+                break
+        parts.append(html[start:end])
+    return visible_text(" ".join(parts))
+
+
 def raw_words(text: str, codes: set[str], path: str) -> set[str]:
     words = set(re.findall(r"[\w:.-]+", text))
     found = set(SNAKE.findall(text)) | set(TOKEN.findall(text)) | set(ISO.findall(text))
+    found |= set(TREE_PATH.findall(text))
     found |= {w for w in words if w in codes}
     found |= {w for w in words if w in SIGN_IN_NAMES}
     if path.startswith(NAMES_ARE_DATA):
@@ -182,8 +229,8 @@ def later_stages(app: Any, auth: Any, store: Any, service: Any, manual_clock: An
     return cases
 
 
-def findings(app: Any, users: Iterable[str]) -> tuple[dict[str, set[str]], dict[str, int]]:
-    codes = enum_codes()
+def findings(app: Any, users: Iterable[str], store: Any) -> tuple[dict[str, set[str]], dict[str, int]]:
+    codes, units = enum_codes() | data_keys(store), unit_codes(store)
     found: dict[str, set[str]] = defaultdict(set)
     visited: dict[str, int] = {}
     for username in users:
@@ -192,12 +239,14 @@ def findings(app: Any, users: Iterable[str]) -> tuple[dict[str, set[str]], dict[
             pages += 1
             for word in raw_words(visible_text(html), codes, urlsplit(href).path):
                 found[word].add(f"{username} {href}")
+            for word in set(re.findall(r"[\w:.-]+", data_views(html))) & units:
+                found[f"unit code {word}"].add(f"{username} {href}")
         visited[username] = pages
     return found, visited
 
 
-def test_no_page_of_any_demo_user_shows_a_key_a_code_a_sign_in_name_or_a_token(app, later_stages):
-    found, visited = findings(app, [u.username for u in USERS])
+def test_no_page_of_any_demo_user_shows_a_key_a_code_a_sign_in_name_or_a_token(app, store, later_stages):
+    found, visited = findings(app, [u.username for u in USERS], store)
     assert visited["hr"] > 30 and visited["auditor"] > 100 and visited["member1"] > 5, visited
     report: dict[str, set[str]] = defaultdict(set)  # the kind of page (ids as N) -> what it shows
     for word, where in found.items():

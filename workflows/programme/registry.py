@@ -8,7 +8,7 @@ step that made it.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, extract, func,
                         false, insert, or_, select, true, update)
@@ -233,6 +233,17 @@ def talent_view(db: Connection, talent_id: int) -> dict[str, Any]:
                REVIEW.c.disciplined, REVIEW.c.source_case_id)
         .where(REVIEW.c.talent_id == talent_id).order_by(REVIEW.c.year))]
     return out
+
+
+def talent_names(db: Connection, talent_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+    """Talent id -> (full name, unit path), in one query: how a page names the talents a case's data
+    refers to by id, and tells whether a unit head may open their page."""
+    ids = sorted({int(i) for i in talent_ids})
+    if not ids:
+        return {}
+    return {row.id: (row.full_name, row.path) for row in db.execute(
+        select(TALENT.c.id, TALENT.c.full_name, UNIT.c.path).outerjoin(UNIT, UNIT.c.id == TALENT.c.unit_id)
+        .where(TALENT.c.id.in_(ids)))}
 
 
 def _talent_dict(row: Any) -> dict[str, Any]:

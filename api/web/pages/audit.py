@@ -40,7 +40,7 @@ def _page(case_id: int, step: int | None, verdict: dict[str, Any] | None = None)
         history = svc.files.seal_history(db, actor, case_id, svc.reader.history(db, actor, case_id))
         names = process_names(db)
         readable = Readable(db, svc.reader.specs.get(db, row.definition_id), case["process"], case["data"], history,
-                            names)
+                            names, actor=actor)
         events = timeline(history, readable)
         step = _step(request.args.get("step"), len(events)) if step is None else step
         state, drawing = None, None

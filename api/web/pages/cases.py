@@ -93,7 +93,7 @@ def case_page(case_id: int) -> Any:
         may_add, may_sign = svc.files.may_add(db, actor, case_id), svc.files.may_sign(db, actor, case_id)
         papers = documents.documents_view(db, actor, case_id, files)
         readable = Readable(db, svc.reader.specs.get(db, row.definition_id), case["process"], case["data"], events,
-                            names)
+                            names, actor=actor)
     mine = {e["data"].get("element_id") for e in events if e["type"] == "task_completed" and e["actor"] == actor.username}
     return render_template("web/case.html", case=case, events=timeline(events, readable), diagram=drawing,
                            shown_data=readable.data(case["data"]), created_by=readable.person(case["created_by"]),

@@ -14,6 +14,10 @@ it properly is already declared elsewhere, so this module only looks it up:
   code (a rule's ``lowest_recent_rating`` is one of the form's ratings);
 - a value that is a user's sign-in name by the user's display name
   (:func:`engine.people.directory.display_names`);
+- a code or id of a directory's entry by the entry's name: a unit's code under a key a form marks
+  ``x-choices: units`` or the policy's ``data_refs`` names (a review's ``unit``), a talent's id under
+  a key the policy names (``talent_id``), linked to the talent's page for whoever may open it;
+- a key the policy keeps for its own rules (``hidden_keys``: a unit's place in the tree) not at all;
 - a deadline the policy names (``ProcessPolicy.deadline_keys``) by the last day it allows;
 - an element id by the name drawn in the diagram (``LoadedDefinition.element_names``);
 - a key a form fills inside a row (a candidate's ``full_name``) by that field's label wherever
@@ -27,6 +31,7 @@ beside the rest of the data rather than under an engine's word.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
@@ -36,13 +41,16 @@ from flask_babel import lazy_gettext as _l
 
 from api.web import bp
 from api.web.formats import deadline_local
+from api.web.pages.talent import talent_scope
 from api.web.i18n import ROLES, enum_label, plain, process_word, role_label, status_label, title_of
 from sqlalchemy import select
 
 from engine.people.directory import display_names
-from engine.store.models import User
+from engine.errors import Forbidden
+from engine.store.models import Unit, User
 from engine.policy import OUTCOME_KEY
 from workflows import form_schema, policy_for, role_labels
+from workflows.programme import registry
 
 Node = Mapping[str, Any]
 #: Where the engine keeps a process's BPMN data objects in the case data.
@@ -124,24 +132,75 @@ def strings_of(value: Any) -> Iterable[str]:
             yield from strings_of(item)
 
 
+@dataclass(frozen=True)
+class Link:
+    """A value read as a name that opens its own page (a talent's), drawn by the data view as a link."""
+    text: str
+    href: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def refs_in(value: Any, refs: Mapping[str, str], found: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Directory -> every code or id ``value`` holds under a key of ``refs`` (at any depth)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if str(key) in refs and isinstance(item, (str, int)) and not isinstance(item, bool):
+                found.setdefault(refs[str(key)], set()).add(str(item))
+            else:
+                refs_in(item, refs, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            refs_in(item, refs, found)
+    return found
+
+
+def _talent_scope(actor: Any) -> list[str] | None | bool:
+    """The unit subtrees whose talents' pages ``actor`` may open (None: all); False: none, or no reader."""
+    try:
+        return talent_scope(actor) if actor is not None else False
+    except Forbidden:
+        return False
+
+
+def named_refs(db: Any, found: Mapping[str, set[str]], actor: Any) -> dict[tuple[str, str], Any]:
+    """(directory, code or id) -> the entry's name (a :class:`Link` for a talent the reader may open)."""
+    named: dict[tuple[str, str], Any] = {}
+    if found.get("units"):
+        named.update((("units", code), name or code) for code, name in db.execute(
+            select(Unit.code, Unit.name).where(Unit.code.in_(sorted(found["units"])))).all())
+    ids = [int(i) for i in found.get("talents", ()) if i.isdigit()]
+    if ids:
+        scope = _talent_scope(actor)
+        for talent_id, (name, path) in registry.talent_names(db, ids).items():
+            opens = scope is None or (scope is not False and any((path or "").startswith(p) for p in scope))
+            named["talents", str(talent_id)] = Link(name, f"/talents/{talent_id}") if opens else name
+    return named
+
+
 class Readable:
     """The words of one case's page: built once per page from the case's definition and data."""
 
     def __init__(self, db: Any, definition: Any, process: str, data: Mapping[str, Any],
-                 events: Iterable[Mapping[str, Any]] = (), processes: Mapping[str, str] | None = None) -> None:
+                 events: Iterable[Mapping[str, Any]] = (), processes: Mapping[str, str] | None = None,
+                 actor: Any = None) -> None:
         self.process = process
         self.processes = dict(processes or {})
         self.elements: dict[str, str] = definition.element_names() if definition is not None else {}
         tasks = definition.human_tasks.values() if definition is not None else ()
         self.fields = _fields(process, sorted({t.form_key for t in tasks if t.form_key}))
-        self.words = policy_for(process).data_labels
-        self.deadlines = policy_for(process).deadline_keys
+        policy = policy_for(process)
+        self.words, self.deadlines, self.hidden = policy.data_labels, policy.deadline_keys, policy.hidden_keys
         self.choices = _choices(self.fields, {})
         everywhere, codes = _every_form()
         self.anywhere = {**everywhere, **_deep_fields(self.fields, {})}
         self.choices = {**codes, **self.choices}
         self.roles = {*ROLES, *role_labels()}
+        self.refs = {**{key: str(node["x-choices"]) for key, node in _deep_fields(self.fields, {}).items()
+                        if node.get("x-choices") not in (None, "people")}, **policy.data_refs}
         events = list(events)
+        self.named = named_refs(db, refs_in([data, [e.get("data") for e in events]], self.refs, {}), actor)
         said = [*strings_of(data), *(e.get("actor") or "" for e in events),
                 *(e.get("on_behalf_of") or "" for e in events),
                 *strings_of([e.get("data") for e in events]),
@@ -176,12 +235,18 @@ class Readable:
         if fields is self.fields and isinstance(value.get(DATA_OBJECTS), Mapping):
             items = [i for i in items if i[0] != DATA_OBJECTS] + list(value[DATA_OBJECTS].items())
         for key, item in items:
+            if str(key) in self.hidden:
+                continue
             node = fields.get(str(key)) or (None if str(key) in self.words else self.anywhere.get(str(key)))
             label = self.label(str(key), node)
             out[label if label not in out else f"{label} ({len(out) + 1})"] = self._value(str(key), item, node)
         return out
 
     def _value(self, key: str, value: Any, node: Node | None) -> Any:
+        if key in self.refs and isinstance(value, (str, int)) and not isinstance(value, bool):
+            named = self.named.get((self.refs[key], str(value)))
+            if named is not None:
+                return named
         if isinstance(value, Mapping):
             return self.data(value, (node or {}).get("properties") or {})
         if isinstance(value, (list, tuple)):
@@ -214,6 +279,8 @@ class Readable:
         element by its name, an assignment by the role or the person, the rest as case data reads."""
         out: dict[str, Any] = {}
         for key, item in data.items():
+            if key in self.hidden:
+                continue
             if key == "element_id" or (isinstance(item, str) and item in self.elements):
                 value: Any = self.element(str(item))
             elif key == "assigned_to" or (isinstance(item, str) and item.startswith(("role:", "user:"))):

@@ -38,7 +38,7 @@ def _load(task_id: str) -> tuple[dict[str, Any], dict[str, Any], Any, str]:
         name = names.get(case["process"], case["process"])
         # the case data as people read it (labels, names); ``data`` stays as it is for the form hints
         readable = Readable(db, svc.reader.specs.get(db, case_row.definition_id), case["process"], case["data"],
-                            processes=names)
+                            processes=names, actor=actor)
         case["shown_data"], case["people"] = readable.data(case["data"]), readable.people
     return task, case, drawing, name
 
