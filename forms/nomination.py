@@ -177,8 +177,8 @@ class Verification(Schema):
     verification_note = _text("Nhận xét, lý do", "Note or reason", required=False)
     council_members = fields.List(fields.String(validate=USERNAME), load_default=list,
                                   validate=validate.Length(max=31), metadata=_label(
-                                      "Thành viên hội đồng thẩm định (tên đăng nhập)",
-                                      "Appraisal council members (usernames)"))
+                                      "Thành viên hội đồng thẩm định", "Appraisal council members",
+                                      choices="people"))
 
     @validates_schema
     def _result_needs(self, data: dict[str, Any], **kwargs: Any) -> None:

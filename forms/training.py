@@ -30,7 +30,7 @@ class TrainingProposal(Schema):
             "law": {"vi": "Pháp luật", "en": "Law"},
             "other": {"vi": "Khác", "en": "Other"}}))
     mentor = fields.String(required=True, validate=validate.Length(min=2, max=64),
-                           metadata=_label("Người hướng dẫn (tên đăng nhập)", "Mentor (username)"))
+                           metadata=_label("Người hướng dẫn", "Mentor", choices="people"))
     reason = fields.String(load_default="", validate=validate.Length(max=2000),
                            metadata=_label("Lý do đề xuất", "Reason for the proposal"))
 

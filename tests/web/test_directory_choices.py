@@ -6,6 +6,7 @@ import re
 from tests.web.sheet_exam import known_as
 from tests.web.support import signed_in, text_of, unlabelled_controls
 from tests.workflows.exam_support import (close_registration, declare, plan, screen, start_exam, task_of)
+from tests.helpers import ready_task
 
 API = "/api/v1"
 
@@ -65,3 +66,40 @@ def test_the_replacement_form_names_the_member_replaced_and_offers_people(app, a
     assert 'type="hidden" name="replacements-0-replaced" value="member1"' in html
     assert ("member4", "Bùi Thị Bốn") in options_of(html, "replacements-0-replacement")
     assert unlabelled_controls(html) == []
+
+
+def ticked(html: str, name: str) -> dict[str, bool]:
+    """The boxes of a list of people ticked by name: username -> ticked."""
+    boxes = re.findall(rf'<input type="checkbox" id="[^"]*" name="{name}" value="([^"]*)" ([^>]*)>', html)
+    assert boxes, f"no boxes {name}"
+    return {value: "checked" in rest for value, rest in boxes}
+
+
+def test_hr_ticks_the_appraisal_council_by_name_and_a_refused_form_keeps_the_ticks(app, auth):
+    from tests.workflows.test_talent_nomination import nominate
+
+    known_as(app, "member1", "Hoàng Văn Một")
+    known_as(app, "member2", "Lê Thị Hai")
+    known_as(app, "member3", "Đinh Văn Ba")
+    case = nominate(auth)
+    task = ready_task(case, "verify_dossier")["id"]
+    hr = signed_in(app, "hr")
+    html = hr.get(f"/tasks/{task}")
+    boxes = ticked(html, "council_members")
+    assert "member1" in boxes and not any(boxes.values())
+    assert "Hoàng Văn Một" in text_of(html) and "Lê Thị Hai" in text_of(html)
+    assert unlabelled_controls(html) == []
+    # not verified and no reason: refused, and the two people ticked stay ticked
+    three = {"council_members": ["member1", "member2", "member3"]}  # boxes of one name, as a browser posts them
+    refused = hr.post(f"/tasks/{task}", {"verification_result": "rejected", **three}, status=422).get_data(as_text=True)
+    assert {u for u, on in ticked(refused, "council_members").items() if on} == {"member1", "member2", "member3"}
+    hr.post(f"/tasks/{task}", {"verification_result": "verified", **three}, status=302)
+    after = auth.as_("hr").get(f"{API}/cases/{case['id']}").get_json()
+    assert after["data"]["council_members"] == ["member1", "member2", "member3"]
+    assert sorted(t["element_id"] for t in after["tasks"]) == ["council_vote"] * 3
+
+
+def test_a_mentor_is_chosen_by_name_on_the_training_proposal(app):
+    known_as(app, "expert1", "Vũ Thị Chuyên")
+    html = signed_in(app, "head_khcn").get("/cases/new/training_nomination")
+    assert ("expert1", "Vũ Thị Chuyên") in options_of(html, "mentor")

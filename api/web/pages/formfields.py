@@ -29,7 +29,7 @@ class Input:
     name: str
     key: str
     node: dict[str, Any]
-    kind: str  # text, textarea, number, integer, date, checkbox, select, radio, lines, json, file
+    kind: str  # text, textarea, number, integer, date, checkbox, select, radio, lines, picks, json, file
     value: Any = ""
     required: bool = False
     errors: list[str] = field(default_factory=list)
@@ -143,6 +143,8 @@ def _shown(kind: str, value: Any) -> Any:
         return value is True or value in ("1", "true", "on")
     if kind == "lines":
         return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if kind == "picks":  # the codes ticked: a list as stored, or lines as posted back
+        return [str(v) for v in value] if isinstance(value, list) else str(value).split()
     if kind == "json":
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
     if kind == "date":  # stored ISO, typed and shown dd/mm/yyyy
@@ -170,6 +172,14 @@ def _messages(errors: Any) -> list[str]:
     if isinstance(errors, dict):  # errors about a whole list row set, e.g. {"_schema": [...]}
         return [m for v in errors.values() for m in _messages(v) if isinstance(v, (list, str))]
     return []
+
+
+def _picked_options(choices: list[tuple[str, str]] | None, picked: list[str]) -> list[tuple[str, str]]:
+    """The choices of a list ticked by name, and any code already picked that is not among them (an
+    account since closed) shown as it is, so that resubmitting never drops it silently."""
+    offered = list(choices or [])
+    known = {code for code, _text in offered}
+    return offered + [(code, code) for code in picked if code not in known]
 
 
 def _options(node: Mapping[str, Any], choices: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
@@ -208,10 +218,13 @@ def build(schema: Mapping[str, Any], values: Mapping[str, Any] | None = None,
         option_list = choices.get(key)
         if option_list is not None and kind in ("text", "select", "radio"):
             kind = "select"
+        if option_list is not None and kind == "lines":  # several of a list (council members): ticked by name
+            kind = "picks"
         shown = _shown(kind, values.get(key, node.get("default")))
         out.append(Input(key, key, node, kind, shown, key in required,
                          _date_errors(kind, shown, _messages(errors.get(key))),
-                         _options(node, option_list) if kind in ("select", "radio") else []))
+                         _options(node, option_list) if kind in ("select", "radio") else
+                         _picked_options(option_list, shown) if kind == "picks" else []))
     return out
 
 

@@ -53,8 +53,8 @@ def _value(kind: str, form: MultiDict, name: str) -> tuple[Any, bool]:
     raw = form.get(name, "")
     if kind in ("text", "textarea", "select", "radio"):
         return raw, raw.strip() != ""
-    if kind == "lines":
-        lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    if kind == "lines":  # a textarea, one item per line, or boxes ticked (several values of one name)
+        lines = [line.strip() for posted in form.getlist(name) for line in posted.splitlines() if line.strip()]
         return lines, bool(lines)
     if not raw.strip():
         return None, False
@@ -175,7 +175,8 @@ def resubmitted(schema: Mapping[str, Any], form: MultiDict) -> dict[str, Any]:
             values[key] = rows
         else:
             kind = kind_of(node)
-            values[key] = form.get(key, "") if kind in ("lines", "json") else _value(kind, form, key)[0]
+            values[key] = "\n".join(form.getlist(key)) if kind == "lines" else form.get(key, "") if kind == "json" \
+                else _value(kind, form, key)[0]
     return values
 
 
