@@ -36,10 +36,12 @@ OUTBOX, USERS, GRANTS, TASKS, CASES = (OutboxMessage.__table__, User.__table__, 
 #: Messages that go whatever the recipient chose.
 ALWAYS = frozenset({"escalation"})
 #: Event types of a step that become messages, and the kind of message each is.
-#: (A task released by its claimant becomes available again: its candidates hear of it as of a new one.)
+#: (A task released by its claimant becomes available again: its candidates hear of it as of a new one;
+#: a task hr or a unit head gave to another candidate is told to its new holder as a task of theirs.)
 #: A reminder sent by hand (``engine.cases.reminders``) is about a case, not a task: its message carries
 #: the process's own words, kept on the event, and points to the recipient's worklist.
-KIND_OF_EVENT = {"task_created": "task", "task_released": "task", "reminder_sent": "reminder",
+KIND_OF_EVENT = {"task_created": "task", "task_released": "task", "task_reassigned": "task",
+                 "reminder_sent": "reminder",
                  "task_escalated": "escalation", "reminder_requested": "case_reminder"}
 
 
@@ -52,7 +54,8 @@ def queue(conn: Connection, kind: str, user: Any, data: Mapping[str, Any], *, ca
     now = clock.now()
     return conn.execute(insert(OUTBOX).values(
         kind=kind, user_id=user.id, to_address=user.email, language=user.language or "vi", case_id=case_id,
-        task_id=task_id, data={**data, "to_name": user.display_name or user.username}, dedupe_key=dedupe_key, status="queued", attempts=0, next_attempt_at=now,
+        task_id=task_id, data={**data, "to_name": user.display_name or user.username}, dedupe_key=dedupe_key,
+        status="queued", attempts=0, next_attempt_at=now,
         claimed_by=None, claimed_until=None, last_error=None, created_at=now, sent_at=None)).inserted_primary_key[0]
 
 

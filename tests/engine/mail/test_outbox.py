@@ -90,3 +90,15 @@ def test_a_released_task_is_told_to_its_other_candidates_as_available_again(app,
     assert auth.as_("head_khcn").post(f"/api/v1/tasks/{task_id}/release").status_code == 200
     # available again: the other candidate is told, not the one who released it
     assert sent_to(store)[3:] == [("task", "expert2")]
+
+
+def test_a_task_given_to_another_candidate_is_told_to_its_new_holder_only(app, store, auth):
+    from tests.api.test_reassign import REASON, minhs_assessment, reassign
+
+    minh = minhs_assessment(auth, store)
+    assert auth.as_("head_khcn").post(f"/api/v1/tasks/{minh['id']}/claim").status_code == 200
+    for name in ("head_khcn", "head_qlkh", "hr"):
+        set_mail(store, name)
+    assert reassign(auth, "hr", minh["id"], to="head_qlkh", reason=REASON).status_code == 200
+    assert sent_to(store) == [("task", "head_qlkh")]  # not hr who gave it, not the one it was taken from
+    assert outbox(store)[-1].task_id == minh["id"]
