@@ -37,9 +37,11 @@ def make_executor(app: Flask) -> TimerExecutor:
     """An executor over the app's services (:meth:`workflows.Services.timer_executor`), not started."""
     services = app.extensions["talentflow"]
     secret = str(app.config["SECRET_KEY"])
+    sender = mail_sender(services.store, app.config, secret)
     executor = services.timer_executor(sweep_seconds=float(app.config["SCHEDULER_SWEEP_SECONDS"]),
-                                       secret=secret, mail=mail_sender(services.store, app.config, secret))
+                                       secret=secret, mail=sender)
     app.extensions["talentflow_executor"] = executor
+    app.extensions["talentflow_mail_sender"] = sender  # /healthz: whether it reaches the SMTP server
     return executor
 
 

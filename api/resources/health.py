@@ -8,7 +8,10 @@ admin, and among them those whose timer could not fire (``timers``): a timer
 that fails is made an incident once instead of being retried unseen, so this is
 where a monitor sees it. ``mail`` counts the e-mail outbox: ``failed`` (given up after the retries,
 for an admin at ``/admin/mail``) and ``stuck`` (waiting more than an hour: the SMTP server is
-unreachable, or mail is off) are the numbers to alert on.
+unreachable, or mail is off) are the numbers to alert on; ``unreachable`` counts the messages waiting
+because the server could not be reached at their last try (an outage counts no try against them),
+and ``smtp_unreachable_since`` is when this process's sender stopped reaching it (null: it does, or
+this process sends no mail).
 """
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ def healthz():  # type: ignore[no-untyped-def]
             scheduler = _scheduler(session)
             incidents = _incidents(session)
             mail = mail_counts(session)
+        sender = current_app.extensions.get("talentflow_mail_sender")
+        mail["smtp_unreachable_since"] = None if sender is None else sender.unreachable_since
     except Exception as err:  # noqa: BLE001 - report, don't crash
         return error_response(503, "database_unavailable", f"database not reachable: {type(err).__name__}")
     return {"status": "ok", "database": services().store.engine.dialect.name, "scheduler": scheduler,

@@ -28,7 +28,7 @@ _INSERT = insert(EVENT)
 NOTES = frozenset({"file_attached", "file_removed", "document_signed", "comment_added", "reminder_requested"})
 #: The fields the hash covers, in the canonical body.
 HASHED = ("case_id", "seq", "type", "actor", "at", "process_hash", "task_id", "data", "from_status", "to_status")
-#: Hashed too, but only when set: on whose behalf a substitute acted (migration 0012). Leaving it out
+#: Hashed too, but only when set: on whose behalf a substitute acted (migration 0011). Leaving it out
 #: of the body when empty keeps every chain written before it verifying as it did.
 ON_BEHALF_OF = "on_behalf_of"
 

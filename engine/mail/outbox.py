@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from engine.cases.worklist import case_roles, may_act
 from engine.errors import NotFound
 from engine.people.accounts import NOTIFY_CHOICES, check_email
+from engine.mail.sender import UNREACHABLE
 from engine.people.actors import actor_for
 from engine.store.models import Case, OutboxMessage, RoleGrant, Task, User
 from engine.time import clock
@@ -162,13 +163,15 @@ def _merge(first: list[Any], more: list[Any]) -> list[Any]:
 
 # ------------------------------------------------------------------- admins
 def mail_counts(conn: Any, stuck_after: timedelta = timedelta(hours=1)) -> dict[str, int]:
-    """Messages waiting, failed for good, and stuck (waiting longer than ``stuck_after``): /healthz."""
+    """Messages waiting, failed for good, stuck (waiting longer than ``stuck_after``) and waiting
+    because the server could not be reached at their last try (``unreachable``): /healthz."""
     now = clock.now()
     rows = dict(conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status)).all())
-    stuck = conn.execute(select(func.count()).select_from(OUTBOX).where(
-        OUTBOX.c.status == "queued", OUTBOX.c.created_at < now - stuck_after)).scalar() or 0
+    queued = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.status == "queued")
+    stuck = conn.execute(queued.where(OUTBOX.c.created_at < now - stuck_after)).scalar() or 0
+    unreachable = conn.execute(queued.where(OUTBOX.c.last_error.like(f"{UNREACHABLE}%"))).scalar() or 0
     return {"queued": rows.get("queued", 0), "sent": rows.get("sent", 0), "failed": rows.get("failed", 0),
-            "stuck": stuck}
+            "stuck": stuck, "unreachable": unreachable}
 
 
 def listing(conn: Any, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

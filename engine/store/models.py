@@ -192,7 +192,7 @@ class Event(Base):
     to_status: Mapped[Optional[str]] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    #: The absent user a substitute acted for (hashed when set; migration 0012).
+    #: The absent user a substitute acted for (hashed when set; migration 0011).
     on_behalf_of: Mapped[Optional[str]] = mapped_column(String(64))
 
 

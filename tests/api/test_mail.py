@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from engine.store.models import OutboxMessage
-from tests.engine.mail.mailbox import outbox
+from tests.engine.mail.mailbox import Mailbox, make_sender, outbox
 from tests.helpers import start_training
 
 API = "/api/v1"
@@ -46,7 +46,8 @@ def test_admins_see_failed_messages_retry_them_and_healthz_counts_them(auth, cli
     with store.transaction() as session:
         session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
             status="failed", attempts=8, last_error="550 mailbox unavailable"))
-    assert client.get("/healthz").get_json()["mail"] == {"queued": 0, "sent": 0, "failed": 1, "stuck": 0}
+    assert client.get("/healthz").get_json()["mail"] == {"queued": 0, "sent": 0, "failed": 1, "stuck": 0,
+                                                     "unreachable": 0, "smtp_unreachable_since": None}
     assert auth.as_("hr").get(f"{API}/admin/mail").status_code == 403
     page = auth.as_("admin").get(f"{API}/admin/mail?status=failed").get_json()
     assert page["counts"]["failed"] == 1
@@ -55,3 +56,24 @@ def test_admins_see_failed_messages_retry_them_and_healthz_counts_them(auth, cli
     assert auth.as_("admin").post(f"{API}/admin/mail/{row.id}/retry").get_json() == {"retried": 1}
     assert outbox(store)[0].status == "queued" and outbox(store)[0].attempts == 0
     assert auth.as_("admin").post(f"{API}/admin/mail/999999/retry").status_code == 404
+
+
+def test_an_accented_address_is_refused_and_a_vietnamese_domain_is_kept_in_its_ascii_form(auth):
+    refused = auth.as_("expert1").put(f"{API}/me/mail", json={"email": "nguyễn.an@haiphong.gov.vn"})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"] == {"email": ["only ASCII (unaccented) characters before the @"]}
+    kept = auth.as_("expert1").put(f"{API}/me/mail", json={"email": "nguyen.an@hảiphòng.vn"}).get_json()
+    assert kept["email"] == "nguyen.an@xn--hiphng-6wa8191d.vn"
+
+
+def test_healthz_says_since_when_this_processs_sender_cannot_reach_the_smtp_server(app, auth, client, store,
+                                                                                manual_clock):
+    auth.as_("admin").put(f"{API}/users/expert1/mail", json={"email": "son@skhcn.example"})
+    start_training(auth)
+    down = Mailbox()  # never started: nothing listens on its port
+    app.extensions["talentflow_mail_sender"] = sender = make_sender(store, down)
+    sender.run_once()
+    mail = client.get("/healthz").get_json()["mail"]
+    assert (mail["queued"], mail["unreachable"], mail["failed"]) == (1, 1, 0)
+    assert mail["smtp_unreachable_since"] is not None
+    assert outbox(store)[0].attempts == 0

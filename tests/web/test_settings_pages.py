@@ -71,3 +71,27 @@ def test_the_outbox_page_shows_a_failed_message_with_why_and_sends_it_again(app,
     admin.post(f"/admin/mail/{row.id}/retry", status=302)
     assert outbox(store)[0].status == "queued"
     signed_in(app, "hr").get("/admin/mail", status=403)
+
+
+def test_saving_ones_own_settings_unchanged_says_nothing_changed(app, store):
+    set_mail(store, "expert1")
+    page = signed_in(app, "expert1")
+    page.get("/account/settings")
+    page.post("/account/settings", {"email": "expert1@haiphong.example", "language": "vi", "notify": "immediate"},
+              status=302)
+    said = text_of(page.get("/account/settings"))
+    assert "Không có gì thay đổi." in said and "Đã lưu cài đặt" not in said
+    page.post("/account/settings", {"email": "expert1@haiphong.example", "language": "vi", "notify": "digest"},
+              status=302)
+    assert "Không có gì thay đổi." not in text_of(page.get("/account/settings"))
+
+
+def test_an_accented_address_is_refused_on_the_page_saying_to_write_it_without_accents(app, store):
+    set_mail(store, "expert1")
+    page = signed_in(app, "expert1")
+    page.get("/account/settings")
+    response = page.post("/account/settings", {"email": "nguyễn.an@haiphong.gov.vn", "language": "vi",
+                                               "notify": "off"}, status=422)
+    said = text_of(response.get_data(as_text=True))
+    assert "hãy viết phần trước @ không dấu" in said and "Chưa lưu gì" in said
+    assert mail_of(store, "expert1") == ("expert1@haiphong.example", "vi", "immediate")

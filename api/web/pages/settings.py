@@ -36,7 +36,10 @@ STATUSES = {"queued": _l("Waiting"), "sent": _l("Sent"), "failed": _l("Failed")}
 
 def _problems(details: dict[str, Any], typed: str) -> dict[str, str]:
     """Why the settings were refused, per field, in the reader's language."""
-    said = {"email": _("“%(value)s” is not an e-mail address.", value=typed),
+    non_ascii = accounts.NON_ASCII_LOCAL in (details.get("email") or ())
+    said = {"email": _("“%(value)s” cannot be used: write the part before @ without accents, as your mail "
+                       "server knows it (e.g. nguyen.an@…).", value=typed) if non_ascii
+            else _("“%(value)s” is not an e-mail address.", value=typed),
             "language": _("Choose Vietnamese or English."),
             "notify": _("Choose one of the e-mail choices offered.")}
     return {field: said.get(field, _("This value cannot be used.")) for field in details}
@@ -64,8 +67,13 @@ def _settings_form(username: str, own: bool) -> Any:
                                problems=problems, typed=typed), 422
     if own and typed["language"]:
         session["lang"] = typed["language"]
-    flash(_("Your settings are saved.") if own else _("The e-mail settings of %(user)s are saved.", user=username)
-          if changed else _("Nothing changed."), "info")
+    if not changed:
+        said = _("Nothing changed.")
+    elif own:
+        said = _("Your settings are saved.")
+    else:
+        said = _("The e-mail settings of %(user)s are saved.", user=username)
+    flash(said, "info")
     return redirect(url_for("web.own_settings") if own else url_for("web.user_mail_settings", username=username))
 
 

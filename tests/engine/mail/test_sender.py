@@ -1,7 +1,10 @@
-"""The sender against a real SMTP server on loopback: once, after an outage, after a crash, or a
-visible failure; three senders on one outbox (tests/data/reminders.bpmn: a reviewer's task due
-in 3 hours, a reminder after 2, an escalation to the assignee and the admins after 4)."""
+"""The sender against a real SMTP server on loopback: once, after an outage (no try counted), after
+a crash, or a visible failure after two days unreachable; three senders on one outbox
+(tests/data/reminders.bpmn: a reviewer's task due in 3 hours, a reminder after 2, an escalation to
+the assignee and the admins after 4)."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
@@ -44,19 +47,22 @@ def test_messages_wait_while_the_smtp_server_is_down_and_arrive_once_it_is_back(
     sender = make_sender(store, mailbox)
     assert sender.run_once() == 0
     [row] = outbox(store)
-    assert (row.status, row.attempts) == ("queued", 1) and "cannot reach 127.0.0.1" in row.last_error
+    assert (row.status, row.attempts) == ("queued", 0)  # an outage is no try of the message
+    assert "cannot reach 127.0.0.1" in row.last_error and "unreachable since" in row.last_error
+    assert sender.unreachable_since == manual_clock.now()
     later(manual_clock, seconds=30)
-    assert sender.run_once() == 0 and outbox(store)[0].attempts == 1  # backing off: not tried again yet
+    assert sender.run_once() == 0 and outbox(store)[0].last_error == row.last_error  # pausing: not tried
     later(manual_clock, seconds=31)
     sender.run_once()
-    assert outbox(store)[0].attempts == 2  # the second wait is twice as long (2 minutes)
+    assert outbox(store)[0].next_attempt_at == manual_clock.now() + timedelta(minutes=2)  # twice as long
     mailbox.start()
     later(manual_clock, minutes=1)
     assert sender.run_once() == 0
     later(manual_clock, minutes=1, seconds=1)
     assert sender.run_once() == 1
     assert mailbox.subjects() == ["Việc mới: Review the dossier"]
-    assert outbox(store)[0].status == "sent"
+    assert (outbox(store)[0].status, outbox(store)[0].attempts) == ("sent", 0)
+    assert sender.unreachable_since is None
 
 
 def test_a_sender_killed_between_sending_and_marking_sent_resends_the_same_message(store, service, manual_clock,
@@ -83,16 +89,20 @@ def test_a_sender_killed_between_sending_and_marking_sent_resends_the_same_messa
     assert outbox(store)[0].status == "sent"
 
 
-def test_a_message_that_keeps_failing_ends_as_a_visible_failure(store, service, manual_clock, mailbox):
+def test_a_two_day_outage_fails_the_message_visibly_and_not_before(store, service, manual_clock, mailbox):
     set_mail(store, "reviewer")
     mailbox.stop()
     start_review(store, service)
     sender = make_sender(store, mailbox, max_attempts=3)
-    for _ in range(4):
+    for _ in range(6 * 47):  # every 10 minutes for 47 hours: far more than 3 tries' worth
         sender.run_once()
-        later(manual_clock, hours=1)
+        later(manual_clock, minutes=10)
     [row] = outbox(store)
-    assert (row.status, row.attempts) == ("failed", 3)
+    assert (row.status, row.attempts) == ("queued", 0)
+    later(manual_clock, hours=1)
+    sender.run_once()
+    [row] = outbox(store)
+    assert (row.status, row.attempts) == ("failed", 0)
     assert "cannot reach 127.0.0.1" in row.last_error
     mailbox.start()
     later(manual_clock, hours=1)
