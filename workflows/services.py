@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import workflows
 from engine.audit.checkpoints import periodic_checkpoint
 from engine.cases import CaseService, Reader
+from engine.cases.delegation import personal_pairs
 from engine.documents import CaseDocuments
 from engine.mail import DigestJob, MailSender, OutboxStep
 from engine.files import CaseFiles, FileStore, SignatureChecker, load_trust_roots
@@ -59,7 +60,8 @@ class Services:
         periodic = [("audit_checkpoint", CHECKPOINT_CHECK_SECONDS, periodic_checkpoint(self.store, secret))]
         if mail is not None and mail.settings.enabled:
             periodic += [("mail_send", MAIL_SEND_SECONDS, mail.run_once),
-                         ("mail_digest", DIGEST_CHECK_SECONDS, DigestJob(self.store))]
+                         ("mail_digest", DIGEST_CHECK_SECONDS,
+                          DigestJob(self.store, personal_pairs(workflows.POLICIES.items())))]
         return TimerExecutor(self.cases, self.store, cycles=CYCLES, sweep_seconds=sweep_seconds,
                              periodic=periodic)
 

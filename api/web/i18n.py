@@ -52,6 +52,13 @@ EVENTS = {
     "case_retried": _l("Case retried"), "role_granted": _l("Role granted"), "role_revoked": _l("Role revoked"),
     "file_attached": _l("File attached"), "file_removed": _l("File removed"), "comment_added": _l("Comment added"),
     "document_signed": _l("Signed copy verified"), "reminder_requested": _l("Reminder sent"),
+    "task_reassigned": _l("Task reassigned"), "message_received": _l("Message received"),
+    # the global chain's (the audit page): people, deployments, the yearly figures
+    "substitute_set": _l("Substitute set"), "substitute_ended": _l("Substitute ended"),
+    "process_deployed": _l("Process deployed"), "tokens_revoked": _l("Sign-ins revoked"),
+    "user_deactivated": _l("Account deactivated"), "user_reactivated": _l("Account reactivated"),
+    "mail_settings_changed": _l("Mail settings changed"), "password_changed": _l("Password changed"),
+    "password_reset": _l("Password reset"), "figures_entered": _l("Yearly figures entered"),
 }
 #: The roles granted to people (DOMAIN.md); the roles a process grants on its cases (a council's
 #: seats) read as its policy says (``role_labels``).

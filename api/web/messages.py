@@ -180,8 +180,11 @@ REFUSALS = {
     "substitute_lacks_role": _l("Only another holder of this role may act for them: the approver's decisions "
                                 "pass only to another approver."),
     "may_not_set_substitute": _l("You may set a substitute only for yourself, or, as hr or a unit head, for "
-                                 "the people of your units."),
+                                 "the people of your units (for someone who also holds a city-wide role, only hr)."),
     "substitute_overlaps": _l("A substitute is already set for some of these days; end it first."),
+    "substitute_away": _l("The substitute is away on some of these days: choose someone who is at work then."),
+    "absent_stands_in": _l("This person stands in for someone else on some of these days: name that person "
+                           "another substitute first."),
     "substitute_ended": _l("This substitution has already ended."),
     "invalid_substitute": _l("The substitute cannot be set: see the messages next to the fields."),
     "may_not_reassign": _l("Only hr, or the head of the task's unit, may give a task to someone else."),

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection
@@ -31,6 +33,22 @@ HASHED = ("case_id", "seq", "type", "actor", "at", "process_hash", "task_id", "d
 #: Hashed too, but only when set: on whose behalf a substitute acted (migration 0011). Leaving it out
 #: of the body when empty keeps every chain written before it verifying as it did.
 ON_BEHALF_OF = "on_behalf_of"
+
+
+#: For whom the step under way is done (a substitute's step), or None: read by every chain the step
+#: opens, so events it writes in other cases too (a parent hearing from its child, a child started)
+#: say for whom, as the task's own chain does, and replay of each case finds its steps consistent.
+_STEP_ON_BEHALF_OF: ContextVar[str | None] = ContextVar("step_on_behalf_of", default=None)
+
+
+@contextmanager
+def step_on_behalf_of(username: str | None) -> Iterator[None]:
+    """Every chain opened inside is for ``username`` (None: the actor's own step)."""
+    token = _STEP_ON_BEHALF_OF.set(username)
+    try:
+        yield
+    finally:
+        _STEP_ON_BEHALF_OF.reset(token)
 
 
 def _default(value: Any) -> Any:
@@ -73,7 +91,7 @@ class Chain:
                  on_behalf_of: str | None = None) -> None:
         self.case_id, self.seq, self.head, self.process_hash = case_id, seq, head or GENESIS, process_hash
         #: Set for a substitute's command: every event of the step then says for whom it was done.
-        self.on_behalf_of = on_behalf_of
+        self.on_behalf_of = on_behalf_of if on_behalf_of is not None else _STEP_ON_BEHALF_OF.get()
         self.pending: list[dict[str, Any]] = []
 
     def add(self, type_: str, actor: str, *, task_id: str | None = None, data: dict[str, Any] | None = None,

@@ -38,12 +38,12 @@ def holder(db: Connection | Session, actor: Actor, task: Any, case_id: int) -> b
 
 
 def stand_in(db: Connection | Session, actor: Actor, task: TaskRow | Any, case_id: int,
-             policy: ProcessPolicy) -> Actor | None:
+             policy: ProcessPolicy, absentees: list[Actor] | None = None) -> Actor | None:
     """The absent user ``actor`` may do ``task`` for now, or None (``actor`` stands in for nobody
     who could). Raises :class:`Forbidden` with the policy's code when ``actor`` stands in for
     someone who could, but the task may not pass to them."""
     refused: str | None = None
-    for absent in acting_for(db, actor):
+    for absent in acting_for(db, actor) if absentees is None else absentees:
         if not (holder(db, absent, task, case_id) or task.claimed_by_id == absent.user_id):
             continue
         code = policy.delegation_refusal(task.element_id, task.role, actor)
@@ -53,6 +53,42 @@ def stand_in(db: Connection | Session, actor: Actor, task: TaskRow | Any, case_i
     if refused is not None:
         raise Forbidden(REFUSED[refused], code=refused)
     return None
+
+
+def _theirs(absentees: list[Actor], actor: Actor, task: Any) -> Actor | None:
+    """The absent user whose task this is by name — claimed by them, or assigned to them alone —
+    when ``actor`` has not claimed it: done by their substitute for them even when the substitute
+    is a candidate in their own right, else it would stay stuck under the absent person's claim."""
+    if task.claimed_by_id is not None and task.claimed_by_id == actor.user_id:
+        return None
+    return next((a for a in absentees if a.user_id in (task.claimed_by_id, task.candidate_user_id)), None)
+
+
+def acts_for(db: Connection | Session, actor: Actor, task: Any, case_id: int, policy: ProcessPolicy) -> Actor | None:
+    """Whom ``actor`` does ``task`` for: ``actor`` itself (their own task), an absent user they stand in
+    for, or None (neither). The absent person's claimed or personal task is theirs first; an open task
+    the substitute may do in their own right stays the substitute's own. Raises :class:`Forbidden` with
+    the policy's code when the task may not pass to a substitute."""
+    absentees = acting_for(db, actor)
+    theirs = _theirs(absentees, actor, task)
+    if theirs is not None:
+        code = policy.delegation_refusal(task.element_id, task.role, actor)
+        if code is not None:
+            raise Forbidden(REFUSED[code], code=code)
+        return theirs
+    if holder(db, actor, task, case_id):
+        return actor
+    return stand_in(db, actor, task, case_id, policy, absentees)
+
+
+def may_do(db: Connection | Session, actor: Actor, task: Any, case_id: int, policy: ProcessPolicy) -> bool:
+    """Whether ``actor`` may do ``task`` now, themselves or for someone they stand in for, and no
+    one else holds its claim (who may attach a task's files)."""
+    try:
+        who = acts_for(db, actor, task, case_id, policy)
+    except Forbidden:
+        return False
+    return who is not None and task.claimed_by_id in (None, actor.user_id, who.user_id)
 
 
 def personal_pairs(policies: Iterable[tuple[str, ProcessPolicy]]) -> list[tuple[str, str]]:
@@ -70,7 +106,11 @@ def substitute_clause(absentees: list[Actor], scope: str, personal: list[tuple[s
 
 
 def on_behalf(db: Connection | Session, actor: Actor, absentees: list[Actor], task: Any) -> Actor | None:
-    """For a task listed to a substitute: the absent user it is theirs for (None: ``actor``'s own)."""
+    """For a task listed to a substitute: the absent user it is theirs for (None: ``actor``'s own),
+    decided as :func:`acts_for` decides it."""
+    theirs = _theirs(absentees, actor, task)
+    if theirs is not None:
+        return theirs
     if task.claimed_by_id == actor.user_id or holder(db, actor, task, task.case_id):
         return None
     return next((a for a in absentees if task.claimed_by_id == a.user_id or holder(db, a, task, task.case_id)),
@@ -111,5 +151,6 @@ def candidates(db: Connection | Session, task: Any) -> list[tuple[str, str]]:
     return sorted(admitted.items(), key=lambda pair: (pair[1], pair[0]))
 
 
-__all__ = ["REFUSED", "candidates", "holder", "on_behalf", "personal_pairs", "stand_in", "substitute_clause",
+__all__ = ["REFUSED", "acts_for", "candidates", "holder", "may_do", "on_behalf",
+           "personal_pairs", "stand_in", "substitute_clause",
            "visible_through"]

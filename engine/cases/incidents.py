@@ -18,6 +18,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from engine.audit import events as audit
 from engine.cases.case_links import catch, message_definition
 from engine.cases.records import View
 from engine.cases.statements import TASK
@@ -48,39 +49,39 @@ class Incidents:
             if case.status != "error" or not case.incident:
                 raise Conflict(f"case {case_id} is {case.status}, not in error", code="case_not_in_error")
             command = dict(case.incident.get("command") or {"type": "run"})
-            loaded = steps.load(conn, case)
-            # a substitute's failed completion, retried: the step still says for whom it was done
-            loaded.chain.on_behalf_of = command.get("on_behalf_of") if command["type"] == "complete" else None
-            loaded.chain.add("case_retried", actor.username, data={"incident": case.incident},
-                             from_status="error", to_status="running")
-            case.status = "running"
-            try:
-                if command["type"] == "message":
-                    definition = message_definition(loaded, command["message"])
-                    catch(loaded, definition, command["message"], command["payload"])
-                    steps.advance(loaded)
-                elif command["type"] == "complete":
-                    form_key = conn.execute(select(TASK.c.form_key).where(TASK.c.id == command["task_id"])).scalar()
-                    command["data"] = steps.validate(conn, form_key, command["data"], case.id, command["task_id"])
-                    steps.run_task(loaded, command["task_id"], command["data"])
-                elif command["type"] != "timers":  # a timer is left due, for the executor to fire
-                    steps.advance(loaded)
-            except EngineError:
-                raise
-            except Exception as err:  # noqa: BLE001
-                failure = err
-                steps.mark_failed(conn, loaded, actor, err, command)
-            else:
-                case.incident = None
-                if command["type"] == "complete":
-                    on_behalf = Actor(user_id=command["user_id"], username=command["username"])
-                    element_id = loaded.workflow.get_task_from_id(UUID(command["task_id"])).task_spec.bpmn_id
-                    steps.finish_task(conn, loaded, command["task_id"], element_id, on_behalf,
-                                      command["data"], retried_by=actor.username)
+            # a substitute's failed completion, retried: every chain of the step still says for whom it was done
+            with audit.step_on_behalf_of(command.get("on_behalf_of") if command["type"] == "complete" else None):
+                loaded = steps.load(conn, case)
+                loaded.chain.add("case_retried", actor.username, data={"incident": case.incident},
+                                 from_status="error", to_status="running")
+                case.status = "running"
+                try:
+                    if command["type"] == "message":
+                        definition = message_definition(loaded, command["message"])
+                        catch(loaded, definition, command["message"], command["payload"])
+                        steps.advance(loaded)
+                    elif command["type"] == "complete":
+                        form_key = conn.execute(select(TASK.c.form_key).where(TASK.c.id == command["task_id"])).scalar()
+                        command["data"] = steps.validate(conn, form_key, command["data"], case.id, command["task_id"])
+                        steps.run_task(loaded, command["task_id"], command["data"])
+                    elif command["type"] != "timers":  # a timer is left due, for the executor to fire
+                        steps.advance(loaded)
+                except EngineError:
+                    raise
+                except Exception as err:  # noqa: BLE001
+                    failure = err
+                    steps.mark_failed(conn, loaded, actor, err, command)
                 else:
-                    steps.save(conn, loaded, actor)
-                if view:
-                    return view(conn, case)
+                    case.incident = None
+                    if command["type"] == "complete":
+                        on_behalf = Actor(user_id=command["user_id"], username=command["username"])
+                        element_id = loaded.workflow.get_task_from_id(UUID(command["task_id"])).task_spec.bpmn_id
+                        steps.finish_task(conn, loaded, command["task_id"], element_id, on_behalf,
+                                          command["data"], retried_by=actor.username)
+                    else:
+                        steps.save(conn, loaded, actor)
+                    if view:
+                        return view(conn, case)
         if failure is not None:
             raise case_failed(case_id, failure, loaded)
         return case_id

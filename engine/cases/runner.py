@@ -131,31 +131,32 @@ class CaseService:
         failure: Exception | None = None
         with self.store.command() as conn:
             row, case, absent = self._task_for_command(conn, actor, task_id)
-            if case.status != "running":
-                raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
-            clean = steps.validate(conn, row.form_key, data, case.id, task_id)
-            policy = self.policy_for(case.process_key)
-            loaded = steps.load(conn, case)
-            loaded.chain.on_behalf_of = absent.username if absent else None
-            if type(policy).check_completion is not ProcessPolicy.check_completion or \
-                    type(policy).check_task is not ProcessPolicy.check_task:  # skip the roles query
-                ready = loaded.workflow.get_task_from_id(UUID(task_id))
-                owner = absent or actor  # a substitute is checked as the one they stand in for
-                policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
-                                  owner, case_roles(conn, owner, case.id))
-            try:
-                steps.run_task(loaded, task_id, clean)
-            except EngineError:
-                raise
-            except Exception as err:  # noqa: BLE001
-                failure = err
-                command = {"type": "complete", "task_id": task_id, "data": clean,
-                           "user_id": actor.user_id, "username": actor.username,
-                           **({"on_behalf_of": absent.username} if absent else {})}
-                steps.mark_failed(conn, loaded, actor, err, command)
-            else:
-                steps.finish_task(conn, loaded, task_id, row.element_id, actor, clean)
-                result = view(conn, case) if view else case.id
+            # every chain the step opens, in this case or another, says for whom it was done
+            with audit.step_on_behalf_of(absent.username if absent else None):
+                if case.status != "running":
+                    raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
+                clean = steps.validate(conn, row.form_key, data, case.id, task_id)
+                policy = self.policy_for(case.process_key)
+                loaded = steps.load(conn, case)
+                if type(policy).check_completion is not ProcessPolicy.check_completion or \
+                        type(policy).check_task is not ProcessPolicy.check_task:  # skip the roles query
+                    ready = loaded.workflow.get_task_from_id(UUID(task_id))
+                    owner = absent or actor  # a substitute is checked as the one they stand in for
+                    policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
+                                      owner, case_roles(conn, owner, case.id))
+                try:
+                    steps.run_task(loaded, task_id, clean)
+                except EngineError:
+                    raise
+                except Exception as err:  # noqa: BLE001
+                    failure = err
+                    command = {"type": "complete", "task_id": task_id, "data": clean,
+                               "user_id": actor.user_id, "username": actor.username,
+                               **({"on_behalf_of": absent.username} if absent else {})}
+                    steps.mark_failed(conn, loaded, actor, err, command)
+                else:
+                    steps.finish_task(conn, loaded, task_id, row.element_id, actor, clean)
+                    result = view(conn, case) if view else case.id
         if failure is not None:
             raise case_failed(case.id, failure, loaded)
         self.workflows.put(case.id, case.version, loaded.workflow)
@@ -256,7 +257,9 @@ class CaseService:
             row, case, absent = self._task_for_command(conn, actor, task_id)
             if case.status != "running":
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
-            target = actor.user_id if claim else None
+            # A substitute claims for the absent person: when the substitution ends the claim is
+            # theirs, and the substitute, who no longer stands in, loses it at once.
+            target = (absent or actor).user_id if claim else None
             if row.claimed_by_id == target:
                 return
             conn.execute(update(TASK).where(TASK.c.id == task_id).values(claimed_by_id=target))
@@ -321,12 +324,11 @@ class CaseService:
             raise NotFound(f"task {task_id} not found")
         case = CaseRecord.from_row(found)
         row = TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
-        absent = None
-        if not delegation.holder(conn, actor, row, case.id):
-            absent = delegation.stand_in(conn, actor, row, case.id, self.policy_for(case.process_key))
-            if absent is None:
-                self._visible_task_or_404(conn, actor, case, task_id)
-                raise Forbidden("you are not a candidate for this task")
+        doer = delegation.acts_for(conn, actor, row, case.id, self.policy_for(case.process_key))
+        if doer is None:
+            self._visible_task_or_404(conn, actor, case, task_id)
+            raise Forbidden("you are not a candidate for this task")
+        absent = doer if doer.user_id != actor.user_id else None
         if row.status != "ready":
             raise Conflict(f"task is already {row.status}", code="task_not_ready")
         if row.claimed_by_id not in (None, actor.user_id, absent.user_id if absent else None):

@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
-from engine.cases import projection
+from engine.cases import delegation, projection
 from engine.cases import statements as sql
 from engine.cases.records import CaseRecord, Loaded
 from engine.cases.statements import CASE
@@ -162,9 +162,11 @@ class CaseSteps:
         return err
 
     def visible_or_404(self, conn: Connection, actor: Actor, case: CaseRecord) -> None:
-        """A case the actor may not see does not exist for them."""
+        """A case the actor may not see does not exist for them (a substitute sees it as
+        :meth:`engine.cases.views` shows it: through someone they stand in for)."""
         policy = self.policy_for(case.process_key)
-        if actor.is_any(*policy.readers) or is_participant(conn, actor, case):
+        if actor.is_any(*policy.readers) or is_participant(conn, actor, case) \
+                or delegation.visible_through(conn, actor, case, policy):
             return
         raise NotFound(f"case {case.id} not found")
 

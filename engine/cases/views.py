@@ -273,9 +273,9 @@ class Reader:
         out = self._task_dict(row)
         own = may_act(actor, row, case_roles(session, actor, case.id))
         out["can_act"] = row.status == "ready" and own and row.claimed_by_id in (None, actor.user_id)
-        if row.status == "ready" and not own:  # a substitute's, for the one they stand in for
-            absentees = acting_for(session, actor)
-            absent = delegation.on_behalf(session, actor, absentees, row) if absentees else None
+        absentees = acting_for(session, actor) if row.status == "ready" else []
+        if absentees:  # a substitute's, for the one they stand in for (even a candidate's own kind of task)
+            absent = delegation.on_behalf(session, actor, absentees, row)
             policy = self.policy_for(case.process_key)
             if absent is not None and policy.delegation_refusal(row.element_id, row.role, actor) is None:
                 out["can_act"] = row.claimed_by_id in (None, actor.user_id, absent.user_id)

@@ -13,7 +13,7 @@ file. A case one may not see has no files at all for them (404).
 
 Adding (a file, a comment) is for those who may keep the case's files by the policy
 (:meth:`~engine.policy.ProcessPolicy.may_keep_files`: readers but auditors, by default) and for
-whoever holds an open task on the case.
+whoever holds an open task on the case, themselves or as the substitute of someone who does.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from engine.cases import delegation
 from engine.cases.worklist import may_act
 from engine.people.actors import Actor
 from engine.policy import ProcessPolicy
@@ -67,9 +68,13 @@ def open_tasks(db: Connection | Session, case_id: int) -> list[Any]:
     return list(db.execute(select(TASK).where(TASK.c.case_id == case_id, TASK.c.status == "ready")).all())
 
 
-def holds_task(actor: Actor, task: Any, roles: frozenset[str]) -> bool:
-    """Whether ``actor`` may do ``task`` now (a candidate, and nobody else's claim)."""
-    return may_act(actor, task, roles) and task.claimed_by_id in (None, actor.user_id)
+def holds_task(db: Connection | Session, actor: Actor, task: Any, roles: frozenset[str],
+               policy: ProcessPolicy) -> bool:
+    """Whether ``actor`` may do ``task`` now (a candidate, and nobody else's claim), or a substitute
+    for whom they may do it: the task's files are part of doing it."""
+    if may_act(actor, task, roles) and task.claimed_by_id in (None, actor.user_id):
+        return True
+    return delegation.may_do(db, actor, task, task.case_id, policy)
 
 
 def may_add(db: Connection | Session, actor: Actor, policy: ProcessPolicy, case_id: int,
@@ -77,4 +82,4 @@ def may_add(db: Connection | Session, actor: Actor, policy: ProcessPolicy, case_
     """Whether ``actor`` (who may see the case) may attach files to it and comment on it."""
     if policy.may_keep_files(actor):
         return True
-    return any(holds_task(actor, task, roles) for task in open_tasks(db, case_id))
+    return any(holds_task(db, actor, task, roles, policy) for task in open_tasks(db, case_id))

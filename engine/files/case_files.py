@@ -256,7 +256,7 @@ class CaseFiles:
         task = next((t for t in access.open_tasks(db, case.id) if t.id == task_id), None)
         if task is None:
             raise NotFound(f"no open task {task_id} on case {case.id}", {"task_id": ["not an open task of this case"]})
-        if not access.holds_task(actor, task, roles):
+        if not access.holds_task(db, actor, task, roles, self.cases.policy_for(case.process_key)):
             raise Forbidden("files for a task are attached by whoever may do it")
         return str(task.element_id)
 

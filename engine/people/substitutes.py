@@ -51,11 +51,17 @@ def _unit_path(db: Session | Connection, user: User) -> str | None:
 
 def may_manage(db: Session | Connection, by: Actor, absent: User, rules: SubstituteRules) -> bool:
     """Whether ``by`` may set or end ``absent``'s substitute: themselves, a manager, or a unit manager
-    of the absent user's unit."""
+    of the absent user's unit when every role the absent user holds is within the manager's units."""
     if by.user_id == absent.id or by.is_any(*rules.managers):
         return True
     path = _unit_path(db, absent)
-    return path is not None and any(by.has_role(role, path) for role in rules.unit_managers)
+    if path is None or not any(by.has_role(role, path) for role in rules.unit_managers):
+        return False
+    # A unit head answers for their units only: someone who also holds a city-wide role (hr, an
+    # approver) or a role in a unit outside theirs would act elsewhere through the substitute.
+    held = actor_for(db, absent)  # type: ignore[arg-type]
+    return not held.global_roles and all(
+        any(by.has_role(role, unit) for role in rules.unit_managers) for _, unit in held.unit_roles)
 
 
 def set_substitute(session: Session, by: Actor, absent: User, substitute: User, starts_on: date, ends_on: date,
@@ -64,8 +70,10 @@ def set_substitute(session: Session, by: Actor, absent: User, substitute: User, 
 
     Refused, changing nothing: by someone who may not (403 ``may_not_set_substitute``), for oneself,
     a range that ends before it starts or in the past (422), an inactive substitute, a substitute
-    without a role the absent user's decisions need (403 ``substitute_lacks_role``), or a range that
-    overlaps one already set for the same user (409 ``substitute_overlaps``)."""
+    without a role the absent user's decisions need (403 ``substitute_lacks_role``), a range that
+    overlaps one already set for the same user (409 ``substitute_overlaps``), a substitute away on
+    some of those days (409 ``substitute_away``), or an absent user who stands in for someone else
+    then (409 ``absent_stands_in``)."""
     if not may_manage(session, by, absent, rules):
         raise Forbidden("you may not set this user's substitute", code="may_not_set_substitute")
     problems: dict[str, list[str]] = {}
@@ -83,12 +91,23 @@ def set_substitute(session: Session, by: Actor, absent: User, substitute: User, 
     if missing:
         raise Forbidden(f"the substitute must hold the role {', '.join(missing)} too", {"roles": missing},
                         code="substitute_lacks_role")
-    overlapping = session.scalar(select(Substitute.id).where(
-        Substitute.absent_user_id == absent.id, Substitute.ended_at.is_(None),
-        Substitute.starts_on <= ends_on, Substitute.ends_on >= starts_on))
+    # Two requests for the same absent user wait for each other here (PostgreSQL; SQLite's write lock
+    # already serialises them), so the second sees the first's range and is refused.
+    session.execute(select(User.id).where(User.id.in_(sorted({absent.id, substitute.id}))).with_for_update())
+    current = (Substitute.ended_at.is_(None), Substitute.starts_on <= ends_on, Substitute.ends_on >= starts_on)
+    overlapping = session.scalar(select(Substitute.id).where(Substitute.absent_user_id == absent.id, *current))
     if overlapping is not None:
         raise Conflict("a substitute is already set for some of these days", {"id": overlapping},
                        code="substitute_overlaps")
+    # Standing in does not pass on: a substitute away on these days, or an absent user standing in for
+    # someone else then, would leave tasks with nobody who may do them.
+    away = session.scalar(select(Substitute.id).where(Substitute.absent_user_id == substitute.id, *current))
+    if away is not None:
+        raise Conflict("the substitute is away on some of these days", {"id": away}, code="substitute_away")
+    standing_in = session.scalar(select(Substitute.id).where(Substitute.substitute_user_id == absent.id, *current))
+    if standing_in is not None:
+        raise Conflict("this user stands in for someone else on some of these days: name that person "
+                       "another substitute first", {"id": standing_in}, code="absent_stands_in")
     row = Substitute(absent_user_id=absent.id, substitute_user_id=substitute.id, starts_on=starts_on,
                      ends_on=ends_on, reason=(reason or "").strip(), set_by=by.username, set_at=clock.now())
     session.add(row)
