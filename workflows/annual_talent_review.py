@@ -98,6 +98,7 @@ class Policy(ProgrammePeople):
     #: The assessments' closing moment reads as its last day (15/12), as on the assessments' own pages.
     deadline_keys = frozenset({"assessments_close_at"})
     event_labels = {"talent_list_updated": N_("Talent list updated"),
+                    "assessments_started": N_("Assessments started, one case per talent"),
                     "talents_added_since_snapshot": N_("Talents added since the snapshot")}
 
     #: hr follows the assessments per unit (the readers see the counts) and reminds a late unit.
