@@ -277,9 +277,12 @@ class Reader:
         if absentees:  # a substitute's, for the one they stand in for (even a candidate's own kind of task)
             absent = delegation.on_behalf(session, actor, absentees, row)
             policy = self.policy_for(case.process_key)
-            if absent is not None and policy.delegation_refusal(row.element_id, row.role, actor) is None:
+            refused = policy.delegation_refusal(row.element_id, row.role, actor) if absent is not None else None
+            if absent is not None and refused is None:
                 out["can_act"] = row.claimed_by_id in (None, actor.user_id, absent.user_id)
                 out["on_behalf_of"], out["on_behalf_of_name"] = absent.username, absent.display_name or absent.username
+            elif refused is not None and not out["can_act"]:
+                out["delegation_refused"] = refused  # why not, for a door that refuses before the engine (a sheet)
         return out, case
 
     # -------------------------------------------------------------- processes

@@ -158,6 +158,8 @@ class MailSender:
         sent = 0
         try:
             for index, row in enumerate(rows):
+                if not self._renew(row.id):  # a slow batch outlived this claim: the row is another's now
+                    continue
                 try:
                     message = self.message(row)
                 except Exception as err:  # noqa: BLE001 - a row that cannot be written never will be
@@ -203,6 +205,14 @@ class MailSender:
         """The row still queued and still claimed by this sender: a sender whose claim lapsed (a slow
         server) must not undo the claim of the one that took the row over."""
         return (OUTBOX.c.id == row_id, OUTBOX.c.status == "queued", OUTBOX.c.claimed_by == self.name)
+
+    def _renew(self, row_id: int) -> bool:
+        """Hold the row for another claim period just before sending it, if it is still this sender's:
+        a batch slowed by a bad server never sends a row another sender has taken over since, so a
+        message goes twice only if one send outlasts a whole claim period."""
+        with self.store.command() as conn:
+            return bool(conn.execute(update(OUTBOX).where(*self._mine(row_id)).values(
+                claimed_until=clock.now() + timedelta(seconds=self.claim_seconds))).rowcount)
 
     def _mark_sent(self, row_id: int) -> bool:
         """The server has the message: the row is done, if this sender still holds it (else its new

@@ -70,7 +70,9 @@ def bind(model: CaseModel, expected: Mapping[str, Any], recorded: Mapping[str, A
     elif kind == "task_cancelled":
         model.tasks[task_id]["status"] = "cancelled"
     elif kind in ("task_claimed", "task_released"):
-        model.tasks[task_id]["claimed_by"] = recorded["actor"] if kind == "task_claimed" else None
+        # a substitute claims for the one they stand in for: the claim is that person's (runner._set_claim)
+        model.tasks[task_id]["claimed_by"] = (recorded.get("on_behalf_of") or recorded["actor"]) \
+            if kind == "task_claimed" else None
 
 
 def compare_stored(model: CaseModel, case: Any, tasks: list[Any], events: int) -> tuple[str, Any, Any] | None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases import CaseService, Reader
 from engine.definitions.sandbox import check_data_keys
+from engine.cases.delegation import REFUSED
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.files.kinds import XLSX, Refused, detect
 from engine.files.storage import FileStore
@@ -80,6 +81,8 @@ class TaskSheets:
     def _open_for(actor: Actor, task: Mapping[str, Any]) -> None:
         if task["status"] != "ready":
             raise Conflict(f"task {task['id']} is {task['status']}", code="task_not_ready")
+        if not task["can_act"] and task.get("delegation_refused"):  # a council seat: said as the engine says it
+            raise Forbidden(REFUSED[task["delegation_refused"]], code=task["delegation_refused"])
         if not task["can_act"]:
             raise Forbidden("the sheet of a task is for whoever may do it")
 

@@ -130,6 +130,18 @@ def test_a_council_members_scoring_task_is_never_done_by_their_substitute(auth, 
     assert "council seat" in error["message"]
     with unchanged(store):  # refused for being a seat, before the form is even read
         error_of(submit(auth, "member4", sheet["id"], {}), 403, "task_not_delegable")
+        # the seat's case is not theirs to see: its spreadsheet is as missing as any unknown task's
+        error_of(auth.as_("member4").get(f"{API}/tasks/{sheet['id']}/sheet.xlsx"), 404, "not_found")
+
+
+def test_a_fellow_council_member_standing_in_is_told_the_seat_is_personal_at_the_spreadsheet_too(
+        auth, service, manual_clock, store):
+    case_id = exam_with_marks(auth, service, manual_clock, {"TS01": 80, "TS02": 70})
+    close_remarking(auth, service, manual_clock)
+    sheet = task_of(auth, "member1", case_id, "score_round2")
+    set_substitute(auth, "hr", absent="member1", substitute="member2", starts_on=today(), ends_on=today())
+    with unchanged(store):  # member2 sees the case (their own seat), not member1's sheet to fill
+        error_of(auth.as_("member2").get(f"{API}/tasks/{sheet['id']}/sheet.xlsx"), 403, "task_not_delegable")
 
 
 def test_an_approvers_substitute_decides_only_while_holding_the_approver_role(auth, store):

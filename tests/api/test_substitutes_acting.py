@@ -113,3 +113,19 @@ def test_a_unit_head_may_not_name_the_substitute_of_someone_holding_a_city_wide_
         refused(auth, "head_khcn", 403, "may_not_set_substitute", absent="expert1", substitute="expert2")
     named = on_leave(auth, by="hr", absent="expert1", substitute="expert2")
     assert named["set_by"] == "hr"
+
+
+def test_a_claim_a_substitute_makes_replays_as_the_absent_persons_even_after_the_case_is_cancelled(auth, store,
+                                                                                                     manual_clock):
+    _, tasks = review_waiting_for_head_khcn(auth, store)
+    on_leave(auth)
+    first = tasks[0]
+    assert auth.as_("expert1").post(f"{API}/tasks/{first['id']}/claim").get_json()["claimed_by"] == "head_khcn"
+    replay = auth.as_("auditor").post(f"{API}/cases/{first['case_id']}/replay").get_json()
+    assert replay["consistent"] is True, replay
+    state = auth.as_("auditor").get(f"{API}/cases/{first['case_id']}/state").get_json()
+    [task] = state["tasks"]
+    assert (task["task_id"], task["claimed_by"], task["candidates"]) == (first["id"], "head_khcn", ["user:head_khcn"])
+    assert auth.as_("hr").post(f"{API}/cases/{first['case_id']}/cancel", json={"reason": "Sai danh sách"}
+                               ).status_code in (200, 201, 204)
+    assert auth.as_("auditor").post(f"{API}/cases/{first['case_id']}/replay").get_json()["consistent"] is True

@@ -228,3 +228,12 @@ def test_progress_counts_the_rows_the_reader_may_do_and_says_apart_those_a_colle
     assert "3/3 đã đánh giá" in page and "1 việc do người khác nhận" in page  # n/n reached
     holder = text_of(signed_in(app, "head_qlkh").get(GRID))
     assert "1/2 đã đánh giá" in holder and "do người khác nhận" not in holder  # the claimed row is theirs
+
+
+def test_a_substitutes_grid_holds_the_absent_unit_heads_assessments(app, auth, store, manual_clock):
+    from tests.api.test_substitutes import on_leave
+
+    review_with_talents(store, auth, ours=4, theirs=0)
+    on_leave(auth)  # head_khcn away, expert1 standing in
+    html = signed_in(app, "expert1").get(GRID)
+    assert len(row_names(html)) == 4

@@ -159,3 +159,23 @@ def test_a_sender_whose_claim_lapsed_leaves_the_row_to_the_one_that_took_it_over
         assert box.ids_per_row().keys() == {row_id} and len(box.ids_per_row()[row_id]) == 1
     finally:
         box.stop()
+
+
+def test_a_slow_batch_does_not_send_the_rows_another_sender_took_over_meanwhile(store, manual_clock):
+    box = Slow(manual_clock, "250 OK")
+    box.start()
+    try:
+        set_mail(store, "reviewer")
+        set_mail(store, "hr")
+        first, second = queued_for(store, "reviewer", "hr")
+        slow, taker = make_sender(store, box, name="slow"), make_sender(store, box, name="taker")
+        box.taker = taker  # the first message takes so long that both claims lapse and taker takes both rows
+        slow.run_once()
+        assert set(box.ids_per_row()) == {first}  # the second was the taker's before slow reached it
+        box.taker = None
+        later(manual_clock, minutes=5, seconds=1)
+        assert taker.run_once() == 2
+        assert {row.status for row in outbox(store)} == {"sent"}
+        assert {row_id: len(ids) for row_id, ids in box.ids_per_row().items()} == {first: 1, second: 1}
+    finally:
+        box.stop()
