@@ -266,9 +266,10 @@ class CaseSteps:
         ready = loaded.ready
         case.state, case.data = loaded.saved  # type: ignore[misc]
         previous = case.status
-        if workflow.completed:
-            case.status, case.ended_at = loaded.policy.final_status(workflow.data), clock.now()
-        case.next_timer_at = None if workflow.completed else timers.next_due(workflow)
+        finished = has_ended(workflow)
+        if finished:
+            case.status, case.ended_at = loaded.policy.final_status(workflow.data or case.data), clock.now()
+        case.next_timer_at = None if finished else timers.next_due(workflow)
         projection.sync_grants(conn, loaded, actor)
         projection.sync_tasks(conn, loaded, ready, actor, self.script_engine(loaded.case.process_key))
         children_ended: list[int] = []
@@ -281,9 +282,9 @@ class CaseSteps:
         loaded.policy.after_step(Step(
             db=conn, case_id=case.id, status=case.status, data=case.data, actor=actor,
             completed_element=completed[0] if completed else None,
-            completed_data=completed[1] if completed else {}, finished=workflow.completed, events=loaded.chain,
+            completed_data=completed[1] if completed else {}, finished=finished, events=loaded.chain,
             start_case=start_child))
-        if workflow.completed:
+        if finished:
             loaded.chain.add("case_completed", actor.username, data={"outcome": case.status},
                              from_status=previous, to_status=case.status)
         self.write_case(conn, case, loaded.chain, actor, loaded.old_version)
@@ -292,7 +293,7 @@ class CaseSteps:
             vars(case).update(vars(heard.case))
             if heard.case.status != "error":  # (a failed delivery kept the state this step wrote)
                 loaded.workflow = heard.workflow
-        if workflow.completed and case.parent_case_id is not None:
+        if finished and case.parent_case_id is not None:
             if ended is not None:
                 ended.append(case.id)
             else:
@@ -327,6 +328,17 @@ class CaseSteps:
                          data={"element_id": element_id, "message": message, "command": command["type"]},
                          from_status="running", to_status="error")
         self.write_case(conn, case, loaded.chain, actor, loaded.old_version)
+
+
+def has_ended(workflow: BpmnWorkflow) -> bool:
+    """Whether no task of the workflow is left to run.
+
+    SpiffWorkflow sets ``workflow.completed`` only when an end event is reached; a case whose
+    last path simply stops (a flow without an end event, a cancelled transaction) has nothing
+    left to do but keeps ``completed`` False, and would stay ``running`` forever.
+    ``is_completed()`` looks at the task tree instead. When no end event ran, ``workflow.data``
+    is empty: callers fall back on the case data (see :meth:`CaseSteps.save`)."""
+    return workflow.is_completed()
 
 
 def snapshot(workflow: BpmnWorkflow, ready: list) -> dict[str, Any]:
