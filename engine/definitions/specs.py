@@ -182,10 +182,23 @@ def element_names(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, str]
     return names
 
 
-def _main_process(root: etree._Element, file: str) -> etree._Element:
+def _main_process(root: etree._Element, file: str, wanted: str | None = None) -> etree._Element:
+    """The process a deployment runs: ``wanted`` if the deployer names one, else the only
+    executable process no other process of the file calls.
+
+    BPMN's default for ``isExecutable`` is true, and Bonita or Signavio leave the attribute out:
+    only ``isExecutable="false"`` (Camunda Modeler's default for a new pool) rules a process out,
+    as in SpiffWorkflow's own parser."""
     ns = {"bpmn": BPMN_NS}
     processes = root.findall("bpmn:process", ns)
-    executable = [p for p in processes if p.get("isExecutable", "false").lower() == "true"]
+    executable = [p for p in processes if p.get("isExecutable", "true").strip().lower() != "false"]
+    if wanted:
+        named = [p for p in executable if p.get("id") == wanted]
+        if not named:
+            ids = ", ".join(p.get("id", "?") for p in executable) or "none"
+            raise DefinitionInvalid([Problem(
+                f"no executable process '{wanted}' in the file (executable processes: {ids})", wanted, file)])
+        return named[0]
     if not executable:
         ids = ", ".join(p.get("id", "?") for p in processes) or "none"
         raise DefinitionInvalid([Problem(
@@ -195,7 +208,8 @@ def _main_process(root: etree._Element, file: str) -> etree._Element:
     if len(roots) != 1:
         raise DefinitionInvalid([Problem(
             "exactly one top-level executable process is expected per file, found "
-            + ", ".join(p.get("id", "?") for p in roots), file=file)])
+            + (", ".join(p.get("id", "?") for p in roots) or "none")
+            + "; name the one to deploy (the field 'process')", file=file)])
     return roots[0]
 
 
@@ -254,8 +268,10 @@ def _compile_problem(source: str, mode: str, element: str, file: str) -> list[Pr
 def parse_definition(
     sources: list[SourceFile],
     form_exists: Callable[[str], bool] | None = None,
+    process: str | None = None,
 ) -> ParsedDefinition:
-    """Parse one BPMN file (+ the DMN files it uses) into a deployable definition."""
+    """Parse one BPMN file (+ the DMN files it uses) into a deployable definition of ``process``
+    (the deployer's choice among the file's processes; None: see :func:`_main_process`)."""
     if not sources:
         raise DefinitionInvalid([Problem("no file given")])
     bpmn, dmn = [], []
@@ -272,8 +288,8 @@ def parse_definition(
         raise DefinitionInvalid([Problem(f"expected exactly one BPMN file, got {len(bpmn)}")])
     source, root = bpmn[0]
     problems = _check_ids(root, source.name)
-    process = _main_process(root, source.name)
-    key = process.get("id", "")
+    process_el = _main_process(root, source.name, process)
+    key = process_el.get("id", "")
     if not _KEY_RE.match(key):
         problems.append(Problem("process id must be a letter followed by letters, digits, _ . -", key, source.name))
     if problems:
@@ -299,7 +315,7 @@ def parse_definition(
             problems.append(Problem(f"unknown form key '{info.form_key}'", info.element_id, source.name))
     if problems:
         raise DefinitionInvalid(problems)
-    name = process.get("name") or key
+    name = process_el.get("name") or key
     return ParsedDefinition(
         key=key, name=name, dialect=dialect, spec=spec, subprocess_specs=subprocess_specs,
         sources=list(sources), sha256=content_hash(sources), human_tasks=human,

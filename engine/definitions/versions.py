@@ -45,11 +45,13 @@ class LoadedDefinition:
 
 def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
            form_exists: Callable[[str], bool] | None = None,
-           policy_for: Callable[[str], ProcessPolicy] | None = None) -> tuple[ProcessDefinition, bool]:
-    """Validate and store ``sources``; returns (definition, created).
+           policy_for: Callable[[str], ProcessPolicy] | None = None,
+           process: str | None = None) -> tuple[ProcessDefinition, bool]:
+    """Validate and store ``sources`` as a version of ``process`` (None: the file's one top-level
+    executable process); returns (definition, created).
 
     The same content as the latest version changes nothing."""
-    parsed = parse_definition(sources, form_exists)
+    parsed = parse_definition(sources, form_exists, process)
     if policy_for is not None:
         _check_lanes(parsed, policy_for(parsed.key))
     audit.lock_global_chain(session.connection())  # two deployments of one key must not both be "v2"
