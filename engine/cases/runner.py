@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Callable, TypeVar
-from uuid import UUID
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
@@ -45,6 +44,7 @@ from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, EventsWritten, FileBinder, FormValidator, case_failed, no_files, no_listener
 from engine.cases.workflow_cache import WorkflowCache
 from engine.cases.worklist import case_roles
+from engine.definitions import state
 from engine.definitions.state import UnloadableState
 from engine.definitions.versions import SpecCache
 from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
@@ -140,7 +140,7 @@ class CaseService:
                 loaded = steps.load(conn, case)
                 if type(policy).check_completion is not ProcessPolicy.check_completion or \
                         type(policy).check_task is not ProcessPolicy.check_task:  # skip the roles query
-                    ready = loaded.workflow.get_task_from_id(UUID(task_id))
+                    ready = state.find_task(loaded.workflow, task_id)
                     owner = absent or actor  # a substitute is checked as the one they stand in for
                     policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
                                       owner, case_roles(conn, owner, case.id))
@@ -177,7 +177,7 @@ class CaseService:
             if type(policy).check_completion is not ProcessPolicy.check_completion or \
                     type(policy).check_task is not ProcessPolicy.check_task:
                 loaded = self.steps.load(conn, case)
-                ready = loaded.workflow.get_task_from_id(UUID(task_id))
+                ready = state.find_task(loaded.workflow, task_id)
                 owner = absent or actor  # checked as complete() checks it: a substitute as the one they stand in for
                 policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
                                   owner, case_roles(conn, owner, case.id))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
-from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -227,7 +226,7 @@ class CaseSteps:
 
     def run_task(self, loaded: Loaded, task_id: str, data: dict[str, Any]) -> None:
         """Complete a ready human task with ``data`` and run the engine on."""
-        task = loaded.workflow.get_task_from_id(UUID(task_id))
+        task = state.find_task(loaded.workflow, task_id)
         if task is None or task.state != TaskState.READY:
             raise Conflict("task is no longer ready", code="task_not_ready")
         loaded.completing = task_id

@@ -16,12 +16,15 @@ import json
 import threading
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from engine.definitions import sandbox
 from engine.errors import CaseFailed
@@ -133,6 +136,20 @@ def stopped_at(text: str) -> str:
     except Exception:  # noqa: BLE001 - only a hint for the incident
         return ""
     return spec if isinstance(spec, str) else ""
+
+
+def find_task(workflow: BpmnWorkflow, task_id: UUID | str) -> Task | None:
+    """The workflow's task of ``task_id`` (in a sub-process too), or None when it has none.
+
+    SpiffWorkflow 3.2's ``get_task_from_id`` raises ``TaskNotFoundException`` instead of
+    returning None, and a task can leave the tree while ready: when a join fires again it
+    drops what grew under its earlier firing (a parallel flow through the same task, as Signavio
+    draws it). Every lookup of a task the engine projected goes through here, so such a task
+    is "gone", never an error."""
+    try:
+        return workflow.get_task_from_id(task_id if isinstance(task_id, UUID) else UUID(str(task_id)))
+    except (TaskNotFoundException, ValueError):
+        return None
 
 
 def new_workflow(spec: Any, subprocess_specs: dict[str, Any], script_engine: Any) -> BpmnWorkflow:

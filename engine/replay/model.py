@@ -292,11 +292,13 @@ class CaseModel:
         uuid = self.spiff_of.get(str(task_id))
         if uuid is None:
             raise ReplayError("the task was never created in the replayed case", None, task_id)
-        task = self.workflow.get_task_from_id(uuid)
+        task = state.find_task(self.workflow, uuid)
         if task is None or task.state != TaskState.READY or self.tasks[str(task_id)]["status"] != "ready":
             raise ReplayError("the task is not ready in the replayed case", "ready", self.tasks[str(task_id)]["status"])
         return uuid
 
     def _element(self, uuid: UUID) -> str:
-        task = self.workflow.get_task_from_id(uuid)
-        return (task.task_spec.bpmn_id or task.task_spec.name) if task is not None else ""
+        task = state.find_task(self.workflow, uuid)
+        if task is None:  # gone from the tree (a join fired again): the element it was created for
+            return str(self.tasks.get(self.recorded_of.get(uuid, ""), {}).get("element_id", ""))
+        return task.task_spec.bpmn_id or task.task_spec.name

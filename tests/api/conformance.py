@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -36,18 +36,22 @@ def deploy_file(auth: Any, name: str, **fields: str) -> dict[str, Any]:
 
 def raw_run(name: str, process: str, start: Mapping[str, Any] | None = None,
             answers: Mapping[str, Mapping[str, Any]] | None = None, parser: Any = SpiffBpmnParser,
+            order: Sequence[str] = (),
             ) -> tuple[bool, dict[str, Any]]:
     """(ended, data of the last task) of SpiffWorkflow's own run of ``process`` with ``parser``
     (the library's default script engine): human tasks done as they get ready, with
-    ``answers[element_id]``, until none is left."""
+    ``answers[element_id]``, until none is left; while ``order`` lasts, the ready task of its
+    next element id is done first."""
     reader = parser()
     reader.add_bpmn_file(str(CONFORMANCE / name))
     workflow = BpmnWorkflow(reader.get_spec(process), reader.get_subprocess_specs(process))
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(start or {})
     workflow.do_engine_steps()
+    pending = list(order)
     while ready := workflow.get_tasks(state=TaskState.READY, manual=True):
-        task = ready[0]
+        wanted = pending.pop(0) if pending else None
+        task = next(t for t in ready if t.task_spec.bpmn_id == wanted) if wanted else ready[0]
         task.data.update((answers or {}).get(task.task_spec.bpmn_id, {}))
         task.run()
         workflow.do_engine_steps()
@@ -57,10 +61,13 @@ def raw_run(name: str, process: str, start: Mapping[str, Any] | None = None,
 
 
 def drive(auth: Any, case: dict[str, Any], answers: Mapping[str, Mapping[str, Any]] | None = None,
-          user: str = "hr") -> dict[str, Any]:
-    """Complete the case's ready tasks over HTTP, first listed first, until none is left."""
+          user: str = "hr", order: Sequence[str] = ()) -> dict[str, Any]:
+    """Complete the case's ready tasks over HTTP until none is left: first listed first, or while
+    ``order`` lasts, the one of its next element id."""
+    pending = list(order)
     while case["tasks"]:
-        task = case["tasks"][0]
+        wanted = pending.pop(0) if pending else None
+        task = next(t for t in case["tasks"] if t["element_id"] == wanted) if wanted else case["tasks"][0]
         response = auth.as_(user).post(f"{API}/tasks/{task['id']}/complete",
                                        json={"data": dict((answers or {}).get(task["element_id"], {}))})
         assert response.status_code == 200, response.get_json()
