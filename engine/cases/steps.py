@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.engine import Connection
 
@@ -221,8 +222,9 @@ class CaseSteps:
         except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
             self.mark_failed(conn, loaded, actor, err, {"type": "run"})
             return case, loaded, err
-        self.save(conn, loaded, actor, ended=ended)
-        return case, loaded, None
+        failed = self.save_or_fail(conn, loaded, actor, {"type": "run"},
+                                   lambda: self.save(conn, loaded, actor, ended=ended))
+        return case, loaded, failed
 
     def run_task(self, loaded: Loaded, task_id: str, data: dict[str, Any]) -> None:
         """Complete a ready human task with ``data`` and run the engine on."""
@@ -312,6 +314,30 @@ class CaseSteps:
         if chain.pending:
             self.events_written(conn, case, chain.pending)
         chain.write(conn)
+
+    def save_or_fail(self, conn: Connection, loaded: Loaded, actor: Actor, command: dict[str, Any],
+                     write: Callable[[], None]) -> Exception | None:
+        """Run ``write`` (the step's save) in a savepoint; what SpiffWorkflow raises in it becomes the
+        case's incident (returned), never an answer of 500.
+
+        Writing a step still asks the engine: due-date expressions are evaluated, task lookups and
+        timers read the tree. A failure there rolls back to the savepoint, the case record and its
+        chain go back to what they were before ``write``, and :meth:`mark_failed` records the
+        incident on the last good state, with ``command`` to retry. Other errors go up unchanged
+        (an :class:`EngineError` is an answer; a database error rolls the command back)."""
+        case_before = dict(vars(loaded.case))
+        chain_before = (loaded.chain.seq, loaded.chain.head, list(loaded.chain.pending))
+        savepoint = conn.begin_nested()
+        try:
+            write()
+        except SpiffWorkflowException as err:
+            savepoint.rollback()
+            vars(loaded.case).update(case_before)
+            loaded.chain.seq, loaded.chain.head, loaded.chain.pending = chain_before
+            self.mark_failed(conn, loaded, actor, err, command)
+            return err
+        savepoint.commit()
+        return None
 
     def mark_failed(self, conn: Connection, loaded: Loaded, actor: Actor, err: Exception,
                     command: dict[str, Any]) -> None:
