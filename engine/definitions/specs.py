@@ -86,15 +86,50 @@ def content_hash(sources: Iterable[SourceFile]) -> str:
     return digest.hexdigest()
 
 
-def detect_dialect(root: etree._Element) -> str:
-    namespaces = set(root.nsmap.values())
+#: Camunda attributes no parser reads, or that this engine reads itself in any dialect: Camunda
+#: Modeler writes ``versionTag`` and ``historyTimeToLive`` by itself, the others are hints for
+#: Camunda's own job executor and tasklist, and ``dueDate`` is read by :func:`due_date_expressions`.
+CAMUNDA_WITHOUT_MEANING = frozenset({
+    "versionTag", "historyTimeToLive", "isStartableInTasklist", "candidateStarterGroups",
+    "candidateStarterUsers", "jobPriority", "taskPriority", "asyncBefore", "asyncAfter", "exclusive",
+    "dueDate"})
+
+
+def extensions_used(root: etree._Element) -> dict[str, list[str]]:
+    """Namespace -> the element and attribute names of it the file uses (declarations alone do
+    not count, nor the Camunda attributes of :data:`CAMUNDA_WITHOUT_MEANING`)."""
+    used: dict[str, list[str]] = {}
     for el in root.iter():
-        if isinstance(el.tag, str):
-            namespaces.add(etree.QName(el).namespace)
-            namespaces.update(etree.QName(a).namespace for a in el.attrib if "}" in a)
-    if CAMUNDA_NS in namespaces:
+        if not isinstance(el.tag, str):
+            continue
+        qname = etree.QName(el)
+        if qname.namespace in (CAMUNDA_NS, SPIFF_NS):
+            used.setdefault(qname.namespace, []).append(qname.localname)
+        for attribute in el.attrib:
+            name = etree.QName(attribute)
+            if name.namespace in (CAMUNDA_NS, SPIFF_NS) and not (
+                    name.namespace == CAMUNDA_NS and name.localname in CAMUNDA_WITHOUT_MEANING):
+                used.setdefault(name.namespace, []).append(name.localname)
+    return used
+
+
+def detect_dialect(root: etree._Element, file: str = "") -> str:
+    """The parser a file needs, by the extensions it actually uses.
+
+    SpiffWorkflow's Camunda parser ignores ``spiffworkflow:`` extensions and its Spiff parser
+    ignores ``camunda:`` ones, so the namespaces a file merely declares, or a ``camunda:versionTag``
+    Camunda Modeler adds by itself, must not choose: a Spiff file with a version tag was read by
+    the Camunda parser and its scripts and properties silently dropped. A file whose meaning is in
+    both is refused, since either parser would drop half of it."""
+    used = extensions_used(root)
+    if CAMUNDA_NS in used and SPIFF_NS in used:
+        camunda, spiff = (", ".join(sorted(set(used[ns]))[:5]) for ns in (CAMUNDA_NS, SPIFF_NS))
+        raise DefinitionInvalid([Problem(
+            f"the file uses both camunda: extensions ({camunda}) and spiffworkflow: ones ({spiff}); "
+            "each parser drops the other's, so keep one kind", file=file)])
+    if CAMUNDA_NS in used:
         return "camunda"
-    if SPIFF_NS in namespaces:
+    if SPIFF_NS in used:
         return "spiff"
     return "bpmn"
 
@@ -248,6 +283,9 @@ def _check_code(spec: Any, subprocess_specs: dict[str, Any], file: str) -> list[
             element = getattr(task_spec, "bpmn_id", None) or task_spec.name
             if isinstance(task_spec, ScriptEngineTask) and getattr(task_spec, "script", None):
                 problems += _compile_problem(task_spec.script, "exec", element, file)
+            for hook in ("prescript", "postscript"):  # spiffworkflow:preScript / postScript of any task
+                if isinstance(getattr(task_spec, hook, None), str) and getattr(task_spec, hook):
+                    problems += _compile_problem(getattr(task_spec, hook), "exec", element, file)
             for cond, target in getattr(task_spec, "cond_task_specs", []) or []:
                 expression = cond.args[0] if hasattr(cond, "args") and cond.args else cond
                 if isinstance(expression, str):
@@ -294,7 +332,7 @@ def parse_definition(
         problems.append(Problem("process id must be a letter followed by letters, digits, _ . -", key, source.name))
     if problems:
         raise DefinitionInvalid(problems)
-    dialect = detect_dialect(root)
+    dialect = detect_dialect(root, source.name)
     parser = make_parser(dialect)
     try:
         for dsource, droot in dmn:

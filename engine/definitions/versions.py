@@ -57,8 +57,8 @@ def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
     audit.lock_global_chain(session.connection())  # two deployments of one key must not both be "v2"
     current = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == parsed.key)
                              .order_by(ProcessDefinition.version.desc()).limit(1))
-    if current is not None and current.sha256 == parsed.sha256:
-        return current, False
+    if current is not None and current.sha256 == parsed.sha256 and current.dialect == parsed.dialect:
+        return current, False  # (the same file read by another parser, since fixed, is a new version)
     # Content of an older version deployed again is a change from the latest: a new version
     # (this is how a faulty version is rolled back).
     latest = current.version if current is not None else 0
