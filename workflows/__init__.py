@@ -42,9 +42,11 @@ def form_schema(form_key: str | None) -> dict[str, Any]:
     return dict(forms.FREE_FORM_SCHEMA)
 
 
-def deploy_files(session: Session, sources: list[SourceFile], deployed_by: str) -> tuple[ProcessDefinition, bool]:
-    """Deploy with this project's forms and lane rules checked."""
-    return deploy(session, sources, deployed_by, forms.exists, policy_for)
+def deploy_files(session: Session, sources: list[SourceFile], deployed_by: str,
+                 process: str | None = None) -> tuple[ProcessDefinition, bool]:
+    """Deploy with this project's forms and lane rules checked; ``process``: which of the file's
+    processes, when it has several top-level ones."""
+    return deploy(session, sources, deployed_by, forms.exists, policy_for, process)
 
 
 def deploy_bpmn_dir(session: Session, deployed_by: str = "system") -> list[tuple[ProcessDefinition, bool]]:

@@ -93,7 +93,8 @@ def demo() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def deploy(files: tuple[Path, ...]) -> None:
+@click.option("--process", "process", default=None, help="id of the process to deploy, for a file with several")
+def deploy(files: tuple[Path, ...], process: str | None) -> None:
     """Deploy a BPMN file (plus the DMN files it needs) as a new version of its process."""
     from engine.definitions.specs import DefinitionInvalid, SourceFile
     from workflows import deploy_files
@@ -104,7 +105,8 @@ def deploy(files: tuple[Path, ...]) -> None:
     store = _services().store
     try:
         with store.transaction() as session:
-            row, created = deploy_files(session, [SourceFile(f.name, f.read_bytes()) for f in files], "cli")
+            row, created = deploy_files(session, [SourceFile(f.name, f.read_bytes()) for f in files], "cli",
+                                        process)
             click.echo(f"{'deployed' if created else 'unchanged, already'}: {row.key} v{row.version}")
     except DefinitionInvalid as err:
         for problem in err.problems:

@@ -45,18 +45,22 @@ def get_process(key: str):  # type: ignore[no-untyped-def]
 @blp.response(201, DeployOut)
 @blp.alt_response(200, schema=DeployOut, description="same content: the existing version")
 @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
-    "type": "object", "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+    "type": "object", "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                                     "process": {"type": "string", "description":
+                                                 "id of the process to deploy, for a file with several"}},
     "required": ["file"]}}}})
 @require_roles("admin")
 def deploy_process():  # type: ignore[no-untyped-def]
-    """Deploy a BPMN file (and the DMN files it uses) as multipart field(s) ``file``."""
+    """Deploy a BPMN file (and the DMN files it uses) as multipart field(s) ``file``; the
+    optional field ``process`` names the process to deploy when the file holds several."""
     uploads = request.files.getlist("file")
     if not uploads:
         raise Invalid("send the BPMN file as multipart field 'file'", {"file": ["required"]})
     sources = [SourceFile(u.filename or f"upload-{i}", u.read()) for i, u in enumerate(uploads)]
     try:
         with services().store.transaction() as session:
-            row, created = deploy_files(session, sources, current_actor().username)
+            row, created = deploy_files(session, sources, current_actor().username,
+                                        (request.form.get("process") or "").strip() or None)
             out = {"id": row.id, "key": row.key, "version": row.version, "name": row.name,
                    "dialect": row.dialect, "sha256": row.sha256, "deployed_at": row.deployed_at,
                    "deployed_by": row.deployed_by, "files": [s["name"] for s in row.sources],

@@ -121,7 +121,8 @@ class CaseLinks:
         except Exception as err:  # noqa: BLE001
             steps.mark_failed(conn, loaded, actor, err, {"type": "message", "message": message, "payload": payload})
             return loaded
-        steps.save(conn, loaded, actor)
+        steps.save_or_fail(conn, loaded, actor, {"type": "message", "message": message, "payload": payload},
+                           lambda: steps.save(conn, loaded, actor))
         return loaded
 
     def child_finished(self, conn: Connection, actor: Actor, parent_id: int) -> Loaded | None:

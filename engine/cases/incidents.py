@@ -76,11 +76,12 @@ class Incidents:
                     if command["type"] == "complete":
                         on_behalf = Actor(user_id=command["user_id"], username=command["username"])
                         element_id = loaded.workflow.get_task_from_id(UUID(command["task_id"])).task_spec.bpmn_id
-                        steps.finish_task(conn, loaded, command["task_id"], element_id, on_behalf,
-                                          command["data"], retried_by=actor.username)
+                        failure = steps.save_or_fail(conn, loaded, actor, command, lambda: steps.finish_task(
+                            conn, loaded, command["task_id"], element_id, on_behalf, command["data"],
+                            retried_by=actor.username))
                     else:
-                        steps.save(conn, loaded, actor)
-                    if view:
+                        failure = steps.save_or_fail(conn, loaded, actor, command, lambda: steps.save(conn, loaded, actor))
+                    if view and failure is None:
                         return view(conn, case)
         if failure is not None:
             raise case_failed(case_id, failure, loaded)

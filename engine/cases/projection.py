@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Mapping
-from uuid import UUID
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Row
 
+from engine.definitions import state
 from engine.time import clock
 from engine.errors import Invalid
 from engine.store.models import RoleGrant, Task, Unit, User
@@ -36,7 +36,7 @@ def sync_tasks(conn: Connection, loaded: Loaded, ready: list, actor: Actor, scri
     if gone:
         conn.execute(update(TASK).where(TASK.c.id.in_(gone)).values(status="cancelled"))
         for row_id in gone:
-            task = loaded.workflow.get_task_from_id(UUID(row_id))
+            task = state.find_task(loaded.workflow, row_id)
             element_id = (task.task_spec.bpmn_id or task.task_spec.name) if task is not None else \
                 conn.execute(select(TASK.c.element_id).where(TASK.c.id == row_id)).scalar()
             chain.add("task_cancelled", actor.username, task_id=row_id, data={"element_id": element_id})

@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Callable, TypeVar
-from uuid import UUID
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
@@ -45,6 +44,7 @@ from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, EventsWritten, FileBinder, FormValidator, case_failed, no_files, no_listener
 from engine.cases.workflow_cache import WorkflowCache
 from engine.cases.worklist import case_roles
+from engine.definitions import state
 from engine.definitions.state import UnloadableState
 from engine.definitions.versions import SpecCache
 from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
@@ -137,10 +137,13 @@ class CaseService:
                     raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
                 clean = steps.validate(conn, row.form_key, data, case.id, task_id)
                 policy = self.policy_for(case.process_key)
+                command = {"type": "complete", "task_id": task_id, "data": clean,  # what a retry re-runs
+                           "user_id": actor.user_id, "username": actor.username,
+                           **({"on_behalf_of": absent.username} if absent else {})}
                 loaded = steps.load(conn, case)
                 if type(policy).check_completion is not ProcessPolicy.check_completion or \
                         type(policy).check_task is not ProcessPolicy.check_task:  # skip the roles query
-                    ready = loaded.workflow.get_task_from_id(UUID(task_id))
+                    ready = state.find_task(loaded.workflow, task_id)
                     owner = absent or actor  # a substitute is checked as the one they stand in for
                     policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
                                       owner, case_roles(conn, owner, case.id))
@@ -150,13 +153,12 @@ class CaseService:
                     raise
                 except Exception as err:  # noqa: BLE001
                     failure = err
-                    command = {"type": "complete", "task_id": task_id, "data": clean,
-                               "user_id": actor.user_id, "username": actor.username,
-                               **({"on_behalf_of": absent.username} if absent else {})}
                     steps.mark_failed(conn, loaded, actor, err, command)
                 else:
-                    steps.finish_task(conn, loaded, task_id, row.element_id, actor, clean)
-                    result = view(conn, case) if view else case.id
+                    failure = steps.save_or_fail(conn, loaded, actor, command, lambda: steps.finish_task(
+                        conn, loaded, task_id, row.element_id, actor, clean))
+                    if failure is None:
+                        result = view(conn, case) if view else case.id
         if failure is not None:
             raise case_failed(case.id, failure, loaded)
         self.workflows.put(case.id, case.version, loaded.workflow)
@@ -177,7 +179,7 @@ class CaseService:
             if type(policy).check_completion is not ProcessPolicy.check_completion or \
                     type(policy).check_task is not ProcessPolicy.check_task:
                 loaded = self.steps.load(conn, case)
-                ready = loaded.workflow.get_task_from_id(UUID(task_id))
+                ready = state.find_task(loaded.workflow, task_id)
                 owner = absent or actor  # checked as complete() checks it: a substitute as the one they stand in for
                 policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
                                   owner, case_roles(conn, owner, case.id))
@@ -221,8 +223,8 @@ class CaseService:
                     loaded.chain.add("timer_fired", actor.username,
                                      data={"element_id": timer.element_id, "due_at": timer.due, "fired_at": now})
                 notifications.timers_fired(conn, loaded, went_off, actor)
-                fired = [timer.element_id for timer in went_off]
-                steps.save(conn, loaded, actor)
+                failure = steps.save_or_fail(conn, loaded, actor, {"type": "run"}, lambda: steps.save(conn, loaded, actor))
+                fired = [timer.element_id for timer in went_off] if failure is None else []
         if failure is not None:
             raise case_failed(case_id, failure, loaded)
         self.workflows.put(case_id, case.version, loaded.workflow)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
-from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.engine import Connection
 
@@ -222,12 +222,13 @@ class CaseSteps:
         except Exception as err:  # noqa: BLE001 - any engine failure becomes an incident
             self.mark_failed(conn, loaded, actor, err, {"type": "run"})
             return case, loaded, err
-        self.save(conn, loaded, actor, ended=ended)
-        return case, loaded, None
+        failed = self.save_or_fail(conn, loaded, actor, {"type": "run"},
+                                   lambda: self.save(conn, loaded, actor, ended=ended))
+        return case, loaded, failed
 
     def run_task(self, loaded: Loaded, task_id: str, data: dict[str, Any]) -> None:
         """Complete a ready human task with ``data`` and run the engine on."""
-        task = loaded.workflow.get_task_from_id(UUID(task_id))
+        task = state.find_task(loaded.workflow, task_id)
         if task is None or task.state != TaskState.READY:
             raise Conflict("task is no longer ready", code="task_not_ready")
         loaded.completing = task_id
@@ -266,9 +267,10 @@ class CaseSteps:
         ready = loaded.ready
         case.state, case.data = loaded.saved  # type: ignore[misc]
         previous = case.status
-        if workflow.completed:
-            case.status, case.ended_at = loaded.policy.final_status(workflow.data), clock.now()
-        case.next_timer_at = None if workflow.completed else timers.next_due(workflow)
+        finished = has_ended(workflow)
+        if finished:
+            case.status, case.ended_at = loaded.policy.final_status(workflow.data or case.data), clock.now()
+        case.next_timer_at = None if finished else timers.next_due(workflow)
         projection.sync_grants(conn, loaded, actor)
         projection.sync_tasks(conn, loaded, ready, actor, self.script_engine(loaded.case.process_key))
         children_ended: list[int] = []
@@ -281,9 +283,9 @@ class CaseSteps:
         loaded.policy.after_step(Step(
             db=conn, case_id=case.id, status=case.status, data=case.data, actor=actor,
             completed_element=completed[0] if completed else None,
-            completed_data=completed[1] if completed else {}, finished=workflow.completed, events=loaded.chain,
+            completed_data=completed[1] if completed else {}, finished=finished, events=loaded.chain,
             start_case=start_child))
-        if workflow.completed:
+        if finished:
             loaded.chain.add("case_completed", actor.username, data={"outcome": case.status},
                              from_status=previous, to_status=case.status)
         self.write_case(conn, case, loaded.chain, actor, loaded.old_version)
@@ -292,7 +294,7 @@ class CaseSteps:
             vars(case).update(vars(heard.case))
             if heard.case.status != "error":  # (a failed delivery kept the state this step wrote)
                 loaded.workflow = heard.workflow
-        if workflow.completed and case.parent_case_id is not None:
+        if finished and case.parent_case_id is not None:
             if ended is not None:
                 ended.append(case.id)
             else:
@@ -313,6 +315,30 @@ class CaseSteps:
             self.events_written(conn, case, chain.pending)
         chain.write(conn)
 
+    def save_or_fail(self, conn: Connection, loaded: Loaded, actor: Actor, command: dict[str, Any],
+                     write: Callable[[], None]) -> Exception | None:
+        """Run ``write`` (the step's save) in a savepoint; what SpiffWorkflow raises in it becomes the
+        case's incident (returned), never an answer of 500.
+
+        Writing a step still asks the engine: due-date expressions are evaluated, task lookups and
+        timers read the tree. A failure there rolls back to the savepoint, the case record and its
+        chain go back to what they were before ``write``, and :meth:`mark_failed` records the
+        incident on the last good state, with ``command`` to retry. Other errors go up unchanged
+        (an :class:`EngineError` is an answer; a database error rolls the command back)."""
+        case_before = dict(vars(loaded.case))
+        chain_before = (loaded.chain.seq, loaded.chain.head, list(loaded.chain.pending))
+        savepoint = conn.begin_nested()
+        try:
+            write()
+        except SpiffWorkflowException as err:
+            savepoint.rollback()
+            vars(loaded.case).update(case_before)
+            loaded.chain.seq, loaded.chain.head, loaded.chain.pending = chain_before
+            self.mark_failed(conn, loaded, actor, err, command)
+            return err
+        savepoint.commit()
+        return None
+
     def mark_failed(self, conn: Connection, loaded: Loaded, actor: Actor, err: Exception,
                     command: dict[str, Any]) -> None:
         """Keep the last good state; record the incident and the command to retry."""
@@ -327,6 +353,17 @@ class CaseSteps:
                          data={"element_id": element_id, "message": message, "command": command["type"]},
                          from_status="running", to_status="error")
         self.write_case(conn, case, loaded.chain, actor, loaded.old_version)
+
+
+def has_ended(workflow: BpmnWorkflow) -> bool:
+    """Whether no task of the workflow is left to run.
+
+    SpiffWorkflow sets ``workflow.completed`` only when an end event is reached; a case whose
+    last path simply stops (a flow without an end event, a cancelled transaction) has nothing
+    left to do but keeps ``completed`` False, and would stay ``running`` forever.
+    ``is_completed()`` looks at the task tree instead. When no end event ran, ``workflow.data``
+    is empty: callers fall back on the case data (see :meth:`CaseSteps.save`)."""
+    return workflow.is_completed()
 
 
 def snapshot(workflow: BpmnWorkflow, ready: list) -> dict[str, Any]:

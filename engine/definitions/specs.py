@@ -86,15 +86,50 @@ def content_hash(sources: Iterable[SourceFile]) -> str:
     return digest.hexdigest()
 
 
-def detect_dialect(root: etree._Element) -> str:
-    namespaces = set(root.nsmap.values())
+#: Camunda attributes no parser reads, or that this engine reads itself in any dialect: Camunda
+#: Modeler writes ``versionTag`` and ``historyTimeToLive`` by itself, the others are hints for
+#: Camunda's own job executor and tasklist, and ``dueDate`` is read by :func:`due_date_expressions`.
+CAMUNDA_WITHOUT_MEANING = frozenset({
+    "versionTag", "historyTimeToLive", "isStartableInTasklist", "candidateStarterGroups",
+    "candidateStarterUsers", "jobPriority", "taskPriority", "asyncBefore", "asyncAfter", "exclusive",
+    "dueDate"})
+
+
+def extensions_used(root: etree._Element) -> dict[str, list[str]]:
+    """Namespace -> the element and attribute names of it the file uses (declarations alone do
+    not count, nor the Camunda attributes of :data:`CAMUNDA_WITHOUT_MEANING`)."""
+    used: dict[str, list[str]] = {}
     for el in root.iter():
-        if isinstance(el.tag, str):
-            namespaces.add(etree.QName(el).namespace)
-            namespaces.update(etree.QName(a).namespace for a in el.attrib if "}" in a)
-    if CAMUNDA_NS in namespaces:
+        if not isinstance(el.tag, str):
+            continue
+        qname = etree.QName(el)
+        if qname.namespace in (CAMUNDA_NS, SPIFF_NS):
+            used.setdefault(qname.namespace, []).append(qname.localname)
+        for attribute in el.attrib:
+            name = etree.QName(attribute)
+            if name.namespace in (CAMUNDA_NS, SPIFF_NS) and not (
+                    name.namespace == CAMUNDA_NS and name.localname in CAMUNDA_WITHOUT_MEANING):
+                used.setdefault(name.namespace, []).append(name.localname)
+    return used
+
+
+def detect_dialect(root: etree._Element, file: str = "") -> str:
+    """The parser a file needs, by the extensions it actually uses.
+
+    SpiffWorkflow's Camunda parser ignores ``spiffworkflow:`` extensions and its Spiff parser
+    ignores ``camunda:`` ones, so the namespaces a file merely declares, or a ``camunda:versionTag``
+    Camunda Modeler adds by itself, must not choose: a Spiff file with a version tag was read by
+    the Camunda parser and its scripts and properties silently dropped. A file whose meaning is in
+    both is refused, since either parser would drop half of it."""
+    used = extensions_used(root)
+    if CAMUNDA_NS in used and SPIFF_NS in used:
+        camunda, spiff = (", ".join(sorted(set(used[ns]))[:5]) for ns in (CAMUNDA_NS, SPIFF_NS))
+        raise DefinitionInvalid([Problem(
+            f"the file uses both camunda: extensions ({camunda}) and spiffworkflow: ones ({spiff}); "
+            "each parser drops the other's, so keep one kind", file=file)])
+    if CAMUNDA_NS in used:
         return "camunda"
-    if SPIFF_NS in namespaces:
+    if SPIFF_NS in used:
         return "spiff"
     return "bpmn"
 
@@ -182,10 +217,23 @@ def element_names(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, str]
     return names
 
 
-def _main_process(root: etree._Element, file: str) -> etree._Element:
+def _main_process(root: etree._Element, file: str, wanted: str | None = None) -> etree._Element:
+    """The process a deployment runs: ``wanted`` if the deployer names one, else the only
+    executable process no other process of the file calls.
+
+    BPMN's default for ``isExecutable`` is true, and Bonita or Signavio leave the attribute out:
+    only ``isExecutable="false"`` (Camunda Modeler's default for a new pool) rules a process out,
+    as in SpiffWorkflow's own parser."""
     ns = {"bpmn": BPMN_NS}
     processes = root.findall("bpmn:process", ns)
-    executable = [p for p in processes if p.get("isExecutable", "false").lower() == "true"]
+    executable = [p for p in processes if p.get("isExecutable", "true").strip().lower() != "false"]
+    if wanted:
+        named = [p for p in executable if p.get("id") == wanted]
+        if not named:
+            ids = ", ".join(p.get("id", "?") for p in executable) or "none"
+            raise DefinitionInvalid([Problem(
+                f"no executable process '{wanted}' in the file (executable processes: {ids})", wanted, file)])
+        return named[0]
     if not executable:
         ids = ", ".join(p.get("id", "?") for p in processes) or "none"
         raise DefinitionInvalid([Problem(
@@ -195,7 +243,8 @@ def _main_process(root: etree._Element, file: str) -> etree._Element:
     if len(roots) != 1:
         raise DefinitionInvalid([Problem(
             "exactly one top-level executable process is expected per file, found "
-            + ", ".join(p.get("id", "?") for p in roots), file=file)])
+            + (", ".join(p.get("id", "?") for p in roots) or "none")
+            + "; name the one to deploy (the field 'process')", file=file)])
     return roots[0]
 
 
@@ -234,6 +283,9 @@ def _check_code(spec: Any, subprocess_specs: dict[str, Any], file: str) -> list[
             element = getattr(task_spec, "bpmn_id", None) or task_spec.name
             if isinstance(task_spec, ScriptEngineTask) and getattr(task_spec, "script", None):
                 problems += _compile_problem(task_spec.script, "exec", element, file)
+            for hook in ("prescript", "postscript"):  # spiffworkflow:preScript / postScript of any task
+                if isinstance(getattr(task_spec, hook, None), str) and getattr(task_spec, hook):
+                    problems += _compile_problem(getattr(task_spec, hook), "exec", element, file)
             for cond, target in getattr(task_spec, "cond_task_specs", []) or []:
                 expression = cond.args[0] if hasattr(cond, "args") and cond.args else cond
                 if isinstance(expression, str):
@@ -254,8 +306,10 @@ def _compile_problem(source: str, mode: str, element: str, file: str) -> list[Pr
 def parse_definition(
     sources: list[SourceFile],
     form_exists: Callable[[str], bool] | None = None,
+    process: str | None = None,
 ) -> ParsedDefinition:
-    """Parse one BPMN file (+ the DMN files it uses) into a deployable definition."""
+    """Parse one BPMN file (+ the DMN files it uses) into a deployable definition of ``process``
+    (the deployer's choice among the file's processes; None: see :func:`_main_process`)."""
     if not sources:
         raise DefinitionInvalid([Problem("no file given")])
     bpmn, dmn = [], []
@@ -272,13 +326,13 @@ def parse_definition(
         raise DefinitionInvalid([Problem(f"expected exactly one BPMN file, got {len(bpmn)}")])
     source, root = bpmn[0]
     problems = _check_ids(root, source.name)
-    process = _main_process(root, source.name)
-    key = process.get("id", "")
+    process_el = _main_process(root, source.name, process)
+    key = process_el.get("id", "")
     if not _KEY_RE.match(key):
         problems.append(Problem("process id must be a letter followed by letters, digits, _ . -", key, source.name))
     if problems:
         raise DefinitionInvalid(problems)
-    dialect = detect_dialect(root)
+    dialect = detect_dialect(root, source.name)
     parser = make_parser(dialect)
     try:
         for dsource, droot in dmn:
@@ -299,7 +353,7 @@ def parse_definition(
             problems.append(Problem(f"unknown form key '{info.form_key}'", info.element_id, source.name))
     if problems:
         raise DefinitionInvalid(problems)
-    name = process.get("name") or key
+    name = process_el.get("name") or key
     return ParsedDefinition(
         key=key, name=name, dialect=dialect, spec=spec, subprocess_specs=subprocess_specs,
         sources=list(sources), sha256=content_hash(sources), human_tasks=human,

@@ -12,16 +12,20 @@ runner records it as an incident on the case, and the reads answer it.
 """
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from engine.definitions import sandbox
 from engine.errors import CaseFailed
@@ -114,9 +118,10 @@ def load_workflow(dialect: str, text: str, spec: Any, subprocess_specs: dict[str
     try:
         dct = json.loads(text)
         ser.migrate(dct)
-        dct["spec"] = spec
+        dct["spec"] = own_spec(spec)
         dct["subprocess_specs"] = dict(subprocess_specs)
         workflow = ser.from_dict(dct)
+        _reconnect_triggered(workflow)
     except Exception as err:  # noqa: BLE001 - RecursionError, a key missing, bad JSON: all the same to a caller
         reason = f"{type(err).__name__}: {err}"[:500]
         raise UnloadableState(f"the stored state of the case cannot be loaded ({reason})",
@@ -135,5 +140,46 @@ def stopped_at(text: str) -> str:
     return spec if isinstance(spec, str) else ""
 
 
+def find_task(workflow: BpmnWorkflow, task_id: UUID | str) -> Task | None:
+    """The workflow's task of ``task_id`` (in a sub-process too), or None when it has none.
+
+    SpiffWorkflow 3.2's ``get_task_from_id`` raises ``TaskNotFoundException`` instead of
+    returning None, and a task can leave the tree while ready: when a join fires again it
+    drops what grew under its earlier firing (a parallel flow through the same task, as Signavio
+    draws it). Every lookup of a task the engine projected goes through here, so such a task
+    is "gone", never an error."""
+    try:
+        return workflow.get_task_from_id(task_id if isinstance(task_id, UUID) else UUID(str(task_id)))
+    except (TaskNotFoundException, ValueError):
+        return None
+
+
 def new_workflow(spec: Any, subprocess_specs: dict[str, Any], script_engine: Any) -> BpmnWorkflow:
-    return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+    return BpmnWorkflow(own_spec(spec), subprocess_specs, script_engine=script_engine)
+
+
+def own_spec(spec: Any) -> Any:
+    """The process spec a workflow may change: its own copy when it has event sub-processes that
+    an event starts, else the shared one.
+
+    SpiffWorkflow changes a process spec while such an event sub-process starts
+    (``BpmnStartTask.trigger_wf`` connects the sub-process to the start and end tasks). On the
+    spec a version shares between cases, that change leaked into every later case of the version
+    (which then ran the sub-process from its start); and a case whose next step met a spec
+    restored without it (another worker, a restart) failed. Only the top-level spec's start
+    triggers sub-processes, so only it is copied, and only for processes that have them: the
+    others keep the shared, already restored spec."""
+    return copy.deepcopy(spec) if getattr(spec.start, "trigger_specs", None) else spec
+
+
+def _reconnect_triggered(workflow: BpmnWorkflow) -> None:
+    """Make the workflow's own spec say again what ``trigger_wf`` said when each event
+    sub-process of the stored tree started (the stored state holds tasks, not the spec)."""
+    start = workflow.spec.start
+    if not getattr(start, "trigger_specs", None):
+        return
+    for child in workflow.task_tree.children:
+        spec = child.task_spec
+        if spec.name in start.trigger_specs and start not in spec.inputs:
+            start.connect(spec)
+            spec.connect(workflow.spec.end)

@@ -45,18 +45,20 @@ class LoadedDefinition:
 
 def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
            form_exists: Callable[[str], bool] | None = None,
-           policy_for: Callable[[str], ProcessPolicy] | None = None) -> tuple[ProcessDefinition, bool]:
-    """Validate and store ``sources``; returns (definition, created).
+           policy_for: Callable[[str], ProcessPolicy] | None = None,
+           process: str | None = None) -> tuple[ProcessDefinition, bool]:
+    """Validate and store ``sources`` as a version of ``process`` (None: the file's one top-level
+    executable process); returns (definition, created).
 
     The same content as the latest version changes nothing."""
-    parsed = parse_definition(sources, form_exists)
+    parsed = parse_definition(sources, form_exists, process)
     if policy_for is not None:
         _check_lanes(parsed, policy_for(parsed.key))
     audit.lock_global_chain(session.connection())  # two deployments of one key must not both be "v2"
     current = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == parsed.key)
                              .order_by(ProcessDefinition.version.desc()).limit(1))
-    if current is not None and current.sha256 == parsed.sha256:
-        return current, False
+    if current is not None and current.sha256 == parsed.sha256 and current.dialect == parsed.dialect:
+        return current, False  # (the same file read by another parser, since fixed, is a new version)
     # Content of an older version deployed again is a change from the latest: a new version
     # (this is how a faulty version is rolled back).
     latest = current.version if current is not None else 0

@@ -22,7 +22,7 @@ from engine.time import timers
 from engine.definitions.versions import LoadedDefinition
 from engine.errors import Invalid
 from engine.policy import STARTER, ProcessPolicy
-from engine.cases.steps import snapshot
+from engine.cases.steps import has_ended, snapshot
 from engine.definitions.sandbox import check_data_keys
 
 #: The events the engine itself appends; any other type was recorded by a process module's hook.
@@ -239,11 +239,12 @@ class CaseModel:
         ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
         self.data = audit.jsonable(snapshot(self.workflow, ready))
         previous, out = self.status, []
-        if self.workflow.completed:
-            self.status = self.policy.final_status(self.workflow.data)
+        ended = has_ended(self.workflow)
+        if ended:
+            self.status = self.policy.final_status(self.workflow.data or self.data)
         out += self._grant_roles(actor)
         out += self._project_tasks(ready, actor)
-        if self.workflow.completed:
+        if ended:
             out.append(_event("case_completed", actor, None, {"outcome": self.status}, previous, self.status))
         self.ready_before, self.completing = frozenset(t.id for t in ready), None
         return out
@@ -291,11 +292,13 @@ class CaseModel:
         uuid = self.spiff_of.get(str(task_id))
         if uuid is None:
             raise ReplayError("the task was never created in the replayed case", None, task_id)
-        task = self.workflow.get_task_from_id(uuid)
+        task = state.find_task(self.workflow, uuid)
         if task is None or task.state != TaskState.READY or self.tasks[str(task_id)]["status"] != "ready":
             raise ReplayError("the task is not ready in the replayed case", "ready", self.tasks[str(task_id)]["status"])
         return uuid
 
     def _element(self, uuid: UUID) -> str:
-        task = self.workflow.get_task_from_id(uuid)
-        return (task.task_spec.bpmn_id or task.task_spec.name) if task is not None else ""
+        task = state.find_task(self.workflow, uuid)
+        if task is None:  # gone from the tree (a join fired again): the element it was created for
+            return str(self.tasks.get(self.recorded_of.get(uuid, ""), {}).get("element_id", ""))
+        return task.task_spec.bpmn_id or task.task_spec.name

@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
                                                               TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.exceptions import TaskNotFoundException
 
 
 class WaitingTimer(NamedTuple):
@@ -79,7 +80,10 @@ def attached_task_ids(workflow: Any, timer_task_id: UUID) -> list[str]:
     its instances are its children, so they are named with it (the caller keeps the ones
     that are human tasks). Ids are strings, as the task projection keys its rows.
     """
-    timer = workflow.get_task_from_id(timer_task_id)
+    try:  # a task gone from the tree (see engine.definitions.state.find_task) has no siblings
+        timer = workflow.get_task_from_id(timer_task_id)
+    except TaskNotFoundException:
+        return []
     parent = timer.parent if timer is not None else None
     if parent is None or not isinstance(timer.task_spec, BoundaryEvent) or \
             not isinstance(parent.task_spec, BoundaryEventSplit):
