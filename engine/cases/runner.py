@@ -215,10 +215,7 @@ class CaseService:
                 failure = err
                 steps.mark_failed(conn, loaded, actor, err, {"type": "run"})
             else:
-                # By task instance, not element id: the same boundary timer waits once per open
-                # instance of its task, and one of them firing says nothing of the others.
-                still = {timer.task_id for timer in timers.waiting_timer_tasks(loaded.workflow)}
-                went_off = [timer for timer in due if timer.task_id not in still]
+                went_off = timers.went_off(due, timers.waiting_timer_tasks(loaded.workflow))
                 for timer in went_off:
                     loaded.chain.add("timer_fired", actor.username,
                                      data={"element_id": timer.element_id, "due_at": timer.due, "fired_at": now})

@@ -180,9 +180,8 @@ class CaseModel:
             raise ReplayError("no timer of the replayed case is due at the recorded time", None, now)
         self.workflow.refresh_timers()
         self.workflow.do_engine_steps()
-        still = {t.task_id for t in timers.waiting_timer_tasks(self.workflow)}
         out = [_event("timer_fired", actor, None, {"element_id": t.element_id, "due_at": t.due, "fired_at": now})
-               for t in due if t.task_id not in still]
+               for t in timers.went_off(due, timers.waiting_timer_tasks(self.workflow))]
         return out + self._save(actor)
 
     def _cancel(self, rest: list[dict[str, Any]]) -> list[dict[str, Any]]:

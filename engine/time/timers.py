@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition,
                                                               TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -35,8 +36,37 @@ class WaitingTimer(NamedTuple):
     due: datetime
 
 
-def _due(task: Any) -> datetime | None:
+def _gateway_timer(task: Any) -> tuple[TimerEventDefinition, str] | None:
+    """The timer an event-based gateway (or a multiple catch event) waits on, and its element id.
+
+    SpiffWorkflow moves the definitions of the catch events after an event-based gateway into the
+    gateway's own ``MultipleEventDefinition`` (``EventBasedGateway.connect``), so the gateway task
+    is what waits, and a reader that looks only for a timer definition misses it: the case had no
+    ``next_timer_at`` and was never woken. Every timer of it shares the gateway task's one
+    ``event_value``, set by the first timer in the list when the gateway was reached, so that one
+    is read. The element id is the catch event the timer was drawn on (the gateway's output at
+    the same index), as the modeler knows it.
+    """
     definition = getattr(task.task_spec, "event_definition", None)
+    if not isinstance(definition, MultipleEventDefinition):
+        return None
+    outputs = list(getattr(task.task_spec, "outputs", []))
+    for index, inner in enumerate(definition.event_definitions):
+        if isinstance(inner, TimerEventDefinition):
+            spec = outputs[index] if index < len(outputs) else task.task_spec
+            return inner, spec.bpmn_id or spec.name
+    return None
+
+
+def _element_and_definition(task: Any) -> tuple[str, Any]:
+    gateway = _gateway_timer(task)
+    if gateway is not None:
+        return gateway[1], gateway[0]
+    return task.task_spec.bpmn_id or task.task_spec.name, getattr(task.task_spec, "event_definition", None)
+
+
+def _due(task: Any) -> datetime | None:
+    definition = _element_and_definition(task)[1]
     if not isinstance(definition, TimerEventDefinition):
         return None
     value = task._get_internal_data("event_value")
@@ -61,8 +91,21 @@ def waiting_timer_tasks(workflow: Any) -> list[WaitingTimer]:
         due = _due(task)
         if due is not None:
             due = due.replace(tzinfo=timezone.utc) if due.tzinfo is None else due.astimezone(timezone.utc)
-            found.append(WaitingTimer(task.id, task.task_spec.bpmn_id or task.task_spec.name, due))
+            found.append(WaitingTimer(task.id, _element_and_definition(task)[0], due))
     return found
+
+
+def went_off(due: list[WaitingTimer], after: list[WaitingTimer]) -> list[WaitingTimer]:
+    """Which of the ``due`` timer instances fired, given what waits ``after`` the firing step.
+
+    One that no longer waits fired. So did one that still waits with a later due time: a cycle
+    timer (``R3/PT1H``) re-arms on the same task instance, and was never reported before because
+    its task was still there. By task instance, not element id: the same boundary timer waits
+    once per open instance of its task, and one of them firing says nothing of the others. The
+    runner and replay both call this, so they record the same ``timer_fired`` events.
+    """
+    still = {timer.task_id: timer.due for timer in after}
+    return [timer for timer in due if timer.task_id not in still or still[timer.task_id] > timer.due]
 
 
 def waiting_timers(workflow: Any) -> list[tuple[str, datetime]]:
