@@ -54,3 +54,32 @@ def test_a_timer_after_an_event_based_gateway_fires_like_raw_spiffworkflow(
     assert fired_elements(history(auth, "hr", case["id"])) == ["no_reply_in_an_hour"]
     assert client.get("/healthz").get_json()["scheduler"]["this_process"]["fired_total"] == 1
     replays(auth, case["id"])
+
+
+def test_a_cycle_timer_re_arms_on_the_same_element_and_each_firing_is_reported(
+        app, client, auth, store, service, manual_clock):
+    name, process = "cycle_timer.bpmn", "cycle_timer"
+    deploy_file(auth, name)
+    raw = RawTimedRun(name, process)
+    case = start(auth, "hr", process)
+    executor = make_executor(app)
+
+    for hour in range(4):  # R3: three firings, then nothing more waits
+        manual_clock.advance(timedelta(hours=1, seconds=1))
+        assert executor.run_once() == (1 if hour < 3 else 0)
+        raw.wake()
+        assert (next_timer_at(store, case["id"]) is None) == (hour >= 2)
+    assert fired_elements(history(auth, "hr", case["id"])) == ["every_hour"] * 3
+    assert client.get("/healthz").get_json()["scheduler"]["this_process"]["fired_total"] == 3
+
+    [task] = get_case(auth, "hr", case["id"])["tasks"]
+    assert task["element_id"] == "review" and raw.ready() == ["review"]
+    response = auth.as_("hr").post(f"{API}/tasks/{task['id']}/complete", json={"data": {"ok": True}})
+    assert response.status_code == 200, response.get_json()
+    raw.complete("review", {"ok": True})
+
+    ended, raw_data = raw.result()
+    assert ended is True and raw_data["closed"] is True
+    shown = get_case(auth, "hr", case["id"])
+    assert shown["status"] == "completed" and shown["data"] == raw_data
+    replays(auth, case["id"])
