@@ -83,3 +83,25 @@ def test_a_cycle_timer_re_arms_on_the_same_element_and_each_firing_is_reported(
     shown = get_case(auth, "hr", case["id"])
     assert shown["status"] == "completed" and shown["data"] == raw_data
     replays(auth, case["id"])
+
+
+def test_a_boundary_timer_on_a_sub_process_interrupts_it_like_raw_spiffworkflow(
+        app, client, auth, store, service, manual_clock):
+    name, process = "subprocess_boundary_timer.bpmn", "subprocess_boundary_timer"
+    deploy_file(auth, name)
+    raw = RawTimedRun(name, process)
+    case = start(auth, "hr", process)
+    assert [t["element_id"] for t in case["tasks"]] == ["fill_in"] == raw.ready()
+    assert next_timer_at(store, case["id"]) is not None
+
+    assert advance_both(manual_clock, service, raw, timedelta(hours=1)) == {}
+    assert advance_both(manual_clock, service, raw, timedelta(hours=1, seconds=1)) == {
+        case["id"]: ["two_hours_passed"]}
+
+    ended, raw_data = raw.result()
+    assert ended is True and raw_data["escalated"] is True and raw.ready() == []
+    shown = get_case(auth, "hr", case["id"])
+    assert shown["status"] == "completed" and shown["tasks"] == [] and shown["data"] == raw_data
+    assert fired_elements(history(auth, "hr", case["id"])) == ["two_hours_passed"]
+    assert "task_cancelled" in [e["type"] for e in history(auth, "hr", case["id"])]
+    replays(auth, case["id"])
