@@ -105,3 +105,24 @@ def test_a_boundary_timer_on_a_sub_process_interrupts_it_like_raw_spiffworkflow(
     assert fired_elements(history(auth, "hr", case["id"])) == ["two_hours_passed"]
     assert "task_cancelled" in [e["type"] for e in history(auth, "hr", case["id"])]
     replays(auth, case["id"])
+
+
+def test_an_intermediate_timer_catch_event_waits_for_its_date_like_raw_spiffworkflow(
+        app, client, auth, store, service, manual_clock):
+    name, process = "intermediate_timer.bpmn", "intermediate_timer"
+    deploy_file(auth, name)
+    wake_at = (manual_clock.now() + timedelta(hours=2)).isoformat()
+    raw = RawTimedRun(name, process, {"wake_at": wake_at})
+    case = start(auth, "hr", process, {"wake_at": wake_at})
+    assert case["status"] == "running" and next_timer_at(store, case["id"]) is not None
+
+    assert advance_both(manual_clock, service, raw, timedelta(hours=2)) == {}  # fires when due < now, not at due
+    assert raw.result()[0] is False
+    assert advance_both(manual_clock, service, raw, timedelta(seconds=1)) == {case["id"]: ["wait_until"]}
+
+    ended, raw_data = raw.result()
+    assert ended is True and raw_data["woke"] is True
+    shown = get_case(auth, "hr", case["id"])
+    assert shown["status"] == "completed" and shown["data"] == raw_data
+    assert fired_elements(history(auth, "hr", case["id"])) == ["wait_until"]
+    replays(auth, case["id"])
