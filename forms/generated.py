@@ -39,7 +39,7 @@ def _field(spec: Mapping[str, Any]) -> fields.Field:
             checks.append(validate.Regexp(f"^(?:{rules['pattern']})$"))
         if kind == "enum" and options:
             checks.append(validate.OneOf(options))
-            meta["enum_labels"] = {o["id"]: o["name"] for o in spec.get("options") or []}
+            meta["enum_labels"] = {o["id"]: {"vi": o["name"], "en": o["name"]} for o in spec.get("options") or []}
     required = bool(rules.get("required"))
     kwargs: dict[str, Any] = {"required": required, "validate": checks, "metadata": meta}
     if not required:

@@ -35,7 +35,7 @@ def test_form_data_is_the_tasks_form_with_its_validation(auth):
     assert props["agree"]["type"] == "boolean"
     assert props["since"]["format"] == "date"
     assert set(props["level"]["enum"]) >= {"junior", "senior"}
-    assert props["level"]["x-enum-labels"]["senior"] == "Senior"
+    assert props["level"]["x-enum-labels"]["senior"] == {"vi": "Senior", "en": "Senior"}
 
     bad = {"full_name": "X", "age": 12, "code": "abc", "level": "boss", "since": "yesterday", "extra": 1}
     error = error_of(auth.as_("hr").post(f"{API}/tasks/{task['id']}/complete", json={"data": bad}), 422)
