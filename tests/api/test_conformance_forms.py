@@ -47,6 +47,9 @@ def test_form_data_is_the_tasks_form_with_its_validation(auth):
     case = drive(auth, case, {"fill": GOOD})
     assert case["status"] == "completed"
     assert get_case(auth, "hr", case["id"])["data"] == raw_data
+    form_data._DESCRIPTIONS.clear()  # replay validates the recorded data again, on another worker too
+    replayed = auth.as_("auditor").post(f"{API}/cases/{case['id']}/replay").get_json()
+    assert (replayed["consistent"], replayed["divergence"]) == (True, None)
 
 
 def test_an_unknown_form_key_deploys_with_a_warning_and_takes_free_data(auth):
