@@ -198,6 +198,8 @@ class ProcessOut(Schema):
 
 class DeployOut(DefinitionOut):
     created = fields.Boolean()
+    warnings = fields.List(fields.Dict(), metadata={"description": "accepted with a caveat, e.g. a form key with "
+                                                    "neither a schema nor formData: its task takes free data"})
 
 
 class EventOut(Schema):

@@ -11,9 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
+import os
+
 import forms
+from forms import generated
 from sqlalchemy.orm import Session
 
+from engine.definitions.form_data import description_of, is_generated
+from engine.definitions.specs import Problem
 from engine.definitions.versions import deploy, deploy_directory
 from engine.store.models import ProcessDefinition
 from engine.definitions.specs import SourceFile
@@ -25,28 +30,45 @@ from workflows.processes import (POLICIES, case_pages, catalogue_dirs, discover,
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 
 
+def strict_forms() -> bool:
+    """``TALENTFLOW_STRICT_FORMS=1``: refuse a file whose form key has neither a schema in
+    ``forms/`` nor ``camunda:formData`` (otherwise such a task takes free data, with a warning)."""
+    return os.environ.get("TALENTFLOW_STRICT_FORMS", "").strip().lower() in ("1", "true", "yes")
+
+
 def validate_form(form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate task or start data against its form; 422 with field messages."""
-    if not forms.exists(form_key):
+    """Validate task or start data against its form (a ``forms/`` schema or the file's own
+    ``formData``); 422 with field messages. A key with neither takes free data, as a task without
+    a form: the deploy warned about it."""
+    described = description_of(form_key) if is_generated(form_key) else None
+    if is_generated(form_key) and described is None:  # never free data where the file declared fields
         raise Invalid(f"unknown form '{form_key}'", {"form": [f"unknown form '{form_key}'"]})
+    if described is None and not forms.exists(form_key):
+        return dict(data)
     try:
-        return forms.load(form_key, data)
+        return generated.load(form_key, described, data) if described else forms.load(form_key, data)
     except forms.ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"data": err.messages}
         raise Invalid("the form has errors", messages) from None
 
 
 def form_schema(form_key: str | None) -> dict[str, Any]:
+    """The form as JSON Schema: a ``forms/`` schema, the file's own ``formData``, else free data."""
+    described = description_of(form_key) if form_key and is_generated(form_key) else None
+    if described is not None:
+        return generated.json_schema(form_key, described)  # type: ignore[arg-type]
     if form_key and forms.exists(form_key):
         return forms.json_schema(form_key)
     return dict(forms.FREE_FORM_SCHEMA)
 
 
 def deploy_files(session: Session, sources: list[SourceFile], deployed_by: str,
-                 process: str | None = None) -> tuple[ProcessDefinition, bool]:
+                 process: str | None = None, warnings: list[Problem] | None = None,
+                 ) -> tuple[ProcessDefinition, bool]:
     """Deploy with this project's forms and lane rules checked; ``process``: which of the file's
-    processes, when it has several top-level ones."""
-    return deploy(session, sources, deployed_by, forms.exists, policy_for, process)
+    processes, when it has several top-level ones; ``warnings`` gets what was accepted with a
+    caveat (a form key with no form, see :func:`strict_forms`)."""
+    return deploy(session, sources, deployed_by, forms.exists, policy_for, process, strict_forms(), warnings)
 
 
 def deploy_bpmn_dir(session: Session, deployed_by: str = "system") -> list[tuple[ProcessDefinition, bool]]:

@@ -17,6 +17,7 @@ import workflows
 from engine.audit.checkpoints import periodic_checkpoint
 from engine.cases import CaseService, Reader
 from engine.cases.delegation import personal_pairs
+from engine.definitions import form_lookup
 from engine.documents import CaseDocuments
 from engine.mail import DigestJob, MailSender, OutboxStep
 from engine.files import CaseFiles, FileStore, SignatureChecker, load_trust_roots
@@ -70,8 +71,10 @@ def build_service(store: Store) -> CaseService:
     """The case service over an existing store, with the programme's process policies and forms
     (and the forms' file fields bound to the files uploaded for each task), writing the e-mails a
     step causes to the outbox in the step's transaction (``engine.mail``)."""
-    return CaseService(store=store, policy_for=workflows.policy_for, validate_form=workflows.validate_form,
-                       bind_files=bind_files, events_written=OutboxStep())
+    service = CaseService(store=store, policy_for=workflows.policy_for, validate_form=workflows.validate_form,
+                          bind_files=bind_files, events_written=OutboxStep())
+    form_lookup.use_store(store, service.specs)  # a file's own formData forms, found after a restart
+    return service
 
 
 def build_services(config: Mapping[str, Any], clock: Clock | None = None) -> Services:

@@ -96,18 +96,21 @@ def demo() -> None:
 @click.option("--process", "process", default=None, help="id of the process to deploy, for a file with several")
 def deploy(files: tuple[Path, ...], process: str | None) -> None:
     """Deploy a BPMN file (plus the DMN files it needs) as a new version of its process."""
-    from engine.definitions.specs import DefinitionInvalid, SourceFile
+    from engine.definitions.specs import DefinitionInvalid, Problem, SourceFile
     from workflows import deploy_files
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
     store = _services().store
+    warnings: list[Problem] = []
     try:
         with store.transaction() as session:
             row, created = deploy_files(session, [SourceFile(f.name, f.read_bytes()) for f in files], "cli",
-                                        process)
+                                        process, warnings)
             click.echo(f"{'deployed' if created else 'unchanged, already'}: {row.key} v{row.version}")
+        for warning in warnings:  # accepted, but the deployer should know (e.g. a form key with no form)
+            click.echo(f"  warning: {warning.file or '-'} {warning.element_id or '-'}: {warning.message}", err=True)
     except DefinitionInvalid as err:
         for problem in err.problems:
             click.echo(f"  {problem.file or '-'} {problem.element_id or '-'}: {problem.message}", err=True)

@@ -9,7 +9,7 @@ from api.resources import services
 from api.schemas import DeployOut, ProcessOut
 from workflows import deploy_files
 from engine.errors import Invalid, NotFound
-from engine.definitions.specs import DefinitionInvalid, SourceFile
+from engine.definitions.specs import DefinitionInvalid, Problem, SourceFile
 
 blp = Blueprint("processes", __name__, description="Process definitions")
 
@@ -58,13 +58,14 @@ def deploy_process():  # type: ignore[no-untyped-def]
         raise Invalid("send the BPMN file as multipart field 'file'", {"file": ["required"]})
     sources = [SourceFile(u.filename or f"upload-{i}", u.read()) for i, u in enumerate(uploads)]
     try:
+        warnings: list[Problem] = []
         with services().store.transaction() as session:
             row, created = deploy_files(session, sources, current_actor().username,
-                                        (request.form.get("process") or "").strip() or None)
+                                        (request.form.get("process") or "").strip() or None, warnings)
             out = {"id": row.id, "key": row.key, "version": row.version, "name": row.name,
                    "dialect": row.dialect, "sha256": row.sha256, "deployed_at": row.deployed_at,
                    "deployed_by": row.deployed_by, "files": [s["name"] for s in row.sources],
-                   "created": created}
+                   "created": created, "warnings": [w.as_dict() for w in warnings]}
     except DefinitionInvalid as err:
         raise Invalid("the process definition is invalid",
                       {"problems": [p.as_dict() for p in err.problems]}, code="invalid_definition") from None

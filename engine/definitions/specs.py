@@ -24,6 +24,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
 from engine.definitions import sandbox
 from engine.definitions.safe_xml import XmlError, doctype_of, read_xml
+from engine.definitions.form_data import form_description, is_generated, remember
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -76,6 +77,7 @@ class ParsedDefinition:
     sources: list[SourceFile]
     sha256: str
     human_tasks: dict[str, HumanTaskInfo]
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def content_hash(sources: Iterable[SourceFile]) -> str:
@@ -200,7 +202,7 @@ def human_tasks_of(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, Hum
             if ts.manual:
                 human[ts.name] = HumanTaskInfo(
                     element_id=ts.bpmn_id or ts.name, name=ts.bpmn_name or ts.name, lane=ts.lane,
-                    form_key=form_key_of(ts),
+                    form_key=remember(described) if (described := form_description(ts)) else form_key_of(ts),
                     properties=dict((getattr(ts, "extensions", None) or {}).get("properties") or {}))
     return human
 
@@ -307,9 +309,13 @@ def parse_definition(
     sources: list[SourceFile],
     form_exists: Callable[[str], bool] | None = None,
     process: str | None = None,
+    strict_forms: bool = False,
 ) -> ParsedDefinition:
     """Parse one BPMN file (+ the DMN files it uses) into a deployable definition of ``process``
-    (the deployer's choice among the file's processes; None: see :func:`_main_process`)."""
+    (the deployer's choice among the file's processes; None: see :func:`_main_process`).
+
+    A form key with neither a schema (``form_exists``) nor ``camunda:formData`` is a warning (the
+    task takes free data, as one without a form), a problem when ``strict_forms``."""
     if not sources:
         raise DefinitionInvalid([Problem("no file given")])
     bpmn, dmn = [], []
@@ -348,15 +354,19 @@ def parse_definition(
     for element_id, expression in due_date_expressions([source]).items():
         problems += _compile_problem(expression, "eval", element_id, source.name)
     human = human_tasks_of(spec, subprocess_specs)
+    warnings = []
     for info in human.values():
-        if info.form_key and form_exists is not None and not form_exists(info.form_key):
-            problems.append(Problem(f"unknown form key '{info.form_key}'", info.element_id, source.name))
+        if info.form_key and not is_generated(info.form_key) and form_exists is not None \
+                and not form_exists(info.form_key):
+            unknown = Problem(f"unknown form key '{info.form_key}': the task takes free data",
+                              info.element_id, source.name)
+            (problems if strict_forms else warnings).append(unknown)
     if problems:
         raise DefinitionInvalid(problems)
     name = process_el.get("name") or key
     return ParsedDefinition(
         key=key, name=name, dialect=dialect, spec=spec, subprocess_specs=subprocess_specs,
-        sources=list(sources), sha256=content_hash(sources), human_tasks=human,
+        sources=list(sources), sha256=content_hash(sources), human_tasks=human, warnings=warnings,
     )
 
 

@@ -46,12 +46,16 @@ class LoadedDefinition:
 def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
            form_exists: Callable[[str], bool] | None = None,
            policy_for: Callable[[str], ProcessPolicy] | None = None,
-           process: str | None = None) -> tuple[ProcessDefinition, bool]:
+           process: str | None = None, strict_forms: bool = False,
+           warnings: list[Problem] | None = None) -> tuple[ProcessDefinition, bool]:
     """Validate and store ``sources`` as a version of ``process`` (None: the file's one top-level
     executable process); returns (definition, created).
 
-    The same content as the latest version changes nothing."""
-    parsed = parse_definition(sources, form_exists, process)
+    The same content as the latest version changes nothing. What is accepted but worth the
+    deployer's eye (a form key with no form: free data) is appended to ``warnings``."""
+    parsed = parse_definition(sources, form_exists, process, strict_forms)
+    if warnings is not None:
+        warnings.extend(parsed.warnings)
     if policy_for is not None:
         _check_lanes(parsed, policy_for(parsed.key))
     audit.lock_global_chain(session.connection())  # two deployments of one key must not both be "v2"

@@ -80,6 +80,12 @@ def test_deploy_of_an_invalid_file_names_the_element_and_stores_nothing(cli, sto
     assert count(store, ProcessDefinition) == before
 
 
+def test_deploy_of_a_file_with_an_unknown_form_key_warns(cli):
+    result = cli("deploy", DATA / "conformance" / "unknown_form_key.bpmn")
+    assert result.exit_code == 0 and "deployed: unknown_form_demo v1" in result.output
+    assert "warning: unknown_form_key.bpmn fill: unknown form key 'no_such_form_anywhere'" in result.output
+
+
 def test_deploy_of_a_missing_file_is_a_readable_error(cli):
     result = cli("deploy", "no/such/file.bpmn")
     assert result.exit_code == 2 and "Traceback" not in result.output

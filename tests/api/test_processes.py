@@ -119,7 +119,7 @@ INVALID = {
                  '<scriptTask id="file_document" scriptFormat="python"><script>kind = title.__class__</script>'),
                 ("</userTask>\n    <endEvent", "</scriptTask>\n    <endEvent")),
         {"review", "file_document"}),
-    "unknown form key": (
+    "unknown form key (strict forms)": (
         variant(bpmn(REVIEW),
                 ('xmlns:xsi=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi='),
                 ('<userTask id="prepare" name="Prepare the document">',
@@ -136,7 +136,8 @@ INVALID = {
 
 
 @pytest.mark.parametrize("case", sorted(INVALID))
-def test_invalid_definition_is_422_listing_element_ids_and_stores_nothing(auth, store, case):
+def test_invalid_definition_is_422_listing_element_ids_and_stores_nothing(auth, store, case, monkeypatch):
+    monkeypatch.setenv("TALENTFLOW_STRICT_FORMS", "1")  # an unknown form key is only a warning otherwise
     content, element_ids = INVALID[case]
     before = (definitions(store), global_events(store))
 

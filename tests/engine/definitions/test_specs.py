@@ -227,8 +227,17 @@ def test_every_bad_element_is_reported_at_once() -> None:
     assert sorted(p.element_id for p in problems) == ["first", "second"]
 
 
-def test_unknown_form_key_names_the_user_task() -> None:
-    [problem] = problems_of([bpmn(around(user_task("no_such_form")))], form_exists=lambda key: False)
+def test_unknown_form_key_is_a_warning_naming_the_user_task() -> None:
+    parsed = parse_definition([bpmn(around(user_task("no_such_form")))], lambda key: False)
+    [warning] = parsed.warnings
+    assert warning.element_id == "T" and "no_such_form" in warning.message
+    assert parsed.human_tasks["T"].form_key == "no_such_form"
+
+
+def test_unknown_form_key_is_a_problem_when_forms_are_strict() -> None:
+    with pytest.raises(DefinitionInvalid) as raised:
+        parse_definition([bpmn(around(user_task("no_such_form")))], lambda key: False, strict_forms=True)
+    [problem] = raised.value.problems
     assert problem.element_id == "T"
     assert "no_such_form" in problem.message
 

@@ -145,7 +145,7 @@ def test_a_running_case_keeps_its_version_when_a_new_one_is_deployed(store: Stor
 @pytest.mark.parametrize("sources", [
     pytest.param([SourceFile("broken.bpmn", b"<bpmn:definitions")], id="not-xml"),
     pytest.param(training_sources(**{'camunda:formKey="training_hr_enrolment"': 'camunda:formKey="no_such_form"'}),
-                 id="unknown-form"),
+                 id="unknown-form-strict"),
     pytest.param(training_sources(**{'case_outcome = "rejected"': "case_outcome = ().__class__"}),
                  id="sandbox-escape"),
 ])
@@ -153,7 +153,7 @@ def test_invalid_content_stores_nothing(store: Store, sources: list[SourceFile])
     before = row_counts(store)
     with pytest.raises(DefinitionInvalid) as raised:
         with store.transaction() as session:
-            deploy(session, sources, "admin", forms.exists)
+            deploy(session, sources, "admin", forms.exists, strict_forms=True)
     assert raised.value.problems
     assert row_counts(store) == before
     assert [v for v, _ in versions(store, "training_nomination")] == [1]
