@@ -141,12 +141,8 @@ class CaseService:
                            "user_id": actor.user_id, "username": actor.username,
                            **({"on_behalf_of": absent.username} if absent else {})}
                 loaded = steps.load(conn, case)
-                if type(policy).check_completion is not ProcessPolicy.check_completion or \
-                        type(policy).check_task is not ProcessPolicy.check_task:  # skip the roles query
-                    ready = state.find_task(loaded.workflow, task_id)
-                    owner = absent or actor  # a substitute is checked as the one they stand in for
-                    policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
-                                      owner, case_roles(conn, owner, case.id))
+                if _has_task_rule(policy):
+                    _check_task(conn, policy, row.element_id, case, loaded.workflow, task_id, clean, absent or actor)
                 try:
                     steps.run_task(loaded, task_id, clean)
                 except EngineError:
@@ -176,13 +172,9 @@ class CaseService:
                 raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
             clean = self.steps.validate(conn, row.form_key, data, case.id, task_id)
             policy = self.policy_for(case.process_key)
-            if type(policy).check_completion is not ProcessPolicy.check_completion or \
-                    type(policy).check_task is not ProcessPolicy.check_task:
+            if _has_task_rule(policy):  # loaded only for a rule to read
                 loaded = self.steps.load(conn, case)
-                ready = state.find_task(loaded.workflow, task_id)
-                owner = absent or actor  # checked as complete() checks it: a substitute as the one they stand in for
-                policy.check_task(row.element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
-                                  owner, case_roles(conn, owner, case.id))
+                _check_task(conn, policy, row.element_id, case, loaded.workflow, task_id, clean, absent or actor)
                 self.workflows.put(case.id, case.version, loaded.workflow)  # unchanged: still this version's
             session.rollback()
         return clean
@@ -357,3 +349,19 @@ class CaseService:
         transaction, the child's row locked and written.
         """
         return self.links.child_finished(conn, actor, parent_id)
+
+
+def _has_task_rule(policy: ProcessPolicy) -> bool:
+    """Whether the process checks a completion beyond its form (else the roles query is skipped)."""
+    return type(policy).check_completion is not ProcessPolicy.check_completion or \
+        type(policy).check_task is not ProcessPolicy.check_task
+
+
+def _check_task(conn: Connection, policy: ProcessPolicy, element_id: str, case: Any, workflow: Any, task_id: str,
+                clean: dict[str, Any], owner: Actor) -> None:
+    """The process's own rule for completing ``task_id`` with ``clean``, as :meth:`CaseService.complete`
+    and :meth:`CaseService.check` both apply it; ``owner`` is who the task is done as (a substitute is
+    checked as the one they stand in for)."""
+    ready = state.find_task(workflow, task_id)
+    policy.check_task(element_id, clean, dict(ready.data) if ready is not None else {}, case.data,
+                      owner, case_roles(conn, owner, case.id))
