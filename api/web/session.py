@@ -22,15 +22,17 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
 from api import config
 from api.auth import lockout
 from api.auth.tokens import issue_token, lookup_token, prune_tokens, revoke_session, session_digest
 from api.web import bp, services
-from api.web.i18n import datetime_local
+from api.web.i18n import LANGUAGES, datetime_local
 from engine.errors import Forbidden, Unauthorized
 from engine.people.actors import Actor
+from engine.store.models import User
 from engine.time import clock
 
 csrf = CSRFProtect()
@@ -149,6 +151,7 @@ def login() -> Any:
             if outcome.actor is not None:
                 lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
                 sid = issue_token(db, outcome.actor.user_id, lifetime, digest=session_digest)[0]
+                saved_language = db.scalar(select(User.language).where(User.id == outcome.actor.user_id))
                 prune_tokens(db, clock.now() - timedelta(days=1))
                 if isinstance(session.get("sid"), str):
                     revoke_session(db, session["sid"])  # signing in again ends the session before
@@ -156,6 +159,10 @@ def login() -> Any:
             _fresh_session()  # a new session (and CSRF token) on every sign-in: no fixation
             session.permanent = True
             session["sid"] = sid
+            if "lang" not in session and saved_language in LANGUAGES:
+                # a browser where nobody chose a language starts in the one saved in their settings;
+                # one chosen on the sign-in page just before is the reader's word now and stays
+                session["lang"] = saved_language
             return redirect(target)
         if outcome.locked_until is not None:
             error = _("Too many failed attempts: this account is locked until %(when)s.",

@@ -95,3 +95,18 @@ def test_an_accented_address_is_refused_on_the_page_saying_to_write_it_without_a
     said = text_of(response.get_data(as_text=True))
     assert "hãy viết phần trước @ không dấu" in said and "Chưa lưu gì" in said
     assert mail_of(store, "expert1") == ("expert1@haiphong.example", "vi", "immediate")
+
+
+def test_signing_in_again_on_another_device_starts_in_the_language_saved_in_the_settings(app, store):
+    page = signed_in(app, "expert1")
+    page.get("/account/settings")
+    page.post("/account/settings", {"email": "son.bt@skhcn.haiphong.gov.vn", "language": "en", "notify": "off"},
+              status=302)
+    elsewhere = signed_in(app, "expert1")  # a new browser: nothing in its session yet
+    said = text_of(elsewhere.get("/account/settings"))
+    assert "My settings" in said and "Địa chỉ thư điện tử" not in said
+    page.get("/account/settings")
+    page.post("/account/settings", {"email": "son.bt@skhcn.haiphong.gov.vn", "language": "vi", "notify": "off"},
+              status=302)
+    again = signed_in(app, "expert1")
+    assert "Địa chỉ thư điện tử" in text_of(again.get("/account/settings"))
