@@ -19,7 +19,9 @@ from marshmallow import fields, validate
 ROOT = Path(__file__).resolve().parents[2]
 _AREAS = [re.compile(r'<ul class="field-errors"[^>]*>(.*?)</ul>', re.S),
           re.compile(r'<div class="flash flash-error"[^>]*>(.*?)</div>', re.S),
-          re.compile(r'<div class="flash flash-error" role="alert" id="sheet-errors">(.*?)</div>', re.S)]
+          re.compile(r'<div class="flash flash-error" role="alert" id="sheet-errors">(.*?)</div>', re.S),
+          re.compile(r'<p id="form-errors-title"><strong>(.*?)</strong></p>', re.S),  # the error summary's
+          re.compile(r'<div class="error-summary"[^>]*>.*?<ul>(.*?)</ul>', re.S)]  # title and its lines
 _NOTICE = re.compile(r'<p class="notice">(.*?)</p>', re.S)
 #: What the engine and the processes say in English (engine/, workflows/): a few of each kind.
 ENGINE_PHRASES = ("unknown unit", "unknown user", "you may not", "you are not", "not found", "declare relations",

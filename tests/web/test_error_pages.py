@@ -1,6 +1,8 @@
 """Errors on the pages are pages, in the page's language; the JSON API keeps its error shape."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -88,5 +90,22 @@ def test_a_form_larger_than_the_server_accepts_is_an_html_413_and_starts_nothing
     response = page.post("/cases/new/training_nomination", {"talent_name": "x" * (2 * 1024 * 1024), "unit": "SKHCN"})
     assert response.status_code == 413 and response.mimetype == "text/html"
     assert "Biểu mẫu lớn hơn mức máy chủ chấp nhận" in text_of(response.get_data(as_text=True))
+    with store.read() as db:
+        assert db.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_a_refused_start_form_lists_each_faulty_field_at_the_top_linked_and_focuses_the_first(app, store):
+    page = signed_in(app, "head_khcn")
+    page.get("/cases/new/training_nomination")
+    response = page.post("/cases/new/training_nomination", {"talent_name": "", "unit": "SKHCN", "course": "",
+                                                            "field_of_study": "science_technology", "mentor": "expert1"},
+                         status=422)
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"'):html.index("</div>", html.index('class="error-summary"'))]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert {target for target, _ in links} >= {"f-talent_name", "f-course"}, summary
+    assert all(":" in said for _, said in links)  # "<label>: <what is wrong>", in the page's language
+    first = re.search(r"<(input|select|textarea)[^>]*autofocus", html)
+    assert first is not None and 'id="f-talent_name"' in first.group(0)
     with store.read() as db:
         assert db.scalar(select(func.count()).select_from(Case)) == 0

@@ -128,7 +128,8 @@ def _render_start(process: str, name: str, values: Any = None, errors: Any = Non
     fields = formfields.build(schema, hints.values if values is None else values, errors, choices=choices,
                               fixed=hints.fixed, notes=hints.notes, extra_rows=extra)
     return render_template("web/start.html", process=process, process_name=name, schema=schema, fields=fields,
-                           business_key=business_key, error_message=message), status
+                           business_key=business_key, error_message=message,
+                           problems=formfields.problems(fields, errors) if errors else []), status
 
 
 @bp.route("/cases/new/<name:process>", methods=["GET", "POST"])
