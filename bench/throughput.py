@@ -185,13 +185,16 @@ def main() -> None:
     kinds = [k.strip() for k in args.db.split(",") if k.strip()]
     worker_counts = [int(w) for w in args.workers.split(",")]
     rows = []
-    with tempfile.TemporaryDirectory(prefix="talentflow-throughput-") as tmp:
-        for kind in kinds:
-            for workers in worker_counts:
-                clients = args.clients or args.clients_per_worker * workers
-                print(f"{kind}: {workers} worker(s), {clients} {args.client_mode} client(s), "
-                      f"{args.seconds:g} s ...", file=sys.stderr, flush=True)
-                rows.append(measure(kind, workers, clients, args, Path(tmp)))
+    try:
+        with tempfile.TemporaryDirectory(prefix="talentflow-throughput-") as tmp:
+            for kind in kinds:
+                for workers in worker_counts:
+                    clients = args.clients or args.clients_per_worker * workers
+                    print(f"{kind}: {workers} worker(s), {clients} {args.client_mode} client(s), "
+                          f"{args.seconds:g} s ...", file=sys.stderr, flush=True)
+                    rows.append(measure(kind, workers, clients, args, Path(tmp)))
+    except KeyboardInterrupt:
+        raise SystemExit("interrupted; the servers are stopped and the bench's databases removed") from None
     print(f"{'database':<11} {'workers':>7} {'clients':>7} {'requests/s':>10} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'409s':>6} {'5xx':>6} {'other errors':>12}")
     for r in rows:
