@@ -1,7 +1,8 @@
 """Parse and validate process definitions (BPMN + DMN) in the dialect they use.
 
-A definition is deployed from its source files. The parser is chosen by the
-namespaces the BPMN file declares (Camunda Modeler, SpiffWorkflow, or plain
+A definition is deployed from its source files (a bundle: one or more BPMN files and
+the DMN files they use, read together by :mod:`engine.definitions.bundles`). The parser is
+chosen by the extensions the BPMN files use (Camunda Modeler, SpiffWorkflow, or plain
 BPMN 2.0); the dialect is stored with the version so the same serializer
 configuration is used for every later load. Problems are reported with the
 element ids at fault so a modeller can find them. Every file, here and wherever
@@ -19,7 +20,6 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
 from engine.definitions import sandbox
@@ -38,6 +38,9 @@ _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,99}$")
 class SourceFile:
     name: str
     content: bytes
+    #: For a file stored with a version because a call activity resolved to a deployed process:
+    #: that process's key, version and definition id (see :mod:`engine.definitions.bundles`).
+    pinned: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -78,6 +81,10 @@ class ParsedDefinition:
     sha256: str
     human_tasks: dict[str, HumanTaskInfo]
     warnings: list[Problem] = field(default_factory=list)
+    #: Where each called process comes from (:class:`engine.definitions.bundles.Call`).
+    calls: list[Any] = field(default_factory=list)
+    #: The names of the files deployed (``sources`` adds the files of pinned deployed callees).
+    bundle_files: list[str] = field(default_factory=list)
 
 
 def content_hash(sources: Iterable[SourceFile]) -> str:
@@ -219,37 +226,6 @@ def element_names(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, str]
     return names
 
 
-def _main_process(root: etree._Element, file: str, wanted: str | None = None) -> etree._Element:
-    """The process a deployment runs: ``wanted`` if the deployer names one, else the only
-    executable process no other process of the file calls.
-
-    BPMN's default for ``isExecutable`` is true, and Bonita or Signavio leave the attribute out:
-    only ``isExecutable="false"`` (Camunda Modeler's default for a new pool) rules a process out,
-    as in SpiffWorkflow's own parser."""
-    ns = {"bpmn": BPMN_NS}
-    processes = root.findall("bpmn:process", ns)
-    executable = [p for p in processes if p.get("isExecutable", "true").strip().lower() != "false"]
-    if wanted:
-        named = [p for p in executable if p.get("id") == wanted]
-        if not named:
-            ids = ", ".join(p.get("id", "?") for p in executable) or "none"
-            raise DefinitionInvalid([Problem(
-                f"no executable process '{wanted}' in the file (executable processes: {ids})", wanted, file)])
-        return named[0]
-    if not executable:
-        ids = ", ".join(p.get("id", "?") for p in processes) or "none"
-        raise DefinitionInvalid([Problem(
-            f"no executable process (processes: {ids}); set isExecutable=\"true\"", file=file)])
-    called = {c.get("calledElement") for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
-    roots = [p for p in executable if p.get("id") not in called]
-    if len(roots) != 1:
-        raise DefinitionInvalid([Problem(
-            "exactly one top-level executable process is expected per file, found "
-            + (", ".join(p.get("id", "?") for p in roots) or "none")
-            + "; name the one to deploy (the field 'process')", file=file)])
-    return roots[0]
-
-
 #: Column sizes of the task projection: longer values are refused at deployment.
 MAX_ID, MAX_NAME, MAX_LANE = 255, 255, 64
 
@@ -310,64 +286,17 @@ def parse_definition(
     form_exists: Callable[[str], bool] | None = None,
     process: str | None = None,
     strict_forms: bool = False,
+    resolve: Callable[[str], Any] | None = None,
 ) -> ParsedDefinition:
-    """Parse one BPMN file (+ the DMN files it uses) into a deployable definition of ``process``
-    (the deployer's choice among the file's processes; None: see :func:`_main_process`).
+    """Parse a bundle of BPMN files (+ the DMN files they use) into a deployable definition of
+    ``process`` (the deployer's choice; None: the one top-level executable process); see
+    :func:`engine.definitions.bundles.parse_bundle`, where ``resolve`` is explained.
 
     A form key with neither a schema (``form_exists``) nor ``camunda:formData`` is a warning (the
     task takes free data, as one without a form), a problem when ``strict_forms``."""
-    if not sources:
-        raise DefinitionInvalid([Problem("no file given")])
-    bpmn, dmn = [], []
-    for source in sources:
-        root = _parse_xml(source)
-        qname = etree.QName(root)
-        if qname.localname == DMN_TAG and qname.namespace and "dmn" in qname.namespace.lower():
-            dmn.append((source, root))
-        elif qname.localname == DMN_TAG and qname.namespace == BPMN_NS:
-            bpmn.append((source, root))
-        else:
-            raise DefinitionInvalid([Problem("neither a BPMN nor a DMN document", file=source.name)])
-    if len(bpmn) != 1:
-        raise DefinitionInvalid([Problem(f"expected exactly one BPMN file, got {len(bpmn)}")])
-    source, root = bpmn[0]
-    problems = _check_ids(root, source.name)
-    process_el = _main_process(root, source.name, process)
-    key = process_el.get("id", "")
-    if not _KEY_RE.match(key):
-        problems.append(Problem("process id must be a letter followed by letters, digits, _ . -", key, source.name))
-    if problems:
-        raise DefinitionInvalid(problems)
-    dialect = detect_dialect(root, source.name)
-    parser = make_parser(dialect)
-    try:
-        for dsource, droot in dmn:
-            parser.add_dmn_xml(droot, filename=dsource.name)
-        parser.add_bpmn_xml(root, filename=source.name)
-        spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
-    except (ValidationException, SpiffWorkflowException, etree.LxmlError) as err:
-        raise DefinitionInvalid([_problem_from(err, source.name)]) from None
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as err:
-        raise DefinitionInvalid([Problem(f"cannot be parsed: {err!r}", file=source.name)]) from None
-    problems += _check_code(spec, subprocess_specs, source.name)
-    for element_id, expression in due_date_expressions([source]).items():
-        problems += _compile_problem(expression, "eval", element_id, source.name)
-    human = human_tasks_of(spec, subprocess_specs)
-    warnings = []
-    for info in human.values():
-        if info.form_key and not is_generated(info.form_key) and form_exists is not None \
-                and not form_exists(info.form_key):
-            unknown = Problem(f"unknown form key '{info.form_key}': the task takes free data",
-                              info.element_id, source.name)
-            (problems if strict_forms else warnings).append(unknown)
-    if problems:
-        raise DefinitionInvalid(problems)
-    name = process_el.get("name") or key
-    return ParsedDefinition(
-        key=key, name=name, dialect=dialect, spec=spec, subprocess_specs=subprocess_specs,
-        sources=list(sources), sha256=content_hash(sources), human_tasks=human, warnings=warnings,
-    )
+    from engine.definitions.bundles import parse_bundle  # it builds on this module
+
+    return parse_bundle(sources, form_exists, process, strict_forms, resolve)
 
 
 def dmn_decision_ids(content: bytes) -> set[str]:

@@ -1,0 +1,288 @@
+"""Deployment bundles: several BPMN and DMN files parsed as one definition.
+
+A process drawn in Camunda Modeler often calls processes kept in other files, and SpiffWorkflow
+resolves a call activity only to a process its parser has read. So every BPMN file of a bundle
+goes into one parser (with every DMN file), the deployed process is chosen among all of them
+(:func:`main_process`), and each call activity is resolved inside the bundle first. A called
+process the bundle lacks resolves to the **latest deployed version** of that process key, read
+once at deployment: its stored spec (with the processes it calls, as pinned when it was deployed)
+joins the new version's sub-process specs and its sources are stored beside the bundle's. The new
+version therefore runs that callee for ever, whatever is deployed later, and its content hash,
+taken over every stored file, changes when the callee it would pick changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
+
+from engine.definitions import specs
+from engine.definitions.safe_xml import read_xml
+from engine.definitions.specs import BPMN_NS, DMN_TAG, DefinitionInvalid, ParsedDefinition, Problem, SourceFile
+
+#: Parsers whose specs share one serializer configuration (``engine.definitions.state``): a callee
+#: read by a parser of another family cannot be stored within the caller's spec.
+FAMILY = {"camunda": "camunda", "spiff": "spiff", "bpmn": "spiff"}
+
+
+@dataclass(frozen=True)
+class DeployedProcess:
+    """A deployed version a call activity may resolve to, as stored (spec freshly restored)."""
+
+    definition_id: int
+    key: str
+    version: int
+    dialect: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    sources: list[SourceFile]
+
+
+#: Process key -> its latest deployed version, or None.
+Resolver = Callable[[str], DeployedProcess | None]
+
+
+@dataclass(frozen=True)
+class Call:
+    """Where a called process of a version comes from: the bundle, or a deployed version."""
+
+    process: str
+    origin: str  # "bundle" | "deployed"
+    version: int | None = None
+    definition_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"process": self.process, "from": self.origin, "version": self.version,
+                "definition_id": self.definition_id}
+
+
+def classify(sources: list[SourceFile]) -> tuple[list[tuple[SourceFile, Any]], list[tuple[SourceFile, Any]]]:
+    """(BPMN files, DMN files) with their parsed roots; anything else is refused by name."""
+    if not sources:
+        raise DefinitionInvalid([Problem("no file given")])
+    names = [s.name for s in sources]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DefinitionInvalid([Problem("two files of the bundle have this name", file=n) for n in twice])
+    bpmn, dmn, problems = [], [], []
+    for source in sources:
+        try:
+            root = specs._parse_xml(source)
+        except DefinitionInvalid as err:
+            problems += err.problems
+            continue
+        qname = etree.QName(root)
+        if qname.localname == DMN_TAG and qname.namespace and "dmn" in qname.namespace.lower():
+            dmn.append((source, root))
+        elif qname.localname == DMN_TAG and qname.namespace == BPMN_NS:
+            bpmn.append((source, root))
+        else:
+            problems.append(Problem("neither a BPMN nor a DMN document", file=source.name))
+    if problems:
+        raise DefinitionInvalid(problems)
+    if not bpmn:
+        raise DefinitionInvalid([Problem("the bundle has no BPMN file, only "
+                                         + ", ".join(s.name for s, _ in dmn))])
+    return bpmn, dmn
+
+
+def _executable(root: Any) -> list[Any]:
+    # BPMN's default for isExecutable is true (Bonita, Signavio leave it out): only "false" hides one.
+    return [p for p in root.findall(f"{{{BPMN_NS}}}process")
+            if p.get("isExecutable", "true").strip().lower() != "false"]
+
+
+def main_process(bpmn: list[tuple[SourceFile, Any]], wanted: str | None = None) -> tuple[Any, str]:
+    """The process a deployment runs and its file: ``wanted`` if the deployer names one, else the
+    only executable process of the bundle that no call activity of the bundle calls."""
+    executable = [(p, s.name) for s, root in bpmn for p in _executable(root)]
+    listed = ", ".join(f"{p.get('id', '?')} ({name})" for p, name in executable) or "none"
+    if wanted:
+        named = [(p, name) for p, name in executable if p.get("id") == wanted]
+        if not named:
+            raise DefinitionInvalid([Problem(
+                f"no executable process '{wanted}' in the bundle (executable processes: {listed})", wanted,
+                bpmn[0][0].name if len(bpmn) == 1 else "")])
+        return named[0]
+    if not executable:
+        ids = ", ".join(p.get("id", "?") for _, root in bpmn for p in root.findall(f"{{{BPMN_NS}}}process"))
+        raise DefinitionInvalid([Problem(
+            f"no executable process (processes: {ids or 'none'}); set isExecutable=\"true\"",
+            file=", ".join(s.name for s, _ in bpmn))])
+    called = {c.get("calledElement") for _, root in bpmn for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
+    roots = [(p, name) for p, name in executable if p.get("id") not in called]
+    if len(roots) != 1:
+        what = "file" if len(bpmn) == 1 else "bundle"
+        raise DefinitionInvalid([Problem(
+            f"exactly one top-level executable process is expected per {what}, found "
+            + (", ".join(f"{p.get('id', '?')}" + (f" ({name})" if len(bpmn) > 1 else "") for p, name in roots)
+               or "none")
+            + "; name the one to deploy (the field 'process')", file=bpmn[0][0].name if len(bpmn) == 1 else "")])
+    return roots[0]
+
+
+def bundle_dialect(bpmn: list[tuple[SourceFile, Any]]) -> str:
+    """One parser for the whole bundle: Camunda's if a file uses ``camunda:`` extensions, the
+    Spiff one if a file uses ``spiffworkflow:`` ones, never both (each drops the other's)."""
+    dialects = {source.name: specs.detect_dialect(root, source.name) for source, root in bpmn}
+    kinds = set(dialects.values()) - {"bpmn"}
+    if len(kinds) > 1:
+        raise DefinitionInvalid([Problem(
+            f"this file uses {dialect}: extensions and another file of the bundle the other kind; "
+            "one parser reads the whole bundle and drops the other's, so keep one kind", file=name)
+            for name, dialect in sorted(dialects.items()) if dialect != "bpmn"])
+    return kinds.pop() if kinds else "bpmn"
+
+
+def _element_files(bpmn: list[tuple[SourceFile, Any]]) -> dict[str, str]:
+    return {el.get("id"): source.name for source, root in bpmn for el in root.iter(f"{{{BPMN_NS}}}*")
+            if el.get("id")}
+
+
+def element_files(sources: list[SourceFile]) -> dict[str, str]:
+    """Element id -> the BPMN file that draws it, so a problem names the file of a bundle."""
+    found: dict[str, str] = {}
+    for source in sources:
+        root = read_xml(source.content)
+        if etree.QName(root).namespace == BPMN_NS:
+            for el in root.iter(f"{{{BPMN_NS}}}*"):
+                if el.get("id"):
+                    found.setdefault(el.get("id"), source.name)
+    return found
+
+
+def parse_bundle(sources: list[SourceFile], form_exists: Callable[[str], bool] | None = None,
+                 process: str | None = None, strict_forms: bool = False,
+                 resolve: Resolver | None = None) -> ParsedDefinition:
+    """Parse a bundle (one or more BPMN files, the DMN files they use) into a deployable definition
+    of ``process`` (None: :func:`main_process`); ``resolve`` finds the deployed version of a process
+    the bundle calls but lacks (None: such a call is a problem)."""
+    bpmn, dmn = classify(sources)
+    problems = [p for source, root in bpmn for p in specs._check_ids(root, source.name)]
+    process_el, main_file = main_process(bpmn, process)
+    key = process_el.get("id", "")
+    if not specs._KEY_RE.match(key):
+        problems.append(Problem("process id must be a letter followed by letters, digits, _ . -", key, main_file))
+    if problems:
+        raise DefinitionInvalid(problems)
+    dialect = bundle_dialect(bpmn)
+    parser = specs.make_parser("camunda" if dialect == "camunda" else "bpmn")
+    current = main_file
+    try:
+        for dsource, droot in dmn:
+            current = dsource.name
+            parser.add_dmn_xml(droot, filename=dsource.name)
+        for source, root in bpmn:
+            current = source.name
+            if specs.detect_dialect(root, source.name) == "spiff":  # XSD-checked as a Spiff file alone is
+                VALIDATOR.validate(root, source.name)
+            parser.add_bpmn_xml(root, filename=source.name)
+        current = main_file
+        spec = parser.get_spec(key)
+        subprocess_specs, calls, pinned = _resolve_calls(parser, spec, dialect, resolve, _element_files(bpmn))
+    except (ValidationException, SpiffWorkflowException, etree.LxmlError) as err:
+        raise DefinitionInvalid([specs._problem_from(err, current)]) from None
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as err:
+        raise DefinitionInvalid([Problem(f"cannot be parsed: {err!r}", file=current)]) from None
+    files = _element_files(bpmn)
+    problems += [Problem(p.message, p.element_id, files.get(p.element_id, main_file))
+                 for p in specs._check_code(spec, subprocess_specs, "")]
+    for element_id, expression in specs.due_date_expressions([s for s, _ in bpmn]).items():
+        problems += specs._compile_problem(expression, "eval", element_id, files.get(element_id, main_file))
+    human = specs.human_tasks_of(spec, subprocess_specs)
+    problems += _same_task_ids(spec, subprocess_specs, files)
+    warnings = []
+    for info in human.values():
+        if info.form_key and not specs.is_generated(info.form_key) and form_exists is not None \
+                and not form_exists(info.form_key):
+            unknown = Problem(f"unknown form key '{info.form_key}': the task takes free data",
+                              info.element_id, files.get(info.element_id, ""))
+            (problems if strict_forms else warnings).append(unknown)
+    if problems:
+        raise DefinitionInvalid(problems)
+    stored = list(sources) + _new_files(sources, pinned)
+    return ParsedDefinition(
+        key=key, name=process_el.get("name") or key, dialect=dialect, spec=spec,
+        subprocess_specs=subprocess_specs, sources=stored, sha256=specs.content_hash(stored), human_tasks=human,
+        warnings=warnings, calls=calls, bundle_files=[s.name for s in sources])
+
+
+def _resolve_calls(parser: Any, spec: Any, dialect: str, resolve: Resolver | None, files: dict[str, str],
+                   ) -> tuple[dict[str, Any], list[Call], list[DeployedProcess]]:
+    """The specs every sub-process and call activity reaches (bundle first, then deployed), the
+    calls with their origin, and the deployed versions used. A process found nowhere, or read by a
+    parser of another family, is a problem naming the call activity."""
+    in_bundle = set(parser.get_process_ids())
+    used: dict[str, Any] = {}
+    calls: list[Call] = []
+    pinned: list[DeployedProcess] = []
+    problems: list[Problem] = []
+    pending = [spec]
+    while pending:
+        for task_spec in pending.pop().task_specs.values():
+            if not isinstance(task_spec, SubWorkflowTask) or task_spec.spec in used:
+                continue
+            called, element = task_spec.spec, task_spec.bpmn_id or task_spec.name
+            if called in in_bundle:
+                used[called] = parser.get_spec(called)
+                pending.append(used[called])
+                if isinstance(task_spec, CallActivity):
+                    calls.append(Call(called, "bundle"))
+                continue
+            deployed = resolve(called) if resolve is not None and isinstance(task_spec, CallActivity) else None
+            if deployed is None:
+                problems.append(Problem(f"calls process '{called}', which is neither in the bundle nor deployed",
+                                        element, files.get(element, "")))
+            elif FAMILY[deployed.dialect] != FAMILY[dialect]:
+                problems.append(Problem(
+                    f"calls process '{called}', deployed (version {deployed.version}) from files read by the "
+                    f"{deployed.dialect} parser, which cannot run inside a {dialect} definition; deploy it "
+                    "again in this bundle", element, files.get(element, "")))
+            else:
+                used[called] = deployed.spec
+                for name, sub in deployed.subprocess_specs.items():  # as that version pinned them
+                    if name in in_bundle:
+                        problems.append(Problem(
+                            f"calls process '{called}' (deployed version {deployed.version}), which brings its own "
+                            f"process '{name}', and the bundle has another of that id; rename one",
+                            element, files.get(element, "")))
+                    used.setdefault(name, sub)
+                calls.append(Call(called, "deployed", deployed.version, deployed.definition_id))
+                pinned.append(deployed)
+    if problems:
+        raise DefinitionInvalid(problems)
+    return used, calls, pinned
+
+
+def _same_task_ids(spec: Any, subprocess_specs: dict[str, Any], files: dict[str, str]) -> list[Problem]:
+    """Human tasks are projected by element id: two processes of a bundle may not both have one
+    with the same id (SpiffWorkflow would run them, but a task's lane and form would be mixed up)."""
+    seen: dict[str, str] = {}
+    problems = []
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            if task_spec.manual:
+                other = seen.setdefault(task_spec.name, process_spec.name)
+                if other != process_spec.name:
+                    problems.append(Problem(f"a human task of processes '{other}' and '{process_spec.name}' has "
+                                            "this id; rename one", task_spec.name, files.get(task_spec.name, "")))
+    return problems
+
+
+def _new_files(sources: list[SourceFile], pinned: list[DeployedProcess]) -> list[SourceFile]:
+    """The stored files of the pinned versions the bundle lacks, named after the process they came with."""
+    have = {s.content for s in sources}
+    extra = []
+    for deployed in pinned:
+        for source in deployed.sources:
+            if source.content not in have:
+                have.add(source.content)
+                extra.append(SourceFile(source.name, source.content,
+                                        {"process": deployed.key, "version": deployed.version,
+                                         "definition_id": deployed.definition_id}))
+    return extra
