@@ -139,6 +139,26 @@ def bundle_dialect(bpmn: list[tuple[SourceFile, Any]]) -> str:
     return kinds.pop() if kinds else "bpmn"
 
 
+def _remembering(resolve: Resolver | None) -> Resolver | None:
+    """``resolve`` asked once per key (a deployed spec is restored once per deployment)."""
+    if resolve is None:
+        return None
+    found: dict[str, DeployedProcess | None] = {}
+
+    def once(key: str) -> DeployedProcess | None:
+        if key not in found:
+            found[key] = resolve(key)
+        return found[key]
+    return once
+
+
+def _called_outside(bpmn: list[tuple[SourceFile, Any]]) -> list[str]:
+    """The process ids the bundle's call activities name that no file of it defines."""
+    defined = {p.get("id") for _, root in bpmn for p in root.iter(f"{{{BPMN_NS}}}process")}
+    return sorted({c.get("calledElement") for _, root in bpmn for c in root.iter(f"{{{BPMN_NS}}}callActivity")
+                   if c.get("calledElement") and c.get("calledElement") not in defined})
+
+
 def _element_files(bpmn: list[tuple[SourceFile, Any]]) -> dict[str, str]:
     return {el.get("id"): source.name for source, root in bpmn for el in root.iter(f"{{{BPMN_NS}}}*")
             if el.get("id")}
@@ -171,6 +191,10 @@ def parse_bundle(sources: list[SourceFile], form_exists: Callable[[str], bool] |
     if problems:
         raise DefinitionInvalid(problems)
     dialect = bundle_dialect(bpmn)
+    resolve = _remembering(resolve)
+    if dialect == "bpmn" and resolve is not None:  # plain files take the parser of the deployed processes they call
+        dialect = next((FAMILY[d.dialect] for d in map(resolve, _called_outside(bpmn)) if d is not None
+                        and FAMILY[d.dialect] == "camunda"), dialect)
     parser = specs.make_parser("camunda" if dialect == "camunda" else "bpmn")
     current = main_file
     try:
