@@ -105,6 +105,9 @@ def test_a_bundle_of_two_bpmn_files_and_a_dmn_file_deploys_as_one_version_and_ca
     done = [e["data"].get("element_id") for e in history(auth, "hr", shown["id"]) if e["type"] == "task_completed"]
     assert done == ["enter_score", "confirm_grade"]
 
+    diagram = auth.as_("admin").get(f"{API}/processes/bundle_caller/diagram.svg")
+    assert diagram.status_code == 200 and b"call_grading" in diagram.data  # drawn from the caller's file
+
     again = post_files(auth, dict(reversed(list(files.items()))))  # the same bundle, in another order
     assert again.status_code == 200 and again.get_json()["version"] == 1 and again.get_json()["created"] is False
 
@@ -239,3 +242,27 @@ def test_the_spiff_parser_reads_a_bundle_of_plain_files_as_the_library_does(auth
     assert body["calls"] == [{"process": "called_helper", "from": "bundle", "version": 1, "definition_id": body["id"]}]
     case = drive(auth, start(auth, "hr", "caller_main"), {"enter_amount": {"amount": 5}})
     assert ended and get_case(auth, "hr", case["id"])["data"] == raw_data
+
+
+def test_the_cli_deploys_a_bundle_of_files_or_a_zip_and_says_what_it_calls(app, database_url, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    monkeypatch.setenv("TALENTFLOW_DATABASE_URL", database_url)
+    paths = []
+    for name in BUNDLE:
+        (tmp_path / name).write_bytes(source(name))
+        paths.append(str(tmp_path / name))
+    result = CliRunner().invoke(main, ["deploy", *paths])
+    assert result.exit_code == 0, result.output
+    assert "deployed: bundle_caller v1" in result.output and "calls bundle_grading v1 (bundle)" in result.output
+
+    (tmp_path / "bundle.zip").write_bytes(zipped({name: source(name) for name in BUNDLE})["bundle.zip"])
+    again = CliRunner().invoke(main, ["deploy", str(tmp_path / "bundle.zip")])
+    assert again.exit_code == 0 and "unchanged, already: bundle_caller v1" in again.output
+
+    (tmp_path / "bad.zip").write_bytes(zipped({"x/../../y.bpmn": source("bundle_caller.bpmn")})["bundle.zip"])
+    refused = CliRunner().invoke(main, ["deploy", str(tmp_path / "bad.zip")])
+    assert refused.exit_code == 2 and "bad.zip:x/../../y.bpmn" in refused.output
+    assert "nothing was deployed" in refused.output
