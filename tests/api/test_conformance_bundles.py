@@ -266,3 +266,34 @@ def test_the_cli_deploys_a_bundle_of_files_or_a_zip_and_says_what_it_calls(app, 
     refused = CliRunner().invoke(main, ["deploy", str(tmp_path / "bad.zip")])
     assert refused.exit_code == 2 and "bad.zip:x/../../y.bpmn" in refused.output
     assert "nothing was deployed" in refused.output
+
+
+def test_a_called_process_of_another_file_takes_in_and_gives_back_only_its_declared_data(auth):
+    files = {name: source(name) for name in ("bundle_io_caller.bpmn", "bundle_io_doubler.bpmn")}
+    answers = {"enter_values": {"amount": 4, "secret": "kept here"}}
+    ended, raw_data = raw_bundle_run(files, "bundle_io_caller", answers, SpiffBpmnParser)
+    assert ended and raw_data == {"amount": 4, "secret": "kept here", "doubled": 8}  # no "scratch"
+
+    assert post_files(auth, files).get_json()["calls"][0]["from"] == "bundle"
+    case = drive(auth, start(auth, "hr", "bundle_io_caller"), answers)
+    assert case["status"] == "completed" and get_case(auth, "hr", case["id"])["data"] == raw_data
+    replays_and_verifies(auth, case["id"])
+
+
+def test_the_lanes_of_a_called_process_decide_who_does_its_tasks(auth, store):
+    laned = source("bundle_grading.bpmn").replace(
+        b'<startEvent id="grading_start">',
+        b'<laneSet id="grading_lanes"><lane id="lane_reviewer" name="reviewer">'
+        b'<flowNodeRef>confirm_grade</flowNodeRef></lane></laneSet>\n    <startEvent id="grading_start">')
+    files = {"bundle_caller.bpmn": source("bundle_caller.bpmn"), "bundle_grading.bpmn": laned,
+             "bundle_grade.dmn": source("bundle_grade.dmn")}
+    assert post_files(auth, files).status_code == 201
+    [first] = start(auth, "hr", "bundle_caller")["tasks"]
+    case = auth.as_("hr").post(f"{API}/tasks/{first['id']}/complete", json={"data": ANSWERS["enter_score"]}).get_json()
+    [task] = case["tasks"]
+    assert task["element_id"] == "confirm_grade" and task["role"] == "reviewer"
+    refused = auth.as_("hr").post(f"{API}/tasks/{task['id']}/complete", json={"data": ANSWERS["confirm_grade"]})
+    assert refused.status_code in (403, 404)
+    case = drive(auth, case, ANSWERS, user="reviewer")
+    ended, raw_data = raw_bundle_run(files, "bundle_caller", ANSWERS)
+    assert ended and case["status"] == "completed" and get_case(auth, "hr", case["id"])["data"] == raw_data
