@@ -15,7 +15,7 @@ import io
 import re
 import zipfile
 
-from engine.definitions.specs import MAX_SOURCE_BYTES, DefinitionInvalid, Problem, SourceFile
+from engine.definitions.sources import MAX_SOURCE_BYTES, DefinitionInvalid, Problem, SourceFile
 
 #: How many files a bundle may hold, and how much they may expand to altogether.
 MAX_MEMBERS = 64

@@ -9,6 +9,8 @@ once at deployment: its stored spec (with the processes it calls, as pinned when
 joins the new version's sub-process specs and its sources are stored beside the bundle's. The new
 version therefore runs that callee for ever, whatever is deployed later, and its content hash,
 taken over every stored file, changes when the callee it would pick changes.
+
+:func:`engine.definitions.specs.parse_definition` runs the steps; the choices are here.
 """
 from __future__ import annotations
 
@@ -16,14 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine.definitions import specs
 from engine.definitions.safe_xml import read_xml
-from engine.definitions.specs import BPMN_NS, DMN_TAG, DefinitionInvalid, ParsedDefinition, Problem, SourceFile
+from engine.definitions.sources import BPMN_NS, DefinitionInvalid, Problem, SourceFile
 
 #: Parsers whose specs share one serializer configuration (``engine.definitions.state``): a callee
 #: read by a parser of another family cannot be stored within the caller's spec.
@@ -61,36 +59,6 @@ class Call:
                 "definition_id": self.definition_id}
 
 
-def classify(sources: list[SourceFile]) -> tuple[list[tuple[SourceFile, Any]], list[tuple[SourceFile, Any]]]:
-    """(BPMN files, DMN files) with their parsed roots; anything else is refused by name."""
-    if not sources:
-        raise DefinitionInvalid([Problem("no file given")])
-    names = [s.name for s in sources]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise DefinitionInvalid([Problem("two files of the bundle have this name", file=n) for n in twice])
-    bpmn, dmn, problems = [], [], []
-    for source in sources:
-        try:
-            root = specs._parse_xml(source)
-        except DefinitionInvalid as err:
-            problems += err.problems
-            continue
-        qname = etree.QName(root)
-        if qname.localname == DMN_TAG and qname.namespace and "dmn" in qname.namespace.lower():
-            dmn.append((source, root))
-        elif qname.localname == DMN_TAG and qname.namespace == BPMN_NS:
-            bpmn.append((source, root))
-        else:
-            problems.append(Problem("neither a BPMN nor a DMN document", file=source.name))
-    if problems:
-        raise DefinitionInvalid(problems)
-    if not bpmn:
-        raise DefinitionInvalid([Problem("the bundle has no BPMN file, only "
-                                         + ", ".join(s.name for s, _ in dmn))])
-    return bpmn, dmn
-
-
 def _executable(root: Any) -> list[Any]:
     # BPMN's default for isExecutable is true (Bonita, Signavio leave it out): only "false" hides one.
     return [p for p in root.findall(f"{{{BPMN_NS}}}process")
@@ -126,10 +94,10 @@ def main_process(bpmn: list[tuple[SourceFile, Any]], wanted: str | None = None) 
     return roots[0]
 
 
-def bundle_dialect(bpmn: list[tuple[SourceFile, Any]]) -> str:
-    """One parser for the whole bundle: Camunda's if a file uses ``camunda:`` extensions, the
-    Spiff one if a file uses ``spiffworkflow:`` ones, never both (each drops the other's)."""
-    dialects = {source.name: specs.detect_dialect(root, source.name) for source, root in bpmn}
+def bundle_dialect(dialects: dict[str, str]) -> str:
+    """One parser for the whole bundle (``dialects``: file name -> the dialect its extensions ask
+    for): Camunda's if a file uses ``camunda:`` extensions, the Spiff one if a file uses
+    ``spiffworkflow:`` ones, never both (each parser drops the other's extensions)."""
     kinds = set(dialects.values()) - {"bpmn"}
     if len(kinds) > 1:
         raise DefinitionInvalid([Problem(
@@ -139,7 +107,7 @@ def bundle_dialect(bpmn: list[tuple[SourceFile, Any]]) -> str:
     return kinds.pop() if kinds else "bpmn"
 
 
-def _remembering(resolve: Resolver | None) -> Resolver | None:
+def remembering(resolve: Resolver | None) -> Resolver | None:
     """``resolve`` asked once per key (a deployed spec is restored once per deployment)."""
     if resolve is None:
         return None
@@ -152,14 +120,15 @@ def _remembering(resolve: Resolver | None) -> Resolver | None:
     return once
 
 
-def _called_outside(bpmn: list[tuple[SourceFile, Any]]) -> list[str]:
+def called_outside(bpmn: list[tuple[SourceFile, Any]]) -> list[str]:
     """The process ids the bundle's call activities name that no file of it defines."""
     defined = {p.get("id") for _, root in bpmn for p in root.iter(f"{{{BPMN_NS}}}process")}
     return sorted({c.get("calledElement") for _, root in bpmn for c in root.iter(f"{{{BPMN_NS}}}callActivity")
                    if c.get("calledElement") and c.get("calledElement") not in defined})
 
 
-def _element_files(bpmn: list[tuple[SourceFile, Any]]) -> dict[str, str]:
+def files_of_elements(bpmn: list[tuple[SourceFile, Any]]) -> dict[str, str]:
+    """Element id -> the file of the bundle that draws it (from the parsed roots)."""
     return {el.get("id"): source.name for source, root in bpmn for el in root.iter(f"{{{BPMN_NS}}}*")
             if el.get("id")}
 
@@ -176,67 +145,7 @@ def element_files(sources: list[SourceFile]) -> dict[str, str]:
     return found
 
 
-def parse_bundle(sources: list[SourceFile], form_exists: Callable[[str], bool] | None = None,
-                 process: str | None = None, strict_forms: bool = False,
-                 resolve: Resolver | None = None) -> ParsedDefinition:
-    """Parse a bundle (one or more BPMN files, the DMN files they use) into a deployable definition
-    of ``process`` (None: :func:`main_process`); ``resolve`` finds the deployed version of a process
-    the bundle calls but lacks (None: such a call is a problem)."""
-    bpmn, dmn = classify(sources)
-    problems = [p for source, root in bpmn for p in specs._check_ids(root, source.name)]
-    process_el, main_file = main_process(bpmn, process)
-    key = process_el.get("id", "")
-    if not specs._KEY_RE.match(key):
-        problems.append(Problem("process id must be a letter followed by letters, digits, _ . -", key, main_file))
-    if problems:
-        raise DefinitionInvalid(problems)
-    dialect = bundle_dialect(bpmn)
-    resolve = _remembering(resolve)
-    if dialect == "bpmn" and resolve is not None:  # plain files take the parser of the deployed processes they call
-        dialect = next((FAMILY[d.dialect] for d in map(resolve, _called_outside(bpmn)) if d is not None
-                        and FAMILY[d.dialect] == "camunda"), dialect)
-    parser = specs.make_parser("camunda" if dialect == "camunda" else "bpmn")
-    current = main_file
-    try:
-        for dsource, droot in dmn:
-            current = dsource.name
-            parser.add_dmn_xml(droot, filename=dsource.name)
-        for source, root in bpmn:
-            current = source.name
-            if specs.detect_dialect(root, source.name) == "spiff":  # XSD-checked as a Spiff file alone is
-                VALIDATOR.validate(root, source.name)
-            parser.add_bpmn_xml(root, filename=source.name)
-        current = main_file
-        spec = parser.get_spec(key)
-        subprocess_specs, calls, pinned = _resolve_calls(parser, spec, dialect, resolve, _element_files(bpmn))
-    except (ValidationException, SpiffWorkflowException, etree.LxmlError) as err:
-        raise DefinitionInvalid([specs._problem_from(err, current)]) from None
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as err:
-        raise DefinitionInvalid([Problem(f"cannot be parsed: {err!r}", file=current)]) from None
-    files = _element_files(bpmn)
-    problems += [Problem(p.message, p.element_id, files.get(p.element_id, main_file))
-                 for p in specs._check_code(spec, subprocess_specs, "")]
-    for element_id, expression in specs.due_date_expressions([s for s, _ in bpmn]).items():
-        problems += specs._compile_problem(expression, "eval", element_id, files.get(element_id, main_file))
-    human = specs.human_tasks_of(spec, subprocess_specs)
-    problems += _same_task_ids(spec, subprocess_specs, files)
-    warnings = []
-    for info in human.values():
-        if info.form_key and not specs.is_generated(info.form_key) and form_exists is not None \
-                and not form_exists(info.form_key):
-            unknown = Problem(f"unknown form key '{info.form_key}': the task takes free data",
-                              info.element_id, files.get(info.element_id, ""))
-            (problems if strict_forms else warnings).append(unknown)
-    if problems:
-        raise DefinitionInvalid(problems)
-    stored = list(sources) + _new_files(sources, pinned)
-    return ParsedDefinition(
-        key=key, name=process_el.get("name") or key, dialect=dialect, spec=spec,
-        subprocess_specs=subprocess_specs, sources=stored, sha256=specs.content_hash(stored), human_tasks=human,
-        warnings=warnings, calls=calls, bundle_files=[s.name for s in sources])
-
-
-def _resolve_calls(parser: Any, spec: Any, dialect: str, resolve: Resolver | None, files: dict[str, str],
+def resolve_calls(parser: Any, spec: Any, dialect: str, resolve: Resolver | None, files: dict[str, str],
                    ) -> tuple[dict[str, Any], list[Call], list[DeployedProcess]]:
     """The specs every sub-process and call activity reaches (bundle first, then deployed), the
     calls with their origin, and the deployed versions used. A process found nowhere, or read by a
@@ -262,7 +171,7 @@ def _resolve_calls(parser: Any, spec: Any, dialect: str, resolve: Resolver | Non
             if deployed is None:
                 problems.append(Problem(f"calls process '{called}', which is neither in the bundle nor deployed",
                                         element, files.get(element, "")))
-            elif FAMILY[deployed.dialect] != FAMILY[dialect]:
+            elif FAMILY[deployed.dialect] != FAMILY[dialect]:  # (a plain bundle took Camunda's already)
                 problems.append(Problem(
                     f"calls process '{called}', deployed (version {deployed.version}) from files read by the "
                     f"{deployed.dialect} parser, which cannot run inside a {dialect} definition; deploy it "
@@ -283,7 +192,7 @@ def _resolve_calls(parser: Any, spec: Any, dialect: str, resolve: Resolver | Non
     return used, calls, pinned
 
 
-def _same_task_ids(spec: Any, subprocess_specs: dict[str, Any], files: dict[str, str]) -> list[Problem]:
+def same_task_ids(spec: Any, subprocess_specs: dict[str, Any], files: dict[str, str]) -> list[Problem]:
     """Human tasks are projected by element id: two processes of a bundle may not both have one
     with the same id (SpiffWorkflow would run them, but a task's lane and form would be mixed up)."""
     seen: dict[str, str] = {}
@@ -298,7 +207,7 @@ def _same_task_ids(spec: Any, subprocess_specs: dict[str, Any], files: dict[str,
     return problems
 
 
-def _new_files(sources: list[SourceFile], pinned: list[DeployedProcess]) -> list[SourceFile]:
+def new_files(sources: list[SourceFile], pinned: list[DeployedProcess]) -> list[SourceFile]:
     """The stored files of the pinned versions the bundle lacks, named after the process they came with."""
     have = {s.content for s in sources}
     extra = []

@@ -20,45 +20,19 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
 from engine.definitions import sandbox
 from engine.definitions.safe_xml import XmlError, doctype_of, read_xml
 from engine.definitions.form_data import form_description, is_generated, remember
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-DMN_TAG = "definitions"
-MAX_SOURCE_BYTES = 2 * 1024 * 1024
+from engine.definitions.sources import (BPMN_NS, CAMUNDA_NS, DMN_TAG, MAX_SOURCE_BYTES, SPIFF_NS,  # noqa: F401
+                                       DefinitionInvalid, Problem, SourceFile)
+from engine.definitions import bundles
+from engine.definitions.bundles import Call, Resolver
+
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,99}$")
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    name: str
-    content: bytes
-    #: For a file stored with a version because a call activity resolved to a deployed process:
-    #: that process's key, version and definition id (see :mod:`engine.definitions.bundles`).
-    pinned: dict[str, Any] | None = field(default=None, compare=False)
-
-
-@dataclass
-class Problem:
-    message: str
-    element_id: str = ""
-    file: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return {"element_id": self.element_id, "file": self.file, "message": self.message}
-
-
-class DefinitionInvalid(Exception):
-    """The files do not make a deployable process; ``problems`` says where."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{p.element_id or p.file}: {p.message}" for p in problems))
 
 
 @dataclass
@@ -81,8 +55,8 @@ class ParsedDefinition:
     sha256: str
     human_tasks: dict[str, HumanTaskInfo]
     warnings: list[Problem] = field(default_factory=list)
-    #: Where each called process comes from (:class:`engine.definitions.bundles.Call`).
-    calls: list[Any] = field(default_factory=list)
+    #: Where each called process comes from (in the bundle, or a deployed version pinned).
+    calls: list[Call] = field(default_factory=list)
     #: The names of the files deployed (``sources`` adds the files of pinned deployed callees).
     bundle_files: list[str] = field(default_factory=list)
 
@@ -281,22 +255,103 @@ def _compile_problem(source: str, mode: str, element: str, file: str) -> list[Pr
     return []
 
 
+def _classify(sources: list[SourceFile]) -> tuple[list[tuple[SourceFile, Any]], list[tuple[SourceFile, Any]]]:
+    """(BPMN files, DMN files) of a bundle with their parsed roots; anything else is refused by name."""
+    if not sources:
+        raise DefinitionInvalid([Problem("no file given")])
+    names = [s.name for s in sources]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DefinitionInvalid([Problem("two files of the bundle have this name", file=n) for n in twice])
+    bpmn, dmn, problems = [], [], []
+    for source in sources:
+        try:
+            root = _parse_xml(source)
+        except DefinitionInvalid as err:
+            problems += err.problems
+            continue
+        qname = etree.QName(root)
+        if qname.localname == DMN_TAG and qname.namespace and "dmn" in qname.namespace.lower():
+            dmn.append((source, root))
+        elif qname.localname == DMN_TAG and qname.namespace == BPMN_NS:
+            bpmn.append((source, root))
+        else:
+            problems.append(Problem("neither a BPMN nor a DMN document", file=source.name))
+    if problems:
+        raise DefinitionInvalid(problems)
+    if not bpmn:
+        raise DefinitionInvalid([Problem("the bundle has no BPMN file, only " + ", ".join(s.name for s, _ in dmn))])
+    return bpmn, dmn
+
+
 def parse_definition(
     sources: list[SourceFile],
     form_exists: Callable[[str], bool] | None = None,
     process: str | None = None,
     strict_forms: bool = False,
-    resolve: Callable[[str], Any] | None = None,
+    resolve: Resolver | None = None,
 ) -> ParsedDefinition:
-    """Parse a bundle of BPMN files (+ the DMN files they use) into a deployable definition of
-    ``process`` (the deployer's choice; None: the one top-level executable process); see
-    :func:`engine.definitions.bundles.parse_bundle`, where ``resolve`` is explained.
+    """Parse a bundle — one or more BPMN files and the DMN files they use, all read by one parser —
+    into a deployable definition of ``process`` (the deployer's choice; None: the bundle's one
+    top-level executable process, :func:`engine.definitions.bundles.main_process`). Call activities
+    resolve in the bundle, else through ``resolve`` to a deployed version, pinned
+    (:func:`engine.definitions.bundles.resolve_calls`; None: such a call is a problem).
 
     A form key with neither a schema (``form_exists``) nor ``camunda:formData`` is a warning (the
     task takes free data, as one without a form), a problem when ``strict_forms``."""
-    from engine.definitions.bundles import parse_bundle  # it builds on this module
-
-    return parse_bundle(sources, form_exists, process, strict_forms, resolve)
+    bpmn, dmn = _classify(sources)
+    problems = [p for source, root in bpmn for p in _check_ids(root, source.name)]
+    process_el, main_file = bundles.main_process(bpmn, process)
+    key = process_el.get("id", "")
+    if not _KEY_RE.match(key):
+        problems.append(Problem("process id must be a letter followed by letters, digits, _ . -", key, main_file))
+    if problems:
+        raise DefinitionInvalid(problems)
+    dialects = {source.name: detect_dialect(root, source.name) for source, root in bpmn}
+    dialect = bundles.bundle_dialect(dialects)
+    resolve = bundles.remembering(resolve)
+    if dialect == "bpmn" and resolve is not None:  # plain files take the parser of the Camunda files they call
+        dialect = next((d.dialect for d in map(resolve, bundles.called_outside(bpmn))
+                        if d is not None and d.dialect == "camunda"), dialect)
+    files = bundles.files_of_elements(bpmn)
+    parser = make_parser("camunda" if dialect == "camunda" else "bpmn")
+    current = main_file
+    try:
+        for dsource, droot in dmn:
+            current = dsource.name
+            parser.add_dmn_xml(droot, filename=dsource.name)
+        for source, root in bpmn:
+            current = source.name
+            if dialects[source.name] == "spiff":  # the XSD check a Spiff file always had, file by file
+                VALIDATOR.validate(root, source.name)
+            parser.add_bpmn_xml(root, filename=source.name)
+        current = main_file
+        spec = parser.get_spec(key)
+        subprocess_specs, calls, pinned = bundles.resolve_calls(parser, spec, dialect, resolve, files)
+    except (ValidationException, SpiffWorkflowException, etree.LxmlError) as err:
+        raise DefinitionInvalid([_problem_from(err, current)]) from None
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as err:
+        raise DefinitionInvalid([Problem(f"cannot be parsed: {err!r}", file=current)]) from None
+    problems += [Problem(p.message, p.element_id, files.get(p.element_id, main_file))
+                 for p in _check_code(spec, subprocess_specs, "")]
+    for element_id, expression in due_date_expressions([s for s, _ in bpmn]).items():
+        problems += _compile_problem(expression, "eval", element_id, files.get(element_id, main_file))
+    human = human_tasks_of(spec, subprocess_specs)
+    problems += bundles.same_task_ids(spec, subprocess_specs, files)
+    warnings = []
+    for info in human.values():
+        if info.form_key and not is_generated(info.form_key) and form_exists is not None \
+                and not form_exists(info.form_key):
+            unknown = Problem(f"unknown form key '{info.form_key}': the task takes free data",
+                              info.element_id, files.get(info.element_id, ""))
+            (problems if strict_forms else warnings).append(unknown)
+    if problems:
+        raise DefinitionInvalid(problems)
+    stored = list(sources) + bundles.new_files(sources, pinned)
+    return ParsedDefinition(
+        key=key, name=process_el.get("name") or key, dialect=dialect, spec=spec,
+        subprocess_specs=subprocess_specs, sources=stored, sha256=content_hash(stored), human_tasks=human,
+        warnings=warnings, calls=calls, bundle_files=[s.name for s in sources])
 
 
 def dmn_decision_ids(content: bytes) -> set[str]:
