@@ -208,7 +208,8 @@ def same_task_ids(spec: Any, subprocess_specs: dict[str, Any], files: dict[str, 
 
 
 def new_files(sources: list[SourceFile], pinned: list[DeployedProcess]) -> list[SourceFile]:
-    """The stored files of the pinned versions the bundle lacks, named after the process they came with."""
+    """The stored files of the pinned versions that the bundle lacks, each marked with the deployed
+    version it came with (kept with the new version: a history export then holds every file it ran)."""
     have = {s.content for s in sources}
     extra = []
     for deployed in pinned:
