@@ -303,3 +303,41 @@ def test_the_lanes_of_a_called_process_decide_who_does_its_tasks(auth, store):
     case = drive(auth, case, ANSWERS, user="reviewer")
     ended, raw_data = raw_bundle_run(files, "bundle_caller", ANSWERS)
     assert ended and case["status"] == "completed" and get_case(auth, "hr", case["id"])["data"] == raw_data
+
+
+MIDDLE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Definitions_middle" targetNamespace="http://t">
+  <process id="bundle_middle" isExecutable="true">
+    <startEvent id="middle_start"><outgoing>m1</outgoing></startEvent>
+    <callActivity id="call_grading_again" calledElement="bundle_grading"><incoming>m1</incoming><outgoing>m2</outgoing>
+    </callActivity>
+    <endEvent id="middle_end"><incoming>m2</incoming></endEvent>
+    <sequenceFlow id="m1" sourceRef="middle_start" targetRef="call_grading_again"/>
+    <sequenceFlow id="m2" sourceRef="call_grading_again" targetRef="middle_end"/>
+  </process>
+</definitions>
+"""
+
+
+def test_a_deployed_callee_brings_the_callee_it_pinned_itself(auth, store):
+    grading = {"bundle_grading.bpmn": source("bundle_grading.bpmn"), "bundle_grade.dmn": source("bundle_grade.dmn")}
+    post_files(auth, grading)
+    middle = post_files(auth, {"middle.bpmn": MIDDLE}).get_json()
+    assert [(c["process"], c["version"], c["from"]) for c in middle["calls"]] == [("bundle_grading", 1, "deployed")]
+    top = {"top.bpmn": source("bundle_caller.bpmn").replace(b'calledElement="bundle_grading"',
+                                                          b'calledElement="bundle_middle"')}
+    body = post_files(auth, top).get_json()
+    assert [(c["process"], c["version"], c["from"]) for c in body["calls"]] == [("bundle_middle", 1, "deployed")]
+    [row] = definitions(store, "bundle_caller")
+    assert {s["name"]: s.get("pinned", {}).get("process") for s in row.sources} == {
+        "top.bpmn": None, "middle.bpmn": "bundle_middle", "bundle_grading.bpmn": "bundle_middle",
+        "bundle_grade.dmn": "bundle_middle"}
+
+    changed = grading["bundle_grading.bpmn"].replace(b"score + 10", b"score + 1000")
+    assert post_files(auth, {**grading, "bundle_grading.bpmn": changed}).get_json()["version"] == 2
+    # version 2 of the innermost callee changes neither the middle version nor the top one
+    ended, raw_data = raw_bundle_run({**top, "middle.bpmn": MIDDLE, **grading}, "bundle_caller", ANSWERS)
+    case = drive(auth, start(auth, "hr", "bundle_caller"), ANSWERS)
+    assert ended and case["status"] == "completed" and get_case(auth, "hr", case["id"])["data"] == raw_data
+    assert raw_data["bonus"] == 80
+    replays_and_verifies(auth, case["id"])
