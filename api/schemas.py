@@ -198,6 +198,8 @@ class ProcessOut(Schema):
 
 class DeployOut(DefinitionOut):
     created = fields.Boolean()
+    calls = fields.List(fields.Dict(), metadata={"description": "each called process and where it comes from: "
+                                                 "{process, from: bundle|deployed, version, definition_id}"})
     warnings = fields.List(fields.Dict(), metadata={"description": "accepted with a caveat, e.g. a form key with "
                                                     "neither a schema nor formData: its task takes free data"})
 

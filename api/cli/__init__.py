@@ -93,10 +93,12 @@ def demo() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--process", "process", default=None, help="id of the process to deploy, for a file with several")
+@click.option("--process", "process", default=None, help="id of the process to deploy, for a bundle with several")
 def deploy(files: tuple[Path, ...], process: str | None) -> None:
-    """Deploy a BPMN file (plus the DMN files it needs) as a new version of its process."""
+    """Deploy a bundle as a new version of its process: BPMN files and the DMN files they use, or a
+    .zip of them; call activities resolve in the bundle, else to the latest deployed version."""
     from engine.definitions.specs import DefinitionInvalid, Problem, SourceFile
+    from engine.definitions.versions import calls_of
     from workflows import deploy_files
 
     missing = [str(f) for f in files if not f.is_file()]
@@ -109,6 +111,8 @@ def deploy(files: tuple[Path, ...], process: str | None) -> None:
             row, created = deploy_files(session, [SourceFile(f.name, f.read_bytes()) for f in files], "cli",
                                         process, warnings)
             click.echo(f"{'deployed' if created else 'unchanged, already'}: {row.key} v{row.version}")
+            for call in calls_of(row):  # which version of each called process this one runs
+                click.echo(f"  calls {call['process']} v{call['version']} ({call['from']})")
         for warning in warnings:  # accepted, but the deployer should know (e.g. a form key with no form)
             click.echo(f"  warning: {warning.file or '-'} {warning.element_id or '-'}: {warning.message}", err=True)
     except DefinitionInvalid as err:

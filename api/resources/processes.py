@@ -10,6 +10,7 @@ from api.schemas import DeployOut, ProcessOut
 from workflows import deploy_files
 from engine.errors import Invalid, NotFound
 from engine.definitions.specs import DefinitionInvalid, Problem, SourceFile
+from engine.definitions.versions import bundle_files, calls_of
 
 blp = Blueprint("processes", __name__, description="Process definitions")
 
@@ -45,14 +46,17 @@ def get_process(key: str):  # type: ignore[no-untyped-def]
 @blp.response(201, DeployOut)
 @blp.alt_response(200, schema=DeployOut, description="same content: the existing version")
 @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
-    "type": "object", "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}},
+    "type": "object", "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                                     "description": "BPMN and DMN files, or one .zip of them"},
                                      "process": {"type": "string", "description":
-                                                 "id of the process to deploy, for a file with several"}},
+                                                 "id of the process to deploy, for a bundle with several"}},
     "required": ["file"]}}}})
 @require_roles("admin")
 def deploy_process():  # type: ignore[no-untyped-def]
-    """Deploy a BPMN file (and the DMN files it uses) as multipart field(s) ``file``; the
-    optional field ``process`` names the process to deploy when the file holds several."""
+    """Deploy a bundle: BPMN files and the DMN files they use as repeated multipart fields ``file``,
+    or one ``.zip`` holding them; the optional field ``process`` names the process to deploy when
+    the bundle holds several top-level ones. Call activities resolve inside the bundle, else to the
+    latest deployed version of the called process, pinned in the new version (``calls``)."""
     uploads = request.files.getlist("file")
     if not uploads:
         raise Invalid("send the BPMN file as multipart field 'file'", {"file": ["required"]})
@@ -64,7 +68,7 @@ def deploy_process():  # type: ignore[no-untyped-def]
                                         (request.form.get("process") or "").strip() or None, warnings)
             out = {"id": row.id, "key": row.key, "version": row.version, "name": row.name,
                    "dialect": row.dialect, "sha256": row.sha256, "deployed_at": row.deployed_at,
-                   "deployed_by": row.deployed_by, "files": [s["name"] for s in row.sources],
+                   "deployed_by": row.deployed_by, "files": bundle_files(row), "calls": calls_of(row),
                    "created": created, "warnings": [w.as_dict() for w in warnings]}
     except DefinitionInvalid as err:
         raise Invalid("the process definition is invalid",

@@ -1,7 +1,8 @@
 """Parse and validate process definitions (BPMN + DMN) in the dialect they use.
 
-A definition is deployed from its source files. The parser is chosen by the
-namespaces the BPMN file declares (Camunda Modeler, SpiffWorkflow, or plain
+A definition is deployed from its source files (a bundle: one or more BPMN files and
+the DMN files they use, read together by :mod:`engine.definitions.bundles`). The parser is
+chosen by the extensions the BPMN files use (Camunda Modeler, SpiffWorkflow, or plain
 BPMN 2.0); the dialect is stored with the version so the same serializer
 configuration is used for every later load. Problems are reported with the
 element ids at fault so a modeller can find them. Every file, here and wherever
@@ -26,36 +27,12 @@ from engine.definitions import sandbox
 from engine.definitions.safe_xml import XmlError, doctype_of, read_xml
 from engine.definitions.form_data import form_description, is_generated, remember
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-DMN_TAG = "definitions"
-MAX_SOURCE_BYTES = 2 * 1024 * 1024
+from engine.definitions.sources import (BPMN_NS, CAMUNDA_NS, DMN_TAG, MAX_SOURCE_BYTES, SPIFF_NS,  # noqa: F401
+                                       DefinitionInvalid, Problem, SourceFile)
+from engine.definitions import bundles
+from engine.definitions.bundles import Call, Resolver
+
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,99}$")
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    name: str
-    content: bytes
-
-
-@dataclass
-class Problem:
-    message: str
-    element_id: str = ""
-    file: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return {"element_id": self.element_id, "file": self.file, "message": self.message}
-
-
-class DefinitionInvalid(Exception):
-    """The files do not make a deployable process; ``problems`` says where."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{p.element_id or p.file}: {p.message}" for p in problems))
 
 
 @dataclass
@@ -78,6 +55,10 @@ class ParsedDefinition:
     sha256: str
     human_tasks: dict[str, HumanTaskInfo]
     warnings: list[Problem] = field(default_factory=list)
+    #: Where each called process comes from (in the bundle, or a deployed version pinned).
+    calls: list[Call] = field(default_factory=list)
+    #: The names of the files deployed (``sources`` adds the files of pinned deployed callees).
+    bundle_files: list[str] = field(default_factory=list)
 
 
 def content_hash(sources: Iterable[SourceFile]) -> str:
@@ -219,37 +200,6 @@ def element_names(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, str]
     return names
 
 
-def _main_process(root: etree._Element, file: str, wanted: str | None = None) -> etree._Element:
-    """The process a deployment runs: ``wanted`` if the deployer names one, else the only
-    executable process no other process of the file calls.
-
-    BPMN's default for ``isExecutable`` is true, and Bonita or Signavio leave the attribute out:
-    only ``isExecutable="false"`` (Camunda Modeler's default for a new pool) rules a process out,
-    as in SpiffWorkflow's own parser."""
-    ns = {"bpmn": BPMN_NS}
-    processes = root.findall("bpmn:process", ns)
-    executable = [p for p in processes if p.get("isExecutable", "true").strip().lower() != "false"]
-    if wanted:
-        named = [p for p in executable if p.get("id") == wanted]
-        if not named:
-            ids = ", ".join(p.get("id", "?") for p in executable) or "none"
-            raise DefinitionInvalid([Problem(
-                f"no executable process '{wanted}' in the file (executable processes: {ids})", wanted, file)])
-        return named[0]
-    if not executable:
-        ids = ", ".join(p.get("id", "?") for p in processes) or "none"
-        raise DefinitionInvalid([Problem(
-            f"no executable process (processes: {ids}); set isExecutable=\"true\"", file=file)])
-    called = {c.get("calledElement") for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
-    roots = [p for p in executable if p.get("id") not in called]
-    if len(roots) != 1:
-        raise DefinitionInvalid([Problem(
-            "exactly one top-level executable process is expected per file, found "
-            + (", ".join(p.get("id", "?") for p in roots) or "none")
-            + "; name the one to deploy (the field 'process')", file=file)])
-    return roots[0]
-
-
 #: Column sizes of the task projection: longer values are refused at deployment.
 MAX_ID, MAX_NAME, MAX_LANE = 255, 255, 64
 
@@ -305,69 +255,103 @@ def _compile_problem(source: str, mode: str, element: str, file: str) -> list[Pr
     return []
 
 
-def parse_definition(
-    sources: list[SourceFile],
-    form_exists: Callable[[str], bool] | None = None,
-    process: str | None = None,
-    strict_forms: bool = False,
-) -> ParsedDefinition:
-    """Parse one BPMN file (+ the DMN files it uses) into a deployable definition of ``process``
-    (the deployer's choice among the file's processes; None: see :func:`_main_process`).
-
-    A form key with neither a schema (``form_exists``) nor ``camunda:formData`` is a warning (the
-    task takes free data, as one without a form), a problem when ``strict_forms``."""
+def _classify(sources: list[SourceFile]) -> tuple[list[tuple[SourceFile, Any]], list[tuple[SourceFile, Any]]]:
+    """(BPMN files, DMN files) of a bundle with their parsed roots; anything else is refused by name."""
     if not sources:
         raise DefinitionInvalid([Problem("no file given")])
-    bpmn, dmn = [], []
+    names = [s.name for s in sources]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DefinitionInvalid([Problem("two files of the bundle have this name", file=n) for n in twice])
+    bpmn, dmn, problems = [], [], []
     for source in sources:
-        root = _parse_xml(source)
+        try:
+            root = _parse_xml(source)
+        except DefinitionInvalid as err:
+            problems += err.problems
+            continue
         qname = etree.QName(root)
         if qname.localname == DMN_TAG and qname.namespace and "dmn" in qname.namespace.lower():
             dmn.append((source, root))
         elif qname.localname == DMN_TAG and qname.namespace == BPMN_NS:
             bpmn.append((source, root))
         else:
-            raise DefinitionInvalid([Problem("neither a BPMN nor a DMN document", file=source.name)])
-    if len(bpmn) != 1:
-        raise DefinitionInvalid([Problem(f"expected exactly one BPMN file, got {len(bpmn)}")])
-    source, root = bpmn[0]
-    problems = _check_ids(root, source.name)
-    process_el = _main_process(root, source.name, process)
-    key = process_el.get("id", "")
-    if not _KEY_RE.match(key):
-        problems.append(Problem("process id must be a letter followed by letters, digits, _ . -", key, source.name))
+            problems.append(Problem("neither a BPMN nor a DMN document", file=source.name))
     if problems:
         raise DefinitionInvalid(problems)
-    dialect = detect_dialect(root, source.name)
-    parser = make_parser(dialect)
+    if not bpmn:
+        raise DefinitionInvalid([Problem("the bundle has no BPMN file, only " + ", ".join(s.name for s, _ in dmn))])
+    return bpmn, dmn
+
+
+def parse_definition(
+    sources: list[SourceFile],
+    form_exists: Callable[[str], bool] | None = None,
+    process: str | None = None,
+    strict_forms: bool = False,
+    resolve: Resolver | None = None,
+) -> ParsedDefinition:
+    """Parse a bundle — one or more BPMN files and the DMN files they use, all read by one parser —
+    into a deployable definition of ``process`` (the deployer's choice; None: the bundle's one
+    top-level executable process, :func:`engine.definitions.bundles.main_process`). Call activities
+    resolve in the bundle, else through ``resolve`` to a deployed version, pinned
+    (:func:`engine.definitions.bundles.resolve_calls`; None: such a call is a problem).
+
+    A form key with neither a schema (``form_exists``) nor ``camunda:formData`` is a warning (the
+    task takes free data, as one without a form), a problem when ``strict_forms``."""
+    bpmn, dmn = _classify(sources)
+    problems = [p for source, root in bpmn for p in _check_ids(root, source.name)]
+    process_el, main_file = bundles.main_process(bpmn, process)
+    key = process_el.get("id", "")
+    if not _KEY_RE.match(key):
+        problems.append(Problem("process id must be a letter followed by letters, digits, _ . -", key, main_file))
+    if problems:
+        raise DefinitionInvalid(problems)
+    dialects = {source.name: detect_dialect(root, source.name) for source, root in bpmn}
+    dialect = bundles.bundle_dialect(dialects)
+    resolve = bundles.remembering(resolve)
+    if dialect == "bpmn" and resolve is not None:  # plain files take the parser of the Camunda files they call
+        dialect = next((d.dialect for d in map(resolve, bundles.called_outside(bpmn))
+                        if d is not None and d.dialect == "camunda"), dialect)
+    files = bundles.files_of_elements(bpmn)
+    parser = make_parser("camunda" if dialect == "camunda" else "bpmn")
+    current = main_file
     try:
         for dsource, droot in dmn:
+            current = dsource.name
             parser.add_dmn_xml(droot, filename=dsource.name)
-        parser.add_bpmn_xml(root, filename=source.name)
+        for source, root in bpmn:
+            current = source.name
+            if dialects[source.name] == "spiff":  # the XSD check a Spiff file always had, file by file
+                VALIDATOR.validate(root, source.name)
+            parser.add_bpmn_xml(root, filename=source.name)
+        current = main_file
         spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
+        subprocess_specs, calls, pinned = bundles.resolve_calls(parser, spec, dialect, resolve, files)
     except (ValidationException, SpiffWorkflowException, etree.LxmlError) as err:
-        raise DefinitionInvalid([_problem_from(err, source.name)]) from None
+        raise DefinitionInvalid([_problem_from(err, current)]) from None
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as err:
-        raise DefinitionInvalid([Problem(f"cannot be parsed: {err!r}", file=source.name)]) from None
-    problems += _check_code(spec, subprocess_specs, source.name)
-    for element_id, expression in due_date_expressions([source]).items():
-        problems += _compile_problem(expression, "eval", element_id, source.name)
+        raise DefinitionInvalid([Problem(f"cannot be parsed: {err!r}", file=current)]) from None
+    problems += [Problem(p.message, p.element_id, files.get(p.element_id, main_file))
+                 for p in _check_code(spec, subprocess_specs, "")]
+    for element_id, expression in due_date_expressions([s for s, _ in bpmn]).items():
+        problems += _compile_problem(expression, "eval", element_id, files.get(element_id, main_file))
     human = human_tasks_of(spec, subprocess_specs)
+    problems += bundles.same_task_ids(spec, subprocess_specs, files)
     warnings = []
     for info in human.values():
         if info.form_key and not is_generated(info.form_key) and form_exists is not None \
                 and not form_exists(info.form_key):
             unknown = Problem(f"unknown form key '{info.form_key}': the task takes free data",
-                              info.element_id, source.name)
+                              info.element_id, files.get(info.element_id, ""))
             (problems if strict_forms else warnings).append(unknown)
     if problems:
         raise DefinitionInvalid(problems)
-    name = process_el.get("name") or key
+    stored = list(sources) + bundles.new_files(sources, pinned)
     return ParsedDefinition(
-        key=key, name=name, dialect=dialect, spec=spec, subprocess_specs=subprocess_specs,
-        sources=list(sources), sha256=content_hash(sources), human_tasks=human, warnings=warnings,
-    )
+        key=key, name=process_el.get("name") or key, dialect=dialect, spec=spec,
+        subprocess_specs=subprocess_specs, sources=stored, sha256=content_hash(stored), human_tasks=human,
+        warnings=warnings, calls=calls, bundle_files=[s.name for s in sources])
 
 
 def dmn_decision_ids(content: bytes) -> set[str]:

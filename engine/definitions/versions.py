@@ -6,6 +6,7 @@ the spec objects of each version are restored once per service process.
 """
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from engine.audit import events as audit
 from engine.time import clock
-from engine.definitions import state
+from engine.definitions import archive, state
+from engine.definitions.bundles import Call, DeployedProcess, Resolver, element_files
 from engine.store.models import ProcessDefinition
 from engine.policy import ProcessPolicy
 from engine.definitions.specs import (DefinitionInvalid, HumanTaskInfo, ParsedDefinition, Problem, SourceFile, decision_refs,
@@ -48,12 +50,14 @@ def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
            policy_for: Callable[[str], ProcessPolicy] | None = None,
            process: str | None = None, strict_forms: bool = False,
            warnings: list[Problem] | None = None) -> tuple[ProcessDefinition, bool]:
-    """Validate and store ``sources`` as a version of ``process`` (None: the file's one top-level
-    executable process); returns (definition, created).
+    """Validate and store ``sources`` (a bundle: BPMN and DMN files, any of them a zip of such
+    files) as a version of ``process`` (None: the bundle's one top-level executable process);
+    returns (definition, created). A call activity resolves inside the bundle, else to the latest
+    deployed version of the called key, pinned in this version (:mod:`engine.definitions.bundles`).
 
     The same content as the latest version changes nothing. What is accepted but worth the
     deployer's eye (a form key with no form: free data) is appended to ``warnings``."""
-    parsed = parse_definition(sources, form_exists, process, strict_forms)
+    parsed = parse_definition(archive.expand(sources), form_exists, process, strict_forms, latest_deployed(session))
     if warnings is not None:
         warnings.extend(parsed.warnings)
     if policy_for is not None:
@@ -68,27 +72,66 @@ def deploy(session: Session, sources: list[SourceFile], deployed_by: str,
     latest = current.version if current is not None else 0
     row = ProcessDefinition(
         key=parsed.key, version=latest + 1, name=parsed.name, dialect=parsed.dialect,
-        sources=[{"name": s.name, "content": s.content.decode("utf-8")} for s in parsed.sources],
-        spec=state.dump_spec(parsed.dialect, parsed.spec, parsed.subprocess_specs),
+        sources=[{"name": s.name, "content": s.content.decode("utf-8"), **({"pinned": s.pinned} if s.pinned else {})}
+                 for s in parsed.sources],
+        spec=_with_calls(state.dump_spec(parsed.dialect, parsed.spec, parsed.subprocess_specs), parsed.calls),
         sha256=parsed.sha256, deployed_at=clock.now(), deployed_by=deployed_by)
     session.add(row)
     session.flush()
     chain = audit.global_chain(session.connection(), parsed.sha256)
     chain.add("process_deployed", deployed_by, data={"key": row.key, "version": row.version,
                                                      "definition_id": row.id,
-                                                     "files": [s.name for s in parsed.sources]})
+                                                     "files": parsed.bundle_files,
+                                                     "calls": calls_of(row)})
     chain.write(session.connection())
     return row, True
+
+
+def bundle_files(row: ProcessDefinition) -> list[str]:
+    """The names of the files deployed as the version (not those of the callees it pinned)."""
+    return [s["name"] for s in row.sources if not s.get("pinned")]
+
+
+def calls_of(row: ProcessDefinition) -> list[dict[str, Any]]:
+    """Where each process a version calls comes from: ``{"process", "from": "bundle"|"deployed",
+    "version", "definition_id"}`` (a bundle's own process: this version). Read back from the stored
+    spec, so an unchanged deployment answers what the version pinned."""
+    return [{**call, "version": row.version, "definition_id": row.id} if call["from"] == "bundle" else call
+            for call in json.loads(row.spec).get("calls", [])]
+
+
+def _with_calls(spec_text: str, calls: list[Call]) -> str:
+    """The stored spec with the calls it pinned (``load_spec`` reads only the specs)."""
+    stored = json.loads(spec_text)
+    stored["calls"] = [call.as_dict() for call in calls]
+    return json.dumps(stored, separators=(",", ":"))
+
+
+def latest_deployed(session: Session) -> Resolver:
+    """The resolver of called processes the bundle lacks: the latest deployed version of the key,
+    restored afresh (its spec objects become part of the new version's, never the cache's)."""
+    def resolve(key: str) -> DeployedProcess | None:
+        row = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                             .order_by(ProcessDefinition.version.desc()).limit(1))
+        if row is None:
+            return None
+        spec, subs = state.load_spec(row.dialect, row.spec)
+        return DeployedProcess(row.id, row.key, row.version, row.dialect, spec, subs,
+                               [SourceFile(s["name"], s["content"].encode("utf-8"), s.get("pinned"))
+                                for s in row.sources])
+    return resolve
 
 
 def _check_lanes(parsed: ParsedDefinition, policy: ProcessPolicy) -> None:
     """Every human task's lane must map to a role under the process's policy."""
     problems = []
+    files = element_files(parsed.sources)
     for info in parsed.human_tasks.values():
         try:
             policy.lane_role(info.lane)
         except LookupError as err:
-            problems.append(Problem(f"lane '{info.lane}' has no role: {err}", info.element_id))
+            problems.append(Problem(f"lane '{info.lane}' has no role: {err}", info.element_id,
+                                    files.get(info.element_id, "")))
     if problems:
         raise DefinitionInvalid(problems)
 
