@@ -20,12 +20,17 @@ from urllib.parse import quote
 
 from flask import Flask, current_app, request, send_file
 
+from engine.definitions.archive import MAX_TOTAL_BYTES
+
 #: Room for the multipart framing and the small fields beside the file (note, task id, CSRF token).
 FORM_ALLOWANCE = 64 * 1024
 #: Endpoints that take a file; their requests may be as large as a file.
 #: (``web.complete_task``: a task form's file fields; ``*.submit_sheet``: a task filled in as a spreadsheet.)
 UPLOAD_ENDPOINTS = {"files.attach_file", "web.attach_file", "files.attach_signed", "web.attach_signed",
                     "web.complete_task", "exports.submit_sheet", "web.submit_sheet"}
+#: Deployments: a bundle of BPMN and DMN files (or its zip) may hold up to the bundle's own limit, which
+#: the definitions refuse beyond member by member, with reasons a 413 would not give.
+DEPLOY_ENDPOINTS = {"processes.deploy_process"}
 
 
 def init_app(app: Flask) -> None:
@@ -33,6 +38,8 @@ def init_app(app: Flask) -> None:
     def _file_uploads_may_be_large() -> None:
         if request.endpoint in UPLOAD_ENDPOINTS:
             request.max_content_length = int(current_app.config["MAX_FILE_BYTES"]) + FORM_ALLOWANCE
+        elif request.endpoint in DEPLOY_ENDPOINTS:
+            request.max_content_length = MAX_TOTAL_BYTES + FORM_ALLOWANCE
 
 
 def ascii_name(name: str) -> str:

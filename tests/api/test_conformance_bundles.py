@@ -341,3 +341,17 @@ def test_a_deployed_callee_brings_the_callee_it_pinned_itself(auth, store):
     assert ended and case["status"] == "completed" and get_case(auth, "hr", case["id"])["data"] == raw_data
     assert raw_data["bonus"] == 80
     replays_and_verifies(auth, case["id"])
+
+
+def test_a_bundle_larger_than_an_ordinary_request_deploys_and_one_beyond_the_bundle_limit_is_a_413(auth, store):
+    files = {name: source(name) for name in BUNDLE}
+    # a modeller's long documentation: 1.5 MiB, over the 1 MiB any other request may carry
+    files["bundle_caller.bpmn"] = files["bundle_caller.bpmn"].replace(
+        b"</bpmn:definitions>", b"<!-- " + b"x" * (1536 * 1024) + b" --></bpmn:definitions>")
+    response = post_files(auth, files)
+    assert response.status_code == 201, response.get_json()
+    before = len(definitions(store, response.get_json()["key"]))
+    huge = {f"part{i}.bpmn": b"x" * (2 * 1024 * 1024) for i in range(9)}  # 18 MiB: beyond any bundle
+    response = post_files(auth, huge)
+    error_of(response, 413)
+    assert len(definitions(store, "bundle_caller")) == before
