@@ -173,3 +173,14 @@ def test_verify_accepts_the_version_changing_at_case_migrated_and_nowhere_else(s
     with store.read() as session:
         report = verify_all(session.connection())
     assert [(b.case_id, b.problem) for b in report.breaks] == [(case_id, "process_changed")]
+
+
+def test_the_filter_takes_a_units_subtree_the_statuses_and_leaves_the_other_versions_out(store, service):
+    ids = nominate(service, store, 2)
+    deploy_v2(store)
+    admin = actor(store, "admin")
+    assert migrations(service).dry_run(admin, selection(2, unit="SGDDT"))["cases"] == []
+    assert {c["case_id"] for c in migrations(service).dry_run(admin, selection(2, unit="HP"))["cases"]} == set(ids)
+    assert migrations(service).dry_run(admin, selection(2, statuses=("error",)))["cases"] == []
+    migrations(service).migrate(admin, selection(2, case_ids=[ids[0]]))
+    assert [c["case_id"] for c in migrations(service).dry_run(admin, selection(2))["cases"]] == [ids[1]]
