@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.cases import migration_plan, projection
 from engine.cases.records import CaseRecord, Loaded
@@ -116,7 +117,7 @@ class CaseMigrations:
         with self.steps.store.read() as session:
             conn = session.connection()
             target = self._target(conn, selection)
-            results = [self._judge(conn, row, target, selection) for row in self._cases(conn, selection)]
+            results = [self._judge(conn, row, target, selection)[0] for row in self._cases(conn, selection)]
             session.rollback()
         return self._report(selection, target, results, dry_run=True)
 
@@ -137,11 +138,12 @@ class CaseMigrations:
         try:
             with steps.store.command() as conn:
                 case = steps.lock(conn, case_id)
-                verdict = self._judge(conn, case, target, selection, keep_loaded=True)
-                loaded: Loaded = verdict.plan.pop("_loaded")  # type: ignore[union-attr]
-                plan: migration_plan.MigrationPlan = verdict.plan.pop("_plan")  # type: ignore[union-attr]
+                verdict, loaded, plan = self._judge(conn, case, target, selection, refusal_raises=True)
+                assert loaded is not None and plan is not None  # (a refusal raised)
                 try:
                     self._move(conn, actor, loaded, target, plan)
+                except SQLAlchemyError:
+                    raise  # the database, not the case: the command fails as any command would
                 except Conflict as err:  # the row moved on under us: nothing of this case is written
                     raise _Refused(_refused(case, verdict.from_version, err.code or "conflict", err.message)) from err
                 except Exception as err:  # noqa: BLE001 - the case cannot run on the new version
@@ -184,17 +186,21 @@ class CaseMigrations:
 
     # ------------------------------------------------------------------------------ judging
     def _judge(self, conn: Connection, row: Any, target: LoadedDefinition, selection: Selection,
-               keep_loaded: bool = False) -> CaseResult:
-        """Whether the case can move (and how); with ``keep_loaded`` a refusal raises :class:`_Refused`."""
+               refusal_raises: bool = False
+               ) -> tuple[CaseResult, Loaded | None, migration_plan.MigrationPlan | None]:
+        """Whether the case can move, and how: (the report's line, the loaded case and the plan when
+        it can move); with ``refusal_raises`` a refusal raises :class:`_Refused` instead."""
         case = row if isinstance(row, CaseRecord) else CaseRecord.from_row(row)
         steps = self.steps
         current = steps.specs.get(conn, case.definition_id)
 
-        def refuse(code: str, reason: str) -> CaseResult:
+        def refuse(code: str, reason: str, plan: migration_plan.MigrationPlan | None = None
+                   ) -> tuple[CaseResult, None, None]:
             result = _refused(case, current.version, code, reason)
-            if keep_loaded:
+            result.plan = plan.as_dict() if plan is not None else None
+            if refusal_raises:
                 raise _Refused(result)
-            return result
+            return result, None, None
 
         if case.process_key != target.key:
             return refuse("other_process", f"case {case.id} is a {case.process_key} case, not {target.key}")
@@ -217,18 +223,11 @@ class CaseMigrations:
         if not plan.possible:
             # nothing changed: the cached workflow stays good for the next command
             steps.workflows.put(case.id, case.version, loaded.workflow)
-            result = _refused(case, current.version, "no_counterpart", f"case {case.id} is {plan.refusal()}")
-            result.plan = plan.as_dict()
-            if keep_loaded:
-                raise _Refused(result)
-            return result
-        details: dict[str, Any] = plan.as_dict()
-        if keep_loaded:
-            details.update(_loaded=loaded, _plan=plan)
-        else:
+            return refuse("no_counterpart", f"case {case.id} is {plan.refusal()}", plan)
+        if not refusal_raises:  # a dry run changes nothing: the cached workflow stays good
             steps.workflows.put(case.id, case.version, loaded.workflow)
         return CaseResult(case.id, "can_migrate", case.business_key, case.status, case.version,
-                          current.version, plan=details)
+                          current.version, plan=plan.as_dict()), loaded, plan
 
     # ------------------------------------------------------------------------------ reading
     def _admin_only(self, actor: Actor) -> None:
