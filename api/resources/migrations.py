@@ -72,6 +72,9 @@ class CaseMigrationOut(Schema):
     removed = fields.List(fields.Nested(TaskMoveOut))
     changed = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                           metadata={"description": "element id -> the attributes its spec changed"})
+    passed_without_counterpart = fields.List(fields.String(), metadata={
+        "description": "elements the case has passed through that the new version lacks: their finished tasks "
+                       "leave the stored state (the history keeps them)"})
 
 
 class MigrationCounts(Schema):

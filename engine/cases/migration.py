@@ -83,7 +83,8 @@ class CaseResult:
         return {"case_id": self.case_id, "outcome": self.outcome, "business_key": self.business_key,
                 "status": self.status, "version": self.version, "from_version": self.from_version,
                 "code": self.code, "reason": self.reason, "mapped": plan.get("mapped", []),
-                "removed": plan.get("removed", []), "changed": plan.get("changed", {})}
+                "removed": plan.get("removed", []), "changed": plan.get("changed", {}),
+                "passed_without_counterpart": plan.get("passed_without_counterpart", [])}
 
 
 class _Refused(Exception):

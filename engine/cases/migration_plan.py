@@ -54,6 +54,9 @@ class MigrationPlan:
     added: list[str] = field(default_factory=list)
     #: Sub-processes the case has started whose spec the new version lacks.
     missing_subprocesses: list[str] = field(default_factory=list)
+    #: Elements the case has passed through that the new version lacks: their finished tasks leave
+    #: the stored tree (the history keeps them), or the state could not be restored on the new spec.
+    passed_without_counterpart: list[str] = field(default_factory=list)
     diffs: list[tuple[Any, WorkflowDiff, Any]] = field(default_factory=list, repr=False)
 
     @property
@@ -67,7 +70,7 @@ class MigrationPlan:
             reasons.append("waiting in " + ", ".join(sorted({m.element_id for m in self.removed})) +
                            ", which the new version does not have")
         if self.missing_subprocesses:
-            reasons.append("inside sub-process " + ", ".join(sorted(self.missing_subprocesses)) +
+            reasons.append("started sub-process " + ", ".join(sorted(set(self.missing_subprocesses))) +
                            ", which the new version does not have")
         return "; ".join(reasons) or None
 
@@ -79,7 +82,8 @@ class MigrationPlan:
     def as_dict(self) -> dict[str, Any]:
         return {"possible": self.possible, "reason": self.refusal(),
                 "mapped": [m.as_dict() for m in self.mapped], "removed": [m.as_dict() for m in self.removed],
-                "changed": self.changed, "added": self.added, "missing_subprocesses": self.missing_subprocesses}
+                "changed": self.changed, "added": self.added, "missing_subprocesses": self.missing_subprocesses,
+                "passed_without_counterpart": self.passed_without_counterpart}
 
 
 def _element(spec: Any) -> str:
@@ -101,9 +105,8 @@ def plan(workflow: Any, old: LoadedDefinition, new: LoadedDefinition) -> Migrati
     result.added = sorted(_element(s) for s in top.added if _is_element(s))
     for sub_id, sub in workflow.subprocesses.items():
         target = new.subprocess_specs.get(sub.spec.name)
-        if target is None:
-            if any(t.state & ACTIVE for t in sub.get_tasks()):
-                result.missing_subprocesses.append(sub.spec.name)
+        if target is None:  # (even a finished one: its stored tasks would name specs nobody has)
+            result.missing_subprocesses.append(sub.spec.name)
             result.diffs.append((sub, None, None))
             continue
         _describe(result, sub, SpecDiff(registry, sub.spec, target), target)
@@ -117,6 +120,8 @@ def _describe(result: MigrationPlan, workflow: Any, spec_diff: SpecDiff, target:
         if _is_element(spec):
             result.changed.setdefault(_element(spec), sorted(set(changes)))
     removed = set(diff.removed)
+    passed = {_element(t.task_spec) for t in removed if t.state & TaskState.FINISHED_MASK and _is_element(t.task_spec)}
+    result.passed_without_counterpart = sorted(set(result.passed_without_counterpart) | passed)
     for task in workflow.get_tasks(state=ACTIVE, skip_subprocesses=True):
         human = bool(task.task_spec.manual)
         if not (_is_element(task.task_spec) or task in removed):
@@ -147,8 +152,32 @@ def apply(migration: MigrationPlan, workflow: Any, new: LoadedDefinition) -> Non
     for sub, diff, target in migration.diffs:
         if diff is not None:
             migrate_workflow(diff, sub, target)
+            _drop_finished_without_counterpart(sub, target)
     workflow.subprocess_specs = dict(new.subprocess_specs)
     for task_id, internal in kept.items():
         task = state.find_task(workflow, task_id)
         if task is not None and task.state == TaskState.WAITING:
             task.internal_data.update(internal)
+
+
+def _drop_finished_without_counterpart(workflow: Any, target: Any) -> None:
+    """Take the finished tasks whose element the new version lacks out of the tree.
+
+    The stored state names each task's spec, and a state naming a spec the version does not have
+    cannot be restored (the case would be stuck). Those tasks are past: what they did is in the
+    data of the tasks after them and in the case's history (events are never rewritten), so each
+    is cut out and its children hung on its parent. Anything else without a counterpart that the
+    reset left (a prediction) makes the move fail, and the case is refused untouched.
+    """
+    known = set(target.task_specs)
+    for task in [t for t in workflow.tasks.values() if t.task_spec.name not in known]:
+        parent = task.parent
+        if not task.state & TaskState.FINISHED_MASK or parent is None:
+            raise ValueError(f"task {task.task_spec.name} ({TaskState.get_name(task.state)}) has no counterpart")
+        at = parent._children.index(task.id)
+        parent._children[at:at + 1] = list(task._children)
+        for child in task.children:
+            child._parent = parent.id
+        del workflow.tasks[task.id]
+        if workflow.last_task is task:
+            workflow.last_task = parent

@@ -83,3 +83,10 @@ def migrations(service: Any) -> CaseMigrations:
 
 def selection(to_version: int, **kwargs: Any) -> Selection:
     return Selection(process_key=PROCESS, to_version=to_version, **kwargs)
+
+
+def forget_cached(service: Any, case_ids: list[int]) -> None:
+    """Drop the service's in-memory workflows of these cases: their next step restores the stored
+    state (as another worker, or after a restart, would)."""
+    for case_id in case_ids:
+        service.workflows.take(case_id, 0)

@@ -12,8 +12,8 @@ from engine.errors import Forbidden, Invalid, NotFound
 from engine.replay.rerun import replay_case, state_at
 from engine.store.models import Case, Event
 from tests.api.support import unchanged
-from tests.engine.cases.migration_cases import (actor, ask_supplement, case_row, deploy_v2, migrations, nominate,
-                                                ready_elements, ready_task, selection)
+from tests.engine.cases.migration_cases import (actor, ask_supplement, case_row, deploy_v2, forget_cached, migrations,
+                                                nominate, ready_elements, ready_task, selection)
 
 COUNCIL = ["member1", "member2", "member3"]
 
@@ -106,6 +106,7 @@ def test_a_case_in_the_council_sub_process_moves_and_is_recognised_on_version_2(
     deploy_v2(store)
     report = migrations(service).migrate(actor(store, "admin"), selection(2, from_version=1))
     assert outcome(report, case_id) == ("migrated", None)
+    forget_cached(service, [case_id])
     with store.read() as session:
         ready = session.execute(select(Event.type).where(Event.case_id == case_id, Event.seq > 0)
                                 .order_by(Event.seq.desc()).limit(1)).scalar()
@@ -129,6 +130,7 @@ def test_replay_and_state_at_run_the_old_version_up_to_the_migration_and_the_new
     [case_id] = nominate(service, store, 1)
     deploy_v2(store)
     migrations(service).migrate(actor(store, "admin"), selection(2))
+    forget_cached(service, [case_id])
     hr = actor(store, "hr")
     service.complete(hr, ready_task(store, case_id, "verify_dossier"),
                      {"verification_result": "rejected", "verification_note": "Không đạt"})

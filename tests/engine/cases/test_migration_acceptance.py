@@ -14,19 +14,25 @@ from engine.audit.verify import verify_all
 from engine.replay.rerun import replay_case
 from engine.store.models import Event, ProcessDefinition
 from tests.api.support import unchanged
-from tests.engine.cases.migration_cases import (PROCESS, actor, ask_supplement, case_row, deploy_v2, migrations,
-                                                nominate, ready_elements, ready_task, selection)
+from tests.engine.cases.migration_cases import (PROCESS, actor, ask_supplement, case_row, deploy_v2, forget_cached,
+                                                migrations, nominate, ready_elements, ready_task, selection)
 
 CASES = 100
 #: Every seventh case asks for a supplement first: it waits where version 2 has nothing.
 SUPPLEMENT = set(range(0, CASES, 7))
+#: Some others went through the supplement loop and wait in verification again: they move, the loop
+#: they passed through leaves their stored state.
+SUPPLIED = set(range(3, CASES, 10)) - SUPPLEMENT
 
 
 def test_a_hundred_nominations_move_to_version_2_except_those_waiting_in_the_removed_task(store, service):
     ids = nominate(service, store, CASES)
     waiting_in_supplement = {ids[n] for n in SUPPLEMENT}
-    for case_id in sorted(waiting_in_supplement):
+    for case_id in sorted(waiting_in_supplement | {ids[n] for n in SUPPLIED}):
         ask_supplement(service, store, case_id)
+    nominator = actor(store, "nominator")
+    for n in sorted(SUPPLIED):
+        service.complete(nominator, ready_task(store, ids[n], "supplement_dossier"), {"supplement_note": "Đã gửi"})
     to_move = [case_id for case_id in ids if case_id not in waiting_in_supplement]
     before = {case_id: case_row(store, case_id) for case_id in ids}
     assert deploy_v2(store) == 2
@@ -47,6 +53,8 @@ def test_a_hundred_nominations_move_to_version_2_except_those_waiting_in_the_rem
         assert {(m["element_id"], m["to_element_id"]) for m in line["mapped"] if m["human"]} == \
             {("verify_dossier", "verify_dossier")}
         assert {"verify_dossier", "Gateway_verification"} <= set(line["changed"])
+        passed = ["supplement_dossier"] if case_id in {ids[n] for n in SUPPLIED} else []
+        assert [e for e in line["passed_without_counterpart"] if e == "supplement_dossier"] == passed
     for case_id in waiting_in_supplement:
         line = by_case[case_id]
         assert (line["outcome"], line["code"]) == ("refused", "no_counterpart")
@@ -77,6 +85,7 @@ def test_a_hundred_nominations_move_to_version_2_except_those_waiting_in_the_rem
         assert after.next_timer_at == before[case_id].next_timer_at  # the reminders keep their due time
         assert ready_elements(store, case_id) == ["verify_dossier"]
 
+    forget_cached(service, ids)  # the stored states restore on version 2, not only the cached workflows
     hr = actor(store, "hr")
     for case_id in to_move:  # on through the added step, to the end
         service.complete(hr, ready_task(store, case_id, "verify_dossier"),

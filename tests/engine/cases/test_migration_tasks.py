@@ -10,7 +10,7 @@ from __future__ import annotations
 from engine.cases.migration import Selection
 from engine.replay.rerun import replay_case
 from tests.api.support import DATA, case_row, deployed, events, start, task_row
-from tests.engine.cases.migration_cases import actor, migrations
+from tests.engine.cases.migration_cases import actor, forget_cached, migrations
 from tests.helpers import complete, ready_task
 
 PROCESS = "paper_review"
@@ -23,6 +23,7 @@ def test_a_task_the_new_version_runs_by_itself_is_cancelled_and_the_next_one_cre
     deployed(auth, "review.bpmn", (DATA / "migration" / "review_v2.bpmn").read_bytes())
     report = migrations(service).migrate(actor(store, "admin"), Selection(PROCESS, 2, case_ids=[case["id"]]))
     assert report["counts"]["migrated"] == 1, report
+    forget_cached(service, [case["id"]])
     assert task_row(store, check["id"]).status == "cancelled"
     types = [e.type for e in events(store, case["id"])]
     assert types[types.index("case_migrated"):] == ["case_migrated", "task_cancelled", "task_created"]
@@ -46,6 +47,7 @@ def test_a_task_that_stays_keeps_its_row_renamed_as_the_new_version_names_it(aut
     deployed(auth, "review.bpmn", (DATA / "migration" / "review_v2.bpmn").read_bytes())
     before = case_row(store, case["id"]).event_seq
     migrations(service).migrate(actor(store, "admin"), Selection(PROCESS, 2, from_version=1))
+    forget_cached(service, [case["id"]])
     row = task_row(store, sign["id"])
     assert (row.status, row.name, row.claimed_by_id is not None) == ("ready", "Sign the checked paper", True)
     assert [e.type for e in events(store, case["id"])][before:] == ["case_migrated"]
