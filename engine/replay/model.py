@@ -238,7 +238,8 @@ class CaseModel:
             raise ReplayError(f"process version {target_id} the case moved to is gone", target_id, None) from None
         plan = migration_plan.plan(self.workflow, self.definition, target)
         if not plan.possible:
-            raise ReplayError(f"the replayed case cannot move: {plan.refusal()}", "a case that can move", plan.refusal())
+            raise ReplayError(f"the replayed case cannot move: {plan.refusal()}", "a case that can move",
+                              plan.refusal())
         recorded = migration.migrated_event(self.definition, target, plan)
         migration_plan.apply(plan, self.workflow, target)
         if self.status == "running":
