@@ -3,7 +3,8 @@ next one created (the runner's ``task_cancelled`` / ``task_created``), a task th
 row, renamed as the new version names it; replay follows both.
 
 tests/data/migration/review_v1.bpmn: check_paper (a person) -> sign_paper; review_v2.bpmn: check_paper
-is a script task, sign_paper is renamed.
+is a script task, sign_paper is renamed. A case in error moves too: the fixed version is how an
+admin unsticks it (scoring_v1.bpmn fails in a script, scoring_v2.bpmn does not).
 """
 from __future__ import annotations
 
@@ -53,6 +54,28 @@ def test_a_task_that_stays_keeps_its_row_renamed_as_the_new_version_names_it(aut
     assert [e.type for e in events(store, case["id"])][before:] == ["case_migrated"]
     done = complete(auth, "hr", sign["id"], {})
     assert done["status"] == "completed"
+    with store.read() as session:
+        result = replay_case(service, session.connection(), case["id"])
+    assert result.consistent, result.as_dict()
+
+
+def test_a_case_in_error_moves_to_the_fixed_version_and_the_admins_retry_runs_on_it(auth, store, service):
+    """scoring_v1.bpmn divides by zero after check_paper; scoring_v2.bpmn is the fix."""
+    deployed(auth, "scoring.bpmn", (DATA / "migration" / "scoring_v1.bpmn").read_bytes())
+    case = start(auth, "hr", "paper_scoring")
+    check = ready_task(case, "check_paper")
+    failed = auth.as_("hr").post(f"/api/v1/tasks/{check['id']}/complete", json={"data": {"pages": 12}})
+    assert failed.status_code == 422 and case_row(store, case["id"]).status == "error", failed.get_json()
+    deployed(auth, "scoring.bpmn", (DATA / "migration" / "scoring_v2.bpmn").read_bytes())
+    report = migrations(service).migrate(actor(store, "admin"), Selection("paper_scoring", 2, from_version=1))
+    assert report["counts"]["migrated"] == 1, report
+    forget_cached(service, [case["id"]])
+    assert (case_row(store, case["id"]).status, task_row(store, check["id"]).status) == ("error", "ready")
+    retried = auth.as_("admin").post(f"/api/v1/cases/{case['id']}/retry")
+    assert retried.status_code == 200, retried.get_json()
+    case = retried.get_json()
+    assert case["status"] == "running" and case["data"]["score"] == 24
+    assert complete(auth, "hr", ready_task(case, "sign_paper")["id"], {})["status"] == "completed"
     with store.read() as session:
         result = replay_case(service, session.connection(), case["id"])
     assert result.consistent, result.as_dict()
