@@ -106,6 +106,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api.resources import substitutes  # substitutes while someone is away, and reassignment
 
     api.register_blueprint(substitutes.blp, url_prefix="/api/v1")
+    from api.resources import migrations  # moving running cases to another process version
+
+    api.register_blueprint(migrations.blp, url_prefix="/api/v1")
 
     from api import web
 

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
                                 grid, notifications, panels, search, settings, substitutes, talent, tasks,
                                 worklist)
     from api.web.pages import diagram  # noqa: F401  (a process's diagram page, the diagrams as SVG alone)
+    from api.web.pages import migration  # noqa: F401  (the admin's page for moving cases to another version)
 
     app.register_blueprint(bp)
     errors.init_app(app)

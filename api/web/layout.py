@@ -37,6 +37,7 @@ def _layout() -> dict[str, Any]:
             items.append(("web.audit_verify", _l("Audit")))
         if actor.is_any("admin"):
             items.append(("web.accounts_page", _l("Accounts")))
+            items.append(("web.migrations_page", _l("Case versions")))
     return {"me": actor, "page_lang": lang(), "nav_items": items, "unread_notes": _unread(actor)}
 
 

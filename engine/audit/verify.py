@@ -39,7 +39,8 @@ class Break:
     case_id: int | None
     seq: int
     #: changed | hash_altered | prev_hash_altered | removed | inserted | reordered | seq_altered
-    #: | truncated | head_mismatch; file_changed | file_missing (a file's content, not the chain)
+    #: | truncated | head_mismatch | process_changed | process_mismatch (the version a case names);
+    #: file_changed | file_missing (a file's content, not the chain)
     problem: str
     message: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -76,7 +77,9 @@ def check_chain(case_id: int | None, events: list[Row], head: tuple[int, str] | 
     links (each event names its predecessor's hash) tell a removed, inserted,
     reordered or renumbered event apart. ``head`` is (event_seq,
     last_event_hash) as the case row records it; ``pinned_hash`` the sha256 of
-    the case's process version, which every event of the case carries."""
+    the case's process version, which every event of the case carries from its last
+    ``case_migrated`` event on (before it, the version it was moved from: the process hash
+    changes at that event and only there)."""
     sharing: dict[int, list[Row]] = {}
     for e in events:
         sharing.setdefault(e.seq, []).append(e)
@@ -106,7 +109,8 @@ def check_chain(case_id: int | None, events: list[Row], head: tuple[int, str] | 
                 return Break(case_id, seq, "hash_altered",
                              f"event {seq}: its stored hash was changed (its content is intact)")
             details = {"type": event.type}
-            hint = _field_hint(event, by_seq.get(seq - 1), pinned_hash, case_id)
+            hint = _field_hint(event, by_seq.get(seq - 1), _expected_hash(event, by_seq.get(seq - 1), events,
+                                                                          pinned_hash), case_id)
             message = f"event {seq} ({event.type}): its content no longer matches its hash"
             if hint:
                 details["field"] = hint
@@ -114,6 +118,9 @@ def check_chain(case_id: int | None, events: list[Row], head: tuple[int, str] | 
             else:
                 message += " (a hashed field was changed)"
             return Break(case_id, seq, "changed", message, details)
+        moved = _process_moved(case_id, seq, event, by_seq.get(seq - 1)) if pinned_hash is not None else None
+        if moved is not None:
+            return moved
         previous = hashes[seq] = event.hash
     strays = sorted(e.seq for e in events if e.seq < 1)
     if strays:
@@ -132,7 +139,41 @@ def check_chain(case_id: int | None, events: list[Row], head: tuple[int, str] | 
             return Break(case_id, last_seq, "head_mismatch",
                          f"the case records a different hash for its last event {last_seq}",
                          {"recorded_hash": last_hash, "chain_hash": previous})
+    if pinned_hash is not None and last_seq and by_seq[last_seq].process_hash != pinned_hash:
+        return Break(case_id, last_seq, "process_mismatch",
+                     "the case is pinned to another process version than its last event names "
+                     "(a version changed without a case_migrated event)",
+                     {"pinned": pinned_hash, "event": by_seq[last_seq].process_hash})
     return None
+
+
+MIGRATED = "case_migrated"
+
+
+def _process_moved(case_id: int | None, seq: int, event: Row, before: Row | None) -> Break | None:
+    """A case's events name one process version until a ``case_migrated`` event names the move
+    (its ``from`` and ``to`` hashes): a change of version anywhere else is a break."""
+    if before is None or event.process_hash == before.process_hash:
+        return None
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.type == MIGRATED and (data.get("from") or {}).get("sha256") == before.process_hash \
+            and (data.get("to") or {}).get("sha256") == event.process_hash:
+        return None
+    return Break(case_id, seq, "process_changed",
+                 f"event {seq} ({event.type}) names another process version than event {seq - 1}, "
+                 "and is not the case_migrated event that moved the case", {"type": event.type})
+
+
+def _expected_hash(event: Row, before: Row | None, events: list[Row], pinned_hash: str | None) -> str | None:
+    """The process hash ``event`` should carry, for :func:`_field_hint` (None: not a case chain)."""
+    if pinned_hash is None:
+        return None
+    if event.type == MIGRATED:
+        return ((event.data if isinstance(event.data, dict) else {}).get("to") or {}).get("sha256") or pinned_hash
+    if before is not None:
+        return before.process_hash
+    first = next((e for e in events if e.type == MIGRATED and isinstance(e.data, dict)), None)
+    return ((first.data.get("from") or {}).get("sha256") or pinned_hash) if first is not None else pinned_hash
 
 
 def _misplaced(case_id: int | None, seq: int, event: Row | None, previous: str, by_prev: dict[str, Row],

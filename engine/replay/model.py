@@ -22,13 +22,15 @@ from engine.time import timers
 from engine.definitions.versions import LoadedDefinition
 from engine.errors import Invalid
 from engine.policy import STARTER, ProcessPolicy
+from engine.cases import migration, migration_plan
 from engine.cases.steps import has_ended, snapshot
 from engine.definitions.sandbox import check_data_keys
 
 #: The events the engine itself appends; any other type was recorded by a process module's hook.
 ENGINE_EVENTS = frozenset({"case_started", "task_completed", "timer_fired", "task_claimed", "task_released",
                            "case_cancelled", "case_failed", "case_retried", "message_received", "task_created",
-                           "task_cancelled", "role_granted", "role_revoked", "case_completed", "task_reassigned"})
+                           "task_cancelled", "role_granted", "role_revoked", "case_completed", "task_reassigned",
+                           "case_migrated"})
 
 
 class ReplayError(Exception):
@@ -53,9 +55,12 @@ class CaseModel:
     """The replayed case: its workflow, status, data, case roles and human tasks."""
 
     def __init__(self, definition: LoadedDefinition, policy: ProcessPolicy, script_engine: Any,
-                 validate_form: Callable[[str, Mapping[str, Any]], dict[str, Any]]) -> None:
+                 validate_form: Callable[[str, Mapping[str, Any]], dict[str, Any]],
+                 definition_of: Callable[[int], LoadedDefinition] | None = None) -> None:
         self.definition, self.policy, self.script_engine, self.validate_form = \
             definition, policy, script_engine, validate_form
+        #: The process versions a ``case_migrated`` event names, by definition id.
+        self.definition_of = definition_of
         self.workflow: Any = None
         self.status, self.created_by, self.data = "", "", {}
         self.grants: set[tuple[str, str]] = set()
@@ -106,6 +111,8 @@ class CaseModel:
             return [_event(kind, actor, None, None, "running", "error", compare_data=False)]
         if kind == "case_retried":
             return self._retry(actor, data, fails)
+        if kind == "case_migrated":
+            return self._migrate(actor, data)
         if kind == "message_received":
             self._require("running")
             out = [_event(kind, actor, None, data)]
@@ -216,6 +223,33 @@ class CaseModel:
                                         command.get("username"), actor)
         self.workflow.do_engine_steps()
         return out + self._save(actor)
+
+    def _migrate(self, actor: str, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Move the replayed case to the version the event names, as the migration did
+        (:mod:`engine.cases.migration`): the old version ran up to here, the new one runs on."""
+        if self.status not in migration.MOVABLE:
+            raise ReplayError(f"the replayed case is {self.status}; an ended case cannot move", "running", self.status)
+        target_id = ((data.get("to") or {}).get("definition_id"))
+        if self.definition_of is None or not isinstance(target_id, int):
+            raise ReplayError("the migration names no process version replay can load", "a definition id", target_id)
+        try:
+            target = self.definition_of(target_id)
+        except LookupError:
+            raise ReplayError(f"process version {target_id} the case moved to is gone", target_id, None) from None
+        plan = migration_plan.plan(self.workflow, self.definition, target)
+        if not plan.possible:
+            raise ReplayError(f"the replayed case cannot move: {plan.refusal()}", "a case that can move",
+                              plan.refusal())
+        recorded = migration.migrated_event(self.definition, target, plan)
+        migration_plan.apply(plan, self.workflow, target)
+        if self.status == "running":
+            self.workflow.do_engine_steps()
+        self.definition = target
+        for move in plan.mapped:  # the rows of tasks that stay ready take the new element's id
+            task_id = self.recorded_of.get(UUID(move.task_id))
+            if task_id is not None and move.to_element_id:
+                self.tasks[task_id]["element_id"] = move.to_element_id
+        return [_event("case_migrated", actor, None, recorded)] + self._save(actor)
 
     def _deliver(self, actor: str, message: Any, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Catch a recorded message (e.g. a parent told its child cases ended) as the runner does."""

@@ -192,12 +192,24 @@ def _load(service: Any, conn: Connection, case_id: int) -> tuple[Any, CaseModel,
     case = conn.execute(select(Case.__table__).where(Case.id == case_id)).first()
     if case is None:
         raise NotFound(f"case {case_id} not found")
-    definition = service.specs.get(conn, case.definition_id)
-    model = CaseModel(definition, service.policy_for(case.process_key), service.script_engine(case.process_key),
-                      service.validate_form)
     events = conn.execute(select(audit.EVENT).where(audit.EVENT.c.case_id == case_id)
                           .order_by(audit.EVENT.c.seq)).all()
+    definition = service.specs.get(conn, _started_on(case, events))
+    model = CaseModel(definition, service.policy_for(case.process_key), service.script_engine(case.process_key),
+                      service.validate_form, lambda definition_id: service.specs.get(conn, definition_id))
     return case, model, events
+
+
+def _started_on(case: Any, events: list[Any]) -> int:
+    """The process version the case started on: the one its first migration moved it from, if any
+    (a migration never rewrites history, so replay begins on the old version)."""
+    for event in events:
+        if event.type == "case_migrated":
+            started = ((event.data or {}).get("from") or {}).get("definition_id")
+            if isinstance(started, int):
+                return started
+            break
+    return int(case.definition_id)
 
 
 def replay_case(service: Any, conn: Connection, case_id: int) -> ReplayResult:

@@ -73,6 +73,8 @@ def timeline(events: list[dict[str, Any]], readable: Readable | None = None) -> 
         detail = data.get("reason") or (readable.assignee(assigned) if readable and assigned else assigned)
         if event["type"] in ("file_attached", "file_removed") and data.get("name"):
             detail = f'{data["name"]}: {detail}' if detail else data["name"]  # a sealed file has no name here
+        if event["type"] == "case_migrated" and isinstance(data.get("to"), dict):  # moved to another version
+            detail = f'v{(data.get("from") or {}).get("version")} → v{data["to"].get("version")}'
         if data.get("username") and data.get("role"):
             detail = f'{person(data["username"])}: {role_label(data["role"])}'  # a seat granted or revoked
         lines.append({**event, "what": what, "detail": detail, "who": person(event.get("actor")),
