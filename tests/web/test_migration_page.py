@@ -2,6 +2,8 @@
 (CSRF like every form), and the move read in the case's history."""
 from __future__ import annotations
 
+import re
+
 from tests.api.support import case_row
 from tests.engine.cases.migration_cases import ask_supplement, deploy_v2, nominate
 from tests.web.support import signed_in, text_of
@@ -51,3 +53,21 @@ def test_the_page_is_the_admins_only_and_a_wrong_choice_is_said_beside_the_field
     assert "Hãy ghi số hồ sơ, cách nhau bằng dấu phẩy hoặc khoảng trắng." in text
     text = text_of(page.get("/admin/migrations?process=talent_nomination&to_version=7", status=404))
     assert "Chuyển hồ sơ sang phiên bản quy trình mới" in text
+
+
+def test_a_moved_case_s_history_names_the_steps_only_the_old_version_has(app, store, service):
+    from tests.engine.cases.migration_cases import actor, migrations, ready_task, selection
+    [case_id] = nominate(service, store, 1)
+    ask_supplement(service, store, case_id)
+    service.complete(actor(store, "nominator"), ready_task(store, case_id, "supplement_dossier"),
+                     {"supplement_note": "Đã gửi"})
+    deploy_v2(store)
+    report = migrations(service).migrate(actor(store, "admin"), selection(2, case_ids=[case_id]))
+    assert [c["outcome"] for c in report["cases"]] == ["migrated"], report
+    for page in (f"/audit/cases/{case_id}", f"/cases/{case_id}"):
+        said = text_of(signed_in(app, "auditor").get(page))
+        assert "Bổ sung hồ sơ tiến cử" in said, page
+        assert not re.findall(r"\b[a-z]+_[a-z_]+\b", said), page  # no element ids, no engine keys
+    said = text_of(signed_in(app, "auditor").get(f"/audit/cases/{case_id}"))
+    assert "Từ phiên bản quy trình 1" in said and "Sang phiên bản quy trình 2" in said
+    assert "Thẩm định hồ sơ tiến cử → Thẩm định hồ sơ tiến cử" in said

@@ -39,7 +39,7 @@ import forms
 
 from flask_babel import lazy_gettext as _l
 
-from api.web import bp
+from api.web import bp, services
 from api.web.formats import deadline_local
 from api.web.pages.talent import talent_scope
 from api.web.i18n import ROLES, enum_label, plain, process_word, role_label, status_label, title_of
@@ -68,6 +68,9 @@ EVENT_KEYS = {
     "task_name": _l("Task"), OUTCOME_KEY: _l("Outcome"), "notified": _l("Notified"),
     "ignored_targets": _l("Not notified (no one holds the role)"),
 }
+#: The keys of a ``case_migrated`` event: the two versions, the waiting steps moved, the steps changed.
+MIGRATION_KEYS = {"from": _l("From process version"), "to": _l("To process version"),
+                  "mapping": _l("Waiting steps (old → new)"), "changed": _l("Steps changed in the new version")}
 
 
 def _fields(process: str, form_keys: Iterable[str | None]) -> dict[str, Node]:
@@ -200,6 +203,11 @@ class Readable:
         self.refs = {**{key: str(node["x-choices"]) for key, node in _deep_fields(self.fields, {}).items()
                         if node.get("x-choices") not in (None, "people")}, **policy.data_refs}
         events = list(events)
+        for event in events:  # a case moved to another version: its history also names the old one's elements
+            moved_from = (event.get("data") or {}).get("from") if event.get("type") == "case_migrated" else None
+            if isinstance(moved_from, dict) and isinstance(moved_from.get("definition_id"), int):
+                for element, name in services().reader.specs.get(db, moved_from["definition_id"]).element_names().items():
+                    self.elements.setdefault(element, name)
         self.named = named_refs(db, refs_in([data, [e.get("data") for e in events]], self.refs, {}), actor)
         said = [*strings_of(data), *(e.get("actor") or "" for e in events),
                 *(e.get("on_behalf_of") or "" for e in events),
@@ -281,6 +289,10 @@ class Readable:
         for key, item in data.items():
             if key in self.hidden:
                 continue
+            moved = self._migration_value(key, item)
+            if moved is not None:
+                out[str(MIGRATION_KEYS[key])] = moved
+                continue
             if key == "element_id" or (isinstance(item, str) and item in self.elements):
                 value: Any = self.element(str(item))
             elif key == "assigned_to" or (isinstance(item, str) and item.startswith(("role:", "user:"))):
@@ -296,6 +308,17 @@ class Readable:
                 self.label(key, self.fields.get(key) or self.anywhere.get(key))
             out[label if label not in out else f"{label} ({len(out) + 1})"] = value
         return out
+
+    def _migration_value(self, key: str, item: Any) -> Any:
+        """A ``case_migrated`` event's version, mapping or changed steps by number and names; None for
+        any other key (``from``/``to`` of a reassignment are people, read as such elsewhere)."""
+        if key in ("from", "to") and isinstance(item, dict) and "version" in item:
+            return item["version"]
+        if key == "mapping" and isinstance(item, list) and all(isinstance(pair, dict) for pair in item):
+            return [f"{self.element(str(pair.get('from')))} → {self.element(str(pair.get('to')))}" for pair in item]
+        if key == "changed" and isinstance(item, list):
+            return [self.element(str(element)) for element in item]
+        return None
 
     # ------------------------------------------------------------------ history
     def person(self, username: str | None) -> str:
