@@ -20,11 +20,12 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.definitions import sandbox
 from engine.definitions.safe_xml import XmlError, doctype_of, read_xml
 from engine.definitions.form_data import form_description, is_generated, remember
+from engine.definitions.schema_check import schema_warnings
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -137,9 +138,11 @@ def detect_dialect(root: etree._Element, file: str = "") -> str:
 
 
 def make_parser(dialect: str) -> Any:
+    """The library's parser for ``dialect`` as it comes, without XSD validation (see
+    :mod:`engine.definitions.schema_check`)."""
     if dialect == "camunda":
         return CamundaParser()
-    return SpiffBpmnParser(validator=VALIDATOR if dialect == "spiff" else None)
+    return SpiffBpmnParser()
 
 
 def _parse_xml(source: SourceFile) -> etree._Element:
@@ -354,7 +357,7 @@ def parse_definition(
     for element_id, expression in due_date_expressions([source]).items():
         problems += _compile_problem(expression, "eval", element_id, source.name)
     human = human_tasks_of(spec, subprocess_specs)
-    warnings = []
+    warnings = schema_warnings(root, source.name) if dialect == "spiff" else []
     for info in human.values():
         if info.form_key and not is_generated(info.form_key) and form_exists is not None \
                 and not form_exists(info.form_key):
