@@ -21,7 +21,9 @@ it has never seen (and the DMN files beside it):
 3. **Compared**: the case must have ended (any status but ``running``, ``error`` or
    ``cancelled``) with the data the library's workflow ends with (its last task's data and the
    workflow data, as ``conformance.raw_run`` reads it), both read as JSON. No key is excluded:
-   the case data the API reports holds nothing of the engine's own.
+   the case data the API reports holds nothing of the engine's own. Only values that are not
+   data are left out of the library's side: a module a script imported (``import json``), which
+   the default engine leaves in task data where no serializer could store it.
 
 The sidecar ``<file>.answers.json`` is an object: element id -> the data to complete that task
 with, plus ``"_start"`` (the case's start data) and ``"_process"`` (the process id, for a file
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import io
 import json
+import types
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -179,6 +182,9 @@ def raw_run(bpmn: Path) -> RawRun:
         return run
     data = dict(workflow.last_task.data) if workflow.last_task is not None else {}
     data.update(workflow.data)
+    # A module a script imported stays in the library's task data (its default engine drops only
+    # callables), where no serializer can store it: it is not data, and is not compared.
+    data = {k: v for k, v in data.items() if not isinstance(v, types.ModuleType)}
     run.applicable, run.data = True, as_json(data)
     return run
 
