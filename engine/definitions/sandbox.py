@@ -209,14 +209,17 @@ def make_script_engine(helpers: Mapping[str, Callable[..., Any]] | None = None) 
 
 
 def check_data_keys(data: Any, field_name: str = "data") -> dict[str, Any]:
-    """Free-form data lands in the script namespace: keys must be plain, public identifiers."""
+    """Free-form data lands in the script namespace: keys must be plain, public identifiers, or
+    dotted ones (``person.name``, as Camunda form field ids are written), which SpiffWorkflow keeps
+    as one flat key; code cannot name such a key, so it shadows nothing."""
     if not isinstance(data, dict):
         raise Invalid("data must be a JSON object", {field_name: ["must be a JSON object"]})
     bad = {}
     for key in data:
-        if not isinstance(key, str) or not key.isidentifier() or keyword.iskeyword(key):
+        if not isinstance(key, str) or not all(
+                part.isidentifier() and not keyword.iskeyword(part) for part in key.split(".")):
             bad[str(key)] = ["not a valid identifier"]
-        elif key.startswith("_"):
+        elif key.startswith("_") or "._" in key:
             bad[key] = ["must not start with '_'"]
         elif key in RESERVED_NAMES:
             bad[key] = ["is a reserved name in the script sandbox"]

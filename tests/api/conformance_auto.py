@@ -27,7 +27,8 @@ it has never seen (and the DMN files beside it):
 
 The sidecar ``<file>.answers.json`` is an object: element id -> the data to complete that task
 with, plus ``"_start"`` (the case's start data) and ``"_process"`` (the process id, for a file
-with several top-level ones).
+with several top-level ones), and ``"_timers_first": true`` to let waiting timers go off before
+ready tasks are done (a boundary timer on a task that is never completed in time).
 """
 from __future__ import annotations
 
@@ -168,7 +169,11 @@ def raw_run(bpmn: Path) -> RawRun:
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(run.start)
         workflow.do_engine_steps()
+        timers_first = bool(answers.get("_timers_first"))
         while not workflow.is_completed() and len(run.actions) < MAX_ACTIONS:
+            if timers_first and timers.next_due(workflow) is not None:
+                if _move_clock(workflow, run):
+                    continue
             if not _complete_first_ready(workflow, answers, run) and not _move_clock(workflow, run):
                 break
     except Exception as err:  # noqa: BLE001
