@@ -17,6 +17,17 @@ from forms.export import form_json_schema
 _SCHEMAS: dict[str, type[Schema]] = {}
 
 
+class _DateText(fields.Date):
+    """A Camunda ``date`` field: checked as a date, kept as the ISO text (``2026-05-01``).
+
+    SpiffWorkflow keeps what the form submitted, so a file's scripts and conditions treat the value
+    as text (``when[:4]``); loading it into a ``date`` made those scripts fail here only. The field
+    stays a Date for JSON Schema (``format: date``) and the page's date input."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+
+
 def _field(spec: Mapping[str, Any]) -> fields.Field:
     rules: Mapping[str, Any] = spec.get("rules") or {}
     kind = spec.get("type") or "string"
@@ -30,7 +41,7 @@ def _field(spec: Mapping[str, Any]) -> fields.Field:
     elif kind == "boolean":
         cls = fields.Boolean
     elif kind == "date":
-        cls = fields.Date
+        cls = _DateText
     else:  # string, enum, and any type Camunda adds later: text at least
         cls = fields.String
         if "minlength" in rules or "maxlength" in rules:

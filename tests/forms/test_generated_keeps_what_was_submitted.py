@@ -1,4 +1,5 @@
-"""A Camunda form field with a dotted id keeps its flat key, as SpiffWorkflow keeps it."""
+"""A generated form keeps what was submitted as SpiffWorkflow keeps it: a dotted field id as its flat
+key, a date as its ISO text."""
 from __future__ import annotations
 
 import pytest
@@ -37,3 +38,14 @@ def test_a_dotted_data_key_is_accepted(key: str) -> None:
 def test_a_dotted_key_with_a_hidden_keyword_or_empty_part_is_refused(key: str) -> None:
     with pytest.raises(Invalid):
         check_data_keys({key: 1})
+
+
+DATED = {"key": "Day", "fields": [{"id": "meeting_day", "label": "Day", "type": "date", "rules": {}}]}
+
+
+def test_a_date_field_is_checked_as_a_date_and_kept_as_its_iso_text() -> None:
+    assert generated.load("formdata-date-test", DATED, {"meeting_day": "2026-05-01"}) == {"meeting_day": "2026-05-01"}
+    with pytest.raises(ValidationError) as err:
+        generated.load("formdata-date-test", DATED, {"meeting_day": "1 May"})
+    assert set(err.value.messages) == {"meeting_day"}
+    assert generated.json_schema("formdata-date-test", DATED)["properties"]["meeting_day"]["format"] == "date"
