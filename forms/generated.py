@@ -17,6 +17,17 @@ from forms.export import form_json_schema
 _SCHEMAS: dict[str, type[Schema]] = {}
 
 
+class _DateText(fields.Date):
+    """A Camunda ``date`` field: checked as a date, kept as the ISO text (``2026-05-01``).
+
+    SpiffWorkflow keeps what the form submitted, so a file's scripts and conditions treat the value
+    as text (``when[:4]``); loading it into a ``date`` made those scripts fail here only. The field
+    stays a Date for JSON Schema (``format: date``) and the page's date input."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+
+
 def _field(spec: Mapping[str, Any]) -> fields.Field:
     rules: Mapping[str, Any] = spec.get("rules") or {}
     kind = spec.get("type") or "string"
@@ -30,7 +41,7 @@ def _field(spec: Mapping[str, Any]) -> fields.Field:
     elif kind == "boolean":
         cls = fields.Boolean
     elif kind == "date":
-        cls = fields.Date
+        cls = _DateText
     else:  # string, enum, and any type Camunda adds later: text at least
         cls = fields.String
         if "minlength" in rules or "maxlength" in rules:
@@ -48,17 +59,31 @@ def _field(spec: Mapping[str, Any]) -> fields.Field:
 
 
 def schema_class(key: str, description: Mapping[str, Any]) -> type[Schema]:
-    """The schema class of generated form ``key`` (built once: the key names its content)."""
+    """The schema class of generated form ``key`` (built once: the key names its content).
+
+    Each field reads and writes the key the file names (``data_key``) under an attribute of its
+    own: marshmallow takes a dotted attribute (``person.name``, common in Camunda form field ids)
+    for a path and nested the value (``{"person": {"name": …}}``), while SpiffWorkflow keeps the
+    flat key the form submitted."""
     if key not in _SCHEMAS:
-        attrs: dict[str, Any] = {spec["id"]: _field(spec) for spec in description["fields"]}
+        attrs: dict[str, Any] = {_attribute(n): _field(spec) for n, spec in enumerate(description["fields"])}
+        for n, spec in enumerate(description["fields"]):
+            attrs[_attribute(n)].data_key = spec["id"]
         attrs["Meta"] = type("Meta", (), {"title_en": description.get("key") or key, "register": False})
         _SCHEMAS[key] = type(f"Generated_{key}", (Schema,), attrs)
     return _SCHEMAS[key]
 
 
+def _attribute(n: int) -> str:
+    return f"field_{n}"
+
+
 def load(key: str, description: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate ``data``; raises marshmallow ``ValidationError`` with field messages."""
-    return schema_class(key, description)().load(data)
+    """Validate ``data``; raises marshmallow ``ValidationError`` with field messages (by the keys
+    the file names). The result is keyed by those same keys."""
+    loaded = schema_class(key, description)().load(data)
+    ids = [spec["id"] for spec in description["fields"]]
+    return {ids[int(name.removeprefix("field_"))]: value for name, value in loaded.items()}
 
 
 def json_schema(key: str, description: Mapping[str, Any]) -> dict[str, Any]:

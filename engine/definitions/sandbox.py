@@ -29,6 +29,7 @@ from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine.definitions import script_compat
 from engine.time import calendar
 from engine.time import clock
 from engine.errors import Invalid
@@ -65,7 +66,10 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
 
 def _getattr(obj: Any, name: str, *default: Any) -> Any:
     """Guarded attribute access; a misspelt attribute raises (it must not quietly become None)."""
-    # safer_getattr_raise refuses names starting with "_" and str.format, like safer_getattr.
+    # safer_getattr_raise refuses names starting with "_" and str.format, like safer_getattr; the
+    # format methods are given in a version whose fields pass these same guards.
+    if isinstance(obj, str) and name in ("format", "format_map"):
+        return script_compat.safe_format(obj, _getattr, name)
     return safer_getattr_raise(obj, name, *default)
 
 
@@ -122,10 +126,11 @@ RESERVED_NAMES: frozenset[str] = frozenset(_SAFE_BUILTINS) | frozenset(HELPERS) 
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str) -> Any:
     tree = ast.parse(source, "<script>", mode)  # a plain SyntaxError stays a SyntaxError
-    imports = [node.lineno for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
-    if imports:
-        raise SandboxViolation(f"line {imports[0]}: imports are not allowed")
-    result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source, "<script>")
+    refused_import = script_compat.import_problem(tree)
+    if refused_import:
+        raise SandboxViolation(refused_import)
+    compile_ = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    result = compile_(source, "<script>", policy=script_compat.CompatPolicy)
     if result.errors:
         raise SandboxViolation("; ".join(result.errors))
     return result.code
@@ -144,7 +149,11 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         bad = [k for k in extra if k.startswith("_") or k in _SAFE_BUILTINS or k in _GUARDS]
         if bad:
             raise ValueError(f"helper names not allowed: {bad}")
-        env_globals = {"__builtins__": dict(_SAFE_BUILTINS), **_GUARDS, **HELPERS, **extra}
+        # Builtins of SpiffWorkflow's default engine beyond _SAFE_BUILTINS: after the safe ones so
+        # they never replace them, and not reserved, so task data may shadow them (script_compat).
+        builtins = {**script_compat.extra_builtins(_getattr, SandboxViolation), **_SAFE_BUILTINS,
+                    "__import__": script_compat.guarded_import(script_compat.importable(_ClockDate, _ClockDatetime))}
+        env_globals = {"__builtins__": builtins, **_GUARDS, **HELPERS, **extra}
         super().__init__(env_globals)
 
     @property
@@ -174,7 +183,8 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             scope.update(external_context)
         scope.update(self.globals)
         exec(code, scope)  # noqa: S102 - restricted bytecode, guarded globals
-        rebound = sorted(k for k in scope if k in _SAFE_BUILTINS or (k in self.globals and scope[k] is not self.globals[k]))
+        rebound = sorted(k for k in scope if k in _SAFE_BUILTINS or (
+            k in self.globals and scope[k] is not self.globals[k] and not _is_module(scope[k])))  # import datetime
         if rebound:
             raise SandboxViolation(f"the script assigns reserved name(s): {', '.join(rebound)}; rename them")
         skip = set(self.globals) | set(external_context or ())
@@ -199,14 +209,17 @@ def make_script_engine(helpers: Mapping[str, Callable[..., Any]] | None = None) 
 
 
 def check_data_keys(data: Any, field_name: str = "data") -> dict[str, Any]:
-    """Free-form data lands in the script namespace: keys must be plain, public identifiers."""
+    """Free-form data lands in the script namespace: keys must be plain, public identifiers, or
+    dotted ones (``person.name``, as Camunda form field ids are written), which SpiffWorkflow keeps
+    as one flat key; code cannot name such a key, so it shadows nothing."""
     if not isinstance(data, dict):
         raise Invalid("data must be a JSON object", {field_name: ["must be a JSON object"]})
     bad = {}
     for key in data:
-        if not isinstance(key, str) or not key.isidentifier() or keyword.iskeyword(key):
+        if not isinstance(key, str) or not all(
+                part.isidentifier() and not keyword.iskeyword(part) for part in key.split(".")):
             bad[str(key)] = ["not a valid identifier"]
-        elif key.startswith("_"):
+        elif key.startswith("_") or "._" in key:
             bad[key] = ["must not start with '_'"]
         elif key in RESERVED_NAMES:
             bad[key] = ["is a reserved name in the script sandbox"]

@@ -21,11 +21,12 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.definitions import sandbox
 from engine.definitions.safe_xml import XmlError, doctype_of, read_xml
 from engine.definitions.form_data import form_description, is_generated, remember
+from engine.definitions.schema_check import schema_warnings
 
 from engine.definitions.sources import (BPMN_NS, CAMUNDA_NS, DMN_TAG, MAX_SOURCE_BYTES, SPIFF_NS,  # noqa: F401
                                        DefinitionInvalid, Problem, SourceFile)
@@ -118,9 +119,11 @@ def detect_dialect(root: etree._Element, file: str = "") -> str:
 
 
 def make_parser(dialect: str) -> Any:
+    """The library's parser for ``dialect`` as it comes, without XSD validation (see
+    :mod:`engine.definitions.schema_check`)."""
     if dialect == "camunda":
         return CamundaParser()
-    return SpiffBpmnParser(validator=VALIDATOR if dialect == "spiff" else None)
+    return SpiffBpmnParser()
 
 
 def _parse_xml(source: SourceFile) -> etree._Element:
@@ -322,8 +325,6 @@ def parse_definition(
             parser.add_dmn_xml(droot, filename=dsource.name)
         for source, root in bpmn:
             current = source.name
-            if dialects[source.name] == "spiff":  # the XSD check a Spiff file always had, file by file
-                VALIDATOR.validate(root, source.name)
             parser.add_bpmn_xml(root, filename=source.name)
         current = main_file
         spec = parser.get_spec(key)
@@ -338,7 +339,9 @@ def parse_definition(
         problems += _compile_problem(expression, "eval", element_id, files.get(element_id, main_file))
     human = human_tasks_of(spec, subprocess_specs)
     problems += bundles.same_task_ids(spec, subprocess_specs, files)
-    warnings = []
+    # what the XSD finds in a Spiff file is a warning: the library runs such files (schema_check)
+    warnings = [w for source, root in bpmn if dialects[source.name] == "spiff"
+                for w in schema_warnings(root, source.name)]
     for info in human.values():
         if info.form_key and not is_generated(info.form_key) and form_exists is not None \
                 and not form_exists(info.form_key):

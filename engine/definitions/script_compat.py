@@ -1,0 +1,181 @@
+"""What scripts written for SpiffWorkflow's default engine use, offered safely in the sandbox.
+
+Files from other projects are written for the library's default engine, which ``exec``s with
+all of Python: their scripts call builtins our allow-list lacked (``next``, ``chr``, ``pow``,
+``getattr``...), catch ``IndexError``, format strings with ``str.format``, write
+``counts[key] += 1`` and begin with ``import datetime``. The sandbox refused each of them, so a
+file raw SpiffWorkflow runs to the end was refused or failed into an incident. This module
+widens the sandbox with safe equivalents only:
+
+- :data:`EXTRA_BUILTINS`: pure functions and exception classes; ``getattr``/``hasattr`` go
+  through the guarded attribute access (no ``_`` names); ``type`` stays out (a class in hand is
+  the first step of every escape). They sit in ``__builtins__`` only, so task data may shadow them, as in Python
+  and in SpiffWorkflow (the names the city's processes rely on stay reserved).
+- :func:`safe_format`: ``str.format``/``format_map`` whose fields may not reach a ``_`` name.
+- :class:`CompatPolicy`: ``target[key] op= value`` becomes
+  ``target[key] = _inplacevar_(op, target[key], value)`` (the guarded in-place operators
+  RestrictedPython already uses for names) when ``target`` and ``key`` have no side effects.
+- :func:`guarded_import`: ``import`` of :data:`IMPORTABLE` modules only, each a curated module
+  of its public, harmless names (a real module hands out its own imports: ``json.codecs.open``,
+  ``datetime.sys.modules``); ``datetime`` reads the service clock. Anything else is refused at
+  deployment with the modules allowed.
+"""
+from __future__ import annotations
+
+import _string  # the parser str.format itself uses for "{0.name[key]}"
+import ast
+import copy
+import json
+import math
+import re
+import string
+import types
+from datetime import time, timedelta, timezone
+from typing import Any, Callable
+
+from RestrictedPython import RestrictingNodeTransformer
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.transformer import IOPERATOR_TO_STR, copy_locations
+
+
+def _module(name: str, **members: Any) -> types.ModuleType:
+    module = types.ModuleType(name)
+    for key, value in members.items():
+        setattr(module, key, value)
+    return module
+
+
+def importable(clock_date: type, clock_datetime: type) -> dict[str, types.ModuleType]:
+    """The modules a script may import, by name (``datetime`` with the clock's classes)."""
+    return {
+        "datetime": _module("datetime", date=clock_date, datetime=clock_datetime, timedelta=timedelta,
+                            timezone=timezone, time=time, MINYEAR=1, MAXYEAR=9999),
+        "math": math,  # a C module: functions and constants, nothing imported
+        "json": _module("json", dumps=json.dumps, loads=json.loads, JSONDecodeError=json.JSONDecodeError),
+        "re": _module("re", **{n: getattr(re, n) for n in (
+            "match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer", "compile", "escape",
+            "IGNORECASE", "I", "MULTILINE", "M", "DOTALL", "S", "VERBOSE", "X", "ASCII", "A", "error")}),
+    }
+
+
+IMPORTABLE = ("datetime", "json", "math", "re")
+
+
+def import_problem(tree: ast.AST) -> str | None:
+    """Why the imports of ``tree`` cannot run here, or None."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names = [node.module or ""] if node.level == 0 else ["." * node.level + (node.module or "")]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] not in IMPORTABLE or "." in name:
+                return (f"line {node.lineno}: import of '{name}' is not allowed "
+                        f"(scripts may import {', '.join(IMPORTABLE)})")
+    return None
+
+
+def guarded_import(modules: dict[str, types.ModuleType]) -> Callable[..., Any]:
+    def __import__(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        if level != 0 or name not in modules:
+            raise ImportError(f"import of '{name}' is not allowed (scripts may import {', '.join(IMPORTABLE)})")
+        return modules[name]
+    return __import__
+
+
+class _GuardedFormatter(string.Formatter):
+    """``str.format`` whose fields reach attributes and items only through the sandbox's guards."""
+
+    def __init__(self, getattr_: Callable[..., Any]) -> None:
+        self._getattr = getattr_
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        first, rest = _field_name_split(field_name)
+        obj = self.get_value(first, args, kwargs)
+        for is_attr, key in rest:
+            obj = self._getattr(obj, key) if is_attr else default_guarded_getitem(obj, key)
+        return obj, first
+
+
+def _field_name_split(field_name: str) -> Any:
+    first, rest = _string.formatter_field_name_split(field_name)
+    return first, list(rest)
+
+
+def safe_format(template: str, getattr_: Callable[..., Any], name: str) -> Callable[..., str]:
+    formatter = _GuardedFormatter(getattr_)
+    if name == "format_map":
+        return lambda mapping: formatter.vformat(template, (), mapping)
+    return lambda *args, **kwargs: formatter.vformat(template, args, kwargs)
+
+
+def extra_builtins(getattr_: Callable[..., Any], violation: type[Exception]) -> dict[str, Any]:
+    """Builtins of the default engine that are safe here (see the module's docstring); a ``_``
+    name given to ``getattr``/``hasattr`` raises ``violation``, as it does written as an attribute."""
+    missing = object()
+
+    def checked(name: str) -> str:
+        if not isinstance(name, str) or name.startswith("_"):
+            raise violation(f"attribute {name!r} is not allowed")
+        return name
+
+    def getattr_builtin(obj: Any, name: str, default: Any = missing) -> Any:
+        name = checked(name)
+        return getattr_(obj, name) if default is missing else getattr_(obj, name, default)
+
+    def hasattr_builtin(obj: Any, name: str) -> bool:
+        try:
+            getattr_(obj, checked(name))
+        except AttributeError:
+            return False
+        return True
+
+    plain = {name: getattr(__import__("builtins"), name) for name in (
+        "ascii", "bin", "callable", "chr", "format", "hex", "iter", "next", "oct", "ord", "pow", "slice",
+        "AssertionError", "AttributeError", "IndexError", "LookupError", "NameError", "NotImplementedError",
+        "OverflowError", "RuntimeError", "StopIteration", "UnicodeError", "ZeroDivisionError")}
+    return {**plain, "getattr": getattr_builtin, "hasattr": hasattr_builtin}
+
+
+_PURE = (ast.Name, ast.Constant)
+_MARK = "inplacevar4sandboxcompat"
+
+
+def _pure(node: ast.AST | None) -> bool:
+    """An expression evaluated twice gives the same result and does nothing (names, constants and
+    their attributes, items and slices)."""
+    if node is None or isinstance(node, _PURE):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _pure(node.value)
+    if isinstance(node, ast.Subscript):
+        return _pure(node.value) and _pure(node.slice)
+    if isinstance(node, ast.Slice):
+        return _pure(node.lower) and _pure(node.upper) and _pure(node.step)
+    if isinstance(node, ast.Tuple):
+        return all(_pure(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp):
+        return _pure(node.operand)
+    return False
+
+
+class CompatPolicy(RestrictingNodeTransformer):
+    """RestrictedPython's rules, plus augmented assignment of items (``d[k] += 1``)."""
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> Any:
+        target = node.target
+        if not (isinstance(target, ast.Subscript) and _pure(target.value) and _pure(target.slice)):
+            return super().visit_AugAssign(node)
+        load = ast.Subscript(value=copy.deepcopy(target.value), slice=copy.deepcopy(target.slice), ctx=ast.Load())
+        call = ast.Call(func=ast.Name(_MARK, ast.Load()),
+                        args=[ast.Constant(IOPERATOR_TO_STR[type(node.op)]), load, node.value], keywords=[])
+        assign = ast.Assign(targets=[target], value=call)
+        copy_locations(assign, node)
+        ast.fix_missing_locations(assign)
+        assign = self.visit(assign)  # guards the item read and the write like any other
+        for name in ast.walk(assign):
+            if isinstance(name, ast.Name) and name.id == _MARK:
+                name.id = "_inplacevar_"  # after the visit, which refuses names starting with "_"
+        return assign
