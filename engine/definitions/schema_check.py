@@ -15,14 +15,14 @@ from typing import Any
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from engine.definitions.sources import Problem
 
-def schema_warnings(root: Any, file: str) -> list[Any]:
+
+def schema_warnings(root: Any, file: str) -> list[Problem]:
     """Deploy warnings (``Problem``) for what the XSD finds wrong in ``root``; none if valid.
 
     The check runs on a copy: the library's validator rewrites correlation expressions in the
     tree it is given, and the parser must see the file as written."""
-    from engine.definitions.specs import Problem  # specs imports this module
-
     try:
         VALIDATOR.validate(copy.deepcopy(root), file)
     except ValidationException as err:
