@@ -4,7 +4,9 @@ A message sent to a case waiting in a person's task is caught by the task's boun
 non-interrupting one adds its path beside the task, an interrupting one cancels the task; a
 receive task waits for its message like a catch event. A terminate end event reached on one
 parallel branch ends the whole process, the other branch's open task (inside an embedded
-sub-process) included. Each run is compared with the library's own run of the same file.
+sub-process) included. A conditional catch event is evaluated on its own task's data, as in the
+library: true when its branch starts, it fires; made true later by another branch, it waits on
+(the case stays ``running`` where the library's workflow does not complete). Each run is compared with the library's own run of the same file.
 """
 from __future__ import annotations
 
@@ -80,3 +82,14 @@ def test_a_terminate_end_event_ends_every_branch_like_raw_spiffworkflow(auth, st
     assert shown["status"] == "completed" and ("r" in raw_data) is (not stop)
     created = [e["data"]["element_id"] for e in history(auth, "hr", shown["id"]) if e["type"] == "task_created"]
     assert sorted(created) == ["routine_task", "urgent"]
+
+
+@pytest.mark.parametrize("budget", [5, 0], ids=["true when reached", "made true by another branch"])
+def test_a_conditional_catch_event_fires_or_waits_like_raw_spiffworkflow(auth, budget):
+    answers = {"fill_in": {"budget": 5}, "review": {"ok": 1}}
+    shown, raw_data = runs_like_raw(auth, "conditional_event.bpmn", "conditional_event", {"budget": budget}, answers)
+    assert (shown["status"] == "completed") is (budget > 0)
+    if budget > 0:
+        assert raw_data["reserved"] == 5
+    else:
+        assert shown["status"] == "running" and shown["tasks"] == [] and "reserved" not in raw_data
