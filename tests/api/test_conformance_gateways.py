@@ -3,16 +3,18 @@
 Exclusive (a condition or the default flow), inclusive (every branch whose condition holds, the
 join waiting for those taken, the default when none holds) and parallel (fork and join) gateways
 are driven through the API and compared with the library's own run: end state, final data, and a
-consistent replay. The event-based gateway's timer path is in ``test_conformance_timers.py``;
+consistent replay; a gateway where no condition holds and no default is drawn is an incident on
+the case where the library raises. The event-based gateway's timer path is in ``test_conformance_timers.py``;
 here a message arrives first and wins.
 """
 from __future__ import annotations
 
 import pytest
+from SpiffWorkflow.exceptions import WorkflowException
 
-from tests.api.conformance import deploy_file, raw_result, raw_workflow, replays_consistent, runs_like_raw
+from tests.api.conformance import deploy_file, raw_result, raw_run, raw_workflow, replays_consistent, runs_like_raw
 from tests.api.conformance_events import deliver, deliver_raw
-from tests.api.support import get_case, start
+from tests.api.support import case_row, error_of, get_case, start
 
 
 @pytest.mark.parametrize("amount,size", [(500, "large"), (100, "small"), (3, "small")])
@@ -64,4 +66,17 @@ def test_a_message_before_the_timer_wins_the_event_based_gateway_like_raw_spiffw
 
     shown = get_case(auth, "hr", case["id"])
     assert shown["status"] == "completed" and shown["data"] == raw_data
+    replays_consistent(auth, case["id"])
+
+
+def test_an_exclusive_gateway_with_no_true_condition_is_an_incident_where_raw_spiffworkflow_raises(auth, store):
+    with pytest.raises(WorkflowException, match="No conditions satisfied"):
+        raw_run("exclusive_no_match.bpmn", "exclusive_no_match", answers={"choose": {"option": "c"}})
+
+    deploy_file(auth, "exclusive_no_match.bpmn")
+    case = start(auth, "hr", "exclusive_no_match")
+    response = auth.as_("hr").post(f"/api/v1/tasks/{case['tasks'][0]['id']}/complete", json={"data": {"option": "c"}})
+    error = error_of(response, 422, "case_error")
+    assert error["details"]["element_id"] == "which" and "No conditions satisfied" in error["details"]["message"]
+    assert case_row(store, case["id"]).status == "error"
     replays_consistent(auth, case["id"])

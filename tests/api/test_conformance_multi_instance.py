@@ -3,12 +3,15 @@
 A parallel multi-instance user task makes one task per item of its input collection, all in the
 worklist at once, and gathers each instance's output item into the output collection; a
 sequential multi-instance script task does the same one item after the other; a standard loop
-runs its activity while its loop condition holds (at most ``loopMaximum`` times). The Camunda
+runs its activity while its loop condition holds (at most ``loopMaximum`` times); a sequential
+multi-instance embedded sub-process stops at its cardinality or as soon as its completion
+condition holds. The Camunda
 dialect's ``camunda:collection``/``elementVariable`` and a sequential cardinality run as the
 library's Camunda parser reads them. Each run is compared with the library's own run.
 """
 from __future__ import annotations
 
+import pytest
 from SpiffWorkflow.camunda.parser import CamundaParser
 
 from tests.api.conformance import deploy_file, runs_like_raw
@@ -42,3 +45,14 @@ def test_camunda_multi_instance_collection_and_cardinality_run_like_raw_spiffwor
     assert shown["status"] == "completed" and raw_data["signed"] is True
     created = [e["data"]["element_id"] for e in history(auth, "hr", shown["id"]) if e["type"] == "task_created"]
     assert created == ["review", "review", "sign", "sign"]  # one per reviewer, then two in sequence
+
+
+@pytest.mark.parametrize("vote,votes", [("yes", ["yes", "yes", "yes"]), ("veto", ["veto"])],
+                         ids=["cardinality reached", "completion condition"])
+def test_a_sequential_multi_instance_sub_process_stops_at_its_cardinality_or_condition_like_raw_spiffworkflow(
+        auth, vote, votes):
+    shown, raw_data = runs_like_raw(auth, "multi_instance_subprocess.bpmn", "multi_instance_subprocess",
+                                    answers={"cast_vote": {"vote": vote}})
+    assert shown["status"] == "completed" and raw_data["votes"] == votes and raw_data["cast"] == len(votes)
+    created = [e["data"]["element_id"] for e in history(auth, "hr", shown["id"]) if e["type"] == "task_created"]
+    assert created == ["cast_vote"] * len(votes)  # one after the other
