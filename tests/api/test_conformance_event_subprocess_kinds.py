@@ -1,9 +1,10 @@
-"""Event sub-processes started by messages (interrupting or not) and by an error, as in SpiffWorkflow.
+"""Event sub-processes started by messages (interrupting or not), a timer and an error, as in SpiffWorkflow.
 
 A message sent to a case (``CaseService.deliver``) starts the event sub-process whose start event
 catches it, with the payload in the start event's message variable, as in the library's own run
 of the same file; each test runs once on one worker and once with every cache cleared before each
-step (another worker, a restart). Two behaviours are SpiffWorkflow 3.2's and kept as they are:
+step (another worker, a restart); a timer-started one is fired by the service on the tests' manual
+clock while the library's run is woken on the same clock. Two behaviours are SpiffWorkflow 3.2's and kept as they are:
 an interrupting event sub-process does not cancel the main flow (the library implements
 interruption only for boundary events), and an error start event is read as a none start event
 (its start-event parser knows message, signal, timer and conditional definitions only), so an
@@ -11,6 +12,7 @@ interruption only for boundary events), and an error start event is read as a no
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from tests.api.conformance import deploy_file, raw_result, raw_workflow, replays_consistent, runs_like_raw
+from tests.api.conformance_timers import RawTimedRun, advance_both
 from tests.api.conformance_events import complete_raw, deliver, deliver_raw
 from tests.api.support import API, get_case, start
 
@@ -126,3 +129,32 @@ def test_an_error_started_event_sub_process_runs_as_in_spiffworkflow(auth, ok):
     shown, raw_data = runs_like_raw(auth, "event_subprocess_error.bpmn", "event_subprocess_error", answers=answers)
     assert shown["status"] == "completed" and raw_data["rejected"] is True
     assert raw_data.get("accepted_at_check", False) is ok
+
+
+@WORKERS
+def test_a_timer_started_event_sub_process_adds_its_task_when_due_like_raw_spiffworkflow(
+        auth, service, manual_clock, fresh_worker):
+    raw = RawTimedRun("event_subprocess_timer.bpmn", "event_subprocess_timer")
+    deploy_file(auth, "event_subprocess_timer.bpmn")
+    case = start(auth, "hr", "event_subprocess_timer")
+    assert [t["element_id"] for t in case["tasks"]] == raw.ready() == ["decide"]
+
+    if fresh_worker:
+        forget(service)
+    assert advance_both(manual_clock, service, raw, timedelta(hours=1)) == {}
+    assert advance_both(manual_clock, service, raw, timedelta(hours=1, seconds=1)) == {case["id"]: ["two_hours_passed"]}
+    case = get_case(auth, "hr", case["id"])
+    assert sorted(t["element_id"] for t in case["tasks"]) == sorted(raw.ready()) == ["decide", "remind"]
+
+    for element, data in (("remind", {"reminded": True}), ("decide", {"decision": "yes"})):
+        if fresh_worker:
+            forget(service)
+        raw.complete(element, data)
+        task = next(t for t in case["tasks"] if t["element_id"] == element)
+        response = auth.as_("hr").post(f"{API}/tasks/{task['id']}/complete", json={"data": data})
+        assert response.status_code == 200, response.get_json()
+        case = response.get_json()
+    ended, raw_data = raw.result()
+    shown = get_case(auth, "hr", case["id"])
+    assert ended and shown["status"] == "completed" and shown["data"] == raw_data
+    replays_consistent(auth, case["id"])
