@@ -4,7 +4,8 @@ Inside one case: a signal and a message thrown on parallel branches with payload
 caught on the others, each payload in the catcher's variable. From outside: a message sent to a
 waiting case (``CaseService.deliver``, the system's way; the HTTP API has no message endpoint)
 is caught with its payload, in SpiffWorkflow's dialect (the catch event's message variable) and in
-Camunda's (the whole payload in one variable, named after the message). A message thrown that no
+Camunda's (the whole payload in one variable, named after the message), also when the waiting
+catch event is inside a called process. A message thrown that no
 one in the case catches ends the case as in the library (which keeps it for its caller).
 Each run is compared with the library's run of the same file: end state, data, and replay.
 """
@@ -69,6 +70,21 @@ def test_a_message_in_camunda_s_dialect_is_kept_in_one_variable_like_raw_spiffwo
     assert body["dialect"] == "camunda"
     case = drive(auth, start(auth, "hr", "message_camunda"), {"send_contract": {"sent": True}})
     deliver(service, case["id"], "signed_contract", {"signed_by": "A"})
+    shown = get_case(auth, "hr", case["id"])
+    assert shown["status"] == "completed" and shown["data"] == raw_data
+    replays_consistent(auth, case["id"])
+
+
+def test_a_message_reaches_a_called_process_waiting_for_it_like_raw_spiffworkflow(auth, service):
+    raw = raw_workflow("message_in_called.bpmn", "message_in_called")
+    deliver_raw(raw, "grade", {"mark": 9})
+    ended, raw_data = raw_result(raw)
+    assert ended and raw_data["published"] == 9
+
+    deploy_file(auth, "message_in_called.bpmn")
+    case = start(auth, "hr", "message_in_called")
+    assert case["status"] == "running" and case["tasks"] == []
+    deliver(service, case["id"], "grade", {"mark": 9})
     shown = get_case(auth, "hr", case["id"])
     assert shown["status"] == "completed" and shown["data"] == raw_data
     replays_consistent(auth, case["id"])
