@@ -20,9 +20,9 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from tests.api.conformance import deploy_file, raw_result, raw_workflow, replays_consistent, runs_like_raw
-from tests.api.conformance_timers import RawTimedRun, advance_both
+from tests.api.conformance_timers import RawTimedRun, advance_both, fired_elements
 from tests.api.conformance_events import complete_raw, deliver, deliver_raw
-from tests.api.support import API, get_case, start
+from tests.api.support import API, get_case, history, start
 
 FILE = "event_subprocess_message.bpmn"
 WORKERS = pytest.mark.parametrize("fresh_worker", [False, True], ids=["one worker", "caches cleared between steps"])
@@ -157,4 +157,5 @@ def test_a_timer_started_event_sub_process_adds_its_task_when_due_like_raw_spiff
     ended, raw_data = raw.result()
     shown = get_case(auth, "hr", case["id"])
     assert ended and shown["status"] == "completed" and shown["data"] == raw_data
+    assert fired_elements(history(auth, "hr", case["id"])) == ["two_hours_passed"]
     replays_consistent(auth, case["id"])
