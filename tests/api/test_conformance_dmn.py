@@ -5,7 +5,10 @@ table per file); the BPMN and all its DMN files are deployed in one request (rep
 ``file`` parts). What the library does is what the case does: UNIQUE and FIRST give the first
 matching rule's outputs, COLLECT a list per output (none at all when no rule matches); the SUM
 aggregation of COLLECT is not implemented by the library, which collects the list; RULE ORDER
-and ANY give the first matching rule's outputs, not a list. Compared with the library's own run.
+and ANY give the first matching rule's outputs, not a list. Cells are read as the library reads
+them (Python in the service's sandbox): a bare value is an equality, an operator prefix compares,
+``?`` stands for the input, ``-`` matches anything; input expressions may call methods and
+``len``. Compared with the library's own run.
 """
 from __future__ import annotations
 
@@ -39,3 +42,14 @@ def test_camunda_business_rule_tasks_with_two_dmn_files_decide_like_raw_spiffwor
                                     parser=CamundaParser, dmn=["eligibility.dmn", "dmn_collect.dmn"])
     assert shown["status"] == "completed" and raw_data["eligible"] is interviewed
     assert ("ok" in raw_data) is interviewed and raw_data["tag"]
+
+
+@pytest.mark.parametrize("start,step", [
+    ({"role": "Lead", "grade": "B", "history": [1]}, "fast track"),
+    ({"role": "staff", "grade": "A", "history": [1, 2, 3, 4]}, "promote"),
+    ({"role": "staff", "grade": "C", "history": [1, 2]}, "coach"),
+    ({"role": "staff", "grade": "A", "history": [1]}, "wait"),
+])
+def test_dmn_cells_with_operators_ranges_and_expressions_decide_like_raw_spiffworkflow(auth, start, step):
+    shown, raw_data = runs_like_raw(auth, "dmn_cells.bpmn", "dmn_cells", start, dmn=["dmn_cells.dmn"])
+    assert shown["status"] == "completed" and raw_data == {**start, "step": step}
