@@ -1,7 +1,8 @@
 """Signals and messages with payloads, as SpiffWorkflow delivers them.
 
 Inside one case: a signal and a message thrown on parallel branches with payload expressions are
-caught on the others, each payload in the catcher's variable. From outside: a message sent to a
+caught on the others, each payload in the catcher's variable (in Camunda's dialect, the variable
+the thrower names with ``camunda:resultVariable``). From outside: a message sent to a
 waiting case (``CaseService.deliver``, the system's way; the HTTP API has no message endpoint)
 is caught with its payload, in SpiffWorkflow's dialect (the catch event's message variable) and in
 Camunda's (the whole payload in one variable, named after the message), also when the waiting
@@ -88,3 +89,9 @@ def test_a_message_reaches_a_called_process_waiting_for_it_like_raw_spiffworkflo
     shown = get_case(auth, "hr", case["id"])
     assert shown["status"] == "completed" and shown["data"] == raw_data
     replays_consistent(auth, case["id"])
+
+
+def test_a_camunda_message_thrown_and_caught_in_a_case_carries_its_payload_like_raw_spiffworkflow(auth):
+    shown, raw_data = runs_like_raw(auth, "message_camunda_internal.bpmn", "message_camunda_internal",
+                                    answers={"assign_seat": {"row": 3}}, parser=CamundaParser)
+    assert shown["status"] == "completed" and raw_data["seat_info"] == {"row": 3, "seat": 31}
