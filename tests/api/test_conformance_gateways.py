@@ -4,16 +4,20 @@ Exclusive (a condition or the default flow), inclusive (every branch whose condi
 join waiting for those taken, the default when none holds) and parallel (fork and join) gateways
 are driven through the API and compared with the library's own run: end state, final data, and a
 consistent replay; a gateway where no condition holds and no default is drawn is an incident on
-the case where the library raises. The event-based gateway's timer path is in ``test_conformance_timers.py``;
-here a message arrives first and wins.
+the case where the library raises. The event-based gateway's timer path is in
+``test_conformance_timers.py``; here a message arrives first and wins, and a gateway between two
+messages takes the one delivered.
 """
 from __future__ import annotations
 
 import pytest
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
 
-from tests.api.conformance import deploy_file, raw_result, raw_run, raw_workflow, replays_consistent, runs_like_raw
-from tests.api.conformance_events import deliver, deliver_raw
+from engine.errors import Conflict
+from tests.api.conformance import (deploy_file, drive, raw_result, raw_run, raw_workflow, replays_consistent,
+                                   runs_like_raw)
+from tests.api.conformance_events import complete_raw, deliver, deliver_raw
 from tests.api.support import case_row, error_of, get_case, start
 
 
@@ -79,4 +83,28 @@ def test_an_exclusive_gateway_with_no_true_condition_is_an_incident_where_raw_sp
     error = error_of(response, 422, "case_error")
     assert error["details"]["element_id"] == "which" and "No conditions satisfied" in error["details"]["message"]
     assert case_row(store, case["id"]).status == "error"
+    replays_consistent(auth, case["id"])
+
+
+@pytest.mark.parametrize("message,payload", [("accepted", {"start": "Monday"}), ("declined", {"why": "moved"})])
+def test_an_event_based_gateway_between_two_messages_takes_the_one_delivered_like_raw_spiffworkflow(
+        auth, service, message, payload):
+    raw = raw_workflow("event_gateway_messages.bpmn", "event_gateway_messages")
+    deliver_raw(raw, message, payload)
+    deploy_file(auth, "event_gateway_messages.bpmn")
+    case = start(auth, "hr", "event_gateway_messages")
+    deliver(service, case["id"], message, payload)
+    case = get_case(auth, "hr", case["id"])
+    assert [t["element_id"] for t in case["tasks"]] == [t.task_spec.bpmn_id for t in raw.get_tasks(
+        state=TaskState.READY, manual=True)] == (["welcome"] if message == "accepted" else [])
+
+    with pytest.raises(Conflict):  # the other message no longer waits
+        deliver(service, case["id"], "declined" if message == "accepted" else "accepted", {})
+    if case["tasks"]:
+        case = drive(auth, case, {"welcome": {"welcomed": True}})
+        complete_raw(raw, "welcome", {"welcomed": True})
+    ended, raw_data = raw_result(raw)
+    shown = get_case(auth, "hr", case["id"])
+    assert ended and shown["status"] == "completed" and shown["data"] == raw_data
+    assert raw_data.get("refused_because") == payload.get("why")
     replays_consistent(auth, case["id"])
