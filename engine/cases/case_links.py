@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent
-from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
@@ -20,6 +19,7 @@ from engine.audit import events as audit
 from engine.cases import statements as sql
 from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import CASE, TASK
+from engine.cases.messages import waiting_message
 from engine.cases.steps import CaseSteps
 from engine.definitions import state
 from engine.definitions.sandbox import check_data_keys
@@ -145,10 +145,9 @@ class CaseLinks:
 
 def message_definition(loaded: Loaded, message: str) -> Any:
     """The definition of the message event the case waits on; 409 if it waits for no such message."""
-    for task in list(loaded.workflow.event_manager.tasks.values()):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, MessageEventDefinition) and definition.name == message:
-            return definition
+    definition = waiting_message(loaded.workflow, message)
+    if definition is not None:
+        return definition
     raise Conflict(f"case {loaded.case.id} is not waiting for message '{message}'", code="not_waiting")
 
 

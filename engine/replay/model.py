@@ -12,7 +12,6 @@ from typing import Any, Callable, Mapping
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent
-from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine.audit import events as audit
@@ -23,6 +22,7 @@ from engine.definitions.versions import LoadedDefinition
 from engine.errors import Invalid
 from engine.policy import STARTER, ProcessPolicy
 from engine.cases import migration, migration_plan
+from engine.cases.messages import waiting_message
 from engine.cases.steps import has_ended, snapshot
 from engine.definitions.sandbox import check_data_keys
 
@@ -253,11 +253,8 @@ class CaseModel:
 
     def _deliver(self, actor: str, message: Any, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Catch a recorded message (e.g. a parent told its child cases ended) as the runner does."""
-        for task in list(self.workflow.event_manager.tasks.values()):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, MessageEventDefinition) and definition.name == message:
-                break
-        else:
+        definition = waiting_message(self.workflow, message)  # as the runner finds it
+        if definition is None:
             raise ReplayError(f"the replayed case is not waiting for message '{message}'", message, None)
         # Camunda's message definition puts the payload in one variable; the others spread it into the data.
         body = {"payload": dict(payload), "result_var": message} if hasattr(definition, "result_var") \

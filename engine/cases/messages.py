@@ -1,0 +1,39 @@
+"""Which message a case can catch now, asked the way SpiffWorkflow itself would catch it.
+
+Delivering a message (``CaseLinks.deliver``) and replaying a delivery (``engine.replay``) both need
+the waiting message definition of that name, to hand the library an event it will catch; they
+share this lookup so that the runner and replay never disagree on what a case waits for.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
+
+
+def waiting_definitions(workflow: Any) -> Iterator[Any]:
+    """Every event definition that could catch an event sent to ``workflow`` now.
+
+    Besides a waiting catch event's own definition, SpiffWorkflow catches with two kinds the
+    definition of a waiting task does not show: an event-based gateway waits with a
+    ``MultipleEventDefinition`` holding its catch events' definitions
+    (``EventBasedGateway.connect``), and an event sub-process started by a message waits as no
+    task at all, only as a start event of a spec in ``spec.start.trigger_specs`` (SpiffWorkflow's
+    ``EventManager.update_collaboration`` starts it when the event arrives). Looking only at the
+    tasks' own definitions answered 409 "not waiting" to a message either would catch.
+    """
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = getattr(task.task_spec, "event_definition", None)
+        yield definition
+        yield from getattr(definition, "event_definitions", None) or ()
+    for name in getattr(workflow.spec.start, "trigger_specs", ()):
+        for start_event in getattr(workflow.subprocess_specs.get(name), "bpmn_start_events", ()):
+            yield start_event.event_definition
+
+
+def waiting_message(workflow: Any, name: str) -> Any | None:
+    """The message definition named ``name`` that ``workflow`` would catch now, else None."""
+    for definition in waiting_definitions(workflow):
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            return definition
+    return None
