@@ -28,6 +28,9 @@ def from_env() -> dict[str, object]:
         # a file upload may be that large plus a little for the form around it (api/resources/files.py).
         "FILES_DIR": os.environ.get("TALENTFLOW_FILES_DIR") or str(INSTANCE / "files"),
         "MAX_FILE_BYTES": _int("TALENTFLOW_MAX_FILE_BYTES", 20 * 1024 * 1024),
+        # A deployment request (POST /processes): a bundle of BPMN and DMN files or its zip, which the
+        # definitions bound member by member (engine/definitions/archive.py: 16 MiB in all), and the form.
+        "MAX_DEPLOY_BYTES": _int("TALENTFLOW_MAX_DEPLOY_BYTES", 17 * 1024 * 1024),
         # Signed PDFs coming back (engine/files/signatures.py): the certificates a signer's must chain to
         # (a PEM/DER file or a folder of them, e.g. the national root CA); none: every signature is refused.
         "SIGNING_TRUST_ROOTS": os.environ.get("TALENTFLOW_SIGNING_TRUST_ROOTS") or None,

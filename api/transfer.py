@@ -20,16 +20,14 @@ from urllib.parse import quote
 
 from flask import Flask, current_app, request, send_file
 
-from engine.definitions.archive import MAX_TOTAL_BYTES
-
 #: Room for the multipart framing and the small fields beside the file (note, task id, CSRF token).
 FORM_ALLOWANCE = 64 * 1024
 #: Endpoints that take a file; their requests may be as large as a file.
 #: (``web.complete_task``: a task form's file fields; ``*.submit_sheet``: a task filled in as a spreadsheet.)
 UPLOAD_ENDPOINTS = {"files.attach_file", "web.attach_file", "files.attach_signed", "web.attach_signed",
                     "web.complete_task", "exports.submit_sheet", "web.submit_sheet"}
-#: Deployments: a bundle of BPMN and DMN files (or its zip) may hold up to the bundle's own limit, which
-#: the definitions refuse beyond member by member, with reasons a 413 would not give.
+#: Deployments: a bundle of BPMN and DMN files (or its zip) may be as large as ``MAX_DEPLOY_BYTES`` (17 MiB:
+#: the bundle's own 16 MiB and the form around it, which the definitions check member by member with reasons a 413 would not give).
 DEPLOY_ENDPOINTS = {"processes.deploy_process"}
 
 
@@ -39,7 +37,7 @@ def init_app(app: Flask) -> None:
         if request.endpoint in UPLOAD_ENDPOINTS:
             request.max_content_length = int(current_app.config["MAX_FILE_BYTES"]) + FORM_ALLOWANCE
         elif request.endpoint in DEPLOY_ENDPOINTS:
-            request.max_content_length = MAX_TOTAL_BYTES + FORM_ALLOWANCE
+            request.max_content_length = int(current_app.config["MAX_DEPLOY_BYTES"])
 
 
 def ascii_name(name: str) -> str:

@@ -119,7 +119,8 @@ def test_body_over_the_default_limit_is_413(auth, store, running):
 
 
 def test_body_over_a_configured_limit_is_413(auth, store, database_url, running):
-    small = create_app({"DATABASE_URL": database_url, "TESTING": True, "MAX_CONTENT_LENGTH": 1000})
+    small = create_app({"DATABASE_URL": database_url, "TESTING": True, "MAX_CONTENT_LENGTH": 1000,
+                        "MAX_DEPLOY_BYTES": 1000})
     try:
         client = small.test_client()
         headers = auth.headers("admin")
@@ -288,7 +289,8 @@ def test_a_number_beyond_the_float_range_is_malformed(auth, store, running):
 
 
 def test_a_chunked_body_over_the_limit_is_413_not_a_truncated_400(auth, store, database_url, running):
-    small = create_app({"DATABASE_URL": database_url, "TESTING": True, "MAX_CONTENT_LENGTH": 1000})
+    small = create_app({"DATABASE_URL": database_url, "TESTING": True, "MAX_CONTENT_LENGTH": 1000,
+                        "MAX_DEPLOY_BYTES": 1000})
     client = small.test_client()
     token = client.post(f"{API}/auth/token", json={"username": "head_khcn", "password": "correct-horse-1"})
     body = ('{"process": "training_nomination", "data": {"pad": "' + "x" * 5000 + '"}}').encode()
