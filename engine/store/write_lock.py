@@ -122,9 +122,14 @@ class WriteLock:
         self._fd: int | None = None
 
     def _file(self) -> int:
+        """The lock file, created like the database (0o666 less the umask); opened read-only if this
+        user may not write it (made by another user: ``flock`` needs no write access)."""
         if self._fd is None:
             assert self.path is not None
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            except PermissionError:
+                self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         return self._fd
 
     @contextmanager
