@@ -16,7 +16,10 @@ transaction survives a crash of the process (the WAL is in the operating system'
 hands); a power loss or an operating-system crash can lose the last transactions
 committed before it, but never corrupts the database, and what remains is a
 consistent state at some earlier commit (hash chains included). ``FULL`` would sync
-the WAL at every commit, at the price of a disk flush per step.
+the WAL at every commit, at the price of a disk flush per step. ``cache_size``,
+``temp_store=MEMORY`` and ``mmap_size`` stay at SQLite's defaults: measured on lists
+at 30 000 open cases and on a step through the API, none made a difference that
+stood out of the run-to-run noise (issue 17's notes).
 
 PostgreSQL's connections are not pinged at every checkout (a round trip per
 request): they are recycled after :data:`POOL_RECYCLE_SECONDS`, and a connection
