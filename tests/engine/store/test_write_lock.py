@@ -83,21 +83,40 @@ def test_three_writers_queued_in_a_known_order_commit_in_that_order(sqlite_store
     assert not queue.locked and file_lock_is_free(store)
 
 
-def test_a_plain_ticket_lock_serves_waiters_in_arrival_order_even_when_one_gives_up():
+def test_a_ticket_lock_serves_waiters_in_arrival_order_and_skips_one_that_gave_up():
     lock, served = TicketLock(), []
+    giving_up = threading.Event()
+    real_wait = lock._cond.wait
+
+    def wait(timeout: float | None = None) -> bool:  # the quitter is interrupted when next woken
+        woken = real_wait(timeout)
+        if threading.current_thread().name == "quitter" and giving_up.is_set():
+            raise KeyboardInterrupt
+        return woken
+
+    lock._cond.wait = wait  # type: ignore[method-assign]
     assert lock.acquire()
     waiters = []
-    for position, name in enumerate(("a", "b", "c"), start=1):
+    for position, name in enumerate(("a", "quitter", "b", "c"), start=1):
         def run(name: str = name) -> None:
-            lock.acquire()
+            try:
+                lock.acquire()
+            except KeyboardInterrupt:
+                served.append(f"{name} gave up")
+                return
             served.append(name)
             lock.release()
-        waiters.append(in_thread(run))
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        waiters.append(thread)
         assert lock.wait_for_queued(position, DEADLINE_SECONDS)
+    giving_up.set()
     lock.release()
     for thread in waiters:
         thread.join(DEADLINE_SECONDS)
-    assert served == ["a", "b", "c"] and not lock.locked
+        assert not thread.is_alive()
+    assert [name for name in served if name != "quitter gave up"] == ["a", "b", "c"]
+    assert "quitter gave up" in served and not lock.locked
 
 
 def test_an_exception_inside_a_transaction_rolls_it_back_and_releases_the_lock(sqlite_store):
