@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
+
+from api.cli import main
+from engine.people.directory import get_user, grant_role
 
 from tests.api.conformance import deploy_file, drive, raw_result, raw_workflow, replays_consistent
 from tests.api.conformance_events import complete_raw, deliver_raw, send, signal
@@ -29,6 +33,13 @@ def waiting_for_result(auth: Any, business_key: str | None = None) -> dict[str, 
 
 def correlate(auth: Any, body: dict[str, Any], user: str = "admin") -> Any:
     return auth.as_(user).post(f"{API}/messages", json=body)
+
+
+@pytest.fixture
+def cli(app, database_url, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TALENTFLOW_DATABASE_URL", database_url)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, [str(a) for a in args])
 
 
 # ------------------------------------------------------------------ to one case: messages
@@ -74,6 +85,19 @@ def test_every_refused_message_to_a_case_changes_nothing(auth, store):
         assert hidden["details"] == missing["details"]
         error_of(send(auth, 987654, "exam_result", {"score": 1}), 404, "not_found")
     assert get_case(auth, "hr", waiting["id"])["status"] == "running"
+
+
+def test_an_integration_account_with_the_system_role_sends_to_a_case_it_does_not_take_part_in(auth, store):
+    with store.transaction() as session:  # the account another system signs in with
+        grant_role(session, get_user(session, "reviewer"), "system")
+    deploy_file(auth, MESSAGE_FILE)
+    case = waiting_for_result(auth, "EXAM-5")
+    response = send(auth, case["id"], "exam_result", {"score": 90}, user="reviewer")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "completed"
+    assert [e["actor"] for e in history(auth, "auditor", case["id"]) if e["type"] == "message_received"] == [
+        "reviewer"]
+    replays_consistent(auth, case["id"])
 
 
 def test_a_message_to_an_ended_case_is_refused_and_changes_nothing(auth, store):
@@ -223,3 +247,31 @@ def test_only_an_admin_or_the_system_may_start_a_case_by_message(auth, store, us
     deploy_file(auth, START_FILE)
     with unchanged(store):
         error_of(correlate(auth, {"name": "application", "payload": {"name": "Ann"}}, user=user), 403)
+
+
+# ------------------------------------------------------------------ the command line
+def test_send_message_and_send_signal_from_the_command_line_act_as_the_system(cli, auth, store):
+    deploy_file(auth, START_FILE)
+    deploy_file(auth, SIGNAL_FILE)
+    done = cli("send-message", "application", "--payload", '{"name": "Ann"}', "--business-key", "APP-9")
+    assert done.exit_code == 0, done.output
+    [started] = [c for c in auth.as_("admin").get(f"{API}/cases?business_key=APP-9").get_json()["items"]]
+    assert done.output.strip() == f"message 'application' started case {started['id']}"
+    assert [(e["type"], e["actor"]) for e in history(auth, "auditor", started["id"])][:2] == [
+        ("case_started", "system"), ("message_received", "system")]
+    replays_consistent(auth, started["id"])
+
+    case = drive(auth, start(auth, "hr", "signal_from_outside"), {"prepare": {"plan": "p"}})
+    done = cli("send-signal", case["id"], "budget_approved", "--payload", '{"amount": 4}')
+    assert done.exit_code == 0, done.output
+    assert get_case(auth, "hr", case["id"])["data"]["planned"] == 8
+    replays_consistent(auth, case["id"])
+
+    with unchanged(store):
+        for args, words in ((("send-message", "application", "--payload", "[1]"), "JSON object"),
+                            (("send-message", "application", "--payload", "{"), "not JSON"),
+                            (("send-message", "nobody_listens"), "no deployed process starts with it"),
+                            (("send-message", "application", "--as", "hr"), "only the system or an admin"),
+                            (("send-signal", case["id"], "budget_approved"), "is completed")):
+            refused = cli(*args)
+            assert refused.exit_code == 2 and words in refused.output, (args, refused.output)
