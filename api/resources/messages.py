@@ -1,5 +1,6 @@
-"""Messages and signals from outside: ``POST /cases/{id}/messages``, ``POST /cases/{id}/signals``
-and ``POST /messages`` (correlated by business key, or starting a case at a message start event).
+"""Messages and signals from outside: ``POST /cases/{id}/messages``, ``POST /cases/{id}/signals``,
+``POST /messages`` (correlated by business key, or starting a case at a message start event) and
+``POST /signals`` (to every case waiting for the signal).
 
 Only an admin and the ``system`` account may send (``engine.cases.message_routing.may_send``); a
 case the caller cannot see answers 404 as everywhere else. Each delivery is one step of the case
@@ -43,6 +44,11 @@ class MessageOutcome(Schema):
     started = fields.Integer(metadata={"description": "the case the message started (message start event)"})
 
 
+class SignalOutcome(Schema):
+    delivered_to = fields.List(fields.Integer(), metadata={"description": "the cases that caught the signal"})
+    failed = fields.List(fields.Integer(), metadata={"description": "cases whose step failed on it (an incident)"})
+
+
 @blp.post("/cases/<int(max=9223372036854775807):case_id>/messages")
 @blp.arguments(EventIn)
 @blp.response(200, CaseOut)
@@ -76,3 +82,12 @@ def correlate_message(body):  # type: ignore[no-untyped-def]
     take it."""
     return services().cases.messages.correlate(current_actor(), body["name"], body["payload"],
                                                 body["business_key"], body["case_id"])
+
+
+@blp.post("/signals")
+@blp.arguments(EventIn)
+@blp.response(200, SignalOutcome)
+def broadcast_signal(body):  # type: ignore[no-untyped-def]
+    """(admin, system) Send a BPMN signal to every running case waiting for it, each case its own
+    step; 409 ``too_many_candidates`` (nothing sent) past the bound."""
+    return services().cases.messages.broadcast(current_actor(), body["name"], body["payload"])

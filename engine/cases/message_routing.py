@@ -1,7 +1,7 @@
 """Messages and signals from outside: to one case, or correlated to the case that waits for them.
 
 Another system tells a case that something happened (an exam result came, a contract was signed)
-with a BPMN message or signal. Three ways in, each one transaction and one step of the case it
+with a BPMN message or signal. Four ways in, each one transaction and one step of the case it
 reaches (a ``message_received`` / ``signal_received`` event on its chain, which replay re-runs):
 
 - :meth:`MessageRouter.to_case` — to a case named by id;
@@ -9,7 +9,9 @@ reaches (a ``message_received`` / ``signal_received`` event on its chain, which 
   the business key given); when none waits, the latest version of the process whose *message
   start event* has that name starts a new case, exactly as ``POST /cases`` would start it (start
   form, unit, who may start), and the message is then caught by its start event in the same
-  transaction — a case is never left started without its message.
+  transaction — a case is never left started without its message;
+- :meth:`MessageRouter.broadcast` — a signal to every running case waiting for it, bounded, each
+  case in its own transaction.
 
 Who may send: an admin and the ``system`` actor (the integration's account), not an hr officer —
 a message moves a case on without any task or form, past every rule a person's step is checked
@@ -30,13 +32,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from engine.cases.case_links import CaseLinks
-from engine.cases.messages import waiting_event
+from engine.cases.messages import KINDS, waiting_event
 from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import CASE
 from engine.cases.steps import CaseSteps
 from engine.definitions.sandbox import check_data_keys
 from engine.definitions.state import UnloadableState
-from engine.errors import CaseFailed, Conflict, Forbidden, Invalid, NotFound
+from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
 from engine.people.actors import Actor
 from engine.store.models import ProcessDefinition
 
@@ -98,7 +100,7 @@ class MessageRouter:
         failed: Loaded | None = None
         try:
             with self.steps.store.command() as conn:
-                waiting = self._waiting_cases(conn, name, business_key, case_id)
+                waiting = self._waiting_cases(conn, "message", name, business_key, case_id)
                 if len(waiting) > 1:
                     raise Conflict(f"{len(waiting)} cases wait for message '{name}'"
                                    + (f" with business key '{business_key}'" if business_key else "")
@@ -117,6 +119,31 @@ class MessageRouter:
             raise self.steps.record_unloadable(err, actor) from None
         return self._answer(failed, loaded, outcome)
 
+    def broadcast(self, actor: Actor, name: str, payload: Any) -> dict[str, list[int]]:
+        """Send signal ``name`` to every running case waiting for it, each case in its own
+        transaction (one case's failure is its incident and stops no other); at most
+        :data:`MAX_CANDIDATES` cases are looked at, more is refused before any is sent.
+        ``{"delivered_to": [...], "failed": [...]}``; a case that stopped waiting meanwhile is in neither."""
+        if not may_send(actor):
+            raise Forbidden("only the system or an admin may send a signal")
+        name = clean_name(name, "signal")
+        payload = check_data_keys(payload, "payload")
+        with self.steps.store.read() as session:
+            waiting = self._waiting_cases(session.connection(), "signal", name, None, None)
+            session.rollback()
+        delivered: list[int] = []
+        failed: list[int] = []
+        for case_id in waiting:
+            try:
+                self.to_case(actor, case_id, "signal", name, payload)
+            except Conflict:  # it moved on since it was read: not waiting any more
+                continue
+            except EngineError:  # its incident is recorded; the others still get the signal
+                failed.append(case_id)
+            else:
+                delivered.append(case_id)
+        return {"delivered_to": delivered, "failed": failed}
+
     # ------------------------------------------------------------------------------ inside
     def _answer(self, failed: Loaded | None, loaded: Loaded, result: Any) -> Any:
         """After the commit: a failed step answers as a failed task completion does (422
@@ -129,9 +156,10 @@ class MessageRouter:
         self.steps.workflows.put(loaded.case.id, loaded.case.version, loaded.workflow)
         return result
 
-    def _waiting_cases(self, conn: Connection, name: str, business_key: str | None,
+    def _waiting_cases(self, conn: Connection, kind: str, name: str, business_key: str | None,
                        case_id: int | None) -> list[int]:
-        """Ids of the running cases (with that key, or that one case) that would catch ``name`` now."""
+        """Ids of the running cases (with that key, or that one case) that would catch the ``kind``
+        event ``name`` now."""
         query = select(CASE.c.id, CASE.c.definition_id).where(CASE.c.status == "running").order_by(CASE.c.id)
         if business_key is not None:
             query = query.where(CASE.c.business_key == business_key)
@@ -141,27 +169,28 @@ class MessageRouter:
             query = query.where(CASE.c.id == case_id)
         rows = conn.execute(query).all()
         catching = {definition_id for definition_id in {row.definition_id for row in rows}
-                    if self._defines(conn, definition_id, name)}
+                    if self._defines(conn, definition_id, kind, name)}
         candidates = [row.id for row in rows if row.definition_id in catching]
         if len(candidates) > MAX_CANDIDATES:
-            raise Conflict(f"{len(candidates)} running cases could catch message '{name}': give a business key "
-                           "or a case id", {"candidates": len(candidates)}, code="too_many_candidates")
-        return [cid for cid in candidates if self._waits(conn, cid, name)]
+            raise Conflict(f"{len(candidates)} running cases could catch {kind} '{name}'"
+                           + (": give a business key or a case id" if kind == "message" else ""),
+                           {"candidates": len(candidates)}, code="too_many_candidates")
+        return [cid for cid in candidates if self._waits(conn, cid, kind, name)]
 
-    def _defines(self, conn: Connection, definition_id: int, name: str) -> bool:
-        """Whether a process version has any message event named ``name`` (skips loading its cases)."""
+    def _defines(self, conn: Connection, definition_id: int, kind: str, name: str) -> bool:
+        """Whether a process version has any ``kind`` event named ``name`` (skips loading its cases)."""
         definition = self.steps.specs.get(conn, definition_id)
-        return any(isinstance(d, MessageEventDefinition) and d.name == name
+        return any(isinstance(d, KINDS[kind]) and d.name == name
                    for d in _event_definitions([definition.spec, *definition.subprocess_specs.values()]))
 
-    def _waits(self, conn: Connection, case_id: int, name: str) -> bool:
+    def _waits(self, conn: Connection, case_id: int, kind: str, name: str) -> bool:
         """Whether the case would catch ``name`` now (read, not locked; a broken state catches nothing)."""
         row = conn.execute(select(CASE).where(CASE.c.id == case_id)).first()
         case = CaseRecord.from_row(row)
         loaded = self.steps.load(conn, case, tolerate_unloadable=True)
         if loaded.workflow is None:
             return False
-        waits = waiting_event(loaded.workflow, "message", name) is not None
+        waits = waiting_event(loaded.workflow, kind, name) is not None
         self.steps.workflows.put(case.id, case.version, loaded.workflow)  # unchanged: still this version's
         return waits
 

@@ -154,6 +154,46 @@ def test_a_signal_whose_payload_breaks_a_script_is_an_incident_kept_for_a_retry_
     replays_consistent(auth, case["id"])
 
 
+def test_a_broadcast_signal_reaches_every_case_waiting_for_it_each_like_raw_spiffworkflow(auth, store):
+    raw = raw_workflow(SIGNAL_FILE, "signal_from_outside")
+    complete_raw(raw, "prepare", {"plan": "p"})
+    deliver_raw(raw, "budget_approved", {"amount": 5}, definition=SignalEventDefinition)
+    _, raw_data = raw_result(raw)
+
+    deploy_file(auth, SIGNAL_FILE)
+    deploy_file(auth, MESSAGE_FILE)
+    waiting = [drive(auth, start(auth, "hr", "signal_from_outside"), {"prepare": {"plan": "p"}}) for _ in range(2)]
+    not_yet = start(auth, "hr", "signal_from_outside")
+    other = waiting_for_result(auth)
+    with unchanged(store):
+        error_of(auth.as_("hr").post(f"{API}/signals", json={"name": "budget_approved", "payload": {}}), 403)
+        error_of(auth.as_("admin").post(f"{API}/signals", json={"name": "budget_approved", "payload": {"_a": 1}}),
+                 422)
+    response = auth.as_("admin").post(f"{API}/signals", json={"name": "budget_approved", "payload": {"amount": 5}})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"delivered_to": [c["id"] for c in waiting], "failed": []}
+    for case in waiting:
+        shown = get_case(auth, "hr", case["id"])
+        assert shown["status"] == "completed" and shown["data"] == raw_data
+        replays_consistent(auth, case["id"])
+    assert get_case(auth, "hr", not_yet["id"])["tasks"] == not_yet["tasks"]
+    assert get_case(auth, "hr", other["id"])["status"] == "running"
+    # nobody waits any more: an empty answer, nothing changed
+    with unchanged(store):
+        again = auth.as_("admin").post(f"{API}/signals", json={"name": "budget_approved", "payload": {"amount": 5}})
+        assert again.get_json() == {"delivered_to": [], "failed": []}
+
+
+def test_a_broadcast_signal_that_fails_a_case_goes_on_to_the_next_each_failure_its_own_incident(auth):
+    deploy_file(auth, SIGNAL_FILE)
+    waiting = [drive(auth, start(auth, "hr", "signal_from_outside"), {"prepare": {"plan": "p"}}) for _ in range(2)]
+    response = auth.as_("admin").post(f"{API}/signals", json={"name": "budget_approved", "payload": {"total": 1}})
+    assert response.get_json() == {"delivered_to": [], "failed": [c["id"] for c in waiting]}
+    for case in waiting:
+        assert get_case(auth, "admin", case["id"])["status"] == "error"
+        replays_consistent(auth, case["id"])
+
+
 # ------------------------------------------------------------------ correlation
 def test_a_message_reaches_the_one_case_with_its_business_key_like_raw_spiffworkflow(auth):
     raw = raw_workflow(MESSAGE_FILE, "message_from_outside")
