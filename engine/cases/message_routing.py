@@ -205,8 +205,9 @@ class MessageRouter:
             raise Conflict(f"{len(starters)} processes start with message '{name}': {', '.join(starters)}",
                            {"processes": starters}, code="ambiguous")
         case, loaded, failure = self.steps.start_in(conn, actor, starters[0], payload, business_key)
-        if failure is not None or case.status != "running":
+        if failure is not None:  # the start itself failed: the case is an incident, its retry runs it
             return case, loaded
+        # a case that did not stop at its message start event answers 409 and the start rolls back
         return case, self.links._deliver_in(conn, actor, case, name, payload)
 
     def _starters(self, conn: Connection, name: str) -> list[str]:
