@@ -1,8 +1,10 @@
-"""Which message a case can catch now, asked the way SpiffWorkflow itself would catch it.
+"""Which message (or signal) a case can catch now, asked the way SpiffWorkflow itself would catch it.
 
-Delivering a message (``CaseLinks.deliver``) and replaying a delivery (``engine.replay``) both need
-the waiting message definition of that name, to hand the library an event it will catch; they
-share this lookup so that the runner and replay never disagree on what a case waits for.
+Delivering a message or signal (``CaseLinks._deliver_in``, from outside through
+:mod:`engine.cases.message_routing`, or a parent hearing its children) and replaying a delivery
+(``engine.replay``) both need the waiting event definition of that name, to hand the library an
+event it will catch; they share this lookup and :func:`event_for` so that the runner and replay
+never disagree on what a case waits for or what it is handed.
 """
 from __future__ import annotations
 
