@@ -109,6 +109,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api.resources import migrations  # moving running cases to another process version
 
     api.register_blueprint(migrations.blp, url_prefix="/api/v1")
+    from api.resources import messages  # messages and signals sent to cases from outside
+
+    api.register_blueprint(messages.blp, url_prefix="/api/v1")
 
     from api import web
 

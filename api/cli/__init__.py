@@ -194,4 +194,4 @@ def scheduler_command(sweep_seconds: float | None) -> None:
     click.echo(f"timer executor {executor.name} stopped after firing {executor.fired_total} timers", err=True)
 
 
-from api.cli import accounts, audit, mail, migrate, substitutes  # noqa: E402,F401  (their commands join main)
+from api.cli import accounts, audit, mail, messages, migrate, substitutes  # noqa: E402,F401  (their commands join main)

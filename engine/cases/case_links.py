@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from SpiffWorkflow.bpmn import BpmnEvent
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
@@ -19,7 +18,7 @@ from engine.audit import events as audit
 from engine.cases import statements as sql
 from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import CASE, TASK
-from engine.cases.messages import waiting_message
+from engine.cases.messages import event_for, waiting_event
 from engine.cases.steps import CaseSteps
 from engine.definitions import state
 from engine.definitions.sandbox import check_data_keys
@@ -105,24 +104,25 @@ class CaseLinks:
                              check_data_keys(payload, "payload"))
 
     def _deliver_in(self, conn: Connection, actor: Actor, case: CaseRecord, message: str,
-                    payload: dict[str, Any]) -> Loaded:
-        """Catch ``message`` in a locked case and step it; an engine failure becomes its incident."""
+                    payload: dict[str, Any], kind: str = "message") -> Loaded:
+        """Catch ``message`` (or, ``kind="signal"``, the signal of that name) in a locked case and step
+        it: a ``message_received``/``signal_received`` event; an engine failure becomes its incident."""
         if case.status != "running":
             raise Conflict(f"case {case.id} is {case.status}", code="case_not_running")
         steps = self.steps
         loaded = steps.load(conn, case)
-        waiting = message_definition(loaded, message)
-        loaded.chain.add("message_received", actor.username, data={"message": message, "payload": payload})
+        waiting = event_definition(loaded, message, kind)
+        loaded.chain.add(f"{kind}_received", actor.username, data={kind: message, "payload": payload})
+        command = {"type": kind, kind: message, "payload": payload}
         try:
-            catch(loaded, waiting, message, payload)
+            loaded.workflow.catch(event_for(waiting, message, payload))
             steps.advance(loaded)
         except EngineError:
             raise
         except Exception as err:  # noqa: BLE001
-            steps.mark_failed(conn, loaded, actor, err, {"type": "message", "message": message, "payload": payload})
+            steps.mark_failed(conn, loaded, actor, err, command)
             return loaded
-        steps.save_or_fail(conn, loaded, actor, {"type": "message", "message": message, "payload": payload},
-                           lambda: steps.save(conn, loaded, actor))
+        steps.save_or_fail(conn, loaded, actor, command, lambda: steps.save(conn, loaded, actor))
         return loaded
 
     def child_finished(self, conn: Connection, actor: Actor, parent_id: int) -> Loaded | None:
@@ -145,14 +145,17 @@ class CaseLinks:
 
 def message_definition(loaded: Loaded, message: str) -> Any:
     """The definition of the message event the case waits on; 409 if it waits for no such message."""
-    definition = waiting_message(loaded.workflow, message)
+    return event_definition(loaded, message, "message")
+
+
+def event_definition(loaded: Loaded, name: str, kind: str = "message") -> Any:
+    """The definition of the ``kind`` event named ``name`` the case waits on; 409 ``not_waiting``."""
+    definition = waiting_event(loaded.workflow, kind, name)
     if definition is not None:
         return definition
-    raise Conflict(f"case {loaded.case.id} is not waiting for message '{message}'", code="not_waiting")
+    raise Conflict(f"case {loaded.case.id} is not waiting for {kind} '{name}'", code="not_waiting")
 
 
 def catch(loaded: Loaded, definition: Any, message: str, payload: dict[str, Any]) -> None:
-    """Hand the message to the waiting event (the engine runs on when the caller advances)."""
-    # Camunda's message definition puts the payload in one variable; the others spread it into the data.
-    body = {"payload": payload, "result_var": message} if hasattr(definition, "result_var") else payload
-    loaded.workflow.catch(BpmnEvent(definition, payload=body))
+    """Hand the message (or signal) to the waiting event (the engine runs on when the caller advances)."""
+    loaded.workflow.catch(event_for(definition, message, payload))

@@ -19,7 +19,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from engine.audit import events as audit
-from engine.cases.case_links import catch, message_definition
+from engine.cases.case_links import catch, event_definition
 from engine.cases.records import View
 from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, case_failed
@@ -56,9 +56,10 @@ class Incidents:
                                  from_status="error", to_status="running")
                 case.status = "running"
                 try:
-                    if command["type"] == "message":
-                        definition = message_definition(loaded, command["message"])
-                        catch(loaded, definition, command["message"], command["payload"])
+                    if command["type"] in ("message", "signal"):  # a delivery from outside or a child's end
+                        kind = command["type"]
+                        definition = event_definition(loaded, command[kind], kind)
+                        catch(loaded, definition, command[kind], command["payload"])
                         steps.advance(loaded)
                     elif command["type"] == "complete":
                         form_key = conn.execute(select(TASK.c.form_key).where(TASK.c.id == command["task_id"])).scalar()

@@ -1,14 +1,20 @@
-"""Which message a case can catch now, asked the way SpiffWorkflow itself would catch it.
+"""Which message (or signal) a case can catch now, asked the way SpiffWorkflow itself would catch it.
 
-Delivering a message (``CaseLinks.deliver``) and replaying a delivery (``engine.replay``) both need
-the waiting message definition of that name, to hand the library an event it will catch; they
-share this lookup so that the runner and replay never disagree on what a case waits for.
+Delivering a message or signal (``CaseLinks._deliver_in``, from outside through
+:mod:`engine.cases.message_routing`, or a parent hearing its children) and replaying a delivery
+(``engine.replay``) both need the waiting event definition of that name, to hand the library an
+event it will catch; they share this lookup and :func:`event_for` so that the runner and replay
+never disagree on what a case waits for or what it is handed.
 """
 from __future__ import annotations
 
 from typing import Any, Iterator
 
-from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
+
+#: The kinds of event a case can be sent from outside, by the event type recorded for each.
+KINDS = {"message": MessageEventDefinition, "signal": SignalEventDefinition}
 
 
 def waiting_definitions(workflow: Any) -> Iterator[Any]:
@@ -33,7 +39,23 @@ def waiting_definitions(workflow: Any) -> Iterator[Any]:
 
 def waiting_message(workflow: Any, name: str) -> Any | None:
     """The message definition named ``name`` that ``workflow`` would catch now, else None."""
+    return waiting_event(workflow, "message", name)
+
+
+def waiting_event(workflow: Any, kind: str, name: str) -> Any | None:
+    """The definition of a ``kind`` ("message" or "signal") event named ``name`` that ``workflow``
+    would catch now, else None (a signal is caught the way a message is, by its waiting definition,
+    since the library compares definition classes of its parser family)."""
     for definition in waiting_definitions(workflow):
-        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+        if isinstance(definition, KINDS[kind]) and definition.name == name:
             return definition
     return None
+
+
+def event_for(definition: Any, name: str, payload: dict[str, Any]) -> BpmnEvent:
+    """The event the runner and replay both hand the library for a delivery of ``name``.
+
+    Camunda's message definition puts the payload in one variable (named after the message); the
+    others spread it into the data or into the catch event's variable themselves."""
+    body = {"payload": payload, "result_var": name} if hasattr(definition, "result_var") else payload
+    return BpmnEvent(definition, payload=body)

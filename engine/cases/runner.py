@@ -38,6 +38,7 @@ from engine.cases import delegation, notifications
 from engine.cases import statements as sql
 from engine.cases.case_links import CaseLinks
 from engine.cases.incidents import Incidents
+from engine.cases.message_routing import MessageRouter
 from engine.cases.records import CaseRecord, Loaded, TaskRow, View
 from engine.cases.reminders import Reminders
 from engine.cases.statements import TASK
@@ -93,6 +94,8 @@ class CaseService:
     incidents: Incidents = field(init=False, repr=False)
     #: Reminders people send by hand (:mod:`engine.cases.reminders`).
     reminders: Reminders = field(init=False, repr=False)
+    #: Messages and signals from outside (:mod:`engine.cases.message_routing`).
+    messages: MessageRouter = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # The steps exist before the links that use them, so a step reaches the links' parent
@@ -105,6 +108,7 @@ class CaseService:
         self.links = CaseLinks(self.steps)
         self.incidents = Incidents(self.steps)
         self.reminders = Reminders(self.steps)
+        self.messages = MessageRouter(self.steps, self.links)
 
     def script_engine(self, process_key: str) -> Any:
         """The sandboxed script engine of a process (replay runs its cases on the same one)."""

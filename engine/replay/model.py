@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from engine.audit import events as audit
@@ -22,13 +21,13 @@ from engine.definitions.versions import LoadedDefinition
 from engine.errors import Invalid
 from engine.policy import STARTER, ProcessPolicy
 from engine.cases import migration, migration_plan
-from engine.cases.messages import waiting_message
+from engine.cases.messages import event_for, waiting_event
 from engine.cases.steps import has_ended, snapshot
 from engine.definitions.sandbox import check_data_keys
 
 #: The events the engine itself appends; any other type was recorded by a process module's hook.
 ENGINE_EVENTS = frozenset({"case_started", "task_completed", "timer_fired", "task_claimed", "task_released",
-                           "case_cancelled", "case_failed", "case_retried", "message_received", "task_created",
+                           "case_cancelled", "case_failed", "case_retried", "message_received", "signal_received", "task_created",
                            "task_cancelled", "role_granted", "role_revoked", "case_completed", "task_reassigned",
                            "case_migrated"})
 
@@ -113,13 +112,14 @@ class CaseModel:
             return self._retry(actor, data, fails)
         if kind == "case_migrated":
             return self._migrate(actor, data)
-        if kind == "message_received":
+        if kind in ("message_received", "signal_received"):
             self._require("running")
             out = [_event(kind, actor, None, data)]
             if fails:
                 self.status = "error"
                 return out + [_event("case_failed", actor, None, None, "running", "error", compare_data=False)]
-            return out + self._deliver(actor, data.get("message"), data.get("payload") or {})
+            sent = kind.split("_")[0]
+            return out + self._deliver(actor, data.get(sent), data.get("payload") or {}, sent)
         raise ReplayError(f"'{kind}' is recorded where the replayed case appended nothing more", None, kind)
 
     def _require(self, status: str) -> None:
@@ -216,8 +216,9 @@ class CaseModel:
         if fails:
             self.status = "error"
             return out + [_event("case_failed", actor, None, None, "running", "error", compare_data=False)]
-        if command.get("type") == "message":
-            return out + self._deliver(actor, command.get("message"), command.get("payload") or {})
+        if command.get("type") in ("message", "signal"):
+            return out + self._deliver(actor, command.get(command["type"]), command.get("payload") or {},
+                                       command["type"])
         if command.get("type") == "complete":
             return out + self._complete(command.get("username"), command.get("task_id"), command.get("data"),
                                         command.get("username"), actor)
@@ -251,15 +252,14 @@ class CaseModel:
                 self.tasks[task_id]["element_id"] = move.to_element_id
         return [_event("case_migrated", actor, None, recorded)] + self._save(actor)
 
-    def _deliver(self, actor: str, message: Any, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """Catch a recorded message (e.g. a parent told its child cases ended) as the runner does."""
-        definition = waiting_message(self.workflow, message)  # as the runner finds it
+    def _deliver(self, actor: str, message: Any, payload: Mapping[str, Any], kind: str = "message"
+                 ) -> list[dict[str, Any]]:
+        """Catch a recorded message or signal (from outside, or a parent told its child cases
+        ended) as the runner does."""
+        definition = waiting_event(self.workflow, kind, message)  # as the runner finds it
         if definition is None:
-            raise ReplayError(f"the replayed case is not waiting for message '{message}'", message, None)
-        # Camunda's message definition puts the payload in one variable; the others spread it into the data.
-        body = {"payload": dict(payload), "result_var": message} if hasattr(definition, "result_var") \
-            else dict(payload)
-        self.workflow.catch(BpmnEvent(definition, payload=body))
+            raise ReplayError(f"the replayed case is not waiting for {kind} '{message}'", message, None)
+        self.workflow.catch(event_for(definition, message, dict(payload)))
         self.workflow.do_engine_steps()
         return self._save(actor)
 

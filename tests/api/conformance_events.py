@@ -1,7 +1,7 @@
 """Messages and signals sent to raw SpiffWorkflow's run of a conformance file.
 
-The service delivers a message to a waiting case (``CaseService.deliver``, as the system would on
-a child's end or an outside event); the library's own run is sent the same message the way its
+The service is sent a message or a signal through the HTTP API (``POST /cases/{id}/messages`` and
+``/signals``, as an integration does, or ``POST /messages`` correlated by business key); the library's own run is sent the same message the way its
 documentation says: ``workflow.catch(BpmnEvent(MessageEventDefinition(name), payload))``, then
 engine steps (the definition class of the parser family, since the library compares classes). The two are compared afterwards like any conformance run.
 """
@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from engine.people.actors import SYSTEM
+API = "/api/v1"
 
 
 def deliver_raw(workflow: BpmnWorkflow, message: str, payload: Mapping[str, Any],
@@ -23,9 +23,24 @@ def deliver_raw(workflow: BpmnWorkflow, message: str, payload: Mapping[str, Any]
     workflow.do_engine_steps()
 
 
-def deliver(service: Any, case_id: int, message: str, payload: Mapping[str, Any]) -> None:
-    """Send ``message`` to the case as the system does."""
-    service.deliver(SYSTEM, case_id, message, dict(payload))
+def send(auth: Any, case_id: int, message: str, payload: Mapping[str, Any], kind: str = "messages",
+         user: str = "admin") -> Any:
+    """``POST /cases/{id}/messages`` (or ``signals``) as ``user``; the raw response."""
+    return auth.as_(user).post(f"{API}/cases/{case_id}/{kind}", json={"name": message, "payload": dict(payload)})
+
+
+def deliver(auth: Any, case_id: int, message: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Send ``message`` to the case over HTTP, as an integration does; the case it answers."""
+    response = send(auth, case_id, message, payload)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def signal(auth: Any, case_id: int, name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Send signal ``name`` to the case over HTTP; the case it answers."""
+    response = send(auth, case_id, name, payload, kind="signals")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
 
 
 def complete_raw(workflow: BpmnWorkflow, element_id: str, data: Mapping[str, Any] | None = None) -> None:

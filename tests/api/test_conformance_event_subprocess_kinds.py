@@ -1,6 +1,6 @@
 """Event sub-processes started by messages (interrupting or not), a timer and an error, as in SpiffWorkflow.
 
-A message sent to a case (``CaseService.deliver``) starts the event sub-process whose start event
+A message sent to a case (``POST /cases/{id}/messages``) starts the event sub-process whose start event
 catches it, with the payload in the start event's message variable, as in the library's own run
 of the same file; each test runs once on one worker and once with every cache cleared before each
 step (another worker, a restart); a timer-started one is fired by the service on the tests' manual
@@ -58,7 +58,7 @@ class Both:
     def send(self, message: str, payload: dict[str, Any]) -> None:
         deliver_raw(self.raw, message, payload)
         self._fresh()
-        deliver(self.service, self.case["id"], message, payload)
+        deliver(self.auth, self.case["id"], message, payload)
         self.case = get_case(self.auth, "hr", self.case["id"])
 
     def shown_data(self) -> dict[str, Any]:

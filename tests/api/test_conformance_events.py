@@ -38,13 +38,13 @@ def ends_like(auth: Any, case_id: int, raw: Any) -> dict[str, Any]:
     return raw_data
 
 
-def test_a_non_interrupting_message_boundary_and_a_receive_task_run_like_raw_spiffworkflow(auth, service):
+def test_a_non_interrupting_message_boundary_and_a_receive_task_run_like_raw_spiffworkflow(auth):
     raw = raw_workflow(FILE, "message_boundary")
     deploy_file(auth, FILE)
     case = start(auth, "hr", "message_boundary")
 
     deliver_raw(raw, "reminder", {"text": "hurry"})
-    deliver(service, case["id"], "reminder", {"text": "hurry"})
+    deliver(auth, case["id"], "reminder", {"text": "hurry"})
     case = get_case(auth, "hr", case["id"])
     assert ready(case) == raw_ready(raw) == ["answer_reminder", "collect_documents"]
 
@@ -55,19 +55,19 @@ def test_a_non_interrupting_message_boundary_and_a_receive_task_run_like_raw_spi
     assert case["tasks"] == [] and case["status"] == "running"  # the receive task waits
 
     deliver_raw(raw, "confirmation", {"ok": 1})
-    deliver(service, case["id"], "confirmation", {"ok": 1})
+    deliver(auth, case["id"], "confirmation", {"ok": 1})
     data = ends_like(auth, case["id"], raw)
     assert data["closed"] is True and data["reminder"] == {"text": "hurry"}
 
 
-def test_an_interrupting_message_boundary_cancels_the_task_like_raw_spiffworkflow(auth, service):
+def test_an_interrupting_message_boundary_cancels_the_task_like_raw_spiffworkflow(auth):
     raw = raw_workflow(FILE, "message_boundary")
     deploy_file(auth, FILE)
     case = start(auth, "hr", "message_boundary")
     [task] = case["tasks"]
 
     deliver_raw(raw, "withdrawn", {"by": "ann"})
-    deliver(service, case["id"], "withdrawn", {"by": "ann"})
+    deliver(auth, case["id"], "withdrawn", {"by": "ann"})
     assert ends_like(auth, case["id"], raw)["withdrawn_by"] == "ann"
     cancelled = [e for e in history(auth, "hr", case["id"]) if e["type"] == "task_cancelled"]
     assert [e["task_id"] for e in cancelled] == [task["id"]]

@@ -13,7 +13,7 @@ from tests.api.conformance_events import complete_raw, deliver, deliver_raw
 from tests.api.support import get_case, start
 
 
-def test_a_message_start_event_waits_for_its_message_and_link_events_end_like_raw_spiffworkflow(auth, service):
+def test_a_message_start_event_waits_for_its_message_and_link_events_end_like_raw_spiffworkflow(auth):
     raw = raw_workflow("message_start.bpmn", "message_start")
     deliver_raw(raw, "application", {"name": "Ann"})
     complete_raw(raw, "file_it", {"filed": True})
@@ -23,7 +23,7 @@ def test_a_message_start_event_waits_for_its_message_and_link_events_end_like_ra
     deploy_file(auth, "message_start.bpmn")
     case = start(auth, "hr", "message_start")
     assert case["status"] == "running" and case["tasks"] == []
-    deliver(service, case["id"], "application", {"name": "Ann"})
+    deliver(auth, case["id"], "application", {"name": "Ann"})
     case = get_case(auth, "hr", case["id"])
     assert [t["element_id"] for t in case["tasks"]] == ["file_it"]
     case = drive(auth, case, {"file_it": {"filed": True}})

@@ -3,7 +3,7 @@
 Inside one case: a signal and a message thrown on parallel branches with payload expressions are
 caught on the others, each payload in the catcher's variable (in Camunda's dialect, the variable
 the thrower names with ``camunda:resultVariable``). From outside: a message sent to a
-waiting case (``CaseService.deliver``, the system's way; the HTTP API has no message endpoint)
+waiting case (``POST /cases/{id}/messages``, as an integration sends it)
 is caught with its payload, in SpiffWorkflow's dialect (the catch event's message variable) and in
 Camunda's (the whole payload in one variable, named after the message), also when the waiting
 catch event is inside a called process. A message thrown that no
@@ -16,10 +16,9 @@ import pytest
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 
-from engine.errors import Conflict
 from tests.api.conformance import deploy_file, drive, raw_result, raw_workflow, replays_consistent, runs_like_raw
-from tests.api.conformance_events import complete_raw, deliver, deliver_raw
-from tests.api.support import API, get_case, start
+from tests.api.conformance_events import complete_raw, deliver, deliver_raw, send
+from tests.api.support import API, error_of, get_case, start, unchanged
 
 
 @pytest.mark.parametrize("order", [["approve", "set_budget"], ["set_budget", "approve"]])
@@ -32,7 +31,7 @@ def test_a_signal_and_a_message_thrown_in_a_case_carry_their_payloads_like_raw_s
 
 
 @pytest.mark.parametrize("score,passed", [(70, True), (10, False)])
-def test_a_message_from_outside_is_caught_with_its_payload_like_raw_spiffworkflow(auth, service, score, passed):
+def test_a_message_from_outside_is_caught_with_its_payload_like_raw_spiffworkflow(auth, score, passed):
     raw = raw_workflow("message_from_outside.bpmn", "message_from_outside")
     complete_raw(raw, "register", {"candidate": "A"})
     deliver_raw(raw, "exam_result", {"score": score})
@@ -42,7 +41,7 @@ def test_a_message_from_outside_is_caught_with_its_payload_like_raw_spiffworkflo
     deploy_file(auth, "message_from_outside.bpmn")
     case = drive(auth, start(auth, "hr", "message_from_outside"), {"register": {"candidate": "A"}})
     assert case["status"] == "running" and case["tasks"] == []
-    deliver(service, case["id"], "exam_result", {"score": score})
+    deliver(auth, case["id"], "exam_result", {"score": score})
     shown = get_case(auth, "hr", case["id"])
     assert shown["status"] == "completed" and shown["data"] == raw_data
     replays_consistent(auth, case["id"])
@@ -50,16 +49,15 @@ def test_a_message_from_outside_is_caught_with_its_payload_like_raw_spiffworkflo
             if e["type"] == "message_received"] == ["exam_result"]
 
 
-def test_a_message_the_case_is_not_waiting_for_is_refused_and_changes_nothing(auth, service):
+def test_a_message_the_case_is_not_waiting_for_is_refused_and_changes_nothing(auth, store):
     deploy_file(auth, "message_from_outside.bpmn")
     case = start(auth, "hr", "message_from_outside")
-    with pytest.raises(Conflict) as refused:  # still at "register": no catch event waits yet
-        deliver(service, case["id"], "exam_result", {"score": 1})
-    assert refused.value.code == "not_waiting"
+    with unchanged(store):  # still at "register": no catch event waits yet
+        error_of(send(auth, case["id"], "exam_result", {"score": 1}), 409, "not_waiting")
     assert get_case(auth, "hr", case["id"])["tasks"] == case["tasks"]
 
 
-def test_a_message_in_camunda_s_dialect_is_kept_in_one_variable_like_raw_spiffworkflow(auth, service):
+def test_a_message_in_camunda_s_dialect_is_kept_in_one_variable_like_raw_spiffworkflow(auth):
     raw = raw_workflow("message_camunda.bpmn", "message_camunda", parser=CamundaParser)
     complete_raw(raw, "send_contract", {"sent": True})
     deliver_raw(raw, "signed_contract", {"payload": {"signed_by": "A"}, "result_var": "signed_contract"},
@@ -70,13 +68,13 @@ def test_a_message_in_camunda_s_dialect_is_kept_in_one_variable_like_raw_spiffwo
     body = deploy_file(auth, "message_camunda.bpmn")
     assert body["dialect"] == "camunda"
     case = drive(auth, start(auth, "hr", "message_camunda"), {"send_contract": {"sent": True}})
-    deliver(service, case["id"], "signed_contract", {"signed_by": "A"})
+    deliver(auth, case["id"], "signed_contract", {"signed_by": "A"})
     shown = get_case(auth, "hr", case["id"])
     assert shown["status"] == "completed" and shown["data"] == raw_data
     replays_consistent(auth, case["id"])
 
 
-def test_a_message_reaches_a_called_process_waiting_for_it_like_raw_spiffworkflow(auth, service):
+def test_a_message_reaches_a_called_process_waiting_for_it_like_raw_spiffworkflow(auth):
     raw = raw_workflow("message_in_called.bpmn", "message_in_called")
     deliver_raw(raw, "grade", {"mark": 9})
     ended, raw_data = raw_result(raw)
@@ -85,7 +83,7 @@ def test_a_message_reaches_a_called_process_waiting_for_it_like_raw_spiffworkflo
     deploy_file(auth, "message_in_called.bpmn")
     case = start(auth, "hr", "message_in_called")
     assert case["status"] == "running" and case["tasks"] == []
-    deliver(service, case["id"], "grade", {"mark": 9})
+    deliver(auth, case["id"], "grade", {"mark": 9})
     shown = get_case(auth, "hr", case["id"])
     assert shown["status"] == "completed" and shown["data"] == raw_data
     replays_consistent(auth, case["id"])

@@ -1,0 +1,233 @@
+"""Messages and signals from outside: to one case, or correlated to the case that waits for them.
+
+Another system tells a case that something happened (an exam result came, a contract was signed)
+with a BPMN message or signal. Four ways in, each one transaction and one step of the case it
+reaches (a ``message_received`` / ``signal_received`` event on its chain, which replay re-runs):
+
+- :meth:`MessageRouter.to_case` — to a case named by id;
+- :meth:`MessageRouter.correlate` — to the one running case that waits for the message (and has
+  the business key given); when none waits, the latest version of the process whose *message
+  start event* has that name starts a new case, exactly as ``POST /cases`` would start it (start
+  form, unit, who may start), and the message is then caught by its start event in the same
+  transaction — a case is never left started without its message;
+- :meth:`MessageRouter.broadcast` — a signal to every running case waiting for it, bounded, each
+  case in its own transaction.
+
+Who may send: an admin and the ``system`` actor (the integration's account), not an hr officer —
+a message moves a case on without any task or form, past every rule a person's step is checked
+by, so it stays with the accounts that stand for other systems (:func:`may_send`).
+
+Correlation reads the waiting cases without locking them (only the one chosen is locked, then
+asked again), so it takes no more locks than any one-case command and keeps the lock order of
+:mod:`engine.cases.case_links`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from engine.cases.case_links import CaseLinks
+from engine.cases.messages import KINDS, waiting_event
+from engine.cases.records import CaseRecord, Loaded, View
+from engine.cases.statements import CASE
+from engine.cases.steps import CaseSteps
+from engine.definitions.sandbox import check_data_keys
+from engine.definitions.state import UnloadableState
+from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
+from engine.people.actors import Actor
+from engine.store.models import ProcessDefinition
+
+#: Correlation loads each running case that could catch the message; past this many it refuses
+#: and asks for a business key or a case id instead of loading the whole database.
+MAX_CANDIDATES = 200
+DEFINITION = ProcessDefinition.__table__
+
+
+def may_send(actor: Actor) -> bool:
+    """Whether ``actor`` may send a message or signal to a case: an admin or the system."""
+    return actor.is_any("admin", "system")
+
+
+def clean_name(name: Any, kind: str) -> str:
+    """The event's name, or 422: a name is what the diagram's message or signal is called."""
+    if not isinstance(name, str) or not name.strip() or len(name) > 255:
+        raise Invalid(f"a {kind} name is required", {"name": ["required, at most 255 characters"]})
+    return name.strip()
+
+
+@dataclass
+class MessageRouter:
+    """Send messages and signals to cases from outside; held by :class:`engine.cases.runner.CaseService`."""
+
+    steps: CaseSteps
+    links: CaseLinks
+
+    def to_case(self, actor: Actor, case_id: int, kind: str, name: str, payload: Any,
+                view: View | None = None) -> Any:
+        """Deliver ``kind`` ("message" or "signal") ``name`` to one case: 404 for a case the actor
+        cannot see, 403 for who may not send, 422 for a bad payload, 409 ``not_waiting``."""
+        name = clean_name(name, kind)
+        failed: Loaded | None = None
+        try:
+            with self.steps.store.command() as conn:
+                case = self.steps.lock(conn, case_id)
+                if not may_send(actor):  # (a sender reaches every case, as the system does)
+                    self.steps.visible_or_404(conn, actor, case)
+                    raise Forbidden(f"only the system or an admin may send a {kind} to a case")
+                loaded = self.links._deliver_in(conn, actor, case, name, check_data_keys(payload, "payload"), kind)
+                if loaded.case.status == "error":
+                    failed = loaded
+                else:
+                    result = view(conn, case) if view else case.id
+        except UnloadableState as err:
+            raise self.steps.record_unloadable(err, actor) from None
+        return self._answer(failed, loaded, result if failed is None else None)
+
+    def correlate(self, actor: Actor, name: str, payload: Any, business_key: str | None = None,
+                  case_id: int | None = None) -> dict[str, int]:
+        """Deliver message ``name`` to the one running case waiting for it (with ``business_key``,
+        or ``case_id``, when given), else start a case of the process it starts; what happened:
+        ``{"delivered_to": id}`` or ``{"started": id}``."""
+        if not may_send(actor):
+            raise Forbidden("only the system or an admin may send a message")
+        name = clean_name(name, "message")
+        payload = check_data_keys(payload, "payload")
+        failed: Loaded | None = None
+        try:
+            with self.steps.store.command() as conn:
+                waiting = self._waiting_cases(conn, "message", name, business_key, case_id)
+                if len(waiting) > 1:
+                    raise Conflict(f"{len(waiting)} cases wait for message '{name}'"
+                                   + (f" with business key '{business_key}'" if business_key else "")
+                                   + ": give a business key or a case id", {"case_ids": waiting}, code="ambiguous")
+                if waiting:
+                    case = self.steps.lock(conn, waiting[0])
+                    loaded = self.links._deliver_in(conn, actor, case, name, payload)
+                    outcome = {"delivered_to": case.id}
+                else:
+                    if case_id is not None:
+                        raise Conflict(f"case {case_id} is not waiting for message '{name}'", code="not_waiting")
+                    case, loaded = self._start(conn, actor, name, payload, business_key)
+                    outcome = {"started": case.id}
+                failed = loaded if loaded.case.status == "error" else None
+        except UnloadableState as err:
+            raise self.steps.record_unloadable(err, actor) from None
+        return self._answer(failed, loaded, outcome)
+
+    def broadcast(self, actor: Actor, name: str, payload: Any) -> dict[str, list[int]]:
+        """Send signal ``name`` to every running case waiting for it, each case in its own
+        transaction (one case's failure is its incident and stops no other); at most
+        :data:`MAX_CANDIDATES` cases are looked at, more is refused before any is sent.
+        ``{"delivered_to": [...], "failed": [...]}``; a case that stopped waiting meanwhile is in neither."""
+        if not may_send(actor):
+            raise Forbidden("only the system or an admin may send a signal")
+        name = clean_name(name, "signal")
+        payload = check_data_keys(payload, "payload")
+        with self.steps.store.read() as session:
+            waiting = self._waiting_cases(session.connection(), "signal", name, None, None)
+            session.rollback()
+        delivered: list[int] = []
+        failed: list[int] = []
+        for case_id in waiting:
+            try:
+                self.to_case(actor, case_id, "signal", name, payload)
+            except Conflict:  # it moved on since it was read: not waiting any more
+                continue
+            except EngineError:  # its incident is recorded; the others still get the signal
+                failed.append(case_id)
+            else:
+                delivered.append(case_id)
+        return {"delivered_to": delivered, "failed": failed}
+
+    # ------------------------------------------------------------------------------ inside
+    def _answer(self, failed: Loaded | None, loaded: Loaded, result: Any) -> Any:
+        """After the commit: a failed step answers as a failed task completion does (422
+        ``case_error``, the incident recorded); a good one leaves its workflow for the next command."""
+        if failed is not None:
+            incident = failed.case.incident or {}
+            element_id, message = incident.get("element_id", ""), incident.get("message", "")
+            raise CaseFailed(f"case {failed.case.id} failed at '{element_id}': {message}",
+                             {"case_id": failed.case.id, "element_id": element_id, "message": message})
+        self.steps.workflows.put(loaded.case.id, loaded.case.version, loaded.workflow)
+        return result
+
+    def _waiting_cases(self, conn: Connection, kind: str, name: str, business_key: str | None,
+                       case_id: int | None) -> list[int]:
+        """Ids of the running cases (with that key, or that one case) that would catch the ``kind``
+        event ``name`` now."""
+        query = select(CASE.c.id, CASE.c.definition_id).where(CASE.c.status == "running").order_by(CASE.c.id)
+        if business_key is not None:
+            query = query.where(CASE.c.business_key == business_key)
+        if case_id is not None:
+            if conn.execute(select(CASE.c.id).where(CASE.c.id == case_id)).first() is None:
+                raise NotFound(f"case {case_id} not found")
+            query = query.where(CASE.c.id == case_id)
+        rows = conn.execute(query).all()
+        catching = {definition_id for definition_id in {row.definition_id for row in rows}
+                    if self._defines(conn, definition_id, kind, name)}
+        candidates = [row.id for row in rows if row.definition_id in catching]
+        if len(candidates) > MAX_CANDIDATES:
+            raise Conflict(f"{len(candidates)} running cases could catch {kind} '{name}'"
+                           + (": give a business key or a case id" if kind == "message" else ""),
+                           {"candidates": len(candidates)}, code="too_many_candidates")
+        return [cid for cid in candidates if self._waits(conn, cid, kind, name)]
+
+    def _defines(self, conn: Connection, definition_id: int, kind: str, name: str) -> bool:
+        """Whether a process version has any ``kind`` event named ``name`` (skips loading its cases)."""
+        definition = self.steps.specs.get(conn, definition_id)
+        return any(isinstance(d, KINDS[kind]) and d.name == name
+                   for d in _event_definitions([definition.spec, *definition.subprocess_specs.values()]))
+
+    def _waits(self, conn: Connection, case_id: int, kind: str, name: str) -> bool:
+        """Whether the case would catch ``name`` now (read, not locked; a broken state catches nothing)."""
+        row = conn.execute(select(CASE).where(CASE.c.id == case_id)).first()
+        case = CaseRecord.from_row(row)
+        loaded = self.steps.load(conn, case, tolerate_unloadable=True)
+        if loaded.workflow is None:
+            return False
+        waits = waiting_event(loaded.workflow, kind, name) is not None
+        self.steps.workflows.put(case.id, case.version, loaded.workflow)  # unchanged: still this version's
+        return waits
+
+    def _start(self, conn: Connection, actor: Actor, name: str, payload: dict[str, Any],
+               business_key: str | None) -> tuple[CaseRecord, Loaded]:
+        """Start a case of the one process whose message start event is ``name``, and deliver it."""
+        starters = self._starters(conn, name)
+        if not starters:
+            raise NotFound(f"no case waits for message '{name}' and no deployed process starts with it",
+                           {"name": ["no receiver"]}, code="no_receiver")
+        if len(starters) > 1:
+            raise Conflict(f"{len(starters)} processes start with message '{name}': {', '.join(starters)}",
+                           {"processes": starters}, code="ambiguous")
+        case, loaded, failure = self.steps.start_in(conn, actor, starters[0], payload, business_key)
+        if failure is not None:  # the start itself failed: the case is an incident, its retry runs it
+            return case, loaded
+        # a case that did not stop at its message start event answers 409 and the start rolls back
+        return case, self.links._deliver_in(conn, actor, case, name, payload)
+
+    def _starters(self, conn: Connection, name: str) -> list[str]:
+        """Keys of the processes whose latest version has a message start event named ``name``."""
+        found = []
+        for key in conn.execute(select(DEFINITION.c.key).distinct()).scalars().all():
+            definition = self.steps.specs.get(conn, self.steps.specs.latest_id(conn, key))
+            if any(isinstance(spec, StartEvent) and isinstance(spec.event_definition, MessageEventDefinition)
+                   and spec.event_definition.name == name for spec in definition.spec.task_specs.values()):
+                found.append(definition.key)
+        return sorted(found)
+
+
+def _event_definitions(specs: Iterable[Any]) -> Iterable[Any]:
+    """Every event definition of the task specs of ``specs``, those inside a gateway's or a
+    multiple event's definition too."""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if definition is not None:
+                yield definition
+                yield from getattr(definition, "event_definitions", None) or ()
+
