@@ -14,12 +14,16 @@ import click
 
 from api.cli import _fail, _services, main
 
+#: A case id or version: what the database's BIGINT holds. Larger numbers are a usage error, not
+#: an integer overflow in the query (a traceback).
+ID = click.IntRange(1, 2**63 - 1)
+
 
 @main.command()
 @click.option("--process", "process", required=True, help="the process key")
-@click.option("--from", "from_version", type=click.IntRange(min=1), default=None, help="only cases on this version")
-@click.option("--to", "to_version", type=click.IntRange(min=1), required=True, help="the version to move them to")
-@click.option("--case", "case_ids", type=click.IntRange(min=1), multiple=True, help="one case id; repeat for several")
+@click.option("--from", "from_version", type=ID, default=None, help="only cases on this version")
+@click.option("--to", "to_version", type=ID, required=True, help="the version to move them to")
+@click.option("--case", "case_ids", type=ID, multiple=True, help="one case id; repeat for several")
 @click.option("--status", "statuses", type=click.Choice(["running", "error"]), multiple=True,
               help="only cases in this status (default: running and error)")
 @click.option("--unit", default=None, help="only cases of this unit code and the units under it")

@@ -24,10 +24,11 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.cases import migration_plan, projection
+from engine.cases import migration_claims as claims, migration_plan, projection
 from engine.cases.records import CaseRecord, Loaded
 from engine.cases.statements import CASE, TASK
 from engine.cases.steps import CaseSteps
+from engine.definitions.bundles import FAMILY
 from engine.definitions.state import UnloadableState
 from engine.definitions.versions import LoadedDefinition
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
@@ -84,7 +85,8 @@ class CaseResult:
                 "status": self.status, "version": self.version, "from_version": self.from_version,
                 "code": self.code, "reason": self.reason, "mapped": plan.get("mapped", []),
                 "removed": plan.get("removed", []), "changed": plan.get("changed", {}),
-                "passed_without_counterpart": plan.get("passed_without_counterpart", [])}
+                "passed_without_counterpart": plan.get("passed_without_counterpart", []),
+                "timers_restarted": plan.get("timers_restarted", [])}
 
 
 class _Refused(Exception):
@@ -170,6 +172,10 @@ class CaseMigrations:
         self.steps.save(conn, loaded, actor)
         conn.execute(update(CASE).where(CASE.c.id == case.id).values(definition_id=target.id))
         self._refresh_mapped(conn, loaded, plan)
+        if case.status == "running":
+            released = claims.release_lost(conn, loaded, actor, [m.task_id for m in plan.mapped if m.human])
+            if released:
+                self.steps.write_case(conn, case, loaded.chain, actor, case.version)
 
     def _refresh_mapped(self, conn: Connection, loaded: Loaded, plan: migration_plan.MigrationPlan) -> None:
         """The rows of tasks that stayed ready say what the new version calls them."""
@@ -216,11 +222,20 @@ class CaseMigrations:
         expected = selection.expected_versions.get(case.id)
         if expected is not None and expected != case.version:
             return refuse("stale_case", f"case {case.id} changed since the dry run; run it again")
+        if FAMILY.get(current.dialect) != FAMILY.get(target.dialect):
+            return refuse("dialect_changed", f"case {case.id} runs on version {current.version}, read by the "
+                          f"{current.dialect} parser, and version {target.version} is read by the {target.dialect} "
+                          "parser; a case cannot move between them (its stored state names the other's specs)")
         try:
             loaded = steps.load(conn, case)
+            plan = migration_plan.plan(loaded.workflow, current, target)
         except UnloadableState as err:
             return refuse("case_state_unloadable", err.message)
-        plan = migration_plan.plan(loaded.workflow, current, target)
+        except SQLAlchemyError:
+            raise  # the database, not the case
+        except Exception as err:  # noqa: BLE001 - one case the engine cannot compare is refused, the rest go on
+            message = getattr(err, "message", None) or str(err) or type(err).__name__
+            return refuse("engine_error", f"case {case.id} cannot be compared with version {target.version}: {message}")
         if not plan.possible:
             # nothing changed: the cached workflow stays good for the next command
             steps.workflows.put(case.id, case.version, loaded.workflow)

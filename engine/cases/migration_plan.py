@@ -57,6 +57,10 @@ class MigrationPlan:
     #: Elements the case has passed through that the new version lacks: their finished tasks leave
     #: the stored tree (the history keeps them), or the state could not be restored on the new spec.
     passed_without_counterpart: list[str] = field(default_factory=list)
+    #: Element ids of waiting timers whose expression or kind changed: they start again from the move.
+    timers_restarted: list[str] = field(default_factory=list)
+    #: Ids of the waiting tasks whose internal data (a timer's due time) the move keeps.
+    keep_internal: set[Any] = field(default_factory=set, repr=False)
     diffs: list[tuple[Any, WorkflowDiff, Any]] = field(default_factory=list, repr=False)
 
     @property
@@ -83,7 +87,8 @@ class MigrationPlan:
         return {"possible": self.possible, "reason": self.refusal(),
                 "mapped": [m.as_dict() for m in self.mapped], "removed": [m.as_dict() for m in self.removed],
                 "changed": self.changed, "added": self.added, "missing_subprocesses": self.missing_subprocesses,
-                "passed_without_counterpart": self.passed_without_counterpart}
+                "passed_without_counterpart": self.passed_without_counterpart,
+                "timers_restarted": self.timers_restarted}
 
 
 def _element(spec: Any) -> str:
@@ -130,6 +135,25 @@ def _describe(result: MigrationPlan, workflow: Any, spec_diff: SpecDiff, target:
         move = TaskMove(str(task.id), _element(task.task_spec), TaskState.get_name(task.state),
                         _element(counterpart) if counterpart is not None else None, human)
         (result.removed if task in removed or counterpart is None else result.mapped).append(move)
+    for task in workflow.get_tasks(state=TaskState.WAITING, skip_subprocesses=True):
+        if not task.internal_data:
+            continue
+        if task not in diff.changed or same_timer(task.task_spec, diff.alignment.get(task)):
+            result.keep_internal.add(task.id)
+        elif _is_element(task.task_spec):
+            result.timers_restarted = sorted({*result.timers_restarted, _element(task.task_spec)})
+
+
+def same_timer(old: Any, new: Any) -> bool:
+    """Whether a changed waiting event still waits for the same thing: the same kind of event
+    definition with the same expression. SpiffWorkflow's diff reports a relabelled timer as changed
+    (its event definition carries the element's name); only its expression and kind decide when it
+    fires, so a new label keeps the due time."""
+    before, after = getattr(old, "event_definition", None), getattr(new, "event_definition", None)
+    if before is None or after is None or type(before) is not type(after):
+        return False
+    return getattr(before, "expression", None) == getattr(after, "expression", None) and \
+        getattr(before, "expression", None) is not None
 
 
 def apply(migration: MigrationPlan, workflow: Any, new: LoadedDefinition) -> None:
@@ -137,7 +161,12 @@ def apply(migration: MigrationPlan, workflow: Any, new: LoadedDefinition) -> Non
 
     Waiting timers keep the due time they had: ``migrate_workflow`` resets waiting tasks (their
     internal data with it), which would start every timer again from the time of the migration.
-    Only a timer whose element is unchanged keeps it; a changed one is computed again.
+    A timer whose element is unchanged, or changed in nothing but its label, keeps it; one whose
+    expression or kind changed is computed again (the plan lists it in ``timers_restarted``).
+
+    ``migrate_workflow`` also forgets ``last_task`` (it looks the task up among the tree's ids,
+    not the tasks): the workflow's data is read from the last task, so it is put back when that
+    task is still in the tree, else the case's data would look empty until its next step.
     """
     if not migration.possible:
         raise ValueError(migration.refusal())
@@ -145,13 +174,15 @@ def apply(migration: MigrationPlan, workflow: Any, new: LoadedDefinition) -> Non
     for sub, diff, _ in migration.diffs:
         if diff is None:
             continue
-        changed = {t for t in diff.changed}
         for task in sub.get_tasks(state=TaskState.WAITING, skip_subprocesses=True):
-            if task.internal_data and task not in changed:
+            if task.id in migration.keep_internal:
                 kept[task.id] = dict(task.internal_data)
     for sub, diff, target in migration.diffs:
         if diff is not None:
+            last = sub.last_task
             migrate_workflow(diff, sub, target)
+            if last is not None and sub.last_task is None and last.id in sub.tasks:
+                sub.last_task = last
             _drop_finished_without_counterpart(sub, target)
     workflow.subprocess_specs = dict(new.subprocess_specs)
     for task_id, internal in kept.items():

@@ -51,6 +51,19 @@ def _path_problem(name: str) -> str | None:
     return None
 
 
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its maker meant it. Without the UTF-8 flag (bit 11) :mod:`zipfile`
+    reads the name as CP437, but Windows' Explorer and 7-Zip write UTF-8 bytes without setting
+    the flag, so "hồ_sơ.bpmn" would come out as mojibake: such a name is decoded again as UTF-8
+    when its bytes are valid UTF-8 (true CP437 names with accents rarely are), else kept."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
 def unpack(archive: SourceFile) -> list[SourceFile]:
     """The BPMN and DMN members of a zip, named by their path in it; :class:`DefinitionInvalid`
     naming each member that is not one (or the zip itself when it cannot be read)."""
@@ -67,12 +80,13 @@ def unpack(archive: SourceFile) -> list[SourceFile]:
     out: list[SourceFile] = []
     total = 0
     for info in files:
-        member = f"{archive.name}:{info.filename}"
-        reason = _path_problem(info.filename)
+        name = member_name(info)
+        member = f"{archive.name}:{name}"
+        reason = _path_problem(name)
         if reason is None and info.flag_bits & 0x1:
             reason = "an encrypted member"
-        if reason is None and not info.filename.lower().endswith(SUFFIXES):
-            reason = ("an archive inside the archive" if info.filename.lower().endswith(
+        if reason is None and not name.lower().endswith(SUFFIXES):
+            reason = ("an archive inside the archive" if name.lower().endswith(
                 (".zip", ".jar", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar"))
                 else "neither a .bpmn nor a .dmn file")
         if reason is None and info.file_size > MAX_SOURCE_BYTES:
@@ -98,7 +112,7 @@ def unpack(archive: SourceFile) -> list[SourceFile]:
             problems.append(Problem("the zip member is an archive inside the archive; a bundle holds only "
                                     "BPMN and DMN files", file=member))
             continue
-        out.append(SourceFile(info.filename, content))
+        out.append(SourceFile(name, content))
     if problems:
         raise DefinitionInvalid(problems)
     if not out:

@@ -155,10 +155,16 @@ def resolve_calls(parser: Any, spec: Any, dialect: str, resolve: Resolver | None
     calls: list[Call] = []
     pinned: list[DeployedProcess] = []
     problems: list[Problem] = []
+    edges: list[tuple[str, str, str, str]] = []  # (caller process, called process, element, file)
     pending = [spec]
     while pending:
-        for task_spec in pending.pop().task_specs.values():
-            if not isinstance(task_spec, SubWorkflowTask) or task_spec.spec in used:
+        caller = pending.pop()
+        for task_spec in caller.task_specs.values():
+            if not isinstance(task_spec, SubWorkflowTask):
+                continue
+            element = task_spec.bpmn_id or task_spec.name
+            edges.append((caller.name, task_spec.spec, element, files.get(element, "")))
+            if task_spec.spec in used:
                 continue
             called, element = task_spec.spec, task_spec.bpmn_id or task_spec.name
             if called in in_bundle:
@@ -185,11 +191,53 @@ def resolve_calls(parser: Any, spec: Any, dialect: str, resolve: Resolver | None
                             f"process '{name}', and the bundle has another of that id; rename one",
                             element, files.get(element, "")))
                     used.setdefault(name, sub)
+                edges.extend(_calls_of(deployed))
                 calls.append(Call(called, "deployed", deployed.version, deployed.definition_id))
                 pinned.append(deployed)
+    problems.extend(cycles(spec.name, edges))
     if problems:
         raise DefinitionInvalid(problems)
     return used, calls, pinned
+
+
+def _calls_of(deployed: DeployedProcess) -> list[tuple[str, str, str, str]]:
+    """The calls a pinned deployed version makes, as it pinned them (their file: that version)."""
+    where = f"{deployed.key} version {deployed.version}"
+    return [(process_spec.name, task_spec.spec, task_spec.bpmn_id or task_spec.name, where)
+            for process_spec in [deployed.spec, *deployed.subprocess_specs.values()]
+            for task_spec in process_spec.task_specs.values() if isinstance(task_spec, SubWorkflowTask)]
+
+
+def cycles(top: str, edges: list[tuple[str, str, str, str]]) -> list[Problem]:
+    """A process that calls itself, directly or through others, is refused at deployment.
+
+    SpiffWorkflow creates a called process's tasks as soon as the call activity is reached; with no
+    wait state before the call again it recurses for ever inside one engine step, and the worker
+    hangs. The city's processes need no recursion, so any cycle of calls is refused: the problem
+    names the call activity that closes it and its file."""
+    graph: dict[str, list[tuple[str, str, str]]] = {}
+    for caller, called, element, file in edges:
+        graph.setdefault(caller, []).append((called, element, file))
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(process: str) -> Problem | None:
+        path.append(process)
+        for called, element, file in graph.get(process, []):
+            if called in path:
+                loop = " -> ".join([*path[path.index(called):], called])
+                return Problem(f"calls process '{called}' in a cycle of calls ({loop}); a process may not "
+                               "call itself, directly or through other processes", element, file)
+            if called not in done:
+                found = visit(called)
+                if found is not None:
+                    return found
+        path.pop()
+        done.add(process)
+        return None
+
+    found = visit(top)
+    return [found] if found is not None else []
 
 
 def same_task_ids(spec: Any, subprocess_specs: dict[str, Any], files: dict[str, str]) -> list[Problem]:

@@ -34,7 +34,9 @@ REFUSED = {"no_counterpart": _l("It waits in a step the new version does not hav
            "status_not_selected": _l("The case is not in a status chosen."),
            "other_process": _l("The case belongs to another process."),
            "case_state_unloadable": _l("The stored state of the case cannot be loaded."),
-           "engine_error": _l("The case cannot run on the new version.")}
+           "engine_error": _l("The case cannot run on the new version."),
+           "dialect_changed": _l("The new version is read by another kind of BPMN parser (its extensions "
+                                 "changed): a case cannot move between them.")}
 OUTCOMES = {"can_migrate": _l("Can move"), "migrated": _l("Moved"), "refused": _l("Refused")}
 _NUMBERS = re.compile(r"[\s,;]+")
 
@@ -52,8 +54,34 @@ def _versions() -> dict[str, dict[str, Any]]:
     return out
 
 
+#: ASCII digits only: ``str.isdigit`` also takes "²" and "٣", which ``int`` refuses or reads as 3.
+_DIGITS = re.compile(r"[0-9]{1,9}")
+#: The confirm form's cases, each with the ``version`` the preview saw: "12:3 14:1 ...". One field,
+#: not one per case: a form of more than 1,000 fields is refused by the server before the page sees it.
+_PAIR = re.compile(r"([0-9]{1,9}):([0-9]{1,9})")
+
+
 def _number(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and 0 < len(text) < 10 else None
+    return int(text) if text and _DIGITS.fullmatch(text) and int(text) > 0 else None
+
+
+def _expected(form: Any) -> dict[int, int] | None:
+    """The cases (and their versions) the confirm form sends; None when one cannot be read."""
+    expected = {}
+    for part in _NUMBERS.split((form.get("expected") or "").strip()):
+        if not part:
+            continue
+        pair = _PAIR.fullmatch(part)
+        if pair is None:
+            return None
+        expected[int(pair.group(1))] = int(pair.group(2))
+    for k, v in form.items():  # (the older form: one v_<case id> field per case)
+        if k.startswith("v_"):
+            case_id, version = _number(k[2:]), _number(v)
+            if case_id is None or version is None:
+                return None
+            expected[case_id] = version
+    return expected
 
 
 def _selection(form: Any, processes: dict[str, Any]) -> tuple[Selection | None, dict[str, str]]:
@@ -63,6 +91,8 @@ def _selection(form: Any, processes: dict[str, Any]) -> tuple[Selection | None, 
     if key not in processes:
         problems["process"] = _("Choose a process.")
     to_version, from_version = _number(form.get("to_version")), _number(form.get("from_version"))
+    if (form.get("from_version") or "").strip() and from_version is None:
+        problems["from_version"] = _("Choose the version the cases are on, or leave it empty.")
     if to_version is None:
         problems["to_version"] = _("Choose the version to move the cases to.")
     elif from_version is not None and from_version == to_version:
@@ -71,11 +101,14 @@ def _selection(form: Any, processes: dict[str, Any]) -> tuple[Selection | None, 
     parts = [p for p in _NUMBERS.split(cases_text) if p]
     if any(_number(p) is None for p in parts) or len(parts) > 1000:
         problems["case_ids"] = _("Write case numbers separated by commas or spaces.")
+    expected = _expected(form)
+    if expected is None:
+        problems["case_ids"] = _("Write case numbers separated by commas or spaces.")
     if problems:
         return None, problems
-    expected = {int(k[2:]): int(v) for k, v in form.items() if k.startswith("v_") and k[2:].isdigit() and v.isdigit()}
-    return Selection(key, int(to_version), from_version, case_ids=[int(p) for p in parts],  # type: ignore[arg-type]
-                     expected_versions=expected), {}
+    case_ids = [int(p) for p in parts] or sorted(expected or {})
+    return Selection(key, int(to_version), from_version, case_ids=case_ids,  # type: ignore[arg-type]
+                     expected_versions=expected or {}), {}
 
 
 def _shown(report: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
@@ -85,7 +118,9 @@ def _shown(report: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]
         moves = [(names.get(m["element_id"], m["element_id"]), names.get(m["to_element_id"] or "", m["to_element_id"]))
                  for m in case["mapped"] if m["human"]]
         missing = sorted({names.get(m["element_id"], m["element_id"]) for m in case["removed"]})
+        timers = ", ".join(names.get(t, t) for t in case.get("timers_restarted") or [])
         rows.append({"case_id": case["case_id"], "business_key": case["business_key"], "version": case["version"],
+                     "timers": _("Timers that start again: %(names)s", names=timers) if timers else "",
                      "status": status_label(case["status"]), "outcome": str(OUTCOMES[case["outcome"]]),
                      "refused": case["outcome"] == "refused", "moves": moves, "missing": missing,
                      "why": str(REFUSED.get(case["code"] or "", _("The case cannot be moved.")))
@@ -116,6 +151,8 @@ def migrations_page() -> Any:
     if request.method == "GET" and not form.get("process"):
         return render_template("web/migrations.html", **context)
     selection, problems = _selection(form, processes)
+    if selection is not None and request.method == "POST" and not selection.case_ids:
+        selection, problems = None, {"case_ids": _("Write case numbers separated by commas or spaces.")}
     if selection is None:
         context["problems"] = problems
         return render_template("web/migrations.html", **context), 422
