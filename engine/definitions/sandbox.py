@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import ast
 import keyword
-import math
 import operator
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
@@ -29,14 +28,12 @@ from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine.definitions import script_compat
+from engine.definitions import script_clock, script_compat, script_limits, script_regex
+from engine.definitions.script_budget import FSTR, TICK
+from engine.definitions.script_limits import SandboxViolation
 from engine.time import calendar
-from engine.time import clock
+from engine import policy
 from engine.errors import Invalid
-
-
-class SandboxViolation(Exception):
-    """Code tried something the sandbox does not allow (import, dunder, open...)."""
 
 
 _SAFE_BUILTINS: dict[str, Any] = {
@@ -49,51 +46,55 @@ _SAFE_BUILTINS: dict[str, Any] = {
         "True", "False", "None",
     )
 }
+# the bounded versions (engine/definitions/script_limits.py): no address in a repr, no 10**12 range
+_SAFE_BUILTINS.update(repr=script_limits.safe_repr, range=script_limits.safe_range)
 
 _INPLACE = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
-    "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor,
+    "<<=": operator.ilshift, ">>=": operator.irshift, "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor,
 }
 
 
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
+    if op in script_limits.INPLACE_CHECKS:
+        script_limits.INPLACE_CHECKS[op](x, y)  # the same limits as ``x = x * y``
     try:
         return _INPLACE[op](x, y)
     except KeyError:
         raise SandboxViolation(f"operator {op} is not allowed") from None
 
 
+_WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
+def _width_checked(method: Callable[..., str]) -> Callable[..., str]:
+    def padded(width: Any = 8, *args: Any) -> str:
+        if isinstance(width, int) and width > policy.SCRIPT_MAX_LENGTH:
+            script_limits.refuse(f"a width past {policy.SCRIPT_MAX_LENGTH} is not allowed")
+        return method(width, *args)
+    return padded
+
+
 def _getattr(obj: Any, name: str, *default: Any) -> Any:
     """Guarded attribute access; a misspelt attribute raises (it must not quietly become None)."""
     # safer_getattr_raise refuses names starting with "_" and str.format, like safer_getattr; the
     # format methods are given in a version whose fields pass these same guards.
-    if isinstance(obj, str) and name in ("format", "format_map"):
-        return script_compat.safe_format(obj, _getattr, name)
+    if isinstance(obj, str):
+        if name in ("format", "format_map"):
+            return script_compat.safe_format(obj, _getattr, name)
+        if name in _WIDTH_METHODS:
+            return _width_checked(getattr(obj, name))
+    found = script_clock.clock_attribute(obj, name)  # every way to the wall clock
+    if script_clock.decided(found):
+        return found
+    if script_regex.is_raw_pattern_access(obj, name):
+        raise SandboxViolation("attribute 're' of a match is not allowed (use the pattern you compiled)")
     return safer_getattr_raise(obj, name, *default)
 
 
-class _ClockDatetime(datetime):
-    """``datetime`` whose ``now``/``today`` read the service clock (replay stays exact)."""
-
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
-        value = clock.now()
-        return value.astimezone(tz) if tz is not None else value
-
-    @classmethod
-    def today(cls):  # type: ignore[override]
-        return clock.now()
-
-    utcnow = today
-
-
-class _ClockDate(date):
-    """``date`` whose ``today`` is the city's date on the service clock."""
-
-    @classmethod
-    def today(cls):  # type: ignore[override]
-        return clock.now().astimezone(clock.CITY_ZONE).date()
+_ClockDatetime = script_clock.ClockDatetime
+_ClockDate = script_clock.ClockDate
 
 
 HELPERS: dict[str, Any] = {
@@ -104,7 +105,7 @@ HELPERS: dict[str, Any] = {
     "datetime": _ClockDatetime,
     "timedelta": timedelta,
     "timezone": timezone,
-    "math": math,
+    "math": script_limits.MATH,
 }
 
 _GUARDS: dict[str, Any] = {
@@ -117,10 +118,20 @@ _GUARDS: dict[str, Any] = {
     "_inplacevar_": _inplacevar,
     "_print_": PrintCollector,
     "_apply_": lambda f, *a, **kw: f(*a, **kw),
+    FSTR: script_limits.formatted_value,
+    "_slice_": slice,
+    **dict(script_limits.BINOP_GUARDS.values()),
 }
+_GUARDS["_augitem_"] = script_compat.augmented_item(_inplacevar, full_write_guard)
+
 
 #: Names code sees besides task data; data keys may not take them.
-RESERVED_NAMES: frozenset[str] = frozenset(_SAFE_BUILTINS) | frozenset(HELPERS) | frozenset(_GUARDS)
+RESERVED_NAMES: frozenset[str] = frozenset(_SAFE_BUILTINS) | frozenset(HELPERS) | frozenset(_GUARDS) | {TICK}
+#: Names user input (a form, a start, a message payload) may not take either: the builtins scripts
+#: written for SpiffWorkflow's default engine use and the modules they import. A script may still
+#: assign them, as in Python; a user's key would make every script using them fail, and a retry too.
+USER_RESERVED_NAMES: frozenset[str] = (RESERVED_NAMES | frozenset(script_compat.extra_builtins(_getattr, SandboxViolation))
+                                       | frozenset(script_compat.IMPORTABLE))
 
 
 @lru_cache(maxsize=4096)
@@ -173,7 +184,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if external_context:
             scope.update(external_context)
         scope.update(self.globals)
-        return eval(code, scope)  # noqa: S307 - restricted bytecode, guarded globals
+        with script_limits.script_run() as budget:
+            scope[TICK] = budget.tick
+            return eval(code, scope)  # noqa: S307 - restricted bytecode, guarded globals
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         self._check_data(context)
@@ -182,7 +195,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if external_context:
             scope.update(external_context)
         scope.update(self.globals)
-        exec(code, scope)  # noqa: S102 - restricted bytecode, guarded globals
+        with script_limits.script_run() as budget:
+            scope[TICK] = budget.tick
+            exec(code, scope)  # noqa: S102 - restricted bytecode, guarded globals
         rebound = sorted(k for k in scope if k in _SAFE_BUILTINS or (
             k in self.globals and scope[k] is not self.globals[k] and not _is_module(scope[k])))  # import datetime
         if rebound:
@@ -221,7 +236,7 @@ def check_data_keys(data: Any, field_name: str = "data") -> dict[str, Any]:
             bad[str(key)] = ["not a valid identifier"]
         elif key.startswith("_") or "._" in key:
             bad[key] = ["must not start with '_'"]
-        elif key in RESERVED_NAMES:
+        elif key in USER_RESERVED_NAMES:
             bad[key] = ["is a reserved name in the script sandbox"]
     if bad:
         raise Invalid("invalid data keys", {field_name: bad})
