@@ -9,16 +9,18 @@ widens the sandbox with safe equivalents only:
 
 - :data:`EXTRA_BUILTINS`: pure functions and exception classes; ``getattr``/``hasattr`` go
   through the guarded attribute access (no ``_`` names); ``type`` stays out (a class in hand is
-  the first step of every escape). They sit in ``__builtins__`` only, so task data may shadow them, as in Python
-  and in SpiffWorkflow (the names the city's processes rely on stay reserved).
+  the first step of every escape). They sit in ``__builtins__`` only, so a script may assign
+  them, as in Python and in SpiffWorkflow; a user's data keys may not take them
+  (``check_data_keys``: a user's ``next`` would break every later script, and every retry).
+  ``pow``, ``format``, ``repr`` and ``range`` are the bounded ones of :mod:`script_limits`.
 - :func:`safe_format`: ``str.format``/``format_map`` whose fields may not reach a ``_`` name.
 - :class:`CompatPolicy`: ``target[key] op= value`` becomes
-  ``target[key] = _inplacevar_(op, target[key], value)`` (the guarded in-place operators
-  RestrictedPython already uses for names) when ``target`` and ``key`` have no side effects.
+  ``_augitem_(op, target, key, lambda: value)``: evaluated in Python's order, through the guards.
 - :func:`guarded_import`: ``import`` of :data:`IMPORTABLE` modules only, each a curated module
   of its public, harmless names (a real module hands out its own imports: ``json.codecs.open``,
-  ``datetime.sys.modules``); ``datetime`` reads the service clock. Anything else is refused at
-  deployment with the modules allowed.
+  ``datetime.sys.modules``); ``datetime`` reads the service clock, ``re`` has a timeout
+  (:mod:`script_regex`), ``math`` bounds ``factorial``. Anything else is refused at deployment
+  with the modules allowed.
 """
 from __future__ import annotations
 
