@@ -56,7 +56,7 @@ ClockDate.min = ClockDate(1, 1, 1)  # type: ignore[misc]
 ClockDate.max = ClockDate(9999, 12, 31)  # type: ignore[misc]
 
 _CLOCK_NAMES = frozenset({"now", "today", "utcnow"})
-_C_IMPORTING = frozenset({"strftime", "strptime", "__format__"})
+_C_IMPORTING = frozenset({"strftime", "strptime"})
 _MISSING = object()
 
 
