@@ -5,7 +5,10 @@ import ``os`` or walk ``__subclasses__``. Here code is compiled with
 RestrictedPython (no imports, no names starting with ``_``, guarded attribute
 and item access) and runs against a small allow-list of builtins and helpers.
 Task data are the script's globals, as in SpiffWorkflow, so data keys must
-never shadow :data:`RESERVED_NAMES` nor start with ``_``.
+never shadow :data:`RESERVED_NAMES` nor start with ``_`` (nor, from a user,
+:data:`USER_RESERVED_NAMES`). Each run has a step budget and bounded arithmetic,
+formats and regular expressions (:mod:`engine.definitions.script_limits`), and
+every way to the time reads the service clock (:mod:`engine.definitions.script_clock`).
 """
 from __future__ import annotations
 
