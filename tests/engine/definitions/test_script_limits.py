@@ -121,6 +121,22 @@ def test_a_loop_over_a_users_zero_step_never_ending_is_refused_by_the_step_budge
         run("left = allowance\ndays = 0\nwhile left > 0:\n    left -= per_day\n    days += 1\n", data)
 
 
+def test_a_never_ending_loop_in_a_script_task_is_an_incident_of_the_task_not_a_hung_worker(small_budget: int) -> None:
+    content = (DATA / "spiff_review.bpmn").read_bytes().replace(
+        b"reviewed = True", b"left = allowance\nwhile left > 0:\n    left -= per_day")
+    parsed = parse_definition([SourceFile("spiff_review.bpmn", content)])
+    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=make_script_engine())
+    workflow.do_engine_steps()
+    [review] = workflow.get_tasks(state=TaskState.READY, manual=True)
+    review.data.update(check_data_keys({"allowance": 10, "per_day": 0}))
+    review.run()
+    with pytest.raises(WorkflowTaskException) as raised:
+        workflow.do_engine_steps()
+    assert raised.value.task.task_spec.bpmn_id == "record_review"
+    assert raised.value.error_type == "SandboxViolation" and "steps" in str(raised.value)
+    assert "left" not in raised.value.task.data
+
+
 @pytest.mark.parametrize("script", [
     "n = 0\nfor i in range(2000):\n    n += 1",
     "def f(k):\n    return 0 if k == 0 else f(k - 1)\nfor i in range(20):\n    f(60)",
