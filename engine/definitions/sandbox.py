@@ -5,8 +5,7 @@ import ``os`` or walk ``__subclasses__``. Here code is compiled with
 RestrictedPython (no imports, no names starting with ``_``, guarded attribute
 and item access) and runs against a small allow-list of builtins and helpers.
 Task data are the script's globals, as in SpiffWorkflow, so data keys must
-never shadow :data:`RESERVED_NAMES` nor start with ``_`` (nor, from a user,
-:data:`USER_RESERVED_NAMES`). Each run has a step budget and bounded arithmetic,
+never shadow :data:`RESERVED_NAMES` nor start with ``_``. Each run has a step budget and bounded arithmetic,
 formats and regular expressions (:mod:`engine.definitions.script_limits`), and
 every way to the time reads the service clock (:mod:`engine.definitions.script_clock`).
 """
@@ -130,11 +129,10 @@ _GUARDS["_augitem_"] = script_compat.augmented_item(_inplacevar, full_write_guar
 
 #: Names code sees besides task data; data keys may not take them.
 RESERVED_NAMES: frozenset[str] = frozenset(_SAFE_BUILTINS) | frozenset(HELPERS) | frozenset(_GUARDS) | {TICK}
-#: Names user input (a form, a start, a message payload) may not take either: the builtins scripts
-#: written for SpiffWorkflow's default engine use and the modules they import. A script may still
-#: assign them, as in Python; a user's key would make every script using them fail, and a retry too.
-USER_RESERVED_NAMES: frozenset[str] = (RESERVED_NAMES | frozenset(script_compat.extra_builtins(_getattr, SandboxViolation))
-                                       | frozenset(script_compat.IMPORTABLE))
+#: The builtins added for scripts written for SpiffWorkflow's default engine (``next``, ``format``,
+#: ``IndexError``…) and the modules they import are *not* reserved: SpiffWorkflow accepts data under
+#: those names (a form field ``format``), and a file it runs must run here the same. Such a key
+#: shadows the name for the case's scripts, as it does there (a script then fails into an incident).
 
 
 @lru_cache(maxsize=4096)
@@ -239,7 +237,7 @@ def check_data_keys(data: Any, field_name: str = "data") -> dict[str, Any]:
             bad[str(key)] = ["not a valid identifier"]
         elif key.startswith("_") or "._" in key:
             bad[key] = ["must not start with '_'"]
-        elif key in USER_RESERVED_NAMES:
+        elif key in RESERVED_NAMES:
             bad[key] = ["is a reserved name in the script sandbox"]
     if bad:
         raise Invalid("invalid data keys", {field_name: bad})
