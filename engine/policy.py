@@ -32,6 +32,18 @@ _STATUS_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVED_STATUSES = frozenset({"running", "error", "cancelled"})
 #: Data key a process may set to report its end state (e.g. ``no_winner``).
 OUTCOME_KEY = "case_outcome"
+#: Steps (loop turns, function calls, comprehension items) one script run may take: counted, not
+#: timed, so a replay fails at the same step; past it the run is an incident (a loop that never ends).
+SCRIPT_STEP_LIMIT = 5_000_000
+#: Seconds a script's or a form pattern's regular expression may run on one text (backtracking
+#: patterns take exponential time on a user's text, holding the worker).
+REGEX_TIMEOUT = 1.0
+#: Longest text (characters) a script's regular expression is run on.
+REGEX_MAX_SUBJECT = 100_000
+#: Largest whole number (decimal digits) a script's ``**``, ``*``, ``<<`` or ``math.factorial`` may make.
+SCRIPT_MAX_INT_DIGITS = 10_000
+#: Longest string or list (items) a script's repetition, concatenation or format width may make.
+SCRIPT_MAX_LENGTH = 1_000_000
 _NO_WORDS: Mapping[str, str] = MappingProxyType({})
 
 

@@ -10,11 +10,45 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from marshmallow import Schema, fields, validate
+import regex
+from marshmallow import Schema, ValidationError, fields, validate
 
 from forms.export import form_json_schema
 
 _SCHEMAS: dict[str, type[Schema]] = {}
+
+#: Seconds a field's pattern may take on one value, and the longest value it is run on: the same
+#: as the engine's ``REGEX_TIMEOUT``/``REGEX_MAX_SUBJECT`` (this package imports nothing of the
+#: engine; a test holds them together).
+PATTERN_TIMEOUT = 1.0
+PATTERN_MAX_TEXT = 100_000
+PATTERN_TOO_SLOW = "The value could not be checked against the field's pattern in time; enter a shorter or simpler value."
+
+
+class _TimedPattern(validate.Regexp):
+    """A file's ``pattern`` constraint, run by the ``regex`` package with a timeout.
+
+    A pattern written in a modeler (``^([a-z0-9]+[._-]?)*@…$``) may backtrack for hours on text the
+    user chooses, holding the worker with the GIL; here it gives up after :data:`PATTERN_TIMEOUT`
+    (other threads run meanwhile) and the field is refused with :data:`PATTERN_TOO_SLOW`. Still a
+    ``Regexp`` so JSON Schema publishes the pattern."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__(pattern)
+        self._timed = regex.compile(pattern)
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return super().__call__(value)
+        try:
+            if len(value) > PATTERN_MAX_TEXT:
+                raise TimeoutError
+            matched = self._timed.fullmatch(value, timeout=PATTERN_TIMEOUT, concurrent=True)
+        except TimeoutError:
+            raise ValidationError(PATTERN_TOO_SLOW) from None
+        if matched is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
 class _DateText(fields.Date):
@@ -47,7 +81,7 @@ def _field(spec: Mapping[str, Any]) -> fields.Field:
         if "minlength" in rules or "maxlength" in rules:
             checks.append(validate.Length(min=rules.get("minlength"), max=rules.get("maxlength")))
         if "pattern" in rules:
-            checks.append(validate.Regexp(f"^(?:{rules['pattern']})$"))
+            checks.append(_TimedPattern(f"^(?:{rules['pattern']})$"))
         if kind == "enum" and options:
             checks.append(validate.OneOf(options))
             meta["enum_labels"] = {o["id"]: {"vi": o["name"], "en": o["name"]} for o in spec.get("options") or []}

@@ -5,15 +5,16 @@ import ``os`` or walk ``__subclasses__``. Here code is compiled with
 RestrictedPython (no imports, no names starting with ``_``, guarded attribute
 and item access) and runs against a small allow-list of builtins and helpers.
 Task data are the script's globals, as in SpiffWorkflow, so data keys must
-never shadow :data:`RESERVED_NAMES` nor start with ``_``.
+never shadow :data:`RESERVED_NAMES` nor start with ``_``. Each run has a step budget and bounded arithmetic,
+formats and regular expressions (:mod:`engine.definitions.script_limits`), and
+every way to the time reads the service clock (:mod:`engine.definitions.script_clock`).
 """
 from __future__ import annotations
 
 import ast
 import keyword
-import math
 import operator
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
@@ -29,14 +30,12 @@ from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine.definitions import script_compat
+from engine.definitions import script_clock, script_compat, script_limits, script_regex
+from engine.definitions.script_budget import FSTR, TICK
+from engine.definitions.script_limits import SandboxViolation
 from engine.time import calendar
-from engine.time import clock
+from engine import policy
 from engine.errors import Invalid
-
-
-class SandboxViolation(Exception):
-    """Code tried something the sandbox does not allow (import, dunder, open...)."""
 
 
 _SAFE_BUILTINS: dict[str, Any] = {
@@ -49,51 +48,55 @@ _SAFE_BUILTINS: dict[str, Any] = {
         "True", "False", "None",
     )
 }
+# the bounded versions (engine/definitions/script_limits.py): no address in a repr, no 10**12 range
+_SAFE_BUILTINS.update(repr=script_limits.safe_repr, range=script_limits.safe_range)
 
 _INPLACE = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
-    "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor,
+    "<<=": operator.ilshift, ">>=": operator.irshift, "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor,
 }
 
 
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
+    if op in script_limits.INPLACE_CHECKS:
+        script_limits.INPLACE_CHECKS[op](x, y)  # the same limits as ``x = x * y``
     try:
         return _INPLACE[op](x, y)
     except KeyError:
         raise SandboxViolation(f"operator {op} is not allowed") from None
 
 
+_WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
+def _width_checked(method: Callable[..., str]) -> Callable[..., str]:
+    def padded(width: Any = 8, *args: Any) -> str:
+        if isinstance(width, int) and width > policy.SCRIPT_MAX_LENGTH:
+            script_limits.refuse(f"a width past {policy.SCRIPT_MAX_LENGTH} is not allowed")
+        return method(width, *args)
+    return padded
+
+
 def _getattr(obj: Any, name: str, *default: Any) -> Any:
     """Guarded attribute access; a misspelt attribute raises (it must not quietly become None)."""
     # safer_getattr_raise refuses names starting with "_" and str.format, like safer_getattr; the
     # format methods are given in a version whose fields pass these same guards.
-    if isinstance(obj, str) and name in ("format", "format_map"):
-        return script_compat.safe_format(obj, _getattr, name)
+    if isinstance(obj, str):
+        if name in ("format", "format_map"):
+            return script_compat.safe_format(obj, _getattr, name)
+        if name in _WIDTH_METHODS:
+            return _width_checked(getattr(obj, name))
+    found = script_clock.clock_attribute(obj, name)  # every way to the wall clock
+    if script_clock.decided(found):
+        return found
+    if script_regex.is_raw_pattern_access(obj, name):
+        raise SandboxViolation("attribute 're' of a match is not allowed (use the pattern you compiled)")
     return safer_getattr_raise(obj, name, *default)
 
 
-class _ClockDatetime(datetime):
-    """``datetime`` whose ``now``/``today`` read the service clock (replay stays exact)."""
-
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
-        value = clock.now()
-        return value.astimezone(tz) if tz is not None else value
-
-    @classmethod
-    def today(cls):  # type: ignore[override]
-        return clock.now()
-
-    utcnow = today
-
-
-class _ClockDate(date):
-    """``date`` whose ``today`` is the city's date on the service clock."""
-
-    @classmethod
-    def today(cls):  # type: ignore[override]
-        return clock.now().astimezone(clock.CITY_ZONE).date()
+_ClockDatetime = script_clock.ClockDatetime
+_ClockDate = script_clock.ClockDate
 
 
 HELPERS: dict[str, Any] = {
@@ -104,7 +107,7 @@ HELPERS: dict[str, Any] = {
     "datetime": _ClockDatetime,
     "timedelta": timedelta,
     "timezone": timezone,
-    "math": math,
+    "math": script_limits.MATH,
 }
 
 _GUARDS: dict[str, Any] = {
@@ -117,10 +120,19 @@ _GUARDS: dict[str, Any] = {
     "_inplacevar_": _inplacevar,
     "_print_": PrintCollector,
     "_apply_": lambda f, *a, **kw: f(*a, **kw),
+    FSTR: script_limits.formatted_value,
+    "_slice_": slice,
+    **dict(script_limits.BINOP_GUARDS.values()),
 }
+_GUARDS["_augitem_"] = script_compat.augmented_item(_inplacevar, full_write_guard)
+
 
 #: Names code sees besides task data; data keys may not take them.
-RESERVED_NAMES: frozenset[str] = frozenset(_SAFE_BUILTINS) | frozenset(HELPERS) | frozenset(_GUARDS)
+RESERVED_NAMES: frozenset[str] = frozenset(_SAFE_BUILTINS) | frozenset(HELPERS) | frozenset(_GUARDS) | {TICK}
+#: The builtins added for scripts written for SpiffWorkflow's default engine (``next``, ``format``,
+#: ``IndexError``…) and the modules they import are *not* reserved: SpiffWorkflow accepts data under
+#: those names (a form field ``format``), and a file it runs must run here the same. Such a key
+#: shadows the name for the case's scripts, as it does there (a script then fails into an incident).
 
 
 @lru_cache(maxsize=4096)
@@ -173,7 +185,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if external_context:
             scope.update(external_context)
         scope.update(self.globals)
-        return eval(code, scope)  # noqa: S307 - restricted bytecode, guarded globals
+        with script_limits.script_run() as budget:
+            scope[TICK] = budget.tick
+            return eval(code, scope)  # noqa: S307 - restricted bytecode, guarded globals
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         self._check_data(context)
@@ -182,7 +196,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if external_context:
             scope.update(external_context)
         scope.update(self.globals)
-        exec(code, scope)  # noqa: S102 - restricted bytecode, guarded globals
+        with script_limits.script_run() as budget:
+            scope[TICK] = budget.tick
+            exec(code, scope)  # noqa: S102 - restricted bytecode, guarded globals
         rebound = sorted(k for k in scope if k in _SAFE_BUILTINS or (
             k in self.globals and scope[k] is not self.globals[k] and not _is_module(scope[k])))  # import datetime
         if rebound:

@@ -9,16 +9,18 @@ widens the sandbox with safe equivalents only:
 
 - :data:`EXTRA_BUILTINS`: pure functions and exception classes; ``getattr``/``hasattr`` go
   through the guarded attribute access (no ``_`` names); ``type`` stays out (a class in hand is
-  the first step of every escape). They sit in ``__builtins__`` only, so task data may shadow them, as in Python
-  and in SpiffWorkflow (the names the city's processes rely on stay reserved).
+  the first step of every escape). They sit in ``__builtins__`` only, so a script may assign
+  them, as in Python and in SpiffWorkflow; a user's data keys may not take them
+  (``check_data_keys``: a user's ``next`` would break every later script, and every retry).
+  ``pow``, ``format``, ``repr`` and ``range`` are the bounded ones of :mod:`script_limits`.
 - :func:`safe_format`: ``str.format``/``format_map`` whose fields may not reach a ``_`` name.
 - :class:`CompatPolicy`: ``target[key] op= value`` becomes
-  ``target[key] = _inplacevar_(op, target[key], value)`` (the guarded in-place operators
-  RestrictedPython already uses for names) when ``target`` and ``key`` have no side effects.
+  ``_augitem_(op, target, key, lambda: value)``: evaluated in Python's order, through the guards.
 - :func:`guarded_import`: ``import`` of :data:`IMPORTABLE` modules only, each a curated module
   of its public, harmless names (a real module hands out its own imports: ``json.codecs.open``,
-  ``datetime.sys.modules``); ``datetime`` reads the service clock. Anything else is refused at
-  deployment with the modules allowed.
+  ``datetime.sys.modules``); ``datetime`` reads the service clock, ``re`` has a timeout
+  (:mod:`script_regex`), ``math`` bounds ``factorial``. Anything else is refused at deployment
+  with the modules allowed.
 """
 from __future__ import annotations
 
@@ -26,16 +28,16 @@ import _string  # the parser str.format itself uses for "{0.name[key]}"
 import ast
 import copy
 import json
-import math
-import re
 import string
 import types
 from datetime import time, timedelta, timezone
 from typing import Any, Callable
 
-from RestrictedPython import RestrictingNodeTransformer
 from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.transformer import IOPERATOR_TO_STR, copy_locations
+
+from engine.definitions import script_limits, script_regex
+from engine.definitions.script_budget import LimitingTransformer
 
 
 def _module(name: str, **members: Any) -> types.ModuleType:
@@ -50,11 +52,9 @@ def importable(clock_date: type, clock_datetime: type) -> dict[str, types.Module
     return {
         "datetime": _module("datetime", date=clock_date, datetime=clock_datetime, timedelta=timedelta,
                             timezone=timezone, time=time, MINYEAR=1, MAXYEAR=9999),
-        "math": math,  # a C module: functions and constants, nothing imported
+        "math": script_limits.MATH,  # functions and constants, factorial/comb/perm bounded
         "json": _module("json", dumps=json.dumps, loads=json.loads, JSONDecodeError=json.JSONDecodeError),
-        "re": _module("re", **{n: getattr(re, n) for n in (
-            "match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer", "compile", "escape",
-            "IGNORECASE", "I", "MULTILINE", "M", "DOTALL", "S", "VERBOSE", "X", "ASCII", "A", "error")}),
+        "re": script_regex.module(),  # with a timeout: a backtracking pattern must not hold the worker
     }
 
 
@@ -98,6 +98,12 @@ class _GuardedFormatter(string.Formatter):
             obj = self._getattr(obj, key) if is_attr else default_guarded_getitem(obj, key)
         return obj, first
 
+    def convert_field(self, value: Any, conversion: Any) -> Any:
+        return script_limits.safe_repr(value) if conversion == "r" else super().convert_field(value, conversion)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return script_limits.safe_format(value, format_spec)  # width checked, no memory address
+
 
 def _field_name_split(field_name: str) -> Any:
     first, rest = _string.formatter_field_name_split(field_name)
@@ -136,46 +142,45 @@ def extra_builtins(getattr_: Callable[..., Any], violation: type[Exception]) -> 
         "ascii", "bin", "callable", "chr", "format", "hex", "iter", "next", "oct", "ord", "pow", "slice",
         "AssertionError", "AttributeError", "IndexError", "LookupError", "NameError", "NotImplementedError",
         "OverflowError", "RuntimeError", "StopIteration", "UnicodeError", "ZeroDivisionError")}
-    return {**plain, "getattr": getattr_builtin, "hasattr": hasattr_builtin}
+    return {**plain, **script_limits.BOUNDED_BUILTINS, "getattr": getattr_builtin, "hasattr": hasattr_builtin}
 
 
-_PURE = (ast.Name, ast.Constant)
-_MARK = "inplacevar4sandboxcompat"
+#: Names of the nodes the rewrite adds, impossible in source (a digit first): a script can neither
+#: write nor rebind them; renamed to the guards' names once RestrictedPython has checked the code.
+_MARKS = {"0augitem": "_augitem_", "0slice": "_slice_"}
+_SIDE_EFFECTS = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
 
 
-def _pure(node: ast.AST | None) -> bool:
-    """An expression evaluated twice gives the same result and does nothing (names, constants and
-    their attributes, items and slices)."""
-    if node is None or isinstance(node, _PURE):
-        return True
-    if isinstance(node, ast.Attribute):
-        return _pure(node.value)
-    if isinstance(node, ast.Subscript):
-        return _pure(node.value) and _pure(node.slice)
-    if isinstance(node, ast.Slice):
-        return _pure(node.lower) and _pure(node.upper) and _pure(node.step)
-    if isinstance(node, ast.Tuple):
-        return all(_pure(e) for e in node.elts)
-    if isinstance(node, ast.UnaryOp):
-        return _pure(node.operand)
-    return False
+def augmented_item(inplace: Callable[[str, Any, Any], Any], write_guard: Callable[[Any], Any]) -> Callable[..., None]:
+    """``obj[key] op= value()`` in Python's order: ``obj`` and ``key`` first, then the item read,
+    then ``value``; the item read and write through the sandbox's guards."""
+    def _augitem_(op: str, obj: Any, key: Any, value: Callable[[], Any]) -> None:
+        current = default_guarded_getitem(obj, key)
+        write_guard(obj)[key] = inplace(op, current, value())
+    return _augitem_
 
 
-class CompatPolicy(RestrictingNodeTransformer):
-    """RestrictedPython's rules, plus augmented assignment of items (``d[k] += 1``)."""
+class CompatPolicy(LimitingTransformer):
+    """RestrictedPython's rules and the script limits, plus augmented assignment of items
+    (``d[k] += 1``): ``_augitem_(op, d, k, lambda: 1)``, so ``d`` and ``k`` are evaluated once and
+    before the value, as Python does."""
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         target = node.target
-        if not (isinstance(target, ast.Subscript) and _pure(target.value) and _pure(target.slice)):
+        if not isinstance(target, ast.Subscript) or any(isinstance(n, _SIDE_EFFECTS) for n in ast.walk(node.value)):
             return super().visit_AugAssign(node)
-        load = ast.Subscript(value=copy.deepcopy(target.value), slice=copy.deepcopy(target.slice), ctx=ast.Load())
-        call = ast.Call(func=ast.Name(_MARK, ast.Load()),
-                        args=[ast.Constant(IOPERATOR_TO_STR[type(node.op)]), load, node.value], keywords=[])
-        assign = ast.Assign(targets=[target], value=call)
-        copy_locations(assign, node)
-        ast.fix_missing_locations(assign)
-        assign = self.visit(assign)  # guards the item read and the write like any other
-        for name in ast.walk(assign):
-            if isinstance(name, ast.Name) and name.id == _MARK:
-                name.id = "_inplacevar_"  # after the visit, which refuses names starting with "_"
-        return assign
+        key: ast.expr = copy.deepcopy(target.slice)
+        if isinstance(key, ast.Slice):
+            key = ast.Call(func=ast.Name("0slice", ast.Load()), keywords=[], args=[
+                part if part is not None else ast.Constant(None) for part in (key.lower, key.upper, key.step)])
+        thunk = ast.Lambda(args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+                           body=node.value)
+        statement = ast.Expr(ast.Call(func=ast.Name("0augitem", ast.Load()), keywords=[], args=[
+            ast.Constant(IOPERATOR_TO_STR[type(node.op)]), copy.deepcopy(target.value), key, thunk]))
+        copy_locations(statement, node)
+        ast.fix_missing_locations(statement)
+        statement = self.visit(statement)  # guards the parts like any other code
+        for name in ast.walk(statement):
+            if isinstance(name, ast.Name) and name.id in _MARKS:
+                name.id = _MARKS[name.id]
+        return statement

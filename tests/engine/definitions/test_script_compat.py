@@ -57,9 +57,31 @@ def test_an_item_augmented_assignment_extends_the_same_list_as_python_does() -> 
     assert run(script)["alias"] == ["An", "Binh"]
 
 
-def test_an_item_augmented_assignment_with_side_effects_in_its_target_stays_refused() -> None:
-    with pytest.raises(SandboxViolation, match="Augmented assignment"):
-        check_source("d = {}\nkeys = ['a']\nd[keys.pop()] += 1")
+@pytest.mark.parametrize("script", [
+    "d = {'a': 1, 'b': 10}\nkeys = ['b', 'a']\nd[keys.pop()] += 1",
+    "def bump():\n    global k\n    k = 'b'\n    return 1\nd = {'a': 1, 'b': 10}\nk = 'a'\nd[k] += bump()",
+    "rows = [1, 2, 3, 4]\nrows[1:3] += [9]",
+])
+def test_an_item_augmented_assignment_evaluates_its_target_once_and_first_as_python_does(script: str) -> None:
+    assert run(script) == python(script)
+
+
+@pytest.mark.parametrize("marker", ["inplacevar4sandboxcompat", "_augitem_", "_inplacevar_", "_tick_"])
+def test_a_script_cannot_reach_or_rebind_the_augmented_assignment_guard(marker: str) -> None:
+    script = f"d = {{'a': 0}}\nd['a'] += 1\nseen = repr({marker})"
+    with pytest.raises(REFUSED):
+        run(script)
+
+
+def test_a_script_naming_the_old_rewrite_marker_changes_no_augmented_assignment() -> None:
+    script = "inplacevar4sandboxcompat = 'HIJACKED'\nd = {'a': 0}\nd['a'] += 1"
+    assert run(script) == python(script) and run(script)["d"] == {"a": 1}
+
+
+@pytest.mark.parametrize("guard", ["_augitem_", "_inplacevar_", "_tick_", "_mul_"])
+def test_a_script_cannot_rebind_a_guard(guard: str) -> None:
+    with pytest.raises(REFUSED):
+        run(f"{guard} = lambda op, x, y: 'HIJACKED'\nd = {{'a': 0}}\nd['a'] += 1")
 
 
 @pytest.mark.parametrize("script", [
