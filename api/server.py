@@ -99,9 +99,29 @@ def control_socket_options(port: int) -> dict[str, Any]:
     return {"control_socket": str(path)}
 
 
-def run(host: str, port: int, workers: int = 2, threads: int = 4, access_log: bool = False,
+#: SQLite writes one transaction at a time: past a few workers the writers' queue only grows
+#: (issue 17: ~300 requests/s whatever the workers). PostgreSQL grows with the cores, up to a cap
+#: that keeps connections (a worker holds up to threads + 1) under PostgreSQL's default of 100.
+SQLITE_MAX_WORKERS = 4
+POSTGRESQL_MAX_WORKERS = 16
+
+
+def default_workers(database_url: str, cpus: int | None = None) -> int:
+    """gunicorn workers when ``--workers`` is not given. SQLite: one per core, 2 to 4 (two keep a
+    request's HTTP, JSON and SpiffWorkflow work going while the other writes; more only queue
+    behind the single writer). PostgreSQL: one per core, at least 2, at most 16."""
+    cores = cpus if cpus is not None else (os.cpu_count() or 1)
+    if database_url.startswith("sqlite"):
+        return min(SQLITE_MAX_WORKERS, max(2, cores))
+    return min(POSTGRESQL_MAX_WORKERS, max(2, cores))
+
+
+def run(host: str, port: int, workers: int | None = None, threads: int = 4, access_log: bool = False,
         scheduler: bool | None = None) -> None:
-    """Serve; ``scheduler`` None: as ``TALENTFLOW_SCHEDULER`` says (on by default)."""
+    """Serve; ``workers`` None: :func:`default_workers` for the configured database; ``scheduler``
+    None: as ``TALENTFLOW_SCHEDULER`` says (on by default)."""
+    if workers is None:
+        workers = default_workers(str(config.from_env()["DATABASE_URL"]))
     options = {
         "bind": f"{host}:{port}", "workers": max(1, workers), "threads": max(1, threads),
         "worker_class": "gthread", "keepalive": 5, "timeout": 60, "errorlog": "-", "loglevel": "info",

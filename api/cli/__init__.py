@@ -147,13 +147,14 @@ def retry(case_id: int, username: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--workers", default=None, type=int,
+              help="gunicorn workers (default: SQLite 2-4, PostgreSQL one per core up to 16)")
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="log every request to stdout (the audit log records every command regardless)")
 @click.option("--scheduler/--no-scheduler", default=None,
               help="run the timer executor in each worker (default: TALENTFLOW_SCHEDULER, on)")
-def serve(host: str, port: int, workers: int, threads: int, access_log: bool, scheduler: bool | None) -> None:
+def serve(host: str, port: int, workers: int | None, threads: int, access_log: bool, scheduler: bool | None) -> None:
     """Serve the API with gunicorn (threaded workers, keep-alive), firing timers in each worker."""
     from api.server import run
 
