@@ -28,6 +28,7 @@ from engine.audit import events as audit
 from engine.cases import delegation, projection
 from engine.cases import statements as sql
 from engine.cases.records import CaseRecord, Loaded
+from engine.cases.savepoint import Savepoint
 from engine.cases.statements import CASE
 from engine.cases.workflow_cache import WorkflowCache
 from engine.cases.worklist import is_participant
@@ -327,7 +328,7 @@ class CaseSteps:
         (an :class:`EngineError` is an answer; a database error rolls the command back)."""
         case_before = dict(vars(loaded.case))
         chain_before = (loaded.chain.seq, loaded.chain.head, list(loaded.chain.pending))
-        savepoint = conn.begin_nested()
+        savepoint = Savepoint(conn)
         try:
             write()
         except SpiffWorkflowException as err:
@@ -336,7 +337,7 @@ class CaseSteps:
             loaded.chain.seq, loaded.chain.head, loaded.chain.pending = chain_before
             self.mark_failed(conn, loaded, actor, err, command)
             return err
-        savepoint.commit()
+        savepoint.release()
         return None
 
     def mark_failed(self, conn: Connection, loaded: Loaded, actor: Actor, err: Exception,
