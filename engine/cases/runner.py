@@ -277,7 +277,7 @@ class CaseService:
             if found is None:
                 raise NotFound(f"task {task_id} not found")
             case = CaseRecord.from_row(found)
-            row = TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
+            row = TaskRow.from_prefixed(found)
             if not self.policy_for(case.process_key).may_reassign(actor, row.unit_path):
                 self._visible_task_or_404(conn, actor, case, task_id)
                 raise Forbidden("you may not reassign this task", code="may_not_reassign")
@@ -315,7 +315,7 @@ class CaseService:
         if found is None:
             raise NotFound(f"task {task_id} not found")
         case = CaseRecord.from_row(found)
-        row = TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
+        row = TaskRow.from_prefixed(found)
         doer = delegation.acts_for(conn, actor, row, case.id, self.policy_for(case.process_key),
                                    absentees=None if found.stands_in else [])
         if doer is None:
