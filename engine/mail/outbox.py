@@ -17,7 +17,7 @@ always goes, as a deadline passing unseen is what e-mail is for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
@@ -136,7 +136,7 @@ def task_data(case: Any, task: Any) -> dict[str, Any]:
     """What a message about ``task`` says, kept with the row so a resend says the same."""
     return {"task_name": task.name, "subject": task.subject, "process": case.process_key,
             "business_key": case.business_key, "case_id": case.id,
-            "due_at": task.due_at.isoformat() if task.due_at else None}
+            "due_at": task.due_at.astimezone(timezone.utc).isoformat() if task.due_at else None}  # as stored
 
 
 def reminder_data(case: Any, said: Mapping[str, Any]) -> dict[str, Any]:
