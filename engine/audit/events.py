@@ -57,9 +57,15 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON-serializable: {type(value).__name__}")
 
 
+#: ``json.dumps`` with options builds a new encoder at every call (a step hashes each event and
+#: makes its data jsonable: several calls a step); one encoder made with the very same options gives
+#: the same bytes, which every hash ever written depends on (``json.dumps`` is ``JSONEncoder(...).encode``).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default,
+                              allow_nan=False)
+
+
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default,
-                      allow_nan=False)
+    return _CANONICAL.encode(value)
 
 
 def jsonable(data: Any) -> Any:

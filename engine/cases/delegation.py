@@ -64,12 +64,14 @@ def _theirs(absentees: list[Actor], actor: Actor, task: Any) -> Actor | None:
     return next((a for a in absentees if a.user_id in (task.claimed_by_id, task.candidate_user_id)), None)
 
 
-def acts_for(db: Connection | Session, actor: Actor, task: Any, case_id: int, policy: ProcessPolicy) -> Actor | None:
+def acts_for(db: Connection | Session, actor: Actor, task: Any, case_id: int, policy: ProcessPolicy,
+             absentees: list[Actor] | None = None) -> Actor | None:
     """Whom ``actor`` does ``task`` for: ``actor`` itself (their own task), an absent user they stand in
     for, or None (neither). The absent person's claimed or personal task is theirs first; an open task
     the substitute may do in their own right stays the substitute's own. Raises :class:`Forbidden` with
     the policy's code when the task may not pass to a substitute."""
-    absentees = acting_for(db, actor)
+    if absentees is None:  # (a command that read ``STANDS_IN`` with its task knows when there are none)
+        absentees = acting_for(db, actor)
     theirs = _theirs(absentees, actor, task)
     if theirs is not None:
         code = policy.delegation_refusal(task.element_id, task.role, actor)

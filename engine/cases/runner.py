@@ -50,6 +50,7 @@ from engine.definitions.state import UnloadableState
 from engine.definitions.versions import SpecCache
 from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
 from engine.people.actors import SYSTEM, Actor, actor_for
+from engine.people.substitutes import active_params
 from engine.policy import ProcessPolicy
 from engine.store.database import Store
 from engine.store.models import User
@@ -280,7 +281,7 @@ class CaseService:
             if found is None:
                 raise NotFound(f"task {task_id} not found")
             case = CaseRecord.from_row(found)
-            row = TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
+            row = TaskRow.from_prefixed(found)
             if not self.policy_for(case.process_key).may_reassign(actor, row.unit_path):
                 self._visible_task_or_404(conn, actor, case, task_id)
                 raise Forbidden("you may not reassign this task", code="may_not_reassign")
@@ -313,13 +314,14 @@ class CaseService:
         """The task and its case, the case row locked, in one statement; and the absent user the
         actor does it for as their substitute (None: their own task)."""
         # SQLite: BEGIN IMMEDIATE already holds the write lock.
-        query = sql.TASK_WITH_CASE if self.store.is_sqlite else sql.TASK_WITH_LOCKED_CASE
-        found = conn.execute(query, {"task_id": task_id}).first()
+        query = sql.TASK_FOR_COMMAND if self.store.is_sqlite else sql.TASK_FOR_LOCKED_COMMAND
+        found = conn.execute(query, {"task_id": task_id, **active_params(actor.user_id)}).first()
         if found is None:
             raise NotFound(f"task {task_id} not found")
         case = CaseRecord.from_row(found)
-        row = TaskRow(**{c.name: getattr(found, f"t_{c.name}") for c in TASK.c})
-        doer = delegation.acts_for(conn, actor, row, case.id, self.policy_for(case.process_key))
+        row = TaskRow.from_prefixed(found)
+        doer = delegation.acts_for(conn, actor, row, case.id, self.policy_for(case.process_key),
+                                   absentees=None if found.stands_in else [])
         if doer is None:
             self._visible_task_or_404(conn, actor, case, task_id)
             raise Forbidden("you are not a candidate for this task")

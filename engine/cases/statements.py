@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, select, update
 
+from engine.people.substitutes import STANDS_IN
 from engine.store.models import Case, RoleGrant, Task
 
 CASE, TASK, GRANT = Case.__table__, Task.__table__, RoleGrant.__table__
@@ -16,9 +17,13 @@ SAVED = ("state", "data", "status", "incident", "event_seq", "last_event_hash", 
 
 TASK_WITH_CASE = (select(*(c.label(f"t_{c.name}") for c in TASK.c), *CASE.c)
                    .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == bindparam("task_id")))
+#: What a command on a task reads first, in one statement: the task, its case, and whether the actor
+#: (``:user_id``, ``:today``, ``:now``: ``substitutes.active_params``) stands in for anyone now.
+TASK_FOR_COMMAND = TASK_WITH_CASE.add_columns(STANDS_IN)
 # PostgreSQL: lock the task row too, so a request that waited re-reads both rows as committed
 # (with only the case locked, the task columns would be those of the statement's snapshot).
 TASK_WITH_LOCKED_CASE = TASK_WITH_CASE.with_for_update(of=[CASE, TASK])
+TASK_FOR_LOCKED_COMMAND = TASK_FOR_COMMAND.with_for_update(of=[CASE, TASK])
 SAVE_CASE = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
               .values(version=bindparam("new_version"), **{name: bindparam(name) for name in SAVED}))
 COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("task_id")).values(

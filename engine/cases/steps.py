@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from engine.audit import events as audit
 from engine.cases import delegation, projection
 from engine.cases import statements as sql
+from engine.cases.failures import Savepoint, case_failed, describe_failure  # noqa: F401 - imported from here
 from engine.cases.records import CaseRecord, Loaded
 from engine.cases.statements import CASE
 from engine.cases.workflow_cache import WorkflowCache
@@ -35,7 +36,7 @@ from engine.definitions import state
 from engine.definitions.sandbox import check_data_keys, make_script_engine
 from engine.definitions.state import UnloadableState
 from engine.definitions.versions import SpecCache
-from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid, NotFound
+from engine.errors import Conflict, EngineError, Forbidden, Invalid, NotFound
 from engine.people.actors import Actor
 from engine.policy import ProcessPolicy, Step
 from engine.store.database import Store
@@ -327,7 +328,7 @@ class CaseSteps:
         (an :class:`EngineError` is an answer; a database error rolls the command back)."""
         case_before = dict(vars(loaded.case))
         chain_before = (loaded.chain.seq, loaded.chain.head, list(loaded.chain.pending))
-        savepoint = conn.begin_nested()
+        savepoint = Savepoint(conn)
         try:
             write()
         except SpiffWorkflowException as err:
@@ -336,7 +337,7 @@ class CaseSteps:
             loaded.chain.seq, loaded.chain.head, loaded.chain.pending = chain_before
             self.mark_failed(conn, loaded, actor, err, command)
             return err
-        savepoint.commit()
+        savepoint.release()
         return None
 
     def mark_failed(self, conn: Connection, loaded: Loaded, actor: Actor, err: Exception,
@@ -375,24 +376,3 @@ def snapshot(workflow: BpmnWorkflow, ready: list) -> dict[str, Any]:
         data.update(task.data)
     data.update(workflow.data)
     return data
-
-
-def case_failed(case_id: int, err: Exception, loaded: Loaded | None = None) -> CaseFailed:
-    """The error a command answers with after its step was recorded as an incident."""
-    element_id, message = describe_failure(err)
-    if loaded is not None and loaded.case.incident:
-        element_id = loaded.case.incident.get("element_id") or element_id
-    return CaseFailed(f"case {case_id} failed at '{element_id}': {message}",
-                      {"case_id": case_id, "element_id": element_id, "message": message})
-
-
-def describe_failure(err: Exception) -> tuple[str, str]:
-    """(element id, readable message) of an engine failure."""
-    task = getattr(err, "task", None)
-    spec = task.task_spec if task is not None else getattr(err, "task_spec", None)
-    element_id = (getattr(spec, "bpmn_id", None) or getattr(spec, "name", "")) if spec is not None else ""
-    inner = getattr(err, "error_type", None) or type(err).__name__
-    message = str(err)  # SpiffWorkflow's exceptions already append their notes
-    if inner and inner not in message:
-        message = f"{inner}: {message}"
-    return element_id, message

@@ -105,9 +105,18 @@ def dump_workflow(dialect: str, workflow: BpmnWorkflow) -> str:
     try:
         dct = ser.to_dict(workflow)
         dct[ser.VERSION_KEY] = ser.VERSION
-        return json.dumps(dct, cls=ser._encoder_cls, separators=(",", ":"))
+        return _encoder(ser).encode(dct)
     finally:
         ser.registry._encoder_mode = False
+
+
+def _encoder(ser: BpmnWorkflowSerializer) -> json.JSONEncoder:
+    """The serializer's JSON encoder, made once (``json.dumps(dct, cls=..., separators=...)`` made one
+    at every step): the same class and options, so the same text."""
+    encoder = getattr(ser, "_compact_encoder", None)
+    if encoder is None:
+        encoder = ser._compact_encoder = ser._encoder_cls(separators=(",", ":"))
+    return encoder
 
 
 def load_workflow(dialect: str, text: str, spec: Any, subprocess_specs: dict[str, Any],

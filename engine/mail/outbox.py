@@ -17,11 +17,11 @@ always goes, as a deadline passing unseen is what e-mail is for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from engine.cases.worklist import case_roles, may_act
@@ -73,19 +73,24 @@ _MAILED_USERS = select(USERS.c.id, USERS.c.username, USERS.c.display_name, USERS
                        USERS.c.language, USERS.c.notify).where(USERS.c.active.is_(True), USERS.c.email.is_not(None))
 
 
+#: Built once: a step that makes a task asks this, and building it cost more than running it.
+_ROLE_HOLDERS_ALWAYS = _MAILED_USERS.where(
+    USERS.c.id.in_(select(GRANTS.c.user_id).where(GRANTS.c.role == bindparam("role")))).order_by(USERS.c.id)
+_ROLE_HOLDERS = _ROLE_HOLDERS_ALWAYS.where(USERS.c.notify == "immediate")
+_ONE_USER = _MAILED_USERS.where(USERS.c.id == bindparam("user_id"))
+_TASK = select(TASKS).where(TASKS.c.id == bindparam("task_id"))
+
+
 def people_for(conn: Connection, task: Any, kind: str) -> list[Any]:
     """The users with an address who may act on ``task`` (a row with the task table's columns):
     its claimant, else its personal candidate, else everyone the worklist's rule admits."""
     personal = task.claimed_by_id or task.candidate_user_id
     if personal:
-        return list(conn.execute(_MAILED_USERS.where(USERS.c.id == personal)))
+        return list(conn.execute(_ONE_USER, {"user_id": personal}))
     if not task.role:
         return []
-    query = _MAILED_USERS.where(USERS.c.id.in_(select(GRANTS.c.user_id).where(GRANTS.c.role == task.role)))
-    if kind not in ALWAYS:
-        query = query.where(USERS.c.notify == "immediate")
     found = []
-    for user in conn.execute(query.order_by(USERS.c.id)):
+    for user in conn.execute(_ROLE_HOLDERS_ALWAYS if kind in ALWAYS else _ROLE_HOLDERS, {"role": task.role}):
         actor = actor_for(conn, user)  # type: ignore[arg-type]
         if may_act(actor, task, frozenset()) or may_act(actor, task, case_roles(conn, actor, task.case_id)):
             found.append(user)
@@ -107,7 +112,7 @@ class OutboxStep:
                 continue
             if kind is None or not event.get("task_id"):
                 continue
-            task = conn.execute(select(TASKS).where(TASKS.c.id == event["task_id"])).first()
+            task = _new_task(case, event) or conn.execute(_TASK, {"task_id": event["task_id"]}).first()
             if task is None:
                 continue
             data = task_data(case, task)
@@ -119,11 +124,19 @@ class OutboxStep:
                 queue(conn, kind, user, data, case_id=case.id, task_id=task.id)
 
 
+def _new_task(case: Any, event: Mapping[str, Any]) -> Any:
+    """The row of a task this very step made, as the step wrote it (``ready_tasks``, set by the
+    projection before the events are written), so it is not read back; None for anything else."""
+    if event["type"] != "task_created":
+        return None
+    return next((line for line in getattr(case, "ready_tasks", None) or () if line.id == event["task_id"]), None)
+
+
 def task_data(case: Any, task: Any) -> dict[str, Any]:
     """What a message about ``task`` says, kept with the row so a resend says the same."""
     return {"task_name": task.name, "subject": task.subject, "process": case.process_key,
             "business_key": case.business_key, "case_id": case.id,
-            "due_at": task.due_at.isoformat() if task.due_at else None}
+            "due_at": task.due_at.astimezone(timezone.utc).isoformat() if task.due_at else None}  # as stored
 
 
 def reminder_data(case: Any, said: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
@@ -139,15 +139,31 @@ def _active(now: datetime) -> Any:
             or_(Substitute.ended_at.is_(None), Substitute.ended_at > now))
 
 
+#: Substitutions of the user ``:user_id`` that hold at ``:now`` (whose city day is ``:today``): the
+#: days of :func:`_active`, as bound parameters so that statements using it are built once (every
+#: task command asks; building the statement cost more than running it). See :func:`active_params`.
+_HOLDS_NOW = (Substitute.substitute_user_id == bindparam("user_id"), Substitute.starts_on <= bindparam("today"),
+              Substitute.ends_on >= bindparam("today"),
+              or_(Substitute.ended_at.is_(None), Substitute.ended_at > bindparam("now")))
+_ACTING_FOR = (select(User.__table__).join(Substitute, Substitute.absent_user_id == User.id)
+               .where(User.active.is_(True), *_HOLDS_NOW).order_by(User.username))
+#: A column that says whether ``:user_id`` stands in for anyone now: a command reads it with its task
+#: (engine/cases/statements.py) and asks :func:`acting_for` only when it is true, which it rarely is.
+STANDS_IN = exists().where(*_HOLDS_NOW).label("stands_in")
+
+
+def active_params(user_id: int | None) -> dict[str, Any]:
+    """The parameters of :data:`STANDS_IN` (and of the substitutions that hold now) for ``user_id``."""
+    now = clock.now()
+    return {"user_id": user_id, "now": now, "today": now.astimezone(clock.CITY_ZONE).date()}
+
+
 def acting_for(db: Session | Connection, actor: Actor) -> list[Actor]:
     """The absent users ``actor`` stands in for right now, each as the :class:`Actor` whose scope
-    the substitute acts with (one indexed query; none for most people)."""
+    the substitute acts with (one indexed query; none for most people). Same days as :func:`_active`."""
     if not actor.user_id:
         return []
-    users = db.execute(select(User.__table__).join(Substitute, Substitute.absent_user_id == User.id)
-                       .where(Substitute.substitute_user_id == actor.user_id, User.active.is_(True),
-                              *_active(clock.now()))
-                       .order_by(User.username)).all()
+    users = db.execute(_ACTING_FOR, active_params(actor.user_id)).all()
     return [actor_for(db, user) for user in users]  # type: ignore[arg-type]
 
 
