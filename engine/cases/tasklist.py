@@ -16,7 +16,7 @@ here. A task reached by two branches (a global role and a case grant) is shown o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from sqlalchemy import and_, exists, func, literal, select, tuple_
 from sqlalchemy.orm import Session
@@ -29,18 +29,28 @@ from engine.store.models import RoleGrant, Task
 _KINDS = (datetime, datetime, str)  # cursor: due_at (or null), created_at, id
 
 
-def branches(session: Session, actor: Actor, scope: str, status: str,
-             reader: bool) -> list[ColumnElement[bool]]:
+class Branch(NamedTuple):
+    """One way of being in a list: its condition, and the columns its index holds before ``due_at``
+    that the condition pins to NULL. They lead the ORDER BY (a no-op: one value in the branch)
+    because PostgreSQL does not count ``x IS NULL`` as fixing ``x``, and would sort every row of
+    the branch rather than read the index in order."""
+    cond: ColumnElement[bool]
+    lead: tuple[Any, ...] = ()
+
+
+def branches(session: Session, actor: Actor, scope: str, status: str, reader: bool) -> list[Branch]:
     """The ways a task of ``status`` is in ``actor``'s ``scope``; their union is the list."""
     if status != "ready":
-        return [Task.id.isnot(None)] if reader and scope == "all" else [Task.completed_by_id == actor.user_id]
+        return [Branch(Task.id.isnot(None)) if reader and scope == "all" else Branch(Task.completed_by_id == actor.user_id)]
     if reader and scope == "all":
-        return [Task.id.isnot(None)]
-    mine = [Task.claimed_by_id == actor.user_id,
-            and_(Task.claimed_by_id.is_(None), Task.candidate_user_id == actor.user_id)]
+        return [Branch(Task.id.isnot(None))]  # ix_task_due_order
+    mine = [Branch(Task.claimed_by_id == actor.user_id),  # ix_task_claimed_order
+            Branch(and_(Task.claimed_by_id.is_(None), Task.candidate_user_id == actor.user_id),
+                   (Task.claimed_by_id,))]  # ix_task_candidate_order
     free = and_(Task.claimed_by_id.is_(None), Task.candidate_user_id.is_(None))
-    available = [and_(free, Task.role == role) for role in sorted(actor.global_roles)]
-    available += [and_(free, Task.role == role, Task.unit_path.startswith(path, autoescape=True))
+    queue = (Task.claimed_by_id, Task.candidate_user_id)  # ix_task_queue
+    available = [Branch(and_(free, Task.role == role), queue) for role in sorted(actor.global_roles)]
+    available += [Branch(and_(free, Task.role == role, Task.unit_path.startswith(path, autoescape=True)), queue)
                   for role, path in sorted(actor.unit_roles)]
     # roles granted on one case (a council seat): the actor's few grants are read first and the branch
     # asks for their cases' tasks by case id (ix_task_case); none, no branch. As a subquery, a planner
@@ -48,8 +58,8 @@ def branches(session: Session, actor: Actor, scope: str, status: str,
     granted = sorted(set(session.scalars(select(RoleGrant.case_id).where(
         RoleGrant.user_id == actor.user_id, RoleGrant.case_id.isnot(None)))))
     if granted:
-        available.append(and_(free, Task.case_id.in_(granted), exists().where(
-            RoleGrant.case_id == Task.case_id, RoleGrant.user_id == actor.user_id, RoleGrant.role == Task.role)))
+        available.append(Branch(and_(free, Task.case_id.in_(granted), exists().where(
+            RoleGrant.case_id == Task.case_id, RoleGrant.user_id == actor.user_id, RoleGrant.role == Task.role))))
     if scope == "mine":
         return mine
     if scope == "available":
@@ -62,16 +72,16 @@ def sort_key(row: Any) -> tuple[Any, ...]:
     return (row.due_at is None, row.due_at or row.created_at, row.created_at, row.id)
 
 
-def fetch(session: Session, base: Any, where: Sequence[ColumnElement[bool]], conds: list[ColumnElement[bool]],
+def fetch(session: Session, base: Any, where: Sequence[ColumnElement[bool]], conds: list[Branch],
           *, after: str | None, offset: int, per_page: int) -> tuple[list[Any], str | None]:
     """One page of ``base`` (a select of task rows) over the union of ``conds`` and ``where``:
     the rows and the cursor of the next page (None on the last)."""
     cursor = paging.decode(after, _KINDS) if after is not None else None
     need = offset + per_page + 1
     seen: dict[str, Any] = {}
-    for cond in conds:
+    for branch in conds:
         for part in _parts(cursor):
-            query = base.where(*where, cond, *part.where).order_by(*part.order).limit(need)
+            query = base.where(*where, branch.cond, *part.where).order_by(*branch.lead, *part.order).limit(need)
             for row in session.execute(query):
                 seen.setdefault(row.id, row)
     rows = sorted(seen.values(), key=sort_key)
@@ -91,7 +101,7 @@ class _Part:
 def _parts(cursor: list[Any] | None) -> list[_Part]:
     """The dated and the undated tasks, each in its index order, after ``cursor``."""
     dated_order = [Task.due_at, Task.created_at, Task.id]
-    undated_order = [Task.created_at, Task.id]
+    undated_order = [Task.due_at, Task.created_at, Task.id]  # due_at: all NULL, there for the index order
     dated = _Part([Task.due_at.isnot(None)], dated_order)
     undated = _Part([Task.due_at.is_(None)], undated_order)
     if cursor is None:
@@ -110,23 +120,23 @@ def _bind(column: Any, value: Any) -> Any:
     return literal(value, type_=column.type)
 
 
-def count(session: Session, where: Sequence[ColumnElement[bool]], conds: list[ColumnElement[bool]],
+def count(session: Session, where: Sequence[ColumnElement[bool]], conds: list[Branch],
           exact: bool) -> tuple[int, bool]:
     """How many tasks the union of ``conds`` holds: exactly, or up to :data:`paging.TOTAL_CAP`
     (then ``(TOTAL_CAP, False)``). Ids are read per branch so a task of two branches counts once."""
     if len(conds) == 1:
-        inner = select(Task.id).where(*where, conds[0])
+        inner = select(Task.id).where(*where, conds[0].cond)
         if not exact:
             inner = inner.limit(paging.TOTAL_CAP + 1)
         n = session.scalar(select(func.count()).select_from(inner.subquery())) or 0
         return (n, True) if exact or n <= paging.TOTAL_CAP else (paging.TOTAL_CAP, False)
     ids: set[str] = set()
-    for cond in conds:
-        inner = select(Task.id).where(*where, cond)
+    for branch in conds:
+        inner = select(Task.id).where(*where, branch.cond)
         ids.update(session.scalars(inner if exact else inner.limit(paging.TOTAL_CAP + 1)))
         if not exact and len(ids) > paging.TOTAL_CAP:
             return paging.TOTAL_CAP, False
     return len(ids), True
 
 
-__all__ = ["branches", "count", "fetch", "sort_key"]
+__all__ = ["Branch", "branches", "count", "fetch", "sort_key"]

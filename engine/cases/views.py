@@ -228,7 +228,7 @@ class Reader:
         conds = tasklist.branches(session, actor, scope, status, reader)
         if absentees:  # a substitute sees the absent's tasks too, marked for whom
             personal = delegation.personal_pairs((k, self.policy_for(k)) for k in self._process_keys(session))
-            conds.append(delegation.substitute_clause(absentees, scope, personal))
+            conds.append(tasklist.Branch(delegation.substitute_clause(absentees, scope, personal)))
         where = [Task.status == status]
         if case_id is not None:
             where.append(Task.case_id == case_id)

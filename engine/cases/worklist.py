@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, literal_column, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -80,19 +80,29 @@ def participant_clause(actor: Actor) -> ColumnElement[bool]:
     touched = _touched(actor, Case.id)
     granted = _granted(actor, Case.id)
     child = aliased(Case)
-    parents = exists().where(child.parent_case_id == Case.id,
-                             or_(_touched(actor, child.id), _granted(actor, child.id)))
+    parents = _per_row(child.parent_case_id == Case.id, or_(_touched(actor, child.id), _granted(actor, child.id)))
     return or_(Case.created_by_id == actor.user_id, touched, granted, parents)
+
+
+def _per_row(*where: Any) -> ColumnElement[bool]:
+    """``EXISTS (SELECT 1 ... WHERE where OFFSET 0)``, tested for each row the outer query reads.
+
+    The ``OFFSET 0`` is a fence: without it PostgreSQL turns a correlated EXISTS into a *hashed*
+    subplan — it first reads every task the actor could ever touch into a hash table (the whole
+    table for someone holding a role of every task), which is what grew with the database. With
+    it, each case read is tested by an index lookup, and a page stops after its rows. SQLite
+    tests a correlated EXISTS per row anyway."""
+    return select(literal_column("1")).where(*where).offset(0).exists()
 
 
 def _touched(actor: Actor, case_id: Any) -> ColumnElement[bool]:
     """Whether the case ``case_id`` has a task ``actor`` claimed, completed or is a candidate for."""
-    return exists().where(Task.case_id == case_id, or_(
+    return _per_row(Task.case_id == case_id, or_(
         Task.claimed_by_id == actor.user_id, Task.completed_by_id == actor.user_id, candidate_clause(actor)))
 
 
 def _granted(actor: Actor, case_id: Any) -> ColumnElement[bool]:
-    return exists().where(RoleGrant.case_id == case_id, RoleGrant.user_id == actor.user_id)
+    return _per_row(RoleGrant.case_id == case_id, RoleGrant.user_id == actor.user_id)
 
 
 def is_participant(db: Session | Connection, actor: Actor, case: Any) -> bool:
