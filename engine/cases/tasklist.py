@@ -41,7 +41,8 @@ class Branch(NamedTuple):
 def branches(session: Session, actor: Actor, scope: str, status: str, reader: bool) -> list[Branch]:
     """The ways a task of ``status`` is in ``actor``'s ``scope``; their union is the list."""
     if status != "ready":
-        return [Branch(Task.id.isnot(None)) if reader and scope == "all" else Branch(Task.completed_by_id == actor.user_id)]
+        everyone = reader and scope == "all"
+        return [Branch(Task.id.isnot(None) if everyone else Task.completed_by_id == actor.user_id)]
     if reader and scope == "all":
         return [Branch(Task.id.isnot(None))]  # ix_task_due_order
     mine = [Branch(Task.claimed_by_id == actor.user_id),  # ix_task_claimed_order
