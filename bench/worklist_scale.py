@@ -166,7 +166,7 @@ def measure(app: Any, size: int, repeat: int) -> dict[str, float]:
     for task in available[:MINE - len(mine)]:  # rev_global's own worklist: MINE claimed tasks
         assert client.post(f"/api/v1/tasks/{task['id']}/claim", headers=rev).status_code == 200
     to_complete = [t["id"] for t in available[MINE - len(mine):]]
-    seen = {who: client.get("/api/v1/tasks?scope=available&per_page=1", headers=h).get_json()["total"]
+    seen = {who: client.get("/api/v1/tasks?scope=available&per_page=1&total=exact", headers=h).get_json()["total"]
             for who, h in (("rev_global", rev), ("rev_unit", unit))}
     print(f"  tasks available: {seen}", file=sys.stderr, flush=True)
     if len(to_complete) < repeat + 1:
