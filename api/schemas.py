@@ -79,7 +79,15 @@ class PageArgs(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-class CaseQuery(PageArgs):
+class KeysetArgs(PageArgs):
+    """Paging of the case and task lists (see docs/api.md, "Paging")."""
+    after = fields.String(validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[A-Za-z0-9_-]+$")],
+                          metadata={"description": "the `next` of the previous page: the rows after it"})
+    total = fields.String(validate=validate.OneOf(["exact"]),
+                          metadata={"description": "`exact`: count every row (else `total` stops at 500)"})
+
+
+class CaseQuery(KeysetArgs):
     process = fields.String(validate=_name)
     status = fields.String(validate=validate.Length(min=1, max=64))
     business_key = fields.String(validate=validate.Length(min=1, max=255))
@@ -87,7 +95,7 @@ class CaseQuery(PageArgs):
                             metadata={"description": "only the child cases of this case"})
 
 
-class TaskQuery(PageArgs):
+class TaskQuery(KeysetArgs):
     scope = fields.String(load_default="mine", validate=validate.OneOf(["mine", "available", "all"]))
     case = fields.Integer(validate=validate.Range(min=1, max=BIGINT_MAX))
     process = fields.String(validate=_name)
@@ -168,7 +176,10 @@ class CaseOut(CaseSummary):
 
 class CasePage(Schema):
     items = fields.List(fields.Nested(CaseSummary))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "rows in the list, counted up to 500 unless total=exact"})
+    total_exact = fields.Boolean(metadata={"description": "present (false) only when there are more than `total`"})
+    next = fields.String(metadata={"description": "cursor of the next page (pass it as `after`); "
+                                                  "absent on the last page"})
     page = fields.Integer()
     per_page = fields.Integer()
 

@@ -27,9 +27,12 @@ warm-up round that is not counted (``--repeat`` rounds, interleaved so machine n
 
 - ``GET /api/v1/tasks?scope=available`` as rev_global and as rev_unit;
 - ``GET /api/v1/tasks?scope=mine`` as rev_global (who claimed 20 tasks at setup);
-- ``GET /api/v1/cases?status=running`` page 1 and a deep page (90 % into the list: page 180 of 10 000
-  cases, page 1 800 of 100 000, 50 a page) as a participant (rev_global: a candidate of every task,
-  no reading role) and as a reader (auditor);
+- ``GET /api/v1/cases?status=running`` page 1 and a deep page (90 % into the list: the 180th page of
+  10 000 cases, the 1 800th of 100 000, 50 a page) as a participant (rev_global: a candidate of every
+  task, no reading role) and as a reader (auditor). The deep page is asked as a client pages deep:
+  ``after=<next of the page before>`` (keyset paging; ``page=`` reaches only 10 000 rows deep). The
+  cursor is made here from the id of the last case of the page before (what that page's ``next``
+  holds), not by walking 1 800 pages;
 - ``POST /api/v1/tasks/{id}/complete`` of one task (a different one each round) as rev_global;
 - the dashboard page (``GET /dashboard``, signed in on the pages as auditor);
 - ``GET /api/v1/reports/targets`` as auditor.
@@ -66,6 +69,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 
 from api import create_app  # noqa: E402
 from api.auth.passwords import hash_password  # noqa: E402
+from engine.cases import paging  # noqa: E402
 from engine.definitions.specs import SourceFile  # noqa: E402
 from engine.people.actors import actor_for  # noqa: E402
 from engine.people.directory import add_unit, add_user, get_user, grant_role  # noqa: E402
@@ -151,14 +155,18 @@ def measure(app: Any, size: int, repeat: int) -> dict[str, float]:
     client = app.test_client()
     rev, unit, auditor = bearer(client, "rev_global"), bearer(client, "rev_unit"), bearer(client, "auditor")
     page = signed_in(app, "auditor")
-    deep = max(1, size * 9 // 10 // PER_PAGE)
+    deep = max(2, size * 9 // 10 // PER_PAGE)
+    with app.extensions["talentflow"].store.read() as session:  # the last case of page deep - 1
+        before = session.scalar(select(Case.id).where(Case.status == "running").order_by(Case.id.desc())
+                                .offset((deep - 1) * PER_PAGE - 1).limit(1))
+    after = paging.encode([before])
     year = clock.now().astimezone(clock.CITY_ZONE).year
     available = client.get("/api/v1/tasks?scope=available&per_page=200", headers=rev).get_json()["items"]
     mine = client.get("/api/v1/tasks?scope=mine", headers=rev).get_json()["items"]
     for task in available[:MINE - len(mine)]:  # rev_global's own worklist: MINE claimed tasks
         assert client.post(f"/api/v1/tasks/{task['id']}/claim", headers=rev).status_code == 200
     to_complete = [t["id"] for t in available[MINE - len(mine):]]
-    seen = {who: client.get("/api/v1/tasks?scope=available&per_page=1", headers=h).get_json()["total"]
+    seen = {who: client.get("/api/v1/tasks?scope=available&per_page=1&total=exact", headers=h).get_json()["total"]
             for who, h in (("rev_global", rev), ("rev_unit", unit))}
     print(f"  tasks available: {seen}", file=sys.stderr, flush=True)
     if len(to_complete) < repeat + 1:
@@ -172,9 +180,9 @@ def measure(app: Any, size: int, repeat: int) -> dict[str, float]:
         REQUESTS[1]: get("/api/v1/tasks?scope=available", unit),
         REQUESTS[2]: get("/api/v1/tasks?scope=mine", rev),
         REQUESTS[3]: get(f"/api/v1/cases?status=running&per_page={PER_PAGE}", rev),
-        REQUESTS[4]: get(f"/api/v1/cases?status=running&per_page={PER_PAGE}&page={deep}", rev),
+        REQUESTS[4]: get(f"/api/v1/cases?status=running&per_page={PER_PAGE}&after={after}", rev),
         REQUESTS[5]: get(f"/api/v1/cases?status=running&per_page={PER_PAGE}", auditor),
-        REQUESTS[6]: get(f"/api/v1/cases?status=running&per_page={PER_PAGE}&page={deep}", auditor),
+        REQUESTS[6]: get(f"/api/v1/cases?status=running&per_page={PER_PAGE}&after={after}", auditor),
         REQUESTS[7]: lambda: client.post(f"/api/v1/tasks/{to_complete.pop()}/complete", headers=rev,
                                          json={"data": {}}),
         REQUESTS[8]: get(f"/dashboard?year={year}", on=page),

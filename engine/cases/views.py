@@ -6,7 +6,6 @@ take part in, and a case they may not know of is "not found", not
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
@@ -21,12 +20,12 @@ from engine.errors import Invalid, NotFound
 from engine.store.models import Case, ProcessDefinition, Task, Unit, User
 from engine.policy import ProcessPolicy
 from engine.people.actors import Actor
-from engine.cases import delegation
+from engine.cases import delegation, paging, tasklist
+from engine.cases.paging import MAX_PAGE_SIZE, Page  # noqa: F401 (their old home)
 from engine.cases.progress import child_task_progress
-from engine.cases.worklist import case_roles, is_participant, may_act, participant_clause, worklist_clause
+from engine.cases.worklist import case_roles, is_participant, may_act, participant_clause
 from engine.people.substitutes import acting_for
 
-MAX_PAGE_SIZE = 200
 _EVENT_FIELDS = ("seq", "type", "actor", "at", "task_id", "data", "from_status", "to_status", "process_hash",
                  "hash", "prev_hash", "on_behalf_of")
 _CLAIMED, _COMPLETED = aliased(User), aliased(User)
@@ -52,25 +51,6 @@ class TaskLine(dict):
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
-
-
-@dataclass
-class Page:
-    items: list[dict[str, Any]]
-    total: int
-    page: int
-    per_page: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"items": self.items, "total": self.total, "page": self.page, "per_page": self.per_page}
-
-
-def _paging(page: int, per_page: int) -> tuple[int, int]:
-    if page < 1:
-        raise Invalid("page starts at 1", {"page": ["must be at least 1"]})
-    if not 1 <= per_page <= MAX_PAGE_SIZE:
-        raise Invalid("bad page size", {"per_page": [f"between 1 and {MAX_PAGE_SIZE}"]})
-    return page, per_page
 
 
 class Reader:
@@ -151,8 +131,13 @@ class Reader:
 
     def list_cases(self, session: Session, actor: Actor, *, process: str | None = None,
                    status: str | None = None, business_key: str | None = None, parent: int | None = None,
-                   page: int = 1, per_page: int = 50) -> Page:
-        page, per_page = _paging(page, per_page)
+                   page: int = 1, per_page: int = 50, after: str | None = None,
+                   total: str | None = None) -> Page:
+        """Newest first. ``after`` (a page's ``next``) continues after that page by an index seek;
+        ``total`` is counted up to :data:`paging.TOTAL_CAP` unless ``total="exact"`` (see
+        :mod:`engine.cases.paging`)."""
+        offset = paging.offset_of(page, per_page, after)
+        exact = paging.count_mode(total)
         query = select(Case)
         if process:
             query = query.where(Case.process_key == process)
@@ -164,10 +149,18 @@ class Reader:
             query = query.where(Case.parent_case_id == parent)
         if not actor.is_any("auditor", "admin"):
             query = query.where(self.visible_clause(session, actor))
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(Case.id.desc()).offset((page - 1) * per_page).limit(per_page))
-        items = [self._case_summary(case) for case in rows]
-        return Page(items, total, page, per_page)
+        counted = query.with_only_columns(Case.id).order_by(Case.id.desc())
+        if not exact:
+            counted = counted.limit(paging.TOTAL_CAP + 1)
+        found = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+        if after is not None:
+            query = query.where(Case.id < paging.decode(after, (int,))[0])
+        rows = list(session.scalars(query.order_by(Case.id.desc()).offset(offset).limit(per_page + 1)))
+        nxt = paging.encode([rows[per_page - 1].id]) if len(rows) > per_page else None
+        items = [self._case_summary(case) for case in rows[:per_page]]
+        if exact or found <= paging.TOTAL_CAP:
+            return Page(items, found, page, per_page, nxt)
+        return Page(items, paging.TOTAL_CAP, page, per_page, nxt, total_exact=False)
 
     def visible_clause(self, session: Session | Connection, actor: Actor) -> Any:
         """The cases ``actor`` may see, as a WHERE clause (what :meth:`visible_case` says one by one):
@@ -221,37 +214,34 @@ class Reader:
 
     def worklist(self, session: Session, actor: Actor, *, scope: str = "mine", case_id: int | None = None,
                  process: str | None = None, overdue: bool = False, status: str = "ready",
-                 page: int = 1, per_page: int = 50) -> Page:
+                 page: int = 1, per_page: int = 50, after: str | None = None, total: str | None = None) -> Page:
+        """Due first (soonest first), then oldest; paged by ``after`` (a page's ``next``) or
+        ``page``; read branch by branch in index order (:mod:`engine.cases.tasklist`)."""
         if scope not in ("mine", "available", "all"):
             raise Invalid("unknown scope", {"scope": ["one of mine, available, all"]})
         if status not in ("ready", "completed", "cancelled"):
             raise Invalid("unknown status", {"status": ["one of ready, completed, cancelled"]})
-        page, per_page = _paging(page, per_page)
+        offset = paging.offset_of(page, per_page, after)
+        exact = paging.count_mode(total)
         reader = actor.is_any("auditor", "admin")
         absentees = acting_for(session, actor) if status == "ready" and not reader else []
-        if status == "ready":
-            cond = worklist_clause(actor, scope, reader=reader)
-            if absentees:  # a substitute sees the absent's tasks too, marked for whom
-                personal = delegation.personal_pairs((k, self.policy_for(k)) for k in self._process_keys(session))
-                cond = or_(cond, delegation.substitute_clause(absentees, scope, personal))
-        elif reader and scope == "all":
-            cond = Task.id.isnot(None)
-        else:
-            cond = Task.completed_by_id == actor.user_id
-        query = _TASKS.where(Task.status == status, cond)
+        conds = tasklist.branches(session, actor, scope, status, reader)
+        if absentees:  # a substitute sees the absent's tasks too, marked for whom
+            personal = delegation.personal_pairs((k, self.policy_for(k)) for k in self._process_keys(session))
+            conds.append(tasklist.Branch(delegation.substitute_clause(absentees, scope, personal)))
+        where = [Task.status == status]
         if case_id is not None:
-            query = query.where(Task.case_id == case_id)
+            where.append(Task.case_id == case_id)
         if process:
-            query = query.where(Task.process_key == process)
+            where.append(Task.process_key == process)
         if overdue:
-            query = query.where(and_(Task.due_at.isnot(None), Task.due_at < clock.now()))
-        total = session.scalar(select(func.count()).select_from(query.with_only_columns(Task.id).subquery())) or 0
-        rows = session.execute(query.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
-                               .offset((page - 1) * per_page).limit(per_page)).all()
+            where.append(and_(Task.due_at.isnot(None), Task.due_at < clock.now()))
+        found, is_exact = tasklist.count(session, where, conds, exact)
+        rows, nxt = tasklist.fetch(session, _TASKS, where, conds, after=after, offset=offset, per_page=per_page)
         items = [self._task_dict(row) for row in rows]
         for row, item in zip(rows, items) if absentees else ():
             self._mark_on_behalf(session, actor, absentees, row, item)
-        return Page(items, total, page, per_page)
+        return Page(items, found, page, per_page, nxt, total_exact=is_exact)
 
     @staticmethod
     def _mark_on_behalf(session: Session, actor: Actor, absentees: list[Actor], row: Any,

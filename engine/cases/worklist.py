@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, literal_column, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -71,16 +71,38 @@ def worklist_clause(actor: Actor, scope: str, reader: bool = False) -> ColumnEle
 
 def participant_clause(actor: Actor) -> ColumnElement[bool]:
     """Cases ``actor`` started, holds a case role on, or has (had) a task in; and the parents of
-    such cases (a unit head assessing one talent takes part in the review that asked for it)."""
-    touched = select(Task.case_id).where(or_(
-        Task.claimed_by_id == actor.user_id, Task.completed_by_id == actor.user_id,
-        candidate_clause(actor)))
-    granted = select(RoleGrant.case_id).where(RoleGrant.user_id == actor.user_id, RoleGrant.case_id.isnot(None))
+    such cases (a unit head assessing one talent takes part in the review that asked for it).
+
+    Each test is a *correlated* EXISTS on the case's own id (served by ``ix_task_case``,
+    ``ix_role_grant_case`` and ``ix_case_parent_status``), not ``id IN (every case I touched)``: a
+    list walks the cases newest first and stops after a page, so the cost is that of the rows it
+    reads, not of every task the actor could ever have done (which grows with the database)."""
+    touched = _touched(actor, Case.id)
+    granted = _granted(actor, Case.id)
     child = aliased(Case)
-    parents = select(child.parent_case_id).where(child.parent_case_id.isnot(None),
-                                                 or_(child.id.in_(touched), child.id.in_(granted)))
-    return or_(Case.created_by_id == actor.user_id, Case.id.in_(touched), Case.id.in_(granted),
-               Case.id.in_(parents))
+    parents = _per_row(child.parent_case_id == Case.id, or_(_touched(actor, child.id), _granted(actor, child.id)))
+    return or_(Case.created_by_id == actor.user_id, touched, granted, parents)
+
+
+def _per_row(*where: Any) -> ColumnElement[bool]:
+    """``EXISTS (SELECT 1 ... WHERE where OFFSET 0)``, tested for each row the outer query reads.
+
+    The ``OFFSET 0`` is a fence: without it PostgreSQL turns a correlated EXISTS into a *hashed*
+    subplan — it first reads every task the actor could ever touch into a hash table (the whole
+    table for someone holding a role of every task), which is what grew with the database. With
+    it, each case read is tested by an index lookup, and a page stops after its rows. SQLite
+    tests a correlated EXISTS per row anyway."""
+    return select(literal_column("1")).where(*where).offset(0).exists()
+
+
+def _touched(actor: Actor, case_id: Any) -> ColumnElement[bool]:
+    """Whether the case ``case_id`` has a task ``actor`` claimed, completed or is a candidate for."""
+    return _per_row(Task.case_id == case_id, or_(
+        Task.claimed_by_id == actor.user_id, Task.completed_by_id == actor.user_id, candidate_clause(actor)))
+
+
+def _granted(actor: Actor, case_id: Any) -> ColumnElement[bool]:
+    return _per_row(RoleGrant.case_id == case_id, RoleGrant.user_id == actor.user_id)
 
 
 def is_participant(db: Session | Connection, actor: Actor, case: Any) -> bool:

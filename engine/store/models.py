@@ -114,12 +114,15 @@ class ProcessDefinition(Base):
 class Case(Base):
     __tablename__ = "case"
     __table_args__ = (Index("ix_case_process_status", "process_key", "status"),
+                      Index("ix_case_status_id", "status", "id"),  # a status's cases newest first, paged by id
+                      # a case's unit without reading its row (its state): the dashboard's backlog per unit
+                      Index("ix_case_id_unit", "id", "unit_id"),
                       Index("ix_case_parent_status", "parent_case_id", "status"))
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     process_key: Mapped[str] = mapped_column(String(100))
     business_key: Mapped[Optional[str]] = mapped_column(String(255), index=True)
-    status: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
@@ -149,11 +152,14 @@ class Task(Base):
 
     __tablename__ = "task"
     __table_args__ = (
-        Index("ix_task_status_role", "status", "role"),
-        Index("ix_task_claimed", "claimed_by_id", "status"),
-        Index("ix_task_candidate", "candidate_user_id", "status"),
+        # the worklist of a role, in its order (engine.cases.tasklist): equality on the first four; the
+        # unit path last, so a unit-scoped role's list is filtered in the index, without reading rows
+        Index("ix_task_queue", "status", "role", "claimed_by_id", "candidate_user_id", "due_at", "created_at", "id",
+              "unit_path"),
+        Index("ix_task_claimed_order", "claimed_by_id", "status", "due_at", "created_at", "id"),
+        Index("ix_task_candidate_order", "candidate_user_id", "status", "claimed_by_id", "due_at", "created_at", "id"),
         Index("ix_task_case", "case_id", "status"),
-        Index("ix_task_due", "status", "due_at"),
+        Index("ix_task_due_order", "status", "due_at", "created_at", "id"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))

@@ -16,13 +16,14 @@ from api.web.i18n import STATUSES, role_label, status_label
 from api.web.session import current_user
 from api.web.pages.tasks import form_message
 from api.web.pages.worklist import process_names
+from engine.cases.paging import MAX_OFFSET
 from engine.errors import EngineError, Invalid, NotFound
 from engine.people.directory import display_names
 from workflows import form_schema, policy_for, status_labels
 
 PER_PAGE = 25
-#: Beyond this a page number is only a way to make the database count past its integers.
-MAX_PAGE = 10**6
+#: The deepest page a page number reaches (engine.cases.paging.MAX_OFFSET rows); the API pages further by cursor.
+MAX_PAGE = MAX_OFFSET // PER_PAGE + 1
 
 
 @bp.get("/cases")
@@ -39,6 +40,8 @@ def cases() -> Any:
         listing = svc.reader.list_cases(db, actor, process=process, status=status, page=page, per_page=PER_PAGE)
         people = display_names(db, [c["created_by"] for c in listing.items])
     pages = max(1, -(-listing.total // PER_PAGE))
+    if not listing.total_exact:  # counted up to a cap: always one page more, as deep as a page number goes
+        pages = min(max(pages, listing.page) + 1, MAX_PAGE)
     statuses = {key: status_label(key) for key in (*STATUSES, *status_labels()) if key != "ready"}
     return render_template("web/cases.html", listing=listing, processes=processes, process=process,
                            status=status, pages=pages, pager=pager(min(listing.page, pages), pages),
