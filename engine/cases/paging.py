@@ -20,7 +20,8 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+import re
+from datetime import datetime, timezone
 from typing import Any
 
 from engine.errors import Invalid
@@ -29,6 +30,8 @@ MAX_PAGE_SIZE = 200
 #: ``total`` counts at most this many rows unless ``total=exact`` is asked.
 TOTAL_CAP = 500
 #: ``page`` reaches at most this many rows deep; deeper pages are asked with ``after``.
+#: A task id as the engine makes them (a UUID): anything else in a cursor is refused, never sent to SQL.
+_ID = re.compile(r"[0-9a-f-]{1,36}")
 MAX_OFFSET = 10_000
 
 
@@ -94,21 +97,21 @@ def decode(cursor: str, kinds: tuple[type, ...]) -> list[Any]:
             raise ValueError("wrong length")
         out: list[Any] = []
         for value, kind in zip(raw, kinds):
-            if value is None:
+            if value is None and kind is datetime:  # only a date may be missing (a task without a due date)
                 out.append(None)
-            elif kind is datetime:
+            elif kind is datetime and isinstance(value, str):
                 moment = datetime.fromisoformat(value)
                 if moment.tzinfo is None:
                     raise ValueError("naive datetime")
-                out.append(moment)
+                out.append(moment.astimezone(timezone.utc))  # out of range (year 1 at +14:00) raises here
             elif kind is int and isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
                 out.append(value)
-            elif kind is str and isinstance(value, str) and len(value) <= 64:
+            elif kind is str and isinstance(value, str) and _ID.fullmatch(value):  # task ids are UUIDs
                 out.append(value)
             else:
                 raise ValueError("wrong kind")
         return out
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Invalid("bad cursor", {"after": ["not a cursor of this list (use the next value of a page)"]}) from exc
 
 

@@ -133,3 +133,20 @@ def test_a_bad_cursor_a_page_with_a_cursor_and_a_page_too_deep_are_refused(auth,
     # a task cursor is not a case cursor
     task_next = _page(auth, "reviewer", "tasks", scope="available", per_page=1)["next"]
     error_of(auth.as_("reviewer").get(f"{API}/cases?after={task_next}"), 422, "validation_error")
+
+
+def test_crafted_cursors_are_refused_as_bad_cursors_never_a_500(auth):
+    import base64
+    import json as _json
+
+    def cursor(value):  # type: ignore[no-untyped-def]
+        return base64.urlsafe_b64encode(_json.dumps(value).encode()).decode().rstrip("=")
+
+    as_admin = auth.as_("admin")
+    for path, value in (("/cases", [None]), ("/cases", ["1"]),
+                        ("/tasks", ["9999-12-31T23:59:59-12:00", "2026-01-01T00:00:00+00:00", "a"]),
+                        ("/tasks", [None, "0001-01-01T00:00:00+14:00", "a"]),
+                        ("/tasks", [None, "2026-01-01T00:00:00+00:00", "\ud800"]),
+                        ("/tasks", [None, "2026-01-01T00:00:00+00:00", "x\u0000"])):
+        response = as_admin.get(f"{API}{path}", query_string={"after": cursor(value)})
+        assert response.status_code == 422, (path, value, response.status_code)
