@@ -189,6 +189,11 @@ class ProcessPolicy:
     def after_step(self, step: Step) -> None:
         """Side effects of a step on domain tables (registries), in the step's transaction."""
 
+    #: BPMN messages only the engine sends to the process's cases (what :meth:`children_finished`
+    #: answers): refused from outside, since a faked one moves the case past its wait and leaves
+    #: the real sender — the last child ending — with nobody to tell.
+    internal_messages: frozenset[str] = frozenset()
+
     def children_finished(self, children: list[Mapping[str, Any]]) -> tuple[str, dict[str, Any]] | None:
         """Called, in the step transaction of the last child to end, once none of this case's child
         cases is running or failed. ``children`` holds each child's ``id``, ``status`` and ``data``.

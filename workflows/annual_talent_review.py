@@ -101,6 +101,9 @@ class Policy(ProgrammePeople):
                     "assessments_started": N_("Assessments started, one case per talent"),
                     "talents_added_since_snapshot": N_("Talents added since the snapshot")}
 
+    #: Sent by the last assessment to end (:meth:`children_finished`), never by an integration.
+    internal_messages = frozenset({"assessments_done"})
+
     #: hr follows the assessments per unit (the readers see the counts) and reminds a late unit.
     progress_of = review_progress.ASSESSMENT_TASK
     case_pages = frozenset({review_progress.PAGE})

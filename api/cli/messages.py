@@ -5,25 +5,48 @@ line, as an integration sends it over HTTP (``POST /messages``, ``POST /cases/{i
 running case waiting for the message (with that key, or that case), or starts a case of the process
 whose message start event is NAME, and prints what happened. It acts as the ``system`` account unless
 ``--as`` names an admin user. Bad input or a refusal is one readable line and exit status 2.
+
+The arguments are checked as ``POST /messages`` checks its body — the same schemas
+(:mod:`api.resources.messages`), the same JSON parser and the same size and depth limits
+(``TALENTFLOW_MAX_BODY_BYTES``, ``TALENTFLOW_MAX_JSON_DEPTH``) — so both refuse the same input in the
+same words.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
+from api import config
 from api.cli import _fail, _services, main
 
 
-def _payload(text: str) -> dict[str, Any]:
+def _payload(text: str) -> Any:
+    """The ``--payload`` text parsed as the API parses a body (NaN, NUL and deep nesting refused)."""
+    from api.blueprint import strict_loads
+
+    settings = config.from_env()
+    if len(text.encode("utf-8", "surrogatepass")) > int(settings["MAX_CONTENT_LENGTH"]):  # type: ignore[call-overload]
+        _fail("--payload: the request body is larger than the configured limit")
     try:
-        value = json.loads(text)
+        value = strict_loads(text, max_depth=int(settings["MAX_JSON_DEPTH"]))  # type: ignore[call-overload]
     except ValueError as err:
         _fail(f"--payload is not JSON: {err}")
     if not isinstance(value, dict):
         _fail("--payload must be a JSON object")
     return value
+
+
+def _checked(schema: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` loaded by the endpoint's own schema; its refusal as ``field: message`` lines."""
+    from marshmallow import ValidationError
+
+    try:
+        return schema.load(body)  # type: ignore[no-any-return]
+    except ValidationError as err:
+        said = err.normalized_messages()
+        _fail("; ".join(f"{field}: {' '.join(map(str, words)) if isinstance(words, list) else words}"
+                        for field, words in sorted(said.items())))
 
 
 def _actor(services: Any, username: str | None) -> Any:
@@ -45,12 +68,15 @@ def _actor(services: Any, username: str | None) -> Any:
 def send_message(name: str, payload: str, business_key: str | None, case_id: int | None,
                  username: str | None) -> None:
     """Send message NAME to the case waiting for it, or start a case at its message start event."""
+    from api.resources.messages import CorrelatedMessageIn
     from engine.errors import EngineError
 
-    body = _payload(payload)
+    body = _checked(CorrelatedMessageIn(), {"name": name, "payload": _payload(payload),
+                                            "business_key": business_key, "case_id": case_id})
     services = _services()
     try:
-        outcome = services.cases.messages.correlate(_actor(services, username), name, body, business_key, case_id)
+        outcome = services.cases.messages.correlate(_actor(services, username), body["name"], body["payload"],
+                                                    body["business_key"], body["case_id"])
     except EngineError as err:
         _fail(err.message)
     finally:
@@ -68,12 +94,13 @@ def send_message(name: str, payload: str, business_key: str | None, case_id: int
 @click.option("--as", "username", default=None, help="admin user to act as (default: the system account)")
 def send_signal(case_id: int, name: str, payload: str, username: str | None) -> None:
     """Send signal NAME to case CASE_ID, which must be waiting for it."""
+    from api.resources.messages import EventIn
     from engine.errors import EngineError
 
-    body = _payload(payload)
+    body = _checked(EventIn(), {"name": name, "payload": _payload(payload)})
     services = _services()
     try:
-        services.cases.messages.to_case(_actor(services, username), case_id, "signal", name, body)
+        services.cases.messages.to_case(_actor(services, username), case_id, "signal", body["name"], body["payload"])
     except EngineError as err:
         _fail(err.message)
     finally:

@@ -22,6 +22,9 @@ _NAME = validate.Length(min=1, max=255)
 
 
 class EventIn(Schema):
+    """What a message or a signal carries; ``talentflow send-message``/``send-signal`` load their
+    arguments through these schemas too, so both refuse the same input in the same words."""
+
     name = fields.String(required=True, validate=_NAME,
                          metadata={"description": "the message's or signal's name in the diagram"})
     payload = fields.Dict(keys=fields.String(), load_default=dict,
@@ -44,9 +47,17 @@ class MessageOutcome(Schema):
     started = fields.Integer(metadata={"description": "the case the message started (message start event)"})
 
 
+class Undelivered(Schema):
+    case_id = fields.Integer(metadata={"description": "a case that waited for the signal but was not sent it"})
+    code = fields.String(metadata={"description": "why: ``stale_case`` (it kept changing under every retry) "
+                                                  "or the code of the refusal"})
+
+
 class SignalOutcome(Schema):
     delivered_to = fields.List(fields.Integer(), metadata={"description": "the cases that caught the signal"})
     failed = fields.List(fields.Integer(), metadata={"description": "cases whose step failed on it (an incident)"})
+    undelivered = fields.List(fields.Nested(Undelivered), metadata={
+        "description": "waiting cases the signal could not be delivered to, each with its code"})
 
 
 @blp.post("/cases/<int(max=9223372036854775807):case_id>/messages")
@@ -54,7 +65,8 @@ class SignalOutcome(Schema):
 @blp.response(200, CaseOut)
 def send_message(body, case_id: int):  # type: ignore[no-untyped-def]
     """(admin, system) Deliver a BPMN message to a case waiting for it; answers the case.
-    409 ``not_waiting`` when it waits for no message of that name."""
+    409 ``not_waiting`` when it waits for no message of that name; 422 ``internal_message`` for a
+    message only the engine sends (e.g. a parent's from its children)."""
     actor = current_actor()
     return services().cases.messages.to_case(actor, case_id, "message", body["name"], body["payload"],
                                              view=view_for(actor))
@@ -79,7 +91,9 @@ def correlate_message(body):  # type: ignore[no-untyped-def]
     ``business_key`` or ``case_id`` when given); if none waits, start a case of the process whose
     message start event has that name, with the payload as its start data. 409 ``ambiguous`` when
     several cases wait (or several processes start with it), 404 ``no_receiver`` when nothing can
-    take it."""
+    take it, 409 ``duplicate_business_key`` when it would start a second case of a business key,
+    409 ``too_many_candidates`` past 200 waiting cases, 422 ``internal_message`` for a message only
+    the engine sends."""
     return services().cases.messages.correlate(current_actor(), body["name"], body["payload"],
                                                 body["business_key"], body["case_id"])
 
@@ -89,5 +103,6 @@ def correlate_message(body):  # type: ignore[no-untyped-def]
 @blp.response(200, SignalOutcome)
 def broadcast_signal(body):  # type: ignore[no-untyped-def]
     """(admin, system) Send a BPMN signal to every running case waiting for it, each case its own
-    step; 409 ``too_many_candidates`` (nothing sent) past the bound."""
+    step; 409 ``too_many_candidates`` (nothing sent) past 200 waiting cases. A case that changed
+    meanwhile is retried; one still not reached is listed in ``undelivered`` with its code."""
     return services().cases.messages.broadcast(current_actor(), body["name"], body["payload"])

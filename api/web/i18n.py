@@ -53,7 +53,7 @@ EVENTS = {
     "file_attached": _l("File attached"), "file_removed": _l("File removed"), "comment_added": _l("Comment added"),
     "document_signed": _l("Signed copy verified"), "reminder_requested": _l("Reminder sent"),
     "task_reassigned": _l("Task reassigned"), "message_received": _l("Message received"),
-    "signal_received": _l("Signal received"),
+    "signal_received": _l("Signal received"), "message_not_delivered": _l("Message not delivered (not waiting)"),
     "case_migrated": _l("Moved to another process version"),
     # the global chain's (the audit page): people, deployments, the yearly figures
     "substitute_set": _l("Substitute set"), "substitute_ended": _l("Substitute ended"),

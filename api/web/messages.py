@@ -155,6 +155,11 @@ REFUSALS = {
     "stale_case": _l("Someone else changed the case at the same moment; reload the page and try again."),
     "case_not_in_error": _l("The case is not in error; there is nothing to retry."),
     "not_waiting": _l("The case is not waiting for this now."),
+    "internal_message": _l("This message is sent by the process itself and cannot be sent from outside; "
+                           "nothing was changed."),
+    "duplicate_business_key": _l("A case with this business key already exists; no second case was started."),
+    "too_many_candidates": _l("Too many cases wait for this: give a business key or a case number; "
+                              "nothing was sent."),
     "already_exists": _l("It already exists."),
     "already_removed": _l("The file was already removed."),
     "review_exists": _l("The review of this year already exists."),

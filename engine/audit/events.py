@@ -25,9 +25,11 @@ GENESIS = "0" * 64
 EVENT = Event.__table__
 _INSERT = insert(EVENT)
 #: Events that record something said or kept beside the workflow (a file attached or removed, a
-#: signed copy's signature verified, a comment, a reminder sent by hand): each is a command of its own on the case's chain, changing neither its state nor its
-#: tasks, so replay passes over them (engine/files writes them).
-NOTES = frozenset({"file_attached", "file_removed", "document_signed", "comment_added", "reminder_requested"})
+#: signed copy's signature verified, a comment, a reminder sent by hand, a parent's message from its
+#: children that found it no longer waiting): each is a command of its own on the case's chain,
+#: changing neither its state nor its tasks, so replay passes over them (engine/files writes them).
+NOTES = frozenset({"file_attached", "file_removed", "document_signed", "comment_added", "reminder_requested",
+                   "message_not_delivered"})
 #: The fields the hash covers, in the canonical body.
 HASHED = ("case_id", "seq", "type", "actor", "at", "process_hash", "task_id", "data", "from_status", "to_status")
 #: Hashed too, but only when set: on whose behalf a substitute acted (migration 0011). Leaving it out

@@ -18,7 +18,7 @@ from engine.audit import events as audit
 from engine.cases import statements as sql
 from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import CASE, TASK
-from engine.cases.messages import event_for, waiting_event
+from engine.cases.messages import event_for, refuse_internal, waiting_event
 from engine.cases.steps import CaseSteps
 from engine.definitions import state
 from engine.definitions.sandbox import check_data_keys
@@ -27,6 +27,8 @@ from engine.people.actors import Actor
 from engine.time import clock
 
 MAX_REASON = 2000
+#: The note a parent gets when its children's message finds it no longer waiting (audit.NOTES).
+NOT_DELIVERED = "message_not_delivered"
 
 
 @dataclass
@@ -100,8 +102,9 @@ class CaseLinks:
         if not actor.is_any("admin", "system"):
             raise Forbidden("only the system or an admin may send a message to a case")
         with self.steps.store.command() as conn:
-            self._deliver_in(conn, actor, self.steps.lock(conn, case_id), message,
-                             check_data_keys(payload, "payload"))
+            case = self.steps.lock(conn, case_id)
+            refuse_internal(message, [(case.process_key, self.steps.policy_for(case.process_key))])
+            self._deliver_in(conn, actor, case, message, check_data_keys(payload, "payload"))
 
     def _deliver_in(self, conn: Connection, actor: Actor, case: CaseRecord, message: str,
                     payload: dict[str, Any], kind: str = "message") -> Loaded:
@@ -140,7 +143,25 @@ class CaseLinks:
         answer = self.steps.policy_for(parent.process_key).children_finished(children)
         if answer is None:
             return None
-        return self._deliver_in(conn, actor, parent, answer[0], audit.jsonable(answer[1]))
+        return self._tell_parent(conn, actor, parent, answer[0], audit.jsonable(answer[1]))
+
+    def _tell_parent(self, conn: Connection, actor: Actor, parent: CaseRecord, message: str,
+                     payload: dict[str, Any]) -> Loaded | None:
+        """Deliver the children's message to their locked parent; a parent no longer waiting for it
+        (moved on by a path the engine did not foresee) must not fail the child's step — the child
+        has ended either way — so the miss is written on the parent's chain instead, as a
+        ``message_not_delivered`` note with the payload, for whoever mends the parent."""
+        try:
+            return self._deliver_in(conn, actor, parent, message, payload)
+        except Conflict as err:
+            if err.code != "not_waiting":
+                raise
+        chain = audit.Chain(parent.id, parent.event_seq, parent.last_event_hash,
+                            self.steps.definition_hash(conn, parent))
+        chain.add(NOT_DELIVERED, actor.username, data={"message": message, "payload": payload,
+                                                        "reason": "not_waiting"})
+        self.steps.write_case(conn, parent, chain, actor, parent.version)
+        return None
 
 
 def message_definition(loaded: Loaded, message: str) -> Any:

@@ -20,6 +20,12 @@ by, so it stays with the accounts that stand for other systems (:func:`may_send`
 Correlation reads the waiting cases without locking them (only the one chosen is locked, then
 asked again), so it takes no more locks than any one-case command and keeps the lock order of
 :mod:`engine.cases.case_links`.
+
+Bounds: finding the cases that wait means loading each running case whose process version has an
+event of that name. At most :data:`MAX_WAITING` may be found waiting (more is refused, nothing
+sent: give a business key or a case id), and at most :data:`MAX_SCANNED` such cases are loaded to
+find them. A message the engine alone sends (``ProcessPolicy.internal_messages``) is refused
+from outside, and a message start with a business key starts one case of that key, never two.
 """
 from __future__ import annotations
 
@@ -28,11 +34,13 @@ from typing import Any, Iterable
 
 from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from sqlalchemy import select
+import hashlib
+
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from engine.cases.case_links import CaseLinks
-from engine.cases.messages import KINDS, waiting_event
+from engine.cases.messages import KINDS, refuse_internal, waiting_event
 from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import CASE
 from engine.cases.steps import CaseSteps
@@ -42,9 +50,14 @@ from engine.errors import CaseFailed, Conflict, EngineError, Forbidden, Invalid,
 from engine.people.actors import Actor
 from engine.store.models import ProcessDefinition
 
-#: Correlation loads each running case that could catch the message; past this many it refuses
-#: and asks for a business key or a case id instead of loading the whole database.
-MAX_CANDIDATES = 200
+#: At most this many running cases may be found waiting for one message or signal; past it the
+#: sender is asked for a business key or a case id (a broadcast: nothing is sent).
+MAX_WAITING = 200
+#: Finding them loads each running case that *could* catch the name; past this many such cases
+#: nothing is loaded (one request never reads the whole database's states).
+MAX_SCANNED = 5_000
+#: A broadcast retries a case that changed between being listed and being sent the signal.
+STALE_RETRIES = 3
 DEFINITION = ProcessDefinition.__table__
 
 
@@ -79,6 +92,8 @@ class MessageRouter:
                 if not may_send(actor):  # (a sender reaches every case, as the system does)
                     self.steps.visible_or_404(conn, actor, case)
                     raise Forbidden(f"only the system or an admin may send a {kind} to a case")
+                if kind == "message":
+                    refuse_internal(name, [(case.process_key, self.steps.policy_for(case.process_key))])
                 loaded = self.links._deliver_in(conn, actor, case, name, check_data_keys(payload, "payload"), kind)
                 if loaded.case.status == "error":
                     failed = loaded
@@ -100,6 +115,8 @@ class MessageRouter:
         failed: Loaded | None = None
         try:
             with self.steps.store.command() as conn:
+                keys = conn.execute(select(DEFINITION.c.key).distinct()).scalars().all()
+                refuse_internal(name, ((key, self.steps.policy_for(key)) for key in keys))
                 waiting = self._waiting_cases(conn, "message", name, business_key, case_id)
                 if len(waiting) > 1:
                     raise Conflict(f"{len(waiting)} cases wait for message '{name}'"
@@ -119,11 +136,13 @@ class MessageRouter:
             raise self.steps.record_unloadable(err, actor) from None
         return self._answer(failed, loaded, outcome)
 
-    def broadcast(self, actor: Actor, name: str, payload: Any) -> dict[str, list[int]]:
+    def broadcast(self, actor: Actor, name: str, payload: Any) -> dict[str, list[Any]]:
         """Send signal ``name`` to every running case waiting for it, each case in its own
-        transaction (one case's failure is its incident and stops no other); at most
-        :data:`MAX_CANDIDATES` cases are looked at, more is refused before any is sent.
-        ``{"delivered_to": [...], "failed": [...]}``; a case that stopped waiting meanwhile is in neither."""
+        transaction (one case's failure is its incident and stops no other); more than
+        :data:`MAX_WAITING` waiting cases is refused before any is sent.
+        ``{"delivered_to": [...], "failed": [...], "undelivered": [{"case_id", "code"}]}``: a case that
+        stopped waiting meanwhile is in none; one that kept changing under each of
+        :data:`STALE_RETRIES` tries (``stale_case``), or was refused otherwise, is undelivered."""
         if not may_send(actor):
             raise Forbidden("only the system or an admin may send a signal")
         name = clean_name(name, "signal")
@@ -131,18 +150,35 @@ class MessageRouter:
         with self.steps.store.read() as session:
             waiting = self._waiting_cases(session.connection(), "signal", name, None, None)
             session.rollback()
-        delivered: list[int] = []
-        failed: list[int] = []
+        outcome: dict[str, list[Any]] = {"delivered_to": [], "failed": [], "undelivered": []}
         for case_id in waiting:
+            code = self._signal_one(actor, case_id, name, payload)
+            if code in ("delivered_to", "failed"):
+                outcome[code].append(case_id)
+            elif code is not None:
+                outcome["undelivered"].append({"case_id": case_id, "code": code})
+        return outcome
+
+    def _signal_one(self, actor: Actor, case_id: int, name: str, payload: dict[str, Any]) -> str | None:
+        """Send one case of a broadcast its signal: ``delivered_to``, ``failed`` (its incident is
+        recorded; the others still get the signal), None when it moved on since it was listed (not
+        waiting any more), else the code of the refusal. A ``stale_case`` — the case changed between
+        its read and its write — is sent again: it may well still wait."""
+        code = "stale_case"
+        for _ in range(STALE_RETRIES):
             try:
                 self.to_case(actor, case_id, "signal", name, payload)
-            except Conflict:  # it moved on since it was read: not waiting any more
-                continue
-            except EngineError:  # its incident is recorded; the others still get the signal
-                failed.append(case_id)
+            except Conflict as err:
+                if err.code in ("not_waiting", "case_not_running"):
+                    return None
+                code = err.code
+                if code != "stale_case":
+                    return code
+            except EngineError:
+                return "failed"
             else:
-                delivered.append(case_id)
-        return {"delivered_to": delivered, "failed": failed}
+                return "delivered_to"
+        return code
 
     # ------------------------------------------------------------------------------ inside
     def _answer(self, failed: Loaded | None, loaded: Loaded, result: Any) -> Any:
@@ -171,11 +207,18 @@ class MessageRouter:
         catching = {definition_id for definition_id in {row.definition_id for row in rows}
                     if self._defines(conn, definition_id, kind, name)}
         candidates = [row.id for row in rows if row.definition_id in catching]
-        if len(candidates) > MAX_CANDIDATES:
-            raise Conflict(f"{len(candidates)} running cases could catch {kind} '{name}'"
-                           + (": give a business key or a case id" if kind == "message" else ""),
-                           {"candidates": len(candidates)}, code="too_many_candidates")
-        return [cid for cid in candidates if self._waits(conn, cid, kind, name)]
+        ask = ": give a business key or a case id" if kind == "message" else ""
+        if len(candidates) > MAX_SCANNED:
+            raise Conflict(f"{len(candidates)} running cases could catch {kind} '{name}', more than "
+                           f"{MAX_SCANNED} to look at{ask}", {"candidates": len(candidates)}, code="too_many_candidates")
+        waiting: list[int] = []
+        for cid in candidates:
+            if self._waits(conn, cid, kind, name):
+                waiting.append(cid)
+                if len(waiting) > MAX_WAITING:
+                    raise Conflict(f"more than {MAX_WAITING} running cases wait for {kind} '{name}'{ask}",
+                                   {"waiting": len(waiting)}, code="too_many_candidates")
+        return waiting
 
     def _defines(self, conn: Connection, definition_id: int, kind: str, name: str) -> bool:
         """Whether a process version has any ``kind`` event named ``name`` (skips loading its cases)."""
@@ -204,11 +247,31 @@ class MessageRouter:
         if len(starters) > 1:
             raise Conflict(f"{len(starters)} processes start with message '{name}': {', '.join(starters)}",
                            {"processes": starters}, code="ambiguous")
+        if business_key is not None:
+            self._refuse_duplicate(conn, starters[0], business_key)
         case, loaded, failure = self.steps.start_in(conn, actor, starters[0], payload, business_key)
         if failure is not None:  # the start itself failed: the case is an incident, its retry runs it
             return case, loaded
         # a case that did not stop at its message start event answers 409 and the start rolls back
         return case, self.links._deliver_in(conn, actor, case, name, payload)
+
+    @staticmethod
+    def _refuse_duplicate(conn: Connection, process_key: str, business_key: str) -> None:
+        """409 ``duplicate_business_key`` when a case of ``process_key`` with ``business_key`` exists
+        (any but a cancelled one): an integration that sends its message twice (a retry after a
+        lost answer) starts one case. Race-safe: two senders of one key are serialized, by SQLite's
+        write lock or by a PostgreSQL advisory lock on the key, before either looks."""
+        if conn.dialect.name == "postgresql":
+            digest = hashlib.sha256(f"message-start:{process_key}:{business_key}".encode()).digest()
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": int.from_bytes(digest[:8], "big", signed=True)})
+        existing = conn.execute(select(CASE.c.id).where(
+            CASE.c.process_key == process_key, CASE.c.business_key == business_key,
+            CASE.c.status != "cancelled").order_by(CASE.c.id).limit(1)).scalar()
+        if existing is not None:
+            raise Conflict(f"case {existing} of process {process_key} already has business key '{business_key}'",
+                           {"business_key": ["a case with this business key exists"], "case_id": existing},
+                           code="duplicate_business_key")
 
     def _starters(self, conn: Connection, name: str) -> list[str]:
         """Keys of the processes whose latest version has a message start event named ``name``."""

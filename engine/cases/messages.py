@@ -8,10 +8,12 @@ never disagree on what a case waits for or what it is handed.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
+
+from engine.errors import Invalid
 
 #: The kinds of event a case can be sent from outside, by the event type recorded for each.
 KINDS = {"message": MessageEventDefinition, "signal": SignalEventDefinition}
@@ -50,6 +52,16 @@ def waiting_event(workflow: Any, kind: str, name: str) -> Any | None:
         if isinstance(definition, KINDS[kind]) and definition.name == name:
             return definition
     return None
+
+
+def refuse_internal(name: str, owners: Iterable[tuple[str, Any]]) -> None:
+    """422 ``internal_message`` when a process of ``owners`` (``(key, policy)`` pairs) keeps message
+    ``name`` for the engine alone (``ProcessPolicy.internal_messages``): sent from outside, it would
+    move the case past a wait whose real sender (its last child ending) then has nobody to tell."""
+    keys = sorted({key for key, policy in owners if name in policy.internal_messages})
+    if keys:
+        raise Invalid(f"message '{name}' is internal to process {', '.join(keys)}: only the engine sends it",
+                      {"name": [f"'{name}' is sent by the engine only"]}, code="internal_message")
 
 
 def event_for(definition: Any, name: str, payload: dict[str, Any]) -> BpmnEvent:

@@ -171,7 +171,7 @@ def test_a_broadcast_signal_reaches_every_case_waiting_for_it_each_like_raw_spif
                  422)
     response = auth.as_("admin").post(f"{API}/signals", json={"name": "budget_approved", "payload": {"amount": 5}})
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"delivered_to": [c["id"] for c in waiting], "failed": []}
+    assert response.get_json() == {"delivered_to": [c["id"] for c in waiting], "failed": [], "undelivered": []}
     for case in waiting:
         shown = get_case(auth, "hr", case["id"])
         assert shown["status"] == "completed" and shown["data"] == raw_data
@@ -181,14 +181,14 @@ def test_a_broadcast_signal_reaches_every_case_waiting_for_it_each_like_raw_spif
     # nobody waits any more: an empty answer, nothing changed
     with unchanged(store):
         again = auth.as_("admin").post(f"{API}/signals", json={"name": "budget_approved", "payload": {"amount": 5}})
-        assert again.get_json() == {"delivered_to": [], "failed": []}
+        assert again.get_json() == {"delivered_to": [], "failed": [], "undelivered": []}
 
 
 def test_a_broadcast_signal_that_fails_a_case_goes_on_to_the_next_each_failure_its_own_incident(auth):
     deploy_file(auth, SIGNAL_FILE)
     waiting = [drive(auth, start(auth, "hr", "signal_from_outside"), {"prepare": {"plan": "p"}}) for _ in range(2)]
     response = auth.as_("admin").post(f"{API}/signals", json={"name": "budget_approved", "payload": {"total": 1}})
-    assert response.get_json() == {"delivered_to": [], "failed": [c["id"] for c in waiting]}
+    assert response.get_json() == {"delivered_to": [], "failed": [c["id"] for c in waiting], "undelivered": []}
     for case in waiting:
         assert get_case(auth, "admin", case["id"])["status"] == "error"
         replays_consistent(auth, case["id"])
