@@ -210,7 +210,8 @@ class MessageRouter:
         ask = ": give a business key or a case id" if kind == "message" else ""
         if len(candidates) > MAX_SCANNED:
             raise Conflict(f"{len(candidates)} running cases could catch {kind} '{name}', more than "
-                           f"{MAX_SCANNED} to look at{ask}", {"candidates": len(candidates)}, code="too_many_candidates")
+                           f"{MAX_SCANNED} to look at{ask}", {"candidates": len(candidates)},
+                           code="too_many_candidates")
         waiting: list[int] = []
         for cid in candidates:
             if self._waits(conn, cid, kind, name):
