@@ -23,47 +23,31 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import review_scale  # noqa: E402  (the talents it fills its databases with)
 
 from sqlalchemy import func, select  # noqa: E402
 
-from api import create_app  # noqa: E402
 from engine.definitions.versions import SourceFile  # noqa: E402
 from engine.people.actors import actor_for  # noqa: E402
-from engine.people.directory import add_unit, add_user, get_user, grant_role  # noqa: E402
-from engine.store.migrate import upgrade  # noqa: E402
+from engine.people.directory import add_user, get_user, grant_role  # noqa: E402
 from engine.store.models import Case, Task  # noqa: E402
 from engine.time import clock  # noqa: E402
-from workflows import deploy_bpmn_dir, deploy_files  # noqa: E402
-from workflows.programme import registry  # noqa: E402
-
-UNITS = [("HP", "Thành phố", None), ("SKHCN", "Sở KH&CN", "HP"), ("SGDDT", "Sở GD&ĐT", "HP")]
+from workflows import deploy_files  # noqa: E402
 
 
 def setup(workdir: Path, talents: int):  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{workdir / 'review.db'}"
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url})
-    store = app.extensions["talentflow"].store
+    """review_scale's database (hr, the talents), plus a one-task process and its user, "other"."""
+    app, store = review_scale.setup(workdir, talents)
     with store.transaction() as session:
-        deploy_bpmn_dir(session)
         deploy_files(session, [SourceFile("one_task.bpmn", (HERE / "one_task.bpmn").read_bytes())], "bench")
-        for code, name, parent in UNITS:
-            add_unit(session, code, name, parent)
-        grant_role(session, add_user(session, "hr", "x", unit_code="HP"), "hr_officer")
         grant_role(session, add_user(session, "other", "x", unit_code="HP"), "bench_reviewer")
-    with store.command() as db:
-        for n in range(talents):
-            talent_id = registry.add_talent(db, full_name=f"Nhân tài {n:04d}", category="cbccvc",
-                                            recognised_on=date(2019 + n % 6, 3, 1), unit=UNITS[1 + n % 2][0])
-            for year in (2022, 2023, 2024, 2025):
-                registry.record_review(db, talent_id=talent_id, year=year, assessment={"rating": "hoan_thanh"},
-                                       outcome="keep", rule_outcome="keep", override_reason=None,
-                                       source_case_id=None)
     return app, store
 
 
