@@ -142,15 +142,18 @@ class ChildBatches:
     def run_planned(self, parents: Sequence[int]) -> int:
         """Start every planned child of ``parents`` (and any plan those children record); returns how many.
 
-        A batch that fails (a child's process not deployed, its data refused) is logged and left to the
-        sweep: the parent's step is committed already, so the command still succeeds."""
+        A batch that fails (a child's process not deployed, its data refused, the database gone) is
+        rolled back, logged and left to the sweep: the parent's step is committed already, so the
+        command that planned it still answers with success (the case as it is)."""
         started = 0
         for parent_id in parents:
             with planning() as more:
                 try:
                     started += self.run(parent_id)
-                except (EngineError, Conflict) as err:
+                except EngineError as err:
                     log.warning("children of case %s not all started, the sweep retries: %s", parent_id, err)
+                except Exception:  # noqa: BLE001 - e.g. the database went away mid-plan
+                    log.exception("children of case %s not all started, the sweep retries", parent_id)
             started += self.run_planned(more)
         return started
 
