@@ -38,7 +38,7 @@ from sqlalchemy import select, text
 from engine.time import clock
 from engine.errors import Conflict, Invalid
 from engine.store.models import Case
-from engine.cases import child_batches
+from engine.cases import child_plans
 from engine.policy import DocumentKind, Issued, Panel, PlannedChild, ProcessPolicy, Reminder, Step
 from engine.people.actors import SYSTEM, Actor
 from workflows.documents import talent_papers
@@ -214,7 +214,7 @@ def _waiting_for_assessments(data: Mapping[str, Any]) -> bool:
 
 def _needs_assessments(step: Step) -> bool:
     """The case has its list, waits for the results, and has planned no assessment yet."""
-    return _waiting_for_assessments(step.data) and not child_batches.planned_or_started(step.db, step.case_id)
+    return _waiting_for_assessments(step.data) and not child_plans.planned_or_started(step.db, step.case_id)
 
 
 def _register(data: Mapping[str, Any]) -> dict[str, Any]:

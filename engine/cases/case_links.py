@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
-from engine.cases import child_batches
+from engine.cases import child_plans
 from engine.cases import statements as sql
 from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import CASE, TASK
@@ -137,7 +137,7 @@ class CaseLinks:
         parent = self.steps.lock(conn, parent_id)
         if parent.status != "running" or conn.execute(sql.ANY_OPEN_CHILD, {"parent_id": parent_id}).first():
             return None
-        if child_batches.pending(conn, parent_id):  # children still to start: not all have finished
+        if child_plans.pending(conn, parent_id):  # children still to start: not all have finished
             return None
         children = [dict(id=row.id, status=row.status, data=row.data)
                     for row in conn.execute(sql.CHILDREN, {"parent_id": parent_id})]

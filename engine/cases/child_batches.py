@@ -9,15 +9,17 @@ committed, :meth:`ChildBatches.run` starts them :attr:`ChildBatches.size` at a t
 own transaction, so the write lock (a FIFO queue on SQLite, ``engine/store/write_lock.py``) passes
 to the other writers between batches.
 
+The plan itself is recorded by :mod:`engine.cases.child_plans` (what the steps need of it).
+
 Exactly once: a batch locks the parent row, reads the rows still without a child, starts each child
 and writes its id on the row *in the same transaction* (``WHERE case_id IS NULL``, one row or the
 batch rolls back); two runners of one plan (the command and the executor's sweep, or two sweeps)
 queue on the parent row and the second finds the rows taken. A child of this parent already bearing
 the row's business key is adopted rather than started twice. The batch that starts the last child
 adds ``children_started`` to the parent's chain and lets the parent hear its children if all of them
-ended at once; until then ``CaseLinks.child_finished`` tells the parent nothing (:func:`pending`).
+ended at once; until then ``CaseLinks.child_finished`` tells the parent nothing (``child_plans.pending``).
 
-Who runs a plan: the command whose step recorded it, after its commit (:func:`planning` collects
+Who runs a plan: the command whose step recorded it, after its commit (``child_plans.planning`` collects
 the parents; the runner answers with the case as it is after its children started), so API users
 see the same case as when children were started inline. If that process dies between batches, the
 timer executor's sweep (:meth:`ChildBatches.sweep`, every minute) finishes the plan. A plan whose
@@ -26,30 +28,26 @@ parent is no longer running (cancelled) is left as it is: nobody starts its chil
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
+from engine.cases.child_plans import CHILD_START, pending, planning
 from engine.cases.records import CaseRecord, View
 from engine.cases.statements import CASE
+from engine.cases.steps import CaseSteps
 from engine.errors import Conflict, EngineError
 from engine.people.actors import SYSTEM, Actor, actor_for
-from engine.policy import PlannedChild
-from engine.store.models import ChildStart, User
+from engine.store.models import User
 from engine.time import clock
 
-if TYPE_CHECKING:  # steps imports this module to record plans
-    from engine.cases.steps import CaseSteps
-
 log = logging.getLogger(__name__)
-CHILD_START, USER = ChildStart.__table__, User.__table__
+USER = User.__table__
 #: Children started per transaction: measured (bench/review_start.py) to keep another user's wait
 #: well under a second with 2 000 children on SQLite, without making the whole start much longer.
 BATCH_SIZE = 50
@@ -57,18 +55,6 @@ BATCH_SIZE = 50
 SWEEP_AFTER = timedelta(seconds=60)
 
 Command = TypeVar("Command", bound=Callable[..., Any])
-_planned_in_command: ContextVar[list[int] | None] = ContextVar("planned_in_command", default=None)
-
-
-@contextmanager
-def planning() -> Iterator[list[int]]:
-    """Collect the parents whose plans the steps inside record (to run them once committed)."""
-    parents: list[int] = []
-    token = _planned_in_command.set(parents)
-    try:
-        yield parents
-    finally:
-        _planned_in_command.reset(token)
 
 
 def starts_planned_children(command: Command) -> Command:
@@ -95,48 +81,11 @@ def starts_planned_children(command: Command) -> Command:
     return run  # type: ignore[return-value]
 
 
-def record(conn: Connection, parent_id: int, plan: Sequence[PlannedChild], actor: Actor, chain: audit.Chain) -> None:
-    """Write the plan in the parent's step (nothing for an empty one), numbered after any earlier plan."""
-    if not plan:
-        return
-    first = (conn.execute(select(func.max(CHILD_START.c.seq)).where(CHILD_START.c.parent_case_id == parent_id))
-             .scalar() or 0) + 1
-    now = clock.now()
-    conn.execute(insert(CHILD_START), [
-        dict(parent_case_id=parent_id, seq=first + n, process_key=child.process_key,
-             business_key=child.business_key, data=audit.jsonable(dict(child.data)), started_by=actor.username,
-             started_by_id=actor.user_id or None, planned_at=now, case_id=None, started_at=None)
-        for n, child in enumerate(plan)])
-    chain.add("child_starts_planned", actor.username,
-              data={"count": len(plan), "processes": sorted({child.process_key for child in plan})})
-    parents = _planned_in_command.get()
-    if parents is not None and parent_id not in parents:
-        parents.append(parent_id)
-
-
-def pending(conn: Connection, parent_id: int) -> bool:
-    """Whether children planned by ``parent_id`` are still to start (the parent must not hear yet)."""
-    return conn.execute(select(CHILD_START.c.id).where(CHILD_START.c.parent_case_id == parent_id,
-                                                       CHILD_START.c.case_id.is_(None)).limit(1)).first() is not None
-
-
-def planned_or_started(conn: Any, parent_id: int) -> bool:
-    """Whether ``parent_id`` has planned or started any child case (a process plans its children once)."""
-    return (conn.execute(select(CHILD_START.c.id).where(CHILD_START.c.parent_case_id == parent_id).limit(1)).first()
-            or conn.execute(select(CASE.c.id).where(CASE.c.parent_case_id == parent_id).limit(1)).first()) is not None
-
-
-def pending_count(conn: Any, parent_id: int) -> int:
-    """How many planned children of ``parent_id`` are not started yet (progress pages count them)."""
-    return int(conn.execute(select(func.count()).select_from(CHILD_START).where(
-        CHILD_START.c.parent_case_id == parent_id, CHILD_START.c.case_id.is_(None))).scalar() or 0)
-
-
 @dataclass
 class ChildBatches:
     """Runs plans: after the command that recorded them, and from the executor's sweep."""
 
-    steps: "CaseSteps"
+    steps: CaseSteps
     size: int = BATCH_SIZE
 
     def run_planned(self, parents: Sequence[int]) -> int:

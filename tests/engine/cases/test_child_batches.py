@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases import child_batches
+from engine.cases import child_plans
 from engine.policy import PlannedChild, ProcessPolicy, Step
 from engine.store.models import Case, ChildStart, Event
 from engine.time.executor import TimerExecutor
@@ -32,7 +32,7 @@ class Planner(ProcessPolicy):
         self.child = child
 
     def planned_children(self, step: Step) -> list[PlannedChild]:
-        if step.finished or child_batches.planned_or_started(step.db, step.case_id):
+        if step.finished or child_plans.planned_or_started(step.db, step.case_id):
             return []
         return [PlannedChild(self.child, {"n": n}, f"K-{n:03d}") for n in range(PLANNED)]
 
