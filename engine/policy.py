@@ -74,7 +74,8 @@ class Step:
     finished: bool
     events: Any
     #: ``start_case(process_key, data, business_key=None) -> case id``: start a child case of this
-    #: one in the same transaction (its policy's ``may_start`` is not asked: the parent decides).
+    #: one in the same transaction (its policy's ``may_start`` is not asked: the parent decides). For
+    #: more than a few children, :meth:`ProcessPolicy.planned_children` starts them after the step.
     start_case: Callable[..., int] | None = None
 
 
