@@ -60,6 +60,12 @@ def setup(workdir: Path, talents: int):  # type: ignore[no-untyped-def]
             add_unit(session, code, name, parent)
         grant_role(session, add_user(session, "hr", hash_password(PASSWORD), unit_code="HP"), "hr_officer")
         grant_role(session, add_user(session, "head", hash_password(PASSWORD), unit_code="HP"), "unit_head", "HP")
+    add_talents(store, talents)
+    return app, store
+
+
+def add_talents(store, talents: int) -> None:  # type: ignore[no-untyped-def]
+    """``talents`` active talents over two units, each with four years of review history."""
     with store.command() as db:
         for n in range(talents):
             talent_id = registry.add_talent(db, full_name=f"Nhân tài {n:04d}", category="cbccvc",
@@ -68,7 +74,6 @@ def setup(workdir: Path, talents: int):  # type: ignore[no-untyped-def]
                 registry.record_review(db, talent_id=talent_id, year=year, assessment={"rating": "hoan_thanh"},
                                        outcome="keep", rule_outcome="keep", override_reason=None,
                                        source_case_id=None)
-    return app, store
 
 
 def login(client, username: str) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from engine.errors import Forbidden
 from engine.people.actors import Actor
@@ -74,8 +74,17 @@ class Step:
     finished: bool
     events: Any
     #: ``start_case(process_key, data, business_key=None) -> case id``: start a child case of this
-    #: one in the same transaction (its policy's ``may_start`` is not asked: the parent decides).
+    #: one in the same transaction (its policy's ``may_start`` is not asked: the parent decides). For
+    #: more than a few children, :meth:`ProcessPolicy.planned_children` starts them after the step.
     start_case: Callable[..., int] | None = None
+
+
+class PlannedChild(NamedTuple):
+    """One child case a step asks to start after it commits (:meth:`ProcessPolicy.planned_children`)."""
+
+    process_key: str
+    data: Mapping[str, Any]
+    business_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,11 @@ class ProcessPolicy:
     #: answers): refused from outside, since a faked one moves the case past its wait and leaves
     #: the real sender — the last child ending — with nobody to tell.
     internal_messages: frozenset[str] = frozenset()
+    def planned_children(self, step: Step) -> list[PlannedChild]:
+        """Child cases to start after ``step`` (called right after :meth:`after_step`): recorded in the step,
+        started in short batches once it commits (:mod:`engine.cases.child_batches`), because hundreds of
+        children started inline (``step.start_case``) hold SQLite's write lock for seconds. None by default."""
+        return []
 
     def children_finished(self, children: list[Mapping[str, Any]]) -> tuple[str, dict[str, Any]] | None:
         """Called, in the step transaction of the last child to end, once none of this case's child

@@ -38,7 +38,8 @@ from sqlalchemy import select, text
 from engine.time import clock
 from engine.errors import Conflict, Invalid
 from engine.store.models import Case
-from engine.policy import DocumentKind, Issued, Panel, ProcessPolicy, Reminder, Step
+from engine.cases import child_plans
+from engine.policy import DocumentKind, Issued, Panel, PlannedChild, ProcessPolicy, Reminder, Step
 from engine.people.actors import SYSTEM, Actor
 from workflows.documents import talent_papers
 from workflows.programme import registry
@@ -152,8 +153,9 @@ class Policy(ProgrammePeople):
 
     def after_step(self, step: Step) -> None:
         data = step.data
-        if _waiting_for_assessments(data) and not _has_assessments(step.db, step.case_id):
-            start_assessments(step)
+        if _needs_assessments(step):  # started after the step, in batches (planned_children)
+            step.events.add("assessments_started", step.actor.username,
+                            data={"year": data["year"], "count": len(_register(data))})
         elif step.finished and step.status == "approved":
             record_approved_review(step)
         elif not step.finished and "review_outcomes" in data and step.completed_element != "consolidate_review":
@@ -161,6 +163,11 @@ class Policy(ProgrammePeople):
             # tell hr which talents were recognised after the snapshot and join the list unreviewed.
             step.events.add("talents_added_since_snapshot", step.actor.username,
                             data={"year": data["year"], "talents": newcomers(step.db, data)})
+
+    def planned_children(self, step: Step) -> list[PlannedChild]:
+        """One assessment per talent, started after the step in batches: 2 000 of them started inside
+        the step held SQLite's write lock for seconds, and every other user waited."""
+        return assessment_plan(step) if _needs_assessments(step) else []
 
     def children_finished(self, children: list[Mapping[str, Any]]) -> tuple[str, dict[str, Any]] | None:
         """Every assessment has ended: hand the review each talent's result (none if unassessed)."""
@@ -208,22 +215,23 @@ def _waiting_for_assessments(data: Mapping[str, Any]) -> bool:
     return bool(data.get("review_count")) and "review_outcomes" not in data
 
 
-def _has_assessments(db: Any, case_id: int) -> bool:
-    cases = Case.__table__
-    return db.execute(select(cases.c.id).where(cases.c.parent_case_id == case_id).limit(1)).first() is not None
+def _needs_assessments(step: Step) -> bool:
+    """The case has its list, waits for the results, and has planned no assessment yet."""
+    return _waiting_for_assessments(step.data) and not child_plans.planned_or_started(step.db, step.case_id)
 
 
-def start_assessments(step: Step) -> None:
+def _register(data: Mapping[str, Any]) -> dict[str, Any]:
+    return (data.get("data_objects") or {}).get("review_register") or {}
+
+
+def assessment_plan(step: Step) -> list[PlannedChild]:
     """One ``talent_assessment`` case per talent of the snapshot, in talent order."""
     data = step.data
-    register = (data.get("data_objects") or {}).get("review_register") or {}
+    register = _register(data)
     review = {**data, "case_id": step.case_id}
-    for key in sorted(register, key=int):
-        talent = register[key]
-        step.start_case(talent_assessment.PROCESS_KEY, talent_assessment.start_data(review, talent),
-                        f"RS-{data['year']}-{talent['talent_id']}")
-    step.events.add("assessments_started", step.actor.username,
-                    data={"year": data["year"], "count": len(register)})
+    return [PlannedChild(talent_assessment.PROCESS_KEY, talent_assessment.start_data(review, register[key]),
+                         f"RS-{data['year']}-{register[key]['talent_id']}")
+            for key in sorted(register, key=int)]
 
 
 def _snapshot(db: Any) -> list[dict[str, Any]]:

@@ -10,6 +10,9 @@ panel and its page ``/cases/<id>/progress``) and who may remind whom:
 
 - only hr reminds (an approver or an auditor reads the figures but does not chase the units);
 - only a unit with assessments still open — before the deadline, open; after it, overdue;
+- while the assessments are still being started (in batches after the review's step,
+  ``engine.cases.child_batches``), the panel says how many of how many have started, so a count
+  short of the list reads as "being started", never as talents left out;
 - the reminder goes to the unit heads of that unit (and those above it who hold the role there,
   as the assessments themselves do), naming the unit, how many are open and the deadline.
 
@@ -69,6 +72,10 @@ def progress_panel(case: Mapping[str, Any]) -> Panel | None:
     notes: list[Note] = [Note((Words(N_("%(done)s/%(total)s assessed"), {"done": done, "total": total}),
                                Words(N_("%(open)s open, %(overdue)s of them overdue"),
                                      {"open": open_, "overdue": overdue})), kind="progress")]
+    expected = len(_register(data)) if "review_outcomes" not in data else 0
+    if case.get("status") == "running" and total < expected:  # planned, started in batches after the review's step
+        notes.append(Note((Words(N_("%(started)s of %(count)s assessments started; the others are being started"),
+                                 {"started": total, "count": expected}),), kind="notice"))
     deadline = deadline_of(data)
     if deadline is not None:
         late = any(line["overdue"] for line in lines)  # once late, the deadline reads as a warning
@@ -83,6 +90,11 @@ def progress_panel(case: Mapping[str, Any]) -> Panel | None:
     return Panel(Words(N_("Assessments by unit")), tuple(notes), page=PAGE,
                  link=Words(N_("Progress by unit and reminders")), about=str(data.get("year", "")),
                  page_parts=(table,) if lines else (Note((Words(N_("No assessments were started.")),)),))
+
+
+def _register(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The talents the review assesses, one assessment each (what the started ones are counted against)."""
+    return (data.get("data_objects") or {}).get("review_register") or {}
 
 
 def reminder(case: Mapping[str, Any], target: str, actor: Actor) -> Reminder:

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
+from engine.cases import child_plans
 from engine.cases import statements as sql
 from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import CASE, TASK
@@ -133,10 +134,13 @@ class CaseLinks:
 
         The parent row is locked (after the child's: see :meth:`_lock_open_descendants`), so
         of two children ending at once, the second waits and then sees the first as ended:
-        exactly one sends. Returns the parent's step when it was sent the message.
+        exactly one sends; nor while children it planned are still to start (the batch that starts the
+        last one asks again). Returns the parent's step when it was sent the message.
         """
         parent = self.steps.lock(conn, parent_id)
         if parent.status != "running" or conn.execute(sql.ANY_OPEN_CHILD, {"parent_id": parent_id}).first():
+            return None
+        if child_plans.pending(conn, parent_id):  # children still to start: not all have finished
             return None
         children = [dict(id=row.id, status=row.status, data=row.data)
                     for row in conn.execute(sql.CHILDREN, {"parent_id": parent_id})]

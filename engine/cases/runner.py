@@ -37,6 +37,7 @@ from engine.audit import events as audit
 from engine.cases import delegation, notifications
 from engine.cases import statements as sql
 from engine.cases.case_links import CaseLinks
+from engine.cases.child_batches import ChildBatches, starts_planned_children
 from engine.cases.incidents import Incidents
 from engine.cases.message_routing import MessageRouter
 from engine.cases.records import CaseRecord, Loaded, TaskRow, View
@@ -97,6 +98,8 @@ class CaseService:
     reminders: Reminders = field(init=False, repr=False)
     #: Messages and signals from outside (:mod:`engine.cases.message_routing`).
     messages: MessageRouter = field(init=False, repr=False)
+    #: Child cases a step planned, started after it in batches (:mod:`engine.cases.child_batches`).
+    child_batches: ChildBatches = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # The steps exist before the links that use them, so a step reaches the links' parent
@@ -110,12 +113,14 @@ class CaseService:
         self.incidents = Incidents(self.steps)
         self.reminders = Reminders(self.steps)
         self.messages = MessageRouter(self.steps, self.links)
+        self.child_batches = ChildBatches(self.steps)
 
     def script_engine(self, process_key: str) -> Any:
         """The sandboxed script engine of a process (replay runs its cases on the same one)."""
         return self.steps.script_engine(process_key)
 
     # ---------------------------------------------------------------- commands
+    @starts_planned_children
     @unloadable_is_an_incident
     def start(self, actor: Actor, process_key: str, data: Any, business_key: str | None = None,
               view: View | None = None) -> Any:
@@ -129,6 +134,7 @@ class CaseService:
         self.workflows.put(case.id, case.version, loaded.workflow)  # committed: reusable by the next command
         return result
 
+    @starts_planned_children
     @unloadable_is_an_incident
     def complete(self, actor: Actor, task_id: str, data: Any, view: View | None = None) -> Any:
         """Complete a ready task with form-validated ``data`` and step the case."""
@@ -184,6 +190,7 @@ class CaseService:
             session.rollback()
         return clean
 
+    @starts_planned_children
     @unloadable_is_an_incident
     def fire_timers(self, case_id: int, actor: Actor = SYSTEM) -> list[str]:
         """Fire the case's timers that are due on the clock; returns the element ids that fired
@@ -338,11 +345,13 @@ class CaseService:
         """Cancel a case and its open child cases (:meth:`CaseLinks.cancel`)."""
         return self.links.cancel(actor, case_id, reason, view)
 
+    @starts_planned_children
     @unloadable_is_an_incident
     def deliver(self, actor: Actor, case_id: int, message: str, payload: dict[str, Any]) -> None:
         """Deliver a BPMN message to a case waiting for it (:meth:`CaseLinks.deliver`)."""
         self.links.deliver(actor, case_id, message, payload)
 
+    @starts_planned_children
     @unloadable_is_an_incident
     def retry(self, actor: Actor, case_id: int, view: View | None = None) -> Any:
         """Re-run the command a case in error failed on (:meth:`Incidents.retry`)."""

@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
-from engine.cases import delegation, projection
+from engine.cases import child_plans, delegation, projection
 from engine.cases import statements as sql
 from engine.cases.failures import Savepoint, case_failed, describe_failure  # noqa: F401 - imported from here
 from engine.cases.records import CaseRecord, Loaded
@@ -281,11 +281,12 @@ class CaseSteps:
                                         ended=children_ended)
             return child.id
 
-        loaded.policy.after_step(Step(
-            db=conn, case_id=case.id, status=case.status, data=case.data, actor=actor,
-            completed_element=completed[0] if completed else None,
-            completed_data=completed[1] if completed else {}, finished=finished, events=loaded.chain,
-            start_case=start_child))
+        step = Step(db=conn, case_id=case.id, status=case.status, data=case.data, actor=actor,
+                    completed_element=completed[0] if completed else None,
+                    completed_data=completed[1] if completed else {}, finished=finished, events=loaded.chain,
+                    start_case=start_child)
+        loaded.policy.after_step(step)
+        child_plans.record(conn, case.id, loaded.policy.planned_children(step), actor, loaded.chain)
         if finished:
             loaded.chain.add("case_completed", actor.username, data={"outcome": case.status},
                              from_status=previous, to_status=case.status)

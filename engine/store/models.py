@@ -380,3 +380,27 @@ class Substitute(Base):
     set_at: Mapped[datetime]
     ended_by: Mapped[Optional[str]] = mapped_column(String(64))
     ended_at: Mapped[Optional[datetime]]
+
+
+class ChildStart(Base):
+    """One child case a step planned to start (engine/cases/child_batches.py): a parent with thousands
+    of children records them in its own step and starts them afterwards in short batches, so no one
+    transaction holds SQLite's write lock for seconds. ``case_id`` is set in the transaction that
+    creates the child: a row with it set was started, exactly once; one without it is still to start
+    (by the command that planned it, or the executor's sweep after a crash)."""
+
+    __tablename__ = "child_start"
+    __table_args__ = (UniqueConstraint("parent_case_id", "seq"),
+                      Index("ix_child_start_pending", "case_id", "parent_case_id"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    parent_case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    process_key: Mapped[str] = mapped_column(String(100))
+    business_key: Mapped[Optional[str]] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Who the step that planned it was done by: the child is started as them (as it was inline).
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    planned_at: Mapped[datetime]
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"), unique=True)
+    started_at: Mapped[Optional[datetime]]

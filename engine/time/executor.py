@@ -79,6 +79,8 @@ _MAX_ROUNDS = 50
 #: Failures of the database rather than of the case (it went away, a lock timed out): worth a retry
 #: (the drivers' own errors too: code on a raw connection meets them unwrapped).
 _PASSING = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, *DRIVER_OPERATIONAL_ERRORS)
+#: Seconds between sweeps for child-case plans left unfinished (engine/cases/child_batches.py).
+CHILD_SWEEP_SECONDS = 60.0
 #: Least pause before waking again for work that is already due (e.g. rows locked by a command).
 _RETRY_PAUSE = timedelta(milliseconds=200)
 
@@ -124,6 +126,8 @@ class TimerExecutor:
         # transaction); SQLite has one write lock, so threads there would only queue.
         self.workers = workers if workers is not None else (1 if store.is_sqlite else 4)
         self.sweep_seconds, self.peek_seconds = sweep_seconds, peek_seconds
+        #: How often unfinished child-case plans are looked for (a crash between batches is rare).
+        self.child_sweep_seconds = CHILD_SWEEP_SECONDS
         self.claim_seconds, self.batch = claim_seconds, batch
         self.name = name or executor_name()
         self.last_run_at: datetime | None = None
@@ -194,6 +198,20 @@ class TimerExecutor:
             times = [session.execute(_NEXT_DUE).scalar(), session.execute(_NEXT_EXPIRY).scalar()]
         found = [t for t in times if t is not None]
         return min(found) if found else None
+
+    # ------------------------------------------------------------ planned child cases
+    def sweep_child_starts(self) -> int:
+        """Finish the child-case plans whose command died between batches (``ChildBatches.sweep``):
+        exactly once however many executors sweep, since each batch locks the parent. Returns the
+        children started."""
+        batches = getattr(self.service, "child_batches", None)
+        if batches is None:
+            return 0
+        try:
+            return int(batches.sweep())
+        except Exception:  # noqa: BLE001 - e.g. the database is down: the next sweep tries again
+            log.exception("planned child cases not swept")
+            return 0
 
     # ------------------------------------------------------------ cycle starts
     def _start_cycles(self) -> int:
@@ -286,6 +304,8 @@ class TimerExecutor:
         scheduler.add_job(self._background_run, IntervalTrigger(seconds=self.sweep_seconds), id="sweep",
                           next_run_time=clock.Clock().now())
         scheduler.add_job(self._peek, IntervalTrigger(seconds=self.peek_seconds), id="peek")
+        scheduler.add_job(self.sweep_child_starts, IntervalTrigger(seconds=self.child_sweep_seconds),
+                          id="child_starts", next_run_time=clock.Clock().now())
         for job_id, seconds, function in self.periodic:
             scheduler.add_job(_logged(job_id, function), IntervalTrigger(seconds=seconds), id=job_id)
         self._scheduler = scheduler

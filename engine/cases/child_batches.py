@@ -1,0 +1,203 @@
+"""Child cases a step planned, started after it in short batches: exactly once, resumed after a crash.
+
+Why: a yearly review starts one assessment case per talent. Started inline, inside the review's own
+step (``Step.start_case``), 2 000 of them make one transaction that holds SQLite's write lock for
+seconds, and every other user's step waits that long. So a process may instead *plan* its children
+(``ProcessPolicy.planned_children``): the step records the plan durably, one ``child_start`` row per
+child, in its own transaction (with a ``child_starts_planned`` event on the parent); once it has
+committed, :meth:`ChildBatches.run` starts them :attr:`ChildBatches.size` at a time, each batch its
+own transaction, so the write lock (a FIFO queue on SQLite, ``engine/store/write_lock.py``) passes
+to the other writers between batches.
+
+The plan itself is recorded by :mod:`engine.cases.child_plans` (what the steps need of it).
+
+Exactly once: a batch locks the parent row, reads the rows still without a child, starts each child
+and writes its id on the row *in the same transaction* (``WHERE case_id IS NULL``, one row or the
+batch rolls back); two runners of one plan (the command and the executor's sweep, or two sweeps)
+queue on the parent row and the second finds the rows taken. A child of this parent already bearing
+the row's business key is adopted rather than started twice. The batch that starts the last child
+adds ``children_started`` to the parent's chain and lets the parent hear its children if all of them
+ended at once; until then ``CaseLinks.child_finished`` tells the parent nothing (``child_plans.pending``).
+
+Who runs a plan: the command whose step recorded it, after its commit (``child_plans.planning`` collects
+the parents; the runner answers with the case as it is after its children started), so API users
+see the same case as when children were started inline. If that process dies between batches, the
+timer executor's sweep (:meth:`ChildBatches.sweep`, every minute) finishes the plan. A plan whose
+parent is no longer running (cancelled) is left as it is: nobody starts its children any more.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+from typing import Any, Callable, Sequence, TypeVar
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
+
+from engine.audit import events as audit
+from engine.cases.child_plans import CHILD_START, pending, planning
+from engine.cases.records import CaseRecord, View
+from engine.cases.statements import CASE
+from engine.cases.steps import CaseSteps
+from engine.errors import Conflict, EngineError
+from engine.people.actors import SYSTEM, Actor, actor_for
+from engine.store.models import User
+from engine.time import clock
+
+log = logging.getLogger(__name__)
+USER = User.__table__
+#: Children started per transaction: measured (bench/review_start.py) to keep another user's wait
+#: well under a second with 2 000 children on SQLite, without making the whole start much longer.
+BATCH_SIZE = 50
+#: A plan the sweep takes over: older than this (its own command is most likely still running it).
+SWEEP_AFTER = timedelta(seconds=60)
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def starts_planned_children(command: Command) -> Command:
+    """A ``CaseService`` command that runs, once it has committed, the plans its steps recorded, and
+    then answers with its case as it is after (a review's start shows its children, as it did when
+    they were started inline). The answer is re-read only when the command's ``view`` (a keyword)
+    was of a case that planned children; a command that raised leaves its plans to the sweep."""
+
+    @wraps(command)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        view, seen = kwargs.get("view"), []
+        if view is not None:
+            def remember(conn: Connection, case: CaseRecord) -> Any:
+                seen.append(case.id)
+                return view(conn, case)
+            kwargs["view"] = remember
+        with planning() as parents:
+            result = command(self, *args, **kwargs)
+        if not parents:
+            return result
+        self.child_batches.run_planned(parents)
+        return self.child_batches.answer(seen[-1], view) if seen and seen[-1] in parents else result
+
+    return run  # type: ignore[return-value]
+
+
+@dataclass
+class ChildBatches:
+    """Runs plans: after the command that recorded them, and from the executor's sweep."""
+
+    steps: CaseSteps
+    size: int = BATCH_SIZE
+
+    def run_planned(self, parents: Sequence[int]) -> int:
+        """Start every planned child of ``parents`` (and any plan those children record); returns how many.
+
+        A batch that fails (a child's process not deployed, its data refused, the database gone) is
+        rolled back, logged and left to the sweep: the parent's step is committed already, so the
+        command that planned it still answers with success (the case as it is)."""
+        started = 0
+        for parent_id in parents:
+            with planning() as more:
+                try:
+                    started += self.run(parent_id)
+                except EngineError as err:
+                    log.warning("children of case %s not all started, the sweep retries: %s", parent_id, err)
+                except Exception:  # noqa: BLE001 - e.g. the database went away mid-plan
+                    log.exception("children of case %s not all started, the sweep retries", parent_id)
+            started += self.run_planned(more)
+        return started
+
+    def run(self, parent_id: int) -> int:
+        """Start the planned children of one parent, batch after batch, until none is left."""
+        started = 0
+        while True:
+            count, done = self.batch(parent_id)
+            started += count
+            if done:
+                return started
+
+    def batch(self, parent_id: int) -> tuple[int, bool]:
+        """One transaction: lock the parent, start up to :attr:`size` children not started yet, write
+        each child's id on its row. Returns (children started, whether the plan is finished)."""
+        steps = self.steps
+        with steps.store.command() as conn:
+            parent = steps.lock(conn, parent_id)
+            if parent is None or parent.status != "running":
+                return 0, True
+            rows = conn.execute(select(CHILD_START).where(CHILD_START.c.parent_case_id == parent_id,
+                                                          CHILD_START.c.case_id.is_(None))
+                                .order_by(CHILD_START.c.seq).limit(self.size)).all()
+            if not rows:
+                return 0, True
+            existing = self._children_by_key(conn, parent_id, [row.business_key for row in rows])
+            actors: dict[tuple[str, int | None], Actor] = {}
+            ended: list[int] = []
+            now = clock.now()
+            for row in rows:
+                child_id = existing.get(row.business_key) if row.business_key else None
+                if child_id is None:
+                    actor = actors.get((row.started_by, row.started_by_id)) or \
+                        actors.setdefault((row.started_by, row.started_by_id), _actor(conn, row))
+                    child, _, _ = steps.start_in(conn, actor, row.process_key, row.data, row.business_key,
+                                                 parent_case_id=parent_id, ended=ended)
+                    child_id = child.id
+                done = conn.execute(update(CHILD_START).where(CHILD_START.c.id == row.id, CHILD_START.c.case_id.is_(None))
+                                    .values(case_id=child_id, started_at=now))
+                if done.rowcount != 1:
+                    raise Conflict(f"child {row.seq} of case {parent_id} was started by another runner",
+                                   code="child_started_twice")
+            finished = len(rows) < self.size or not pending(conn, parent_id)
+            if finished:
+                self._finish(conn, parent_id, rows[-1])
+        if finished:
+            steps.workflows.rekey(parent_id, parent.version, parent.version + 1)
+        return len(rows), finished
+
+    def _finish(self, conn: Connection, parent_id: int, last: Any) -> None:
+        """The last child is started: say so on the parent, and let it hear its children if all ended."""
+        steps = self.steps
+        parent = steps.lock(conn, parent_id)
+        count = conn.execute(select(func.count()).select_from(CHILD_START)
+                             .where(CHILD_START.c.parent_case_id == parent_id)).scalar()
+        actor = _actor(conn, last)
+        chain = audit.Chain(parent.id, parent.event_seq, parent.last_event_hash, steps.definition_hash(conn, parent))
+        chain.add("children_started", actor.username, data={"count": int(count or 0)})
+        steps.write_case(conn, parent, chain, actor, parent.version)
+        steps.child_ended(conn, actor, parent_id)  # sends nothing while any child is still open
+
+    @staticmethod
+    def _children_by_key(conn: Connection, parent_id: int, keys: list[str | None]) -> dict[str, int]:
+        """Children of the parent already bearing these business keys (adopted, never started twice)."""
+        wanted = [key for key in keys if key]
+        if not wanted:
+            return {}
+        return {key: case_id for case_id, key in conn.execute(select(CASE.c.id, CASE.c.business_key).where(
+            CASE.c.parent_case_id == parent_id, CASE.c.business_key.in_(wanted)))}
+
+    def sweep(self, older_than: timedelta = SWEEP_AFTER) -> int:
+        """Finish the plans of running parents planned more than ``older_than`` ago (their command died
+        between batches); returns children started. Safe to run in any number of executors at once."""
+        with self.steps.store.read() as session:
+            parents = list(session.execute(
+                select(CHILD_START.c.parent_case_id).join(CASE, CASE.c.id == CHILD_START.c.parent_case_id)
+                .where(CHILD_START.c.case_id.is_(None), CASE.c.status == "running",
+                       CHILD_START.c.planned_at <= clock.now() - older_than)
+                .group_by(CHILD_START.c.parent_case_id).order_by(CHILD_START.c.parent_case_id)).scalars())
+        return self.run_planned(parents)
+
+    def answer(self, case_id: int, view: View | None) -> Any:
+        """The command's answer once the children it planned have started: the case as it is now."""
+        if view is None:
+            return case_id
+        with self.steps.store.read() as session:
+            conn = session.connection()
+            row = conn.execute(select(CASE).where(CASE.c.id == case_id)).first()
+            return view(conn, CaseRecord.from_row(row))
+
+
+def _actor(conn: Connection, row: Any) -> Actor:
+    """Who the planning step was done by, as their roles are now (the system for the scheduler)."""
+    if row.started_by_id:
+        found = conn.execute(select(USER).where(USER.c.id == row.started_by_id)).first()
+        if found is not None:
+            return actor_for(conn, found)  # type: ignore[arg-type]
+    return SYSTEM if row.started_by == SYSTEM.username else Actor(user_id=0, username=row.started_by)
