@@ -202,6 +202,7 @@ class ProcessPolicy:
     #: answers): refused from outside, since a faked one moves the case past its wait and leaves
     #: the real sender — the last child ending — with nobody to tell.
     internal_messages: frozenset[str] = frozenset()
+
     def planned_children(self, step: Step) -> list[PlannedChild]:
         """Child cases to start after ``step`` (called right after :meth:`after_step`): recorded in the step,
         started in short batches once it commits (:mod:`engine.cases.child_batches`), because hundreds of
