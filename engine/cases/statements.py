@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from engine.people.substitutes import STANDS_IN
 from engine.store.models import Case, RoleGrant, Task
+from engine.store.prepared import Prepared
 
 CASE, TASK, GRANT = Case.__table__, Task.__table__, RoleGrant.__table__
 
@@ -24,11 +25,14 @@ TASK_FOR_COMMAND = TASK_WITH_CASE.add_columns(STANDS_IN)
 # (with only the case locked, the task columns would be those of the statement's snapshot).
 TASK_WITH_LOCKED_CASE = TASK_WITH_CASE.with_for_update(of=[CASE, TASK])
 TASK_FOR_LOCKED_COMMAND = TASK_FOR_COMMAND.with_for_update(of=[CASE, TASK])
-SAVE_CASE = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
+SAVE_CASE = Prepared(update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
               .values(version=bindparam("new_version"), **{name: bindparam(name) for name in SAVED}))
-COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("task_id")).values(
+#: A step's own writes (this one, the task completed, the new tasks, the events) are
+#: :class:`Prepared`: compiled once, run on the cursor (see engine/store/prepared.py).
+COMPLETE_TASK = Prepared(update(TASK).where(TASK.c.id == bindparam("task_id")).values(
     status="completed", completed_by_id=bindparam("user_id"), completed_at=bindparam("at"),
-    claimed_by_id=bindparam("user_id"))
+    claimed_by_id=bindparam("user_id")))
+INSERT_TASKS = Prepared(insert(TASK))
 READY_ROWS = select(TASK.c.id, TASK.c.element_id).where(TASK.c.case_id == bindparam("case_id"),
                                                          TASK.c.status == "ready")
 DUE_CASES = (select(CASE.c.id).where(CASE.c.status == "running", CASE.c.next_timer_at < bindparam("now"))

@@ -252,7 +252,7 @@ class CaseSteps:
                     data: dict[str, Any], retried_by: str | None = None) -> None:
         """Mark the task row completed by ``actor``, record it, and save the step."""
         now = clock.now()
-        conn.execute(sql.COMPLETE_TASK, {"task_id": task_id, "user_id": actor.user_id or None, "at": now})
+        sql.COMPLETE_TASK.run(conn, {"task_id": task_id, "user_id": actor.user_id or None, "at": now})
         payload: dict[str, Any] = {"element_id": element_id, "data": data}
         if retried_by:
             payload["retried_by"] = retried_by
@@ -308,9 +308,9 @@ class CaseSteps:
         case.updated_by, case.updated_at = actor.username, clock.now()
         case.version = old_version + 1
         values = {name: getattr(case, name) for name in sql.SAVED}
-        result = conn.execute(sql.SAVE_CASE, {"case_id": case.id, "old_version": old_version,
+        matched = sql.SAVE_CASE.run(conn, {"case_id": case.id, "old_version": old_version,
                                            "new_version": case.version, **values})
-        if result.rowcount != 1:
+        if matched != 1:
             raise Conflict(f"case {case.id} was changed by another request; reload and retry", code="stale_case")
         if chain.pending:
             self.events_written(conn, case, chain.pending)
