@@ -208,6 +208,7 @@ class CaseSteps:
                       updated_at=now, ended_at=None, parent_case_id=parent_case_id)
         case_id = conn.execute(sql.INSERT_CASE, values).inserted_primary_key[0]
         case = CaseRecord(id=case_id, **values)
+        case.as_read = {name: values[name] for name in sql.SELDOM_CHANGED}
         case.ready_tasks = []
         chain = audit.Chain(case_id, 0, audit.GENESIS, definition.sha256)
         loaded = Loaded(case, definition, policy, workflow, chain, old_version=1)
@@ -307,11 +308,15 @@ class CaseSteps:
         case.event_seq, case.last_event_hash = chain.seq, chain.head
         case.updated_by, case.updated_at = actor.username, clock.now()
         case.version = old_version + 1
-        values = {name: getattr(case, name) for name in sql.SAVED}
-        matched = sql.SAVE_CASE.run(conn, {"case_id": case.id, "old_version": old_version,
-                                           "new_version": case.version, **values})
+        read = case.as_read or {}
+        columns = tuple(name for name in sql.SAVED
+                        if name not in sql.SELDOM_CHANGED or name not in read or read[name] != getattr(case, name))
+        values = {name: getattr(case, name) for name in columns}
+        matched = sql.save_case(columns).run(conn, {"case_id": case.id, "old_version": old_version,
+                                                    "new_version": case.version, **values})
         if matched != 1:
             raise Conflict(f"case {case.id} was changed by another request; reload and retry", code="stale_case")
+        case.as_read = {name: getattr(case, name) for name in sql.SELDOM_CHANGED}  # what the row holds now
         if chain.pending:
             self.events_written(conn, case, chain.pending)
         chain.write(conn)
