@@ -10,9 +10,11 @@ not the test client's. Prints the time per case and the top functions by cumulat
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import os
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -22,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 _INSTANCE = tempfile.mkdtemp(prefix="tf-profile-")
+atexit.register(shutil.rmtree, _INSTANCE, ignore_errors=True)  # the database and instance files it made
 os.environ["TALENTFLOW_INSTANCE_PATH"] = _INSTANCE
 os.environ.setdefault("TALENTFLOW_SCHEDULER", "off")
 
@@ -91,7 +94,7 @@ def main() -> None:
     print(f"{len(batches) * size} cases through the test client, no profiler, ms a case: "
           f"wall min {wall[0]:.2f} / median {statistics.median(wall):.2f}, "
           f"CPU min {cpu[0]:.2f} / median {statistics.median(cpu):.2f}")
-    if args.top <= 0:
+    if args.top <= 0 and not args.dump:  # the timing alone
         return
     profile = cProfile.Profile()
     app.wsgi_app = Profiled(app.wsgi_app, profile)
