@@ -20,6 +20,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
@@ -42,8 +43,27 @@ PUBLIC = {"web.login", "web.static", "web.set_language"}
 READERS = ("hr_officer", "approver", "auditor", "admin")
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, the signer made once per key instead of on every request.
+
+    Flask opens the session of every request, the API's included, and builds a new
+    ``URLSafeTimedSerializer`` each time to do so; the serializer holds nothing but its keys and
+    options, so one per (keys, salt) signs and checks exactly as a fresh one would."""
+
+    def __init__(self) -> None:
+        self._signers: dict[tuple[Any, ...], Any] = {}
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        signer = self._signers.get(key)
+        if signer is None and app.secret_key:
+            signer = self._signers[key] = super().get_signing_serializer(app)
+        return signer
+
+
 def init_app(app: Flask) -> None:
     """The session cookie's settings and CSRF on the pages' forms (the API's routes are exempt)."""
+    app.session_interface = SessionCookies()
     if not os.environ.get("TALENTFLOW_SECRET_KEY") and not app.testing:
         # several server processes must sign cookies (and checkpoints) with one key
         app.config["SECRET_KEY"] = config.server_key(Path(app.instance_path))

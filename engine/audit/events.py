@@ -20,10 +20,13 @@ from sqlalchemy.orm import Session
 
 from engine.time import clock
 from engine.store.models import Event
+from engine.store.prepared import Prepared
 
 GENESIS = "0" * 64
 EVENT = Event.__table__
 _INSERT = insert(EVENT)
+#: How a chain appends its events (compiled once, on the cursor: engine/store/prepared.py).
+_APPEND = Prepared(_INSERT)
 #: Events that record something said or kept beside the workflow (a file attached or removed, a
 #: signed copy's signature verified, a comment, a reminder sent by hand, a parent's message from its
 #: children that found it no longer waiting): each is a command of its own on the case's chain,
@@ -115,7 +118,7 @@ class Chain:
 
     def write(self, connection: Connection) -> None:
         if self.pending:
-            connection.execute(_INSERT, self.pending)
+            _APPEND.run_many(connection, self.pending)
             self.pending = []
 
 

@@ -18,10 +18,10 @@ from engine.store.models import RoleGrant, Task, Unit, User
 from engine.policy import STARTER
 from engine.cases.records import Loaded
 from engine.people.actors import Actor
+from engine.cases.statements import INSERT_TASKS
 from engine.cases.views import READY_TASKS_OF_CASE, TaskLine
 
 TASK, GRANT = Task.__table__, RoleGrant.__table__
-_INSERT_TASKS = insert(TASK)
 
 
 def sync_tasks(conn: Connection, loaded: Loaded, ready: list, actor: Actor, script_engine: Any) -> None:
@@ -61,7 +61,7 @@ def sync_tasks(conn: Connection, loaded: Loaded, ready: list, actor: Actor, scri
         chain.add("task_created", actor.username, task_id=task_id,
                   data={"element_id": element_id, "name": spec.bpmn_name or spec.name, "assigned_to": who})
     if new_rows:
-        conn.execute(_INSERT_TASKS, new_rows)
+        INSERT_TASKS.run_many(conn, new_rows)
     # What the answer shows, without reading the tasks again.
     case.ready_tasks = [TaskLine(row._mapping) for row_id, row in rows.items() if row_id in ready_ids] + [
         TaskLine(row, claimed_by_name=None, completed_by_name=None)

@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy.engine import Connection, Row
 
 from engine.audit import events as audit
+from engine.cases.statements import SELDOM_CHANGED
 from engine.definitions.versions import LoadedDefinition
 from engine.policy import ProcessPolicy
 
@@ -42,11 +43,17 @@ class CaseRecord:
     ended_at: Any
     #: The case that started this one, if any (it is told when its children have all finished).
     parent_case_id: int | None = None
+    #: What the row held in the columns steps seldom change (``statements.SELDOM_CHANGED``) when it
+    #: was read or last written in this transaction: a step writes those only if they differ. None
+    #: (a record not read from its row): every column is written.
+    as_read: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_row(cls, row: Row) -> "CaseRecord":
         values = dict(zip(row._fields, row))  # one pass in C; a getattr per column cost more
-        return cls(**{name: values[name] for name in _CASE_NAMES})
+        record = cls(**{name: values[name] for name in _CASE_NAMES})
+        record.as_read = {name: values[name] for name in SELDOM_CHANGED}
+        return record
 
 
 @dataclass
@@ -79,7 +86,8 @@ class TaskRow:
         return cls(**{name: values["t_" + name] for name in _TASK_NAMES})
 
 
-_CASE_NAMES = tuple(f.name for f in fields(CaseRecord))
+_CASE_NAMES = tuple(f.name for f in fields(CaseRecord) if f.name != "as_read")
+
 _TASK_NAMES = tuple(f.name for f in fields(TaskRow))
 
 

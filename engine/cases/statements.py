@@ -8,12 +8,18 @@ from sqlalchemy import bindparam, insert, select, update
 
 from engine.people.substitutes import STANDS_IN
 from engine.store.models import Case, RoleGrant, Task
+from engine.store.prepared import Prepared
 
 CASE, TASK, GRANT = Case.__table__, Task.__table__, RoleGrant.__table__
 
 #: Case columns a step writes back (with ``version``).
 SAVED = ("state", "data", "status", "incident", "event_seq", "last_event_hash", "updated_by", "updated_at",
           "ended_at", "next_timer_at")
+#: Of those, the ones most steps leave as they were: written only when they changed since the row was read
+#: (:attr:`engine.cases.records.CaseRecord.as_read`). An UPDATE that names a column rewrites every index
+#: holding it, changed or not: on SQLite, naming these four (five case indexes) cost a step's UPDATE and
+#: commit 48 us of CPU instead of 17 (measured on a copy of a bench database).
+SELDOM_CHANGED = ("status", "incident", "ended_at", "next_timer_at")
 
 TASK_WITH_CASE = (select(*(c.label(f"t_{c.name}") for c in TASK.c), *CASE.c)
                    .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == bindparam("task_id")))
@@ -24,11 +30,26 @@ TASK_FOR_COMMAND = TASK_WITH_CASE.add_columns(STANDS_IN)
 # (with only the case locked, the task columns would be those of the statement's snapshot).
 TASK_WITH_LOCKED_CASE = TASK_WITH_CASE.with_for_update(of=[CASE, TASK])
 TASK_FOR_LOCKED_COMMAND = TASK_FOR_COMMAND.with_for_update(of=[CASE, TASK])
-SAVE_CASE = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
-              .values(version=bindparam("new_version"), **{name: bindparam(name) for name in SAVED}))
-COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("task_id")).values(
+_SAVE_CASE: dict[tuple[str, ...], Prepared] = {}
+
+
+def save_case(columns: tuple[str, ...]) -> Prepared:
+    """The UPDATE of a case that writes ``columns`` (of :data:`SAVED`) and ``version``, if the version
+    read is still the row's; one per set of columns, built once."""
+    found = _SAVE_CASE.get(columns)
+    if found is None:
+        found = _SAVE_CASE.setdefault(columns, Prepared(
+            update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
+            .values(version=bindparam("new_version"), **{name: bindparam(name) for name in columns})))
+    return found
+
+
+#: A step's own writes (this one, the task completed, the new tasks, the events) are
+#: :class:`Prepared`: compiled once, run on the cursor (see engine/store/prepared.py).
+COMPLETE_TASK = Prepared(update(TASK).where(TASK.c.id == bindparam("task_id")).values(
     status="completed", completed_by_id=bindparam("user_id"), completed_at=bindparam("at"),
-    claimed_by_id=bindparam("user_id"))
+    claimed_by_id=bindparam("user_id")))
+INSERT_TASKS = Prepared(insert(TASK))
 READY_ROWS = select(TASK.c.id, TASK.c.element_id).where(TASK.c.case_id == bindparam("case_id"),
                                                          TASK.c.status == "ready")
 DUE_CASES = (select(CASE.c.id).where(CASE.c.status == "running", CASE.c.next_timer_at < bindparam("now"))

@@ -208,6 +208,7 @@ class CaseSteps:
                       updated_at=now, ended_at=None, parent_case_id=parent_case_id)
         case_id = conn.execute(sql.INSERT_CASE, values).inserted_primary_key[0]
         case = CaseRecord(id=case_id, **values)
+        case.as_read = {name: values[name] for name in sql.SELDOM_CHANGED}
         case.ready_tasks = []
         chain = audit.Chain(case_id, 0, audit.GENESIS, definition.sha256)
         loaded = Loaded(case, definition, policy, workflow, chain, old_version=1)
@@ -252,7 +253,7 @@ class CaseSteps:
                     data: dict[str, Any], retried_by: str | None = None) -> None:
         """Mark the task row completed by ``actor``, record it, and save the step."""
         now = clock.now()
-        conn.execute(sql.COMPLETE_TASK, {"task_id": task_id, "user_id": actor.user_id or None, "at": now})
+        sql.COMPLETE_TASK.run(conn, {"task_id": task_id, "user_id": actor.user_id or None, "at": now})
         payload: dict[str, Any] = {"element_id": element_id, "data": data}
         if retried_by:
             payload["retried_by"] = retried_by
@@ -308,11 +309,15 @@ class CaseSteps:
         case.event_seq, case.last_event_hash = chain.seq, chain.head
         case.updated_by, case.updated_at = actor.username, clock.now()
         case.version = old_version + 1
-        values = {name: getattr(case, name) for name in sql.SAVED}
-        result = conn.execute(sql.SAVE_CASE, {"case_id": case.id, "old_version": old_version,
-                                           "new_version": case.version, **values})
-        if result.rowcount != 1:
+        read = case.as_read or {}
+        columns = tuple(name for name in sql.SAVED
+                        if name not in sql.SELDOM_CHANGED or name not in read or read[name] != getattr(case, name))
+        values = {name: getattr(case, name) for name in columns}
+        matched = sql.save_case(columns).run(conn, {"case_id": case.id, "old_version": old_version,
+                                                    "new_version": case.version, **values})
+        if matched != 1:
             raise Conflict(f"case {case.id} was changed by another request; reload and retry", code="stale_case")
+        case.as_read = {name: getattr(case, name) for name in sql.SELDOM_CHANGED}  # what the row holds now
         if chain.pending:
             self.events_written(conn, case, chain.pending)
         chain.write(conn)

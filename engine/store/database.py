@@ -88,8 +88,14 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
             # Commands take the write lock up front (waiting up to the busy timeout) so two
             # racing commands queue instead of one failing with "database is locked".
-            immediate = conn.get_execution_options().get(WRITE_OPTION)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            # Sent on the DB-API connection (each request opens a transaction, and a full
+            # ``exec_driver_sql`` cost several times SQLite's own work); an error still goes
+            # through SQLAlchemy's handler, raised wrapped as it always was.
+            statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN"
+            try:
+                conn.connection.dbapi_connection.execute(statement)
+            except Exception as err:  # noqa: BLE001 - re-raised wrapped by SQLAlchemy
+                conn._handle_dbapi_exception(err, statement, (), None, None)
 
         return engine
     return create_engine(url, echo=echo, pool_recycle=POOL_RECYCLE_SECONDS, pool_size=10, max_overflow=20)
