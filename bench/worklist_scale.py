@@ -14,11 +14,13 @@ How the cases are made: through the engine's own step, ``CaseSteps.start_in`` --
 events) -- called for 500 cases inside one transaction (``Store.command``) instead of one transaction
 each. That is the fastest path that still leaves rows the product wrote itself (raw INSERTs would have
 to forge workflow states and audit hash chains, and would measure a database the engine never makes);
-it skips only the HTTP layer and the per-command commit. Filling is incremental: fill to 10 000,
-measure, fill on to 100 000, measure; progress goes to stderr. On PostgreSQL a ``VACUUM ANALYZE``
-follows each fill: autovacuum would run it by itself soon after such a burst of inserts, and the
-figures should not depend on whether it happened to have run yet. SQLite gets nothing of the kind
-(the product never runs ``ANALYZE`` there), so its planner sees what it sees in production.
+it skips only the HTTP layer and the per-command commit. The same step keeps the dashboard's count
+of open tasks per unit (``engine.store.backlog``); each fill ends by checking it against the task rows.
+Filling is incremental: fill to 10 000, measure, fill on to 100 000, measure; progress goes to
+stderr. On PostgreSQL a ``VACUUM ANALYZE`` follows each fill: autovacuum would run it by itself soon
+after such a burst of inserts, and the figures should not depend on whether it happened to have run
+yet. SQLite gets nothing of the kind (the product never runs ``ANALYZE`` there), so its planner sees
+what it sees in production.
 
 How it measures: in-process, through the Flask test client of the app over that database (the
 full HTTP stack of the API and pages -- routing, auth, schemas, JSON -- without sockets or
@@ -73,6 +75,7 @@ from engine.cases import paging  # noqa: E402
 from engine.definitions.specs import SourceFile  # noqa: E402
 from engine.people.actors import actor_for  # noqa: E402
 from engine.people.directory import add_unit, add_user, get_user, grant_role  # noqa: E402
+from engine.store import backlog  # noqa: E402
 from engine.store.migrate import upgrade  # noqa: E402
 from engine.store.models import Case  # noqa: E402
 from engine.time import clock  # noqa: E402
@@ -129,6 +132,10 @@ def fill(app: Any, label: str, have: int, target: int) -> None:
         done += count
         rate = (done - have) / (time.perf_counter() - began)
         print(f"  {label}: {done:>7}/{target} open cases ({rate:.0f} cases/s)", file=sys.stderr, flush=True)
+    with store.engine.connect() as conn:  # the start step counted what it opened, exactly
+        wrong = backlog.mismatches(conn)
+    if wrong:
+        raise SystemExit(f"the open-task counter differs from the tasks: {wrong}")
     if not store.is_sqlite:  # what autovacuum does on its own a little later: measure the steady state
         with store.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))

@@ -1,8 +1,8 @@
 """The ``talentflow`` command: everything an operator does.
 
 This module holds the command group, the way every command gets its services
-(:func:`_services`) and reports a failure (:func:`_fail`), and the commands that
-run the service (``db``, ``demo``, ``deploy``, ``retry``, ``serve``, ``scheduler``);
+(:func:`_services`) and reports a failure (:func:`_fail`), and the commands that run the
+service (``db upgrade``, ``db recount-backlog``, ``demo``, ``deploy``, ``retry``, ``serve``, ``scheduler``);
 :mod:`api.cli.accounts` adds users and units, :mod:`api.cli.audit` the audit
 trail (checkpoints, verification, replay, history export).
 """
@@ -75,6 +75,31 @@ def db_upgrade() -> None:
     """Migrate the schema to the latest revision and deploy every process under bpmn/."""
     _upgrade_and_deploy()
     click.echo("database is up to date")
+
+
+@db.command("recount-backlog")
+@click.option("--check", is_flag=True, help="only compare: change nothing, exit 1 if the counter is wrong")
+def db_recount_backlog(check: bool) -> None:
+    """Recount the open tasks per unit the dashboard shows from the task rows; say what was wrong.
+
+    The counter is kept in every step's transaction, so it is never wrong unless the task rows were
+    changed by hand (or by a version of the product before revision 0014 running beside this one)."""
+    from engine.store import backlog
+
+    store = _services().store
+    try:
+        with store.command() as conn:
+            wrong = backlog.mismatches(conn) if check else backlog.recount(conn)
+    finally:
+        store.dispose()
+    for (unit_id, slot), (counted, actual) in wrong.items():
+        click.echo(f"unit {unit_id or '-'} slot {slot}: counted {counted}, tasks {actual}")
+    if not wrong:
+        click.echo("backlog counter matches the tasks")
+    elif check:
+        sys.exit(1)
+    else:
+        click.echo(f"backlog counter recounted: {len(wrong)} slots corrected")
 
 
 @main.command()

@@ -190,6 +190,7 @@ def export_history(conn: Connection, case_id: int) -> dict[str, Any]:
 def import_history(conn: Connection, history: dict[str, Any], definition_id: int) -> int:
     """Load an exported case (events exactly as recorded) onto ``definition_id``, the deployed
     version with the history's sha256; users and units are matched by name. Returns the case id."""
+    from engine.store import backlog
     from engine.errors import Conflict, Invalid
     from engine.store.models import Case, Task, Unit, User
 
@@ -221,6 +222,7 @@ def import_history(conn: Connection, history: dict[str, Any], definition_id: int
                       candidate_user_id=ids.get(task["candidate"]), claimed_by_id=ids.get(task["claimed_by"]),
                       completed_by_id=ids.get(task["completed_by"]))
         conn.execute(insert(tasks).values(**values))
+    backlog.add(conn, row["unit_id"], case["id"], sum(task["status"] == "ready" for task in history["tasks"]))
     rows = [{**e, "case_id": case["id"], "at": datetime.fromisoformat(e["at"])} for e in history["events"]]
     if rows:
         conn.execute(_INSERT, rows)

@@ -25,6 +25,7 @@ from engine.definitions import state
 from engine.definitions.sandbox import check_data_keys
 from engine.errors import Conflict, EngineError, Forbidden, Invalid
 from engine.people.actors import Actor
+from engine.store import backlog
 from engine.time import clock
 
 MAX_REASON = 2000
@@ -82,8 +83,9 @@ class CaseLinks:
         for row in conn.execute(sql.READY_ROWS, {"case_id": case.id}):
             loaded.chain.add("task_cancelled", actor.username, task_id=row.id,
                              data={"element_id": row.element_id})
-        conn.execute(update(TASK).where(TASK.c.case_id == case.id, TASK.c.status == "ready")
-                     .values(status="cancelled"))
+        cancelled = conn.execute(update(TASK).where(TASK.c.case_id == case.id, TASK.c.status == "ready")
+                                 .values(status="cancelled"))
+        backlog.add(conn, case.unit_id, case.id, -cancelled.rowcount)
         previous = case.status
         if loaded.workflow is not None:
             case.state = state.dump_workflow(loaded.definition.dialect, loaded.workflow)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Row
 from engine.definitions import state
 from engine.time import clock
 from engine.errors import Invalid
+from engine.store import backlog
 from engine.store.models import RoleGrant, Task, Unit, User
 from engine.policy import STARTER
 from engine.cases.records import Loaded
@@ -62,6 +63,7 @@ def sync_tasks(conn: Connection, loaded: Loaded, ready: list, actor: Actor, scri
                   data={"element_id": element_id, "name": spec.bpmn_name or spec.name, "assigned_to": who})
     if new_rows:
         INSERT_TASKS.run_many(conn, new_rows)
+    backlog.add(conn, case.unit_id, case.id, len(new_rows) - len(gone) - int(loaded.completing in loaded.ready_before))
     # What the answer shows, without reading the tasks again.
     case.ready_tasks = [TaskLine(row._mapping) for row_id, row in rows.items() if row_id in ready_ids] + [
         TaskLine(row, claimed_by_name=None, completed_by_name=None)

@@ -180,6 +180,18 @@ class Task(Base):
     completed_at: Mapped[Optional[datetime]]
 
 
+class UnitBacklog(Base):
+    """Ready tasks per unit of their case, kept in the transaction that changes them
+    (engine/cases/backlog.py): the dashboard sums a few rows instead of counting all open work.
+    ``slot`` (case id % 16) spreads one unit over several rows, so concurrent steps of a unit do not
+    queue on one row lock; ``unit_id`` 0 holds the cases without a unit (no foreign key, hence)."""
+
+    __tablename__ = "unit_backlog"
+    unit_id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=False)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    open_count: Mapped[int] = mapped_column(Integer)
+
+
 class Event(Base):
     """Append-only audit log; one hash chain per case (``case_id`` NULL: the global chain)."""
 

@@ -6,13 +6,13 @@ in short transactions of 50; ``case_id`` (unique) is written in the transaction 
 child, so each planned child starts exactly once, and the executor's sweep finishes a plan whose
 starter died. ``ix_child_start_pending`` (case_id, parent_case_id) finds the unfinished plans.
 
-Revision ID: 0013_child_starts
+Revision ID: 0013
 Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0013_child_starts'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
