@@ -94,10 +94,12 @@ def send_message(name: str, payload: str, business_key: str | None, case_id: int
 @click.option("--as", "username", default=None, help="admin user to act as (default: the system account)")
 def send_signal(case_id: int, name: str, payload: str, username: str | None) -> None:
     """Send signal NAME to case CASE_ID, which must be waiting for it."""
-    from api.resources.messages import EventIn
+    from api.resources.messages import CorrelatedMessageIn, EventIn
     from engine.errors import EngineError
 
     body = _checked(EventIn(), {"name": name, "payload": _payload(payload)})
+    # the case id within what the database holds, refused in the API's words (as send-message's --case)
+    _checked(CorrelatedMessageIn(only=("case_id",)), {"case_id": case_id})
     services = _services()
     try:
         services.cases.messages.to_case(_actor(services, username), case_id, "signal", body["name"], body["payload"])

@@ -137,6 +137,10 @@ def test_send_message_refuses_the_input_the_api_refuses_in_the_same_words(cli, a
             assert refused.exit_code == 2 and said in refused.output, refused.output
         refused = cli("send-message", "assessments_done")  # an internal message, as the API says it
         assert refused.exit_code == 2 and "internal to process annual_talent_review" in refused.output
+        # a case id past what the database holds: the same words, never a database error
+        refused = cli("send-signal", str(2**63), "budget_approved")
+        assert refused.exit_code == 2 and "case_id: Must be greater than or equal to 1" in refused.output, \
+            refused.output
 
 
 # ------------------------------------------------------------------ a task list page too deep
