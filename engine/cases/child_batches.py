@@ -15,12 +15,23 @@ Exactly once: a batch locks the parent row, reads the rows still without a child
 and writes its id on the row *in the same transaction* (``WHERE case_id IS NULL``, one row or the
 batch rolls back); two runners of one plan (the command and the executor's sweep, or two sweeps)
 queue on the parent row and the second finds the rows taken. A child of this parent already bearing
-the row's business key is adopted rather than started twice. The batch that starts the last child
-adds ``children_started`` to the parent's chain and lets the parent hear its children if all of them
-ended at once; until then ``CaseLinks.child_finished`` tells the parent nothing (``child_plans.pending``).
+the row's process and business key, and held by no row yet (started inline), is adopted by one row
+rather than started twice (a plan cannot name one key twice: ``child_plans.record`` refuses it). The
+batch that starts the last child adds ``children_started`` to the parent's chain and lets the parent
+hear its children if all of them ended at once; until then ``CaseLinks.child_finished`` tells the
+parent nothing (``child_plans.pending``).
 
-Who runs a plan: the command whose step recorded it, after its commit (``child_plans.planning`` collects
-the parents; the runner answers with the case as it is after its children started), so API users
+A child that cannot start (its process not deployed, its start data or unit refused) must not roll
+back its batch: every retry would fail the same way and the plan would never finish, the parent
+waiting for ever with nobody told. Each child starts in a savepoint; one that fails is rolled back
+alone and its row keeps the reason (``error``); the sweep leaves such rows alone. Once the others
+have started, the parent becomes an incident (``child_starts_failed`` then ``case_failed``, command
+``child_starts``): an admin's retry (:mod:`engine.cases.incidents`) clears the reasons and starts
+those rows again. A failure of the database itself still fails the batch, for the sweep.
+
+Who runs a plan: the command whose step recorded it, after its commit (``starts_planned_children``
+wraps the service's commands, message and signal deliveries and case migrations; ``child_plans.planning``
+collects the parents; the runner answers with the case as it is after its children started), so API users
 see the same case as when children were started inline. If that process dies between batches, the
 timer executor's sweep (:meth:`ChildBatches.sweep`, every minute) finishes the plan. A plan whose
 parent is no longer running (cancelled) is left as it is: nobody starts its children any more.
@@ -35,9 +46,11 @@ from typing import Any, Callable, Sequence, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from engine.audit import events as audit
-from engine.cases.child_plans import CHILD_START, pending, planning
+from engine.cases.child_plans import CHILD_START, planning
+from engine.cases.failures import Savepoint
 from engine.cases.records import CaseRecord, View
 from engine.cases.statements import CASE
 from engine.cases.steps import CaseSteps
@@ -53,6 +66,9 @@ USER = User.__table__
 BATCH_SIZE = 50
 #: A plan the sweep takes over: older than this (its own command is most likely still running it).
 SWEEP_AFTER = timedelta(seconds=60)
+#: How much of a failed child's reason its row keeps, and how many failed children the parent's event names.
+MAX_ERROR = 1000
+SHOWN_FAILURES = 20
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -91,9 +107,9 @@ class ChildBatches:
     def run_planned(self, parents: Sequence[int]) -> int:
         """Start every planned child of ``parents`` (and any plan those children record); returns how many.
 
-        A batch that fails (a child's process not deployed, its data refused, the database gone) is
-        rolled back, logged and left to the sweep: the parent's step is committed already, so the
-        command that planned it still answers with success (the case as it is)."""
+        A batch that fails (the database gone, a lost race) is rolled back, logged and left to the
+        sweep: the parent's step is committed already, so the command that planned it still answers
+        with success (the case as it is). One child that cannot start fails alone (:meth:`batch`)."""
         started = 0
         for parent_id in parents:
             with planning() as more:
@@ -117,61 +133,107 @@ class ChildBatches:
 
     def batch(self, parent_id: int) -> tuple[int, bool]:
         """One transaction: lock the parent, start up to :attr:`size` children not started yet, write
-        each child's id on its row. Returns (children started, whether the plan is finished)."""
+        each child's id on its row. Returns (children started, whether the plan is finished).
+
+        Each child starts in a savepoint: one that cannot start (:func:`_cannot_start`) rolls back
+        alone, its row keeps the reason, and the others proceed; the batch that finishes the plan
+        makes those the parent's incident (:meth:`_finish`)."""
         steps = self.steps
         with steps.store.command() as conn:
             parent = steps.lock(conn, parent_id)
             if parent is None or parent.status != "running":
                 return 0, True
-            rows = conn.execute(select(CHILD_START).where(CHILD_START.c.parent_case_id == parent_id,
-                                                          CHILD_START.c.case_id.is_(None))
+            rows = conn.execute(select(CHILD_START).where(*_to_start(parent_id))
                                 .order_by(CHILD_START.c.seq).limit(self.size)).all()
             if not rows:
                 return 0, True
             existing = self._children_by_key(conn, parent_id, [row.business_key for row in rows])
             actors: dict[tuple[str, int | None], Actor] = {}
             ended: list[int] = []
-            now = clock.now()
+            now, started = clock.now(), 0
             for row in rows:
-                child_id = existing.get(row.business_key) if row.business_key else None
+                key = (row.process_key, row.business_key)
+                child_id = existing.pop(key, None) if row.business_key else None  # adopted once, by one row
                 if child_id is None:
                     actor = actors.get((row.started_by, row.started_by_id)) or \
                         actors.setdefault((row.started_by, row.started_by_id), _actor(conn, row))
-                    child, _, _ = steps.start_in(conn, actor, row.process_key, row.data, row.business_key,
-                                                 parent_case_id=parent_id, ended=ended)
-                    child_id = child.id
+                    child_id = self._start_one(conn, actor, row, ended)
+                    if child_id is None:
+                        continue
                 done = conn.execute(update(CHILD_START).where(CHILD_START.c.id == row.id, CHILD_START.c.case_id.is_(None))
                                     .values(case_id=child_id, started_at=now))
                 if done.rowcount != 1:
                     raise Conflict(f"child {row.seq} of case {parent_id} was started by another runner",
                                    code="child_started_twice")
-            finished = len(rows) < self.size or not pending(conn, parent_id)
-            if finished:
-                self._finish(conn, parent_id, rows[-1])
-        if finished:
+                started += 1
+            finished = len(rows) < self.size or conn.execute(
+                select(CHILD_START.c.id).where(*_to_start(parent_id)).limit(1)).first() is None
+            failed = self._finish(conn, parent_id, rows[-1]) if finished else False
+        if finished and not failed:
             steps.workflows.rekey(parent_id, parent.version, parent.version + 1)
-        return len(rows), finished
+        return started, finished
 
-    def _finish(self, conn: Connection, parent_id: int, last: Any) -> None:
-        """The last child is started: say so on the parent, and let it hear its children if all ended."""
+    def _start_one(self, conn: Connection, actor: Actor, row: Any, ended: list[int]) -> int | None:
+        """Start one planned child in a savepoint; None (the row marked failed) if it cannot start."""
+        savepoint, ended_before = Savepoint(conn), len(ended)
+        try:
+            child, _, _ = self.steps.start_in(conn, actor, row.process_key, row.data, row.business_key,
+                                              parent_case_id=row.parent_case_id, ended=ended)
+        except Exception as err:  # noqa: BLE001 - narrowed by _cannot_start
+            if not _cannot_start(err):
+                raise
+            savepoint.rollback()
+            del ended[ended_before:]
+            log.warning("child %s of case %s cannot start: %s", row.seq, row.parent_case_id, err)
+            conn.execute(update(CHILD_START).where(CHILD_START.c.id == row.id)
+                         .values(error=_reason(err)[:MAX_ERROR], failed_at=clock.now()))
+            return None
+        savepoint.release()
+        return child.id
+
+    def _finish(self, conn: Connection, parent_id: int, last: Any) -> bool:
+        """The plan is done: say so on the parent, and let it hear its children if all ended; or, when
+        some could not start, make that the parent's incident (an admin's retry starts them again).
+        Returns whether it did the latter."""
         steps = self.steps
         parent = steps.lock(conn, parent_id)
         count = conn.execute(select(func.count()).select_from(CHILD_START)
                              .where(CHILD_START.c.parent_case_id == parent_id)).scalar()
+        failed = conn.execute(select(CHILD_START.c.seq, CHILD_START.c.process_key, CHILD_START.c.business_key,
+                                     CHILD_START.c.error)
+                              .where(CHILD_START.c.parent_case_id == parent_id, CHILD_START.c.error.is_not(None))
+                              .order_by(CHILD_START.c.seq)).all()
         actor = _actor(conn, last)
+        if failed:
+            loaded = steps.load(conn, parent)
+            loaded.chain.add("child_starts_failed", actor.username, data={
+                "count": len(failed), "planned": int(count or 0),
+                "children": [{"seq": row.seq, "process": row.process_key, "business_key": row.business_key,
+                              "message": row.error} for row in failed[:SHOWN_FAILURES]]})
+            steps.mark_failed(conn, loaded, actor, ChildrenNotStarted(failed, int(count or 0)), {"type": "child_starts"})
+            return True
         chain = audit.Chain(parent.id, parent.event_seq, parent.last_event_hash, steps.definition_hash(conn, parent))
         chain.add("children_started", actor.username, data={"count": int(count or 0)})
         steps.write_case(conn, parent, chain, actor, parent.version)
         steps.child_ended(conn, actor, parent_id)  # sends nothing while any child is still open
+        return False
 
     @staticmethod
-    def _children_by_key(conn: Connection, parent_id: int, keys: list[str | None]) -> dict[str, int]:
-        """Children of the parent already bearing these business keys (adopted, never started twice)."""
+    def _children_by_key(conn: Connection, parent_id: int, keys: list[str | None]) -> dict[tuple[str, str], int]:
+        """Children of the parent already bearing these business keys that no row of the plan holds
+        yet (started inline before the plan): adopted, never started twice."""
         wanted = [key for key in keys if key]
         if not wanted:
             return {}
-        return {key: case_id for case_id, key in conn.execute(select(CASE.c.id, CASE.c.business_key).where(
-            CASE.c.parent_case_id == parent_id, CASE.c.business_key.in_(wanted)))}
+        held = select(CHILD_START.c.case_id).where(CHILD_START.c.parent_case_id == parent_id,
+                                                   CHILD_START.c.case_id.is_not(None))
+        found = conn.execute(select(CASE.c.id, CASE.c.process_key, CASE.c.business_key).where(
+            CASE.c.parent_case_id == parent_id, CASE.c.business_key.in_(wanted), CASE.c.id.not_in(held))
+            .order_by(CASE.c.id))
+        by_key: dict[tuple[str, str], int] = {}
+        for case_id, process_key, key in found:
+            by_key.setdefault((process_key, key), case_id)
+        return by_key
 
     def sweep(self, older_than: timedelta = SWEEP_AFTER) -> int:
         """Finish the plans of running parents planned more than ``older_than`` ago (their command died
@@ -179,7 +241,7 @@ class ChildBatches:
         with self.steps.store.read() as session:
             parents = list(session.execute(
                 select(CHILD_START.c.parent_case_id).join(CASE, CASE.c.id == CHILD_START.c.parent_case_id)
-                .where(CHILD_START.c.case_id.is_(None), CASE.c.status == "running",
+                .where(CHILD_START.c.case_id.is_(None), CHILD_START.c.error.is_(None), CASE.c.status == "running",
                        CHILD_START.c.planned_at <= clock.now() - older_than)
                 .group_by(CHILD_START.c.parent_case_id).order_by(CHILD_START.c.parent_case_id)).scalars())
         return self.run_planned(parents)
@@ -192,6 +254,34 @@ class ChildBatches:
             conn = session.connection()
             row = conn.execute(select(CASE).where(CASE.c.id == case_id)).first()
             return view(conn, CaseRecord.from_row(row))
+
+
+def _to_start(parent_id: int) -> tuple[Any, ...]:
+    """The rows of a plan still to start: no child yet, and not failed (those wait for a retry)."""
+    return (CHILD_START.c.parent_case_id == parent_id, CHILD_START.c.case_id.is_(None), CHILD_START.c.error.is_(None))
+
+
+def _cannot_start(err: Exception) -> bool:
+    """A failure of this one child (its process, its data, its unit), not of the database: the
+    database gone or a lost race fails the batch, which the sweep runs again."""
+    if isinstance(err, (OperationalError, InterfaceError)):
+        return False
+    if isinstance(err, Conflict) and err.code == "stale_case":
+        return False
+    return isinstance(err, (EngineError, ValueError, TypeError, KeyError, LookupError, DBAPIError))
+
+
+def _reason(err: Exception) -> str:
+    return err.message if isinstance(err, EngineError) else f"{type(err).__name__}: {err}"
+
+
+class ChildrenNotStarted(Exception):
+    """The parent's incident: planned children that could not start (why, for the first of them)."""
+
+    def __init__(self, failed: Sequence[Any], planned: int) -> None:
+        first = failed[0]
+        super().__init__(f"{len(failed)} of {planned} planned child cases could not start; "
+                         f"first: {first.process_key} {first.business_key or ''} - {first.error}")
 
 
 def _actor(conn: Connection, row: Any) -> Actor:

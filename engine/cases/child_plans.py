@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
 from engine.cases.statements import CASE
+from engine.errors import Invalid
 from engine.people.actors import Actor
 from engine.policy import PlannedChild
 from engine.store.models import ChildStart
@@ -42,9 +43,14 @@ def planning() -> Iterator[list[int]]:
 
 
 def record(conn: Connection, parent_id: int, plan: Sequence[PlannedChild], actor: Actor, chain: audit.Chain) -> None:
-    """Write the plan in the parent's step (nothing for an empty one), numbered after any earlier plan."""
+    """Write the plan in the parent's step (nothing for an empty one), numbered after any earlier plan.
+
+    A plan naming one (process, business key) twice, or a pair an earlier plan of this parent named,
+    is refused (422 ``duplicate_planned_child``, the step rolls back): a business key names one case,
+    and two rows for it would either start it twice or leave one row for ever without its child."""
     if not plan:
         return
+    _refuse_duplicates(conn, parent_id, plan)
     first = (conn.execute(select(func.max(CHILD_START.c.seq)).where(CHILD_START.c.parent_case_id == parent_id))
              .scalar() or 0) + 1
     now = clock.now()
@@ -55,13 +61,44 @@ def record(conn: Connection, parent_id: int, plan: Sequence[PlannedChild], actor
         for n, child in enumerate(plan)])
     chain.add("child_starts_planned", actor.username,
               data={"count": len(plan), "processes": sorted({child.process_key for child in plan})})
+    _run_after_commit(parent_id)
+
+
+def _refuse_duplicates(conn: Connection, parent_id: int, plan: Sequence[PlannedChild]) -> None:
+    seen: set[tuple[str, str]] = {(process_key, key) for process_key, key in conn.execute(
+        select(CHILD_START.c.process_key, CHILD_START.c.business_key).where(
+            CHILD_START.c.parent_case_id == parent_id, CHILD_START.c.business_key.is_not(None)))}
+    for child in plan:
+        if child.business_key is None:
+            continue
+        pair = (child.process_key, child.business_key)
+        if pair in seen:
+            raise Invalid(f"case {parent_id} plans two {child.process_key} cases with business key "
+                          f"'{child.business_key}'", {"business_key": [child.business_key]},
+                          code="duplicate_planned_child")
+        seen.add(pair)
+
+
+def _run_after_commit(parent_id: int) -> None:
+    """Tell the running command (if it runs plans) that this parent has children to start."""
     parents = _planned_in_command.get()
     if parents is not None and parent_id not in parents:
         parents.append(parent_id)
 
 
+def retry_failed(conn: Connection, parent_id: int) -> int:
+    """An admin's retry of the parent's incident: its children that could not start are to start
+    again (after the retry commits, by its command). Returns how many."""
+    again = conn.execute(update(CHILD_START).where(CHILD_START.c.parent_case_id == parent_id,
+                                                   CHILD_START.c.case_id.is_(None), CHILD_START.c.error.is_not(None))
+                         .values(error=None, failed_at=None)).rowcount
+    _run_after_commit(parent_id)
+    return int(again or 0)
+
+
 def pending(conn: Connection, parent_id: int) -> bool:
-    """Whether children planned by ``parent_id`` are still to start (the parent must not hear yet)."""
+    """Whether children planned by ``parent_id`` are still to start, or could not start (the parent
+    must not hear "all finished" yet: a failed one is its incident, to retry)."""
     return conn.execute(select(CHILD_START.c.id).where(CHILD_START.c.parent_case_id == parent_id,
                                                        CHILD_START.c.case_id.is_(None)).limit(1)).first() is not None
 

@@ -9,6 +9,9 @@ failed outside the engine is recorded here too (:meth:`Incidents.timer_failed`, 
 timer executor; why: :mod:`engine.cases.timer_incidents`); its retry runs nothing: it puts the
 case back to ``running`` with the timer still due, and the executor fires it through the one
 firing path (running the engine here would fire it too, but without its event and notices).
+Planned child cases that could not start (:mod:`engine.cases.child_batches`) are an incident of
+their parent too, ``child_starts``: its retry runs nothing either, but marks them to start again,
+which the retry's command does once committed (``starts_planned_children``).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from engine.audit import events as audit
+from engine.cases import child_plans
 from engine.cases.case_links import catch, event_definition
 from engine.cases.records import View
 from engine.cases.statements import TASK
@@ -65,6 +69,8 @@ class Incidents:
                         form_key = conn.execute(select(TASK.c.form_key).where(TASK.c.id == command["task_id"])).scalar()
                         command["data"] = steps.validate(conn, form_key, command["data"], case.id, command["task_id"])
                         steps.run_task(loaded, command["task_id"], command["data"])
+                    elif command["type"] == "child_starts":  # planned children that could not start
+                        child_plans.retry_failed(conn, case_id)  # started again once this commits
                     elif command["type"] != "timers":  # a timer is left due, for the executor to fire
                         steps.advance(loaded)
                 except EngineError:

@@ -29,7 +29,7 @@ from outside, and a message start with a business key starts one case of that ke
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
@@ -40,6 +40,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from engine.cases.case_links import CaseLinks
+from engine.cases.child_batches import ChildBatches, starts_planned_children
 from engine.cases.messages import KINDS, refuse_internal, waiting_event
 from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import CASE
@@ -79,7 +80,14 @@ class MessageRouter:
 
     steps: CaseSteps
     links: CaseLinks
+    #: Starts, once a delivery has committed, the children its step planned (the service's own).
+    child_batches: ChildBatches = field(default=None)  # type: ignore[assignment]
 
+    def __post_init__(self) -> None:
+        if self.child_batches is None:
+            self.child_batches = ChildBatches(self.steps)
+
+    @starts_planned_children
     def to_case(self, actor: Actor, case_id: int, kind: str, name: str, payload: Any,
                 view: View | None = None) -> Any:
         """Deliver ``kind`` ("message" or "signal") ``name`` to one case: 404 for a case the actor
@@ -103,6 +111,7 @@ class MessageRouter:
             raise self.steps.record_unloadable(err, actor) from None
         return self._answer(failed, loaded, result if failed is None else None)
 
+    @starts_planned_children
     def correlate(self, actor: Actor, name: str, payload: Any, business_key: str | None = None,
                   case_id: int | None = None) -> dict[str, int]:
         """Deliver message ``name`` to the one running case waiting for it (with ``business_key``,
@@ -136,6 +145,7 @@ class MessageRouter:
             raise self.steps.record_unloadable(err, actor) from None
         return self._answer(failed, loaded, outcome)
 
+    @starts_planned_children
     def broadcast(self, actor: Actor, name: str, payload: Any) -> dict[str, list[Any]]:
         """Send signal ``name`` to every running case waiting for it, each case in its own
         transaction (one case's failure is its incident and stops no other); more than

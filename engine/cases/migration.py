@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.cases import migration_claims as claims, migration_plan, projection
+from engine.cases.child_batches import ChildBatches, starts_planned_children
 from engine.cases.records import CaseRecord, Loaded
 from engine.cases.statements import CASE, TASK
 from engine.cases.steps import CaseSteps
@@ -111,6 +112,12 @@ class CaseMigrations:
     """The admin's dry run and migration over the runner's steps (one transaction per case)."""
 
     steps: CaseSteps
+    #: Starts, once a case has moved, the children its step on the new version planned.
+    child_batches: ChildBatches = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.child_batches is None:
+            self.child_batches = ChildBatches(self.steps)
 
     # ------------------------------------------------------------------------------ public
     def dry_run(self, actor: Actor, selection: Selection) -> dict[str, Any]:
@@ -124,6 +131,7 @@ class CaseMigrations:
             session.rollback()
         return self._report(selection, target, results, dry_run=True)
 
+    @starts_planned_children
     def migrate(self, actor: Actor, selection: Selection) -> dict[str, Any]:
         """Move every selected case that can move, each in its own transaction."""
         self._admin_only(actor)

@@ -112,8 +112,8 @@ class CaseService:
         self.links = CaseLinks(self.steps)
         self.incidents = Incidents(self.steps)
         self.reminders = Reminders(self.steps)
-        self.messages = MessageRouter(self.steps, self.links)
         self.child_batches = ChildBatches(self.steps)
+        self.messages = MessageRouter(self.steps, self.links, self.child_batches)
 
     def script_engine(self, process_key: str) -> Any:
         """The sandboxed script engine of a process (replay runs its cases on the same one)."""

@@ -416,3 +416,6 @@ class ChildStart(Base):
     planned_at: Mapped[datetime]
     case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case.id"), unique=True)
     started_at: Mapped[Optional[datetime]]
+    #: Why the child could not start (the parent's incident names it; its retry clears it).
+    failed_at: Mapped[Optional[datetime]]
+    error: Mapped[Optional[str]] = mapped_column(String(1000))

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.cases import child_plans
+from engine.errors import Invalid
 from engine.policy import PlannedChild, ProcessPolicy, Step
 from engine.store.models import Case, ChildStart, Event
 from engine.time.executor import TimerExecutor
@@ -164,6 +165,101 @@ def test_a_cancelled_parent_starts_none_of_its_remaining_children(store, service
     monkeypatch.undo()
     assert service.child_batches.sweep(older_than=timedelta(0)) == 0
     assert len(children(store, parent_id)) == 50 and unstarted(store, parent_id) == PLANNED - 50
+
+
+class OneUndeployed(Planner):
+    """Plans 60 ``instant_child`` children, but the first of them of ``leave_request``, not deployed yet."""
+
+    def planned_children(self, step: Step) -> list[PlannedChild]:
+        return [PlannedChild("leave_request" if n == 0 else child.process_key, child.data, child.business_key)
+                for n, child in enumerate(super().planned_children(step)[:60])]
+
+
+class OneKeyTwice(Planner):
+    """Plans 60 children whose keys K-000 … K-054 wrap around: K-000 … K-004 twice, 55 rows apart."""
+
+    def planned_children(self, step: Step) -> list[PlannedChild]:
+        return [PlannedChild(child.process_key, child.data, f"K-{n % 55:03d}")
+                for n, child in enumerate(super().planned_children(step)[:60])]
+
+
+def failed_rows(store: Any, parent_id: int) -> list[Any]:
+    with store.read() as session:
+        return session.execute(select(ChildStart.business_key, ChildStart.error).where(
+            ChildStart.parent_case_id == parent_id, ChildStart.error.is_not(None))).all()
+
+
+def test_a_child_that_cannot_start_fails_alone_and_is_its_parents_incident_which_an_admin_retries(
+        store, service, manual_clock, planner, monkeypatch):
+    planner("instant_child")
+    monkeypatch.setitem(POLICIES, "fan_out", OneUndeployed("instant_child"))
+    parent_id = service.start(actor(store, "hr"), "fan_out", {})
+
+    # the 59 others started (and ended) in the same batches; the one row keeps why it could not start
+    assert len(children(store, parent_id)) == 59 and unstarted(store, parent_id) == 1
+    [(key, error)] = failed_rows(store, parent_id)
+    assert key == "K-000" and "leave_request" in error
+    with store.read() as session:
+        parent = session.get(Case, parent_id)
+    assert parent.status == "error" and parent.incident["command"] == {"type": "child_starts"}
+    assert "1 of 60 planned child cases could not start" in parent.incident["message"]
+    types = event_types(store, parent_id)
+    assert types[-2:] == ["child_starts_failed", "case_failed"]
+    assert "children_started" not in types and "message_received" not in types  # not told "all finished"
+    manual_clock.advance(timedelta(seconds=120))
+    assert service.child_batches.sweep() == 0  # nothing retried behind the admin's back, nothing looping
+
+    deploy_test_diagram(store, "plain_two_lanes.bpmn")  # the cause fixed
+    service.retry(actor(store, "admin"), parent_id)
+
+    assert unstarted(store, parent_id) == 0 and failed_rows(store, parent_id) == []
+    started = children(store, parent_id)
+    assert sorted(key for _, key, _ in started) == [f"K-{n:03d}" for n in range(60)]
+    with store.read() as session:
+        assert session.get(Case, parent_id).status == "running"  # its leave request is still open
+    types = event_types(store, parent_id)
+    assert types[-2:] == ["case_retried", "children_started"] and "message_received" not in types
+
+
+def test_a_plan_naming_one_business_key_twice_is_refused_in_its_step_and_nothing_is_written(
+        store, service, manual_clock, planner, monkeypatch):
+    planner("leave_request")
+    monkeypatch.setitem(POLICIES, "fan_out", OneKeyTwice("leave_request"))
+    with pytest.raises(Invalid) as refused:
+        service.start(actor(store, "hr"), "fan_out", {})
+    assert refused.value.code == "duplicate_planned_child" and "K-000" in refused.value.message
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+        assert session.scalar(select(func.count()).select_from(ChildStart)) == 0
+
+
+def test_a_child_started_before_its_plan_ran_is_adopted_by_its_row_and_not_started_twice(
+        store, service, manual_clock, planner, monkeypatch):
+    planner("leave_request")
+    monkeypatch.setattr(service.child_batches, "run_planned", lambda parents: 0)
+    parent_id = service.start(actor(store, "hr"), "fan_out", {})
+    monkeypatch.undo()
+    monkeypatch.setitem(POLICIES, "fan_out", Planner("leave_request"))
+    with store.command() as conn:  # K-007 started inline, as a step's ``start_case`` would
+        service.steps.start_in(conn, actor(store, "hr"), "leave_request", {"n": 7}, "K-007", parent_case_id=parent_id)
+
+    assert service.child_batches.sweep(older_than=timedelta(0)) == PLANNED
+    started = children(store, parent_id)
+    assert len(started) == PLANNED and len({key for _, key, _ in started}) == PLANNED  # adopted, not doubled
+    assert unstarted(store, parent_id) == 0
+
+
+def test_a_message_whose_step_plans_children_starts_them_in_the_same_request(store, service, manual_clock, planner,
+                                                                            monkeypatch):
+    planner("leave_request")
+    monkeypatch.setitem(POLICIES, "message_start", Planner("leave_request"))
+    deploy_test_diagram(store, "conformance/message_start.bpmn")
+
+    outcome = service.messages.correlate(actor(store, "admin"), "application", {"name": "An"})
+
+    parent_id = outcome["started"]
+    assert unstarted(store, parent_id) == 0 and len(children(store, parent_id)) == PLANNED  # no sweep needed
+    assert event_types(store, parent_id).count("children_started") == 1
 
 
 def _top_cases(store: Any) -> list[Any]:

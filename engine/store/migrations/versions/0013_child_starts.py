@@ -4,7 +4,9 @@ A review of 2 000 talents used to create its 2 000 assessment cases inside its o
 SQLite's write lock for seconds. The step now records the plan here and the children are started
 in short transactions of 50; ``case_id`` (unique) is written in the transaction that creates the
 child, so each planned child starts exactly once, and the executor's sweep finishes a plan whose
-starter died. ``ix_child_start_pending`` (case_id, parent_case_id) finds the unfinished plans.
+starter died. A child that could not start (its process not deployed, its data refused) keeps
+``case_id`` empty and gets ``error`` and ``failed_at``: the others proceed, and the parent gets an
+incident an admin retries (which clears them). ``ix_child_start_pending`` (case_id, parent_case_id) finds the unfinished plans.
 
 Revision ID: 0013
 Revises: 0012
@@ -34,6 +36,8 @@ def upgrade() -> None:
                     sa.Column('planned_at', AT, nullable=False),
                     sa.Column('case_id', ID, nullable=True),
                     sa.Column('started_at', AT, nullable=True),
+                    sa.Column('failed_at', AT, nullable=True),
+                    sa.Column('error', sa.String(length=1000), nullable=True),
                     sa.ForeignKeyConstraint(['parent_case_id'], ['case.id']),
                     sa.ForeignKeyConstraint(['case_id'], ['case.id']),
                     sa.ForeignKeyConstraint(['started_by_id'], ['user_account.id']),
