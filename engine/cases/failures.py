@@ -13,7 +13,8 @@ connection itself they cost a microsecond or two.
 SQLAlchemy need not know of this savepoint: it lives inside the command's transaction, which
 commits or rolls back as before, and both SQLite and PostgreSQL nest savepoints, so a child
 case started inside its parent's write takes its own (a unique name keeps each one's
-``ROLLBACK TO`` its own).
+``ROLLBACK TO`` its own). What SQLAlchemy's events would do for its own savepoints is done here:
+the open-task counter's differences noted since (engine/store/backlog.py) go back with the rows.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from engine.cases.records import Loaded
 from engine.errors import CaseFailed
+from engine.store import backlog
 
 
 def case_failed(case_id: int, err: Exception, loaded: Loaded | None = None) -> CaseFailed:
@@ -56,14 +58,17 @@ class Savepoint:
 
     def __init__(self, conn: Connection) -> None:
         self.dbapi = conn.connection.dbapi_connection  # the transaction's own DB-API connection
+        self.conn = conn
         self.name = f"step_{next(_names)}"
         self._send(f"SAVEPOINT {self.name}")
+        self.backlog = backlog.snapshot(conn)
 
     def release(self) -> None:
         self._send(f"RELEASE SAVEPOINT {self.name}")
 
     def rollback(self) -> None:
         self._send(f"ROLLBACK TO SAVEPOINT {self.name}")
+        backlog.restore(self.conn, self.backlog)
         self.release()
 
     def _send(self, statement: str) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine, Row, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.store import backlog
 from engine.store.write_lock import WriteLock, write_lock_for
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -97,8 +98,11 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             except Exception as err:  # noqa: BLE001 - re-raised wrapped by SQLAlchemy
                 conn._handle_dbapi_exception(err, statement, (), None, None)
 
+        backlog.watch(engine)
         return engine
-    return create_engine(url, echo=echo, pool_recycle=POOL_RECYCLE_SECONDS, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_recycle=POOL_RECYCLE_SECONDS, pool_size=10, max_overflow=20)
+    backlog.watch(engine)  # the open-task counter is written as each transaction commits
+    return engine
 
 
 class Store:

@@ -182,7 +182,7 @@ class Task(Base):
 
 class UnitBacklog(Base):
     """Ready tasks per unit of their case, kept in the transaction that changes them
-    (engine/cases/backlog.py): the dashboard sums a few rows instead of counting all open work.
+    (engine/store/backlog.py): the dashboard sums a few rows instead of counting all open work.
     ``slot`` (case id % 16) spreads one unit over several rows, so concurrent steps of a unit do not
     queue on one row lock; ``unit_id`` 0 holds the cases without a unit (no foreign key, hence)."""
 
