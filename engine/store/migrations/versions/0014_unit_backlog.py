@@ -3,7 +3,7 @@
 ``unit_backlog`` (unit_id, slot, open_count), filled here from the task rows as they stand: the
 number of ready tasks of each unit's cases, spread over 16 slots by case id (0 holds the cases
 without a unit). From this revision on, every change of a task's status updates it in the same
-transaction (engine/cases/backlog.py); ``talentflow db recount-backlog`` rewrites it from the rows.
+transaction (engine/store/backlog.py); ``talentflow db recount-backlog`` rewrites it from the rows.
 The fill is written out here rather than imported, so this revision means the same thing for ever.
 
 Revision ID: 0014
