@@ -215,8 +215,30 @@ class ChildBatches:
         chain = audit.Chain(parent.id, parent.event_seq, parent.last_event_hash, steps.definition_hash(conn, parent))
         chain.add("children_started", actor.username, data={"count": int(count or 0)})
         steps.write_case(conn, parent, chain, actor, parent.version)
-        steps.child_ended(conn, actor, parent_id)  # sends nothing while any child is still open
-        return False
+        return not self.tell_parent(conn, actor, parent_id)
+
+    def tell_parent(self, conn: Connection, actor: Actor, parent_id: int) -> bool:
+        """Let the parent hear its children (nothing while any is still open); False when it could not.
+
+        The parent's step after "children done" may refuse (its policy's check, a plan naming one key
+        twice: an :class:`EngineError`). A user's own command answers that error; here it would roll
+        back the whole batch, which the sweep would retry every minute for ever, nobody told. So the
+        attempt is undone alone (a savepoint) and the parent becomes an incident, command
+        ``children_finished``: an admin's retry, once the cause is fixed, asks again
+        (:mod:`engine.cases.incidents`)."""
+        steps, savepoint = self.steps, Savepoint(conn)
+        try:
+            steps.child_ended(conn, actor, parent_id)  # sends nothing while any child is still open
+        except EngineError as err:
+            if isinstance(err, Conflict) and err.code == "stale_case":  # a lost race: the batch is retried
+                raise
+            savepoint.rollback()
+            log.warning("case %s could not hear its children: %s", parent_id, err)
+            loaded = steps.load(conn, steps.lock(conn, parent_id))
+            steps.mark_failed(conn, loaded, actor, ChildrenNotHeard(parent_id, err), {"type": "children_finished"})
+            return False
+        savepoint.release()
+        return True
 
     @staticmethod
     def _children_by_key(conn: Connection, parent_id: int, keys: list[str | None]) -> dict[tuple[str, str], int]:
@@ -282,6 +304,13 @@ class ChildrenNotStarted(Exception):
         first = failed[0]
         super().__init__(f"{len(failed)} of {planned} planned child cases could not start; "
                          f"first: {first.process_key} {first.business_key or ''} - {first.error}")
+
+
+class ChildrenNotHeard(Exception):
+    """The parent's incident: its children have all ended, but its step on hearing them refused."""
+
+    def __init__(self, parent_id: int, err: EngineError) -> None:
+        super().__init__(f"the child cases of case {parent_id} have ended, but it could not hear them: {err.message}")
 
 
 def _actor(conn: Connection, row: Any) -> Actor:

@@ -11,7 +11,8 @@ case back to ``running`` with the timer still due, and the executor fires it thr
 firing path (running the engine here would fire it too, but without its event and notices).
 Planned child cases that could not start (:mod:`engine.cases.child_batches`) are an incident of
 their parent too, ``child_starts``: its retry runs nothing either, but marks them to start again,
-which the retry's command does once committed (``starts_planned_children``).
+which the retry's command does once committed (``starts_planned_children``). A parent whose step on
+hearing its ended children refused (``children_finished``) is asked for their message again.
 """
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
 from engine.cases import child_plans
 from engine.cases.case_links import catch, event_definition
-from engine.cases.records import View
+from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, case_failed
 from engine.cases.timer_incidents import record_timer_failure
@@ -71,6 +73,8 @@ class Incidents:
                         steps.run_task(loaded, command["task_id"], command["data"])
                     elif command["type"] == "child_starts":  # planned children that could not start
                         child_plans.retry_failed(conn, case_id)  # started again once this commits
+                    elif command["type"] == "children_finished":  # asked again below, once running again
+                        pass
                     elif command["type"] != "timers":  # a timer is left due, for the executor to fire
                         steps.advance(loaded)
                 except EngineError:
@@ -86,6 +90,8 @@ class Incidents:
                         failure = steps.save_or_fail(conn, loaded, actor, command, lambda: steps.finish_task(
                             conn, loaded, command["task_id"], element_id, on_behalf, command["data"],
                             retried_by=actor.username))
+                    elif command["type"] == "children_finished":
+                        case, failure = self._hear_children(conn, actor, loaded)
                     else:
                         failure = steps.save_or_fail(conn, loaded, actor, command, lambda: steps.save(conn, loaded, actor))
                     if view and failure is None:
@@ -93,3 +99,16 @@ class Incidents:
         if failure is not None:
             raise case_failed(case_id, failure, loaded)
         return case_id
+
+    def _hear_children(self, conn: Connection, actor: Actor, loaded: Loaded) -> tuple[CaseRecord, Exception | None]:
+        """The retry of a parent that could not hear its ended children (``children_finished``, written
+        by :mod:`engine.cases.child_batches`): running again, it asks for their message once more, as
+        their end did; a refusal now is the admin's answer (the incident stays). Returns the case as
+        it is after, and the engine's failure if its step failed again."""
+        steps = self.steps
+        steps.write_case(conn, loaded.case, loaded.chain, actor, loaded.old_version)
+        heard = steps.child_ended(conn, actor, loaded.case.id)
+        if heard is None:
+            return loaded.case, None
+        failed = heard.case.status == "error" and heard.case.incident
+        return heard.case, (Exception(heard.case.incident["message"]) if failed else None)

@@ -221,6 +221,67 @@ def test_a_child_that_cannot_start_fails_alone_and_is_its_parents_incident_which
     assert types[-2:] == ["case_retried", "children_started"] and "message_received" not in types
 
 
+class RefusesToEnd(Planner):
+    """Plans 60 children; while ``refusing``, the parent's step on hearing them (its last) is refused."""
+
+    refusing = True
+
+    def planned_children(self, step: Step) -> list[PlannedChild]:
+        return super().planned_children(step)[:60]
+
+    def after_step(self, step: Step) -> None:
+        if step.finished and self.refusing:
+            raise Invalid("the review cannot close yet: its budget is not approved", code="budget_missing")
+
+
+def test_a_parent_that_refuses_to_hear_its_children_is_an_incident_the_batch_commits_and_a_retry_finishes_it(
+        store, service, manual_clock, planner, monkeypatch):
+    planner("instant_child")  # each child ends the moment it starts: the last batch tells the parent
+    policy = RefusesToEnd("instant_child")
+    monkeypatch.setitem(POLICIES, "fan_out", policy)
+    parent_id = service.start(actor(store, "hr"), "fan_out", {})
+
+    # the batches committed: every child started once (and ended), none left for the sweep
+    started = children(store, parent_id)
+    assert sorted(key for _, key, _ in started) == [f"K-{n:03d}" for n in range(60)]
+    assert {status for _, _, status in started} == {"completed"} and unstarted(store, parent_id) == 0
+    with store.read() as session:
+        parent = session.get(Case, parent_id)
+        failed = session.scalars(select(Event.data).where(Event.case_id == parent_id, Event.type == "case_failed")).one()
+    assert parent.status == "error" and parent.incident["command"] == {"type": "children_finished"}
+    assert "budget is not approved" in parent.incident["message"] and "budget is not approved" in failed["message"]
+    types = event_types(store, parent_id)
+    assert types[-2:] == ["children_started", "case_failed"] and "message_received" not in types  # the step undone
+    manual_clock.advance(timedelta(seconds=120))
+    assert service.child_batches.sweep() == 0 and event_types(store, parent_id) == types  # nothing loops
+
+    policy.refusing = False  # the cause fixed
+    service.retry(actor(store, "admin"), parent_id)
+
+    with store.read() as session:
+        assert session.get(Case, parent_id).status == "completed"
+    types = event_types(store, parent_id)
+    assert types[types.index("case_retried"):].count("message_received") == 1 and types[-1] == "case_completed"
+    assert len(children(store, parent_id)) == 60
+
+
+def test_a_retry_whose_parent_still_refuses_answers_the_refusal_and_keeps_the_incident(
+        store, service, manual_clock, planner, monkeypatch):
+    planner("instant_child")
+    monkeypatch.setitem(POLICIES, "fan_out", RefusesToEnd("instant_child"))
+    parent_id = service.start(actor(store, "hr"), "fan_out", {})
+    before = event_types(store, parent_id)
+
+    with pytest.raises(Invalid) as refused:
+        service.retry(actor(store, "admin"), parent_id)
+
+    assert refused.value.code == "budget_missing"
+    with store.read() as session:
+        parent = session.get(Case, parent_id)
+    assert parent.status == "error" and parent.incident["command"] == {"type": "children_finished"}
+    assert event_types(store, parent_id) == before
+
+
 def test_a_plan_naming_one_business_key_twice_is_refused_in_its_step_and_nothing_is_written(
         store, service, manual_clock, planner, monkeypatch):
     planner("leave_request")
