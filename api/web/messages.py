@@ -158,6 +158,8 @@ REFUSALS = {
     "internal_message": _l("This message is sent by the process itself and cannot be sent from outside; "
                            "nothing was changed."),
     "duplicate_business_key": _l("A case with this business key already exists; no second case was started."),
+    "duplicate_planned_child": _l("This step would start two child cases with the same business key; "
+                                  "nothing was changed."),
     "too_many_candidates": _l("Too many cases wait for this: give a business key or a case number; "
                               "nothing was sent."),
     "already_exists": _l("It already exists."),

@@ -199,6 +199,8 @@ def test_every_refusal_code_and_an_unknown_one_are_said_in_the_page_language(app
     assert not_vietnamese(list(vi.values())) == {}
     assert vi["Conflict stale_case"] == "Người khác vừa thay đổi hồ sơ cùng lúc; hãy tải lại trang và thử lại."
     assert vi["EngineError bad_request"] == "Có giá trị không được chấp nhận."  # never the raw English
+    assert vi["Conflict duplicate_planned_child"] == ("Bước này sẽ khởi tạo hai hồ sơ con cùng một mã nghiệp vụ; "
+                                                      "không có gì thay đổi.")
     en = refusals_said(app, "en")
     assert not_english(list(en.values())) == []
     assert en["Conflict claimed_by_other"] == "Someone else has claimed this task."
