@@ -247,7 +247,8 @@ def test_a_parent_that_refuses_to_hear_its_children_is_an_incident_the_batch_com
     assert {status for _, _, status in started} == {"completed"} and unstarted(store, parent_id) == 0
     with store.read() as session:
         parent = session.get(Case, parent_id)
-        failed = session.scalars(select(Event.data).where(Event.case_id == parent_id, Event.type == "case_failed")).one()
+        failed = session.scalars(select(Event.data).where(Event.case_id == parent_id,
+                                                          Event.type == "case_failed")).one()
     assert parent.status == "error" and parent.incident["command"] == {"type": "children_finished"}
     assert "budget is not approved" in parent.incident["message"] and "budget is not approved" in failed["message"]
     types = event_types(store, parent_id)
