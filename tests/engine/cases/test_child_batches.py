@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from engine.audit.verify import verify_all
 from engine.cases import child_plans
 from engine.errors import Invalid
+from engine.replay.rerun import replay_case
 from engine.policy import PlannedChild, ProcessPolicy, Step
 from engine.store.models import Case, ChildStart, Event
 from engine.time.executor import TimerExecutor
@@ -264,6 +266,10 @@ def test_a_parent_that_refuses_to_hear_its_children_is_an_incident_the_batch_com
     types = event_types(store, parent_id)
     assert types[types.index("case_retried"):].count("message_received") == 1 and types[-1] == "case_completed"
     assert len(children(store, parent_id)) == 60
+    with store.read() as session:  # its history, the incident and its retry included, replays and verifies
+        replayed = replay_case(service, session.connection(), parent_id)
+        assert replayed.consistent, replayed.as_dict()
+        assert verify_all(session.connection()).ok
 
 
 def test_a_retry_whose_parent_still_refuses_answers_the_refusal_and_keeps_the_incident(
