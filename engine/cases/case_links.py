@@ -162,8 +162,7 @@ class CaseLinks:
         except Conflict as err:
             if err.code != "not_waiting":
                 raise
-        chain = audit.Chain(parent.id, parent.event_seq, parent.last_event_hash,
-                            self.steps.definition_hash(conn, parent))
+        chain = self.steps.chain_of(conn, parent)
         chain.add(NOT_DELIVERED, actor.username, data={"message": message, "payload": payload,
                                                         "reason": "not_waiting"})
         self.steps.write_case(conn, parent, chain, actor, parent.version)

@@ -48,7 +48,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from engine.audit import events as audit
 from engine.cases.child_plans import CHILD_START, planning
 from engine.cases.failures import Savepoint
 from engine.cases.records import CaseRecord, View
@@ -212,7 +211,7 @@ class ChildBatches:
                               "message": row.error} for row in failed[:SHOWN_FAILURES]]})
             steps.mark_failed(conn, loaded, actor, ChildrenNotStarted(failed, int(count or 0)), {"type": "child_starts"})
             return True
-        chain = audit.Chain(parent.id, parent.event_seq, parent.last_event_hash, steps.definition_hash(conn, parent))
+        chain = steps.chain_of(conn, parent)
         chain.add("children_started", actor.username, data={"count": int(count or 0)})
         steps.write_case(conn, parent, chain, actor, parent.version)
         return not self.tell_parent(conn, actor, parent_id)

@@ -71,7 +71,7 @@ class Reminders:
             conn.execute(NOTE.insert().values(kind="reminder", user_id=None, role=order.role, unit_path=path,
                                               case_id=case.id, task_id=None, message=order.message[:2000],
                                               data=data, created_at=now, read_at=None))
-            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, steps.definition_hash(conn, case))
+            chain = steps.chain_of(conn, case)
             event = chain.add(REMINDER_EVENT, actor.username,
                               data={**data, "message": order.message, "notified": f"role:{order.role}@{path}"})
             old = case.version

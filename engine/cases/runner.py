@@ -266,8 +266,7 @@ class CaseService:
             if row.claimed_by_id == target:
                 return
             conn.execute(update(TASK).where(TASK.c.id == task_id).values(claimed_by_id=target))
-            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, steps.definition_hash(conn, case),
-                                on_behalf_of=absent.username if absent else None)
+            chain = steps.chain_of(conn, case, on_behalf_of=absent.username if absent else None)
             chain.add("task_claimed" if claim else "task_released", actor.username, task_id=task_id,
                       data={"element_id": row.element_id})
             old_version = case.version
@@ -303,7 +302,7 @@ class CaseService:
             before = conn.execute(select(USER.c.username).where(USER.c.id == row.claimed_by_id)).scalar() \
                 if row.claimed_by_id else None
             conn.execute(update(TASK).where(TASK.c.id == task_id).values(claimed_by_id=target.id))
-            chain = audit.Chain(case.id, case.event_seq, case.last_event_hash, self.steps.definition_hash(conn, case))
+            chain = self.steps.chain_of(conn, case)
             chain.add("task_reassigned", actor.username, task_id=task_id, data={
                 "element_id": row.element_id, "from": before, "to": target.username, "reason": reason})
             old_version = case.version

@@ -174,6 +174,12 @@ class CaseSteps:
     def definition_hash(self, conn: Connection, case: CaseRecord) -> str:
         return self.specs.get(conn, case.definition_id).sha256
 
+    def chain_of(self, conn: Connection, case: CaseRecord, on_behalf_of: str | None = None) -> audit.Chain:
+        """The audit chain of a locked case, to append events that do not run its workflow (a claim, a
+        note, a reminder), continuing from the case row's last event under its process's hash."""
+        return audit.Chain(case.id, case.event_seq, case.last_event_hash, self.definition_hash(conn, case),
+                           on_behalf_of=on_behalf_of)
+
     # ----------------------------------------------------------------- run the engine
     def start_in(self, conn: Connection, actor: Actor, process_key: str, data: Any, business_key: str | None,
                  parent_case_id: int | None = None, ended: list[int] | None = None,

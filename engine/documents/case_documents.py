@@ -32,7 +32,6 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from engine.audit import events as audit
 from engine.cases import CaseService, Reader
 from engine.documents import register
 from engine.documents.convert import docx_to_pdf
@@ -236,8 +235,7 @@ class CaseDocuments:
         self.storage.discard(made.pdf)
 
     def _record(self, conn: Connection, actor: Actor, case: Any, kind: DocumentKind, made: Made) -> dict[str, Any]:
-        chain = audit.Chain(case.id, case.event_seq, case.last_event_hash,
-                            self.cases.steps.definition_hash(conn, case))
+        chain = self.cases.steps.chain_of(conn, case)
         issued, now, seq = made.issued, clock.now(), chain.seq + 1
         files = []
         for received, ext in ((made.docx, "docx"), (made.pdf, "pdf")):

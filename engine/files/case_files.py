@@ -195,8 +195,7 @@ class CaseFiles:
         return CaseRecord.from_row(row)
 
     def _chain(self, conn: Connection, case: CaseRecord) -> audit.Chain:
-        return audit.Chain(case.id, case.event_seq, case.last_event_hash,
-                           self.cases.steps.definition_hash(conn, case))
+        return self.cases.steps.chain_of(conn, case)
 
     def _may_sign(self, db: Connection, actor: Actor, case: CaseRecord, signed_of: int | None) -> Any:
         """404 for a case the actor may not see, 403 unless the policy lets them sign off its papers;

@@ -99,6 +99,10 @@ def forget(conn: Connection) -> None:
         info = conn.info
     except Exception:  # noqa: BLE001 - a connection already invalidated: checkin clears its record
         return
+    _clear(info)
+
+
+def _clear(info: dict[Any, Any]) -> None:
     info.pop(PENDING, None)
     info.pop(_SAVEPOINTS, None)
 
@@ -142,8 +146,7 @@ def watch(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _checkin(_dbapi: Any, record: Any) -> None:  # a connection back in the pool starts clean
         if record is not None:
-            record.info.pop(PENDING, None)
-            record.info.pop(_SAVEPOINTS, None)
+            _clear(record.info)
 
 
 def open_and_overdue(conn: Connection, now: datetime) -> dict[int | None, tuple[int, int]]:
