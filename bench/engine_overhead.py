@@ -6,8 +6,15 @@ interleaved so all three see the same machine state:
   (b) raw SpiffWorkflow with serialize_json + deserialize_json around each step
       (the bare cost of any durable engine);
   (c) through the HTTP API of a real `talentflow serve` (gunicorn, 1 worker) on
-      loopback, one keep-alive client, SQLite: start the case, complete each task.
-Prints the median per-case time of each and, last, overhead_ratio = c / b.
+      loopback, one keep-alive client, SQLite: start the case, complete each task;
+  (d) the floor under (c): as many requests to the same server, with the same token, that do
+      nothing (an unknown path under /api/v1: gunicorn, Flask, the token check, a JSON 404);
+  (e) raw SpiffWorkflow in memory with talentflow's own save of the state after each step
+      (engine.definitions.state.dump_workflow, without the spec), and no load: what talentflow,
+      which keeps the workflow in memory between steps, pays SpiffWorkflow at the least.
+Prints the median per-case time of each; (c - d) / b, the ratio if HTTP cost nothing; and
+floor_ratio = (d + e) / b, what c / b would be if every line of talentflow's own, its SQL and its
+audit chain included, cost nothing. Last, overhead_ratio = c / b.
 
     python bench/engine_overhead.py [-n 200]
 """
@@ -36,6 +43,8 @@ from SpiffWorkflow.util.task import TaskState
 HERE = Path(__file__).resolve().parent
 BPMN = HERE / "five_tasks.bpmn"
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+from engine.definitions import state  # noqa: E402  (the project's own save, for (e))
 TASK_DATA = [{"score": 72}, {"note": "ok"}, {"checked": True}, {"level": 2}, {"done": True}]
 
 
@@ -45,14 +54,19 @@ def parse_spec():  # type: ignore[no-untyped-def]
     return parser.get_spec("bench_five_tasks"), parser.get_subprocess_specs("bench_five_tasks")
 
 
-def run_memory(spec, subs) -> None:  # type: ignore[no-untyped-def]
+def run_memory(spec, subs, save=None) -> None:  # type: ignore[no-untyped-def]
+    """(a); with ``save`` (called with the workflow after each step), (e)."""
     wf = BpmnWorkflow(spec, subs)
     wf.do_engine_steps()
+    if save is not None:
+        save(wf)
     for data in TASK_DATA:
         task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
         task.data.update(data)
         task.run()
         wf.do_engine_steps()
+        if save is not None:
+            save(wf)
     assert wf.completed
 
 
@@ -68,6 +82,10 @@ def run_serialized(spec, subs, serializer) -> None:  # type: ignore[no-untyped-d
         wf.do_engine_steps()
         saved = serializer.serialize_json(wf)
     assert serializer.deserialize_json(saved).completed
+
+
+def run_saved(spec, subs) -> None:  # type: ignore[no-untyped-def]
+    run_memory(spec, subs, save=lambda wf: state.dump_workflow("spiff", wf))
 
 
 class Client:
@@ -92,6 +110,18 @@ def run_http(client: Client) -> None:
     for data in TASK_DATA:
         case = client.call("POST", f"/api/v1/tasks/{case['tasks'][0]['id']}/complete", {"data": data})
     assert case["status"] == "completed", case
+
+
+#: What (d) asks: routed nowhere, so the request costs only what every request costs.
+NOTHING = "/api/v1/bench-nothing-here"
+
+
+def run_floor(client: Client) -> None:
+    for _ in range(1 + len(TASK_DATA)):  # as many requests as run_http makes
+        client.conn.request("GET", NOTHING, headers=client.headers)
+        response = client.conn.getresponse()
+        response.read()
+        assert response.status == 404, response.status
 
 
 def free_port() -> int:
@@ -183,11 +213,14 @@ def main() -> None:
             client.headers["Authorization"] = f"Bearer {token}"
             for _ in range(5):  # warm-up: caches, connection
                 run_memory(spec, subs), run_serialized(spec, subs, serializer), run_http(client)
-            times: dict[str, list[float]] = {"a": [], "b": [], "c": []}
+                run_floor(client), run_saved(spec, subs)
+            times: dict[str, list[float]] = {"a": [], "b": [], "c": [], "d": [], "e": []}
             for _ in range(args.n):
                 for key, call in (("a", lambda: run_memory(spec, subs)),
                                   ("b", lambda: run_serialized(spec, subs, serializer)),
-                                  ("c", lambda: run_http(client))):
+                                  ("c", lambda: run_http(client)),
+                                  ("d", lambda: run_floor(client)),
+                                  ("e", lambda: run_saved(spec, subs))):
                     started = time.perf_counter()
                     call()
                     times[key].append(time.perf_counter() - started)
@@ -198,7 +231,11 @@ def main() -> None:
     print(f"(a) raw SpiffWorkflow in memory:            {med['a']:8.2f} ms/case")
     print(f"(b) raw SpiffWorkflow + JSON save/load:     {med['b']:8.2f} ms/case")
     print(f"(c) talentflow HTTP API + SQLite:           {med['c']:8.2f} ms/case")
+    print(f"(d) the same requests doing nothing:        {med['d']:8.2f} ms/case")
+    print(f"(e) SpiffWorkflow + talentflow's save only: {med['e']:8.2f} ms/case")
     print(f"(c)/(a) = {med['c'] / med['a']:.2f}")
+    print(f"(c-d)/(b) = {(med['c'] - med['d']) / med['b']:.2f}   (the ratio if HTTP cost nothing)")
+    print(f"floor_ratio={(med['d'] + med['e']) / med['b']:.2f}   (c/b if talentflow's own work, SQL included, cost nothing)")
     print(f"overhead_ratio={med['c'] / med['b']:.2f}")
 
 

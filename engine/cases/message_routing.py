@@ -29,13 +29,12 @@ from outside, and a message start with a business key starts one case of that ke
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-import hashlib
-
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
