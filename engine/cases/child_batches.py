@@ -21,13 +21,14 @@ batch that starts the last child adds ``children_started`` to the parent's chain
 hear its children if all of them ended at once; until then ``CaseLinks.child_finished`` tells the
 parent nothing (``child_plans.pending``).
 
-A child that cannot start (its process not deployed, its start data or unit refused) must not roll
-back its batch: every retry would fail the same way and the plan would never finish, the parent
+A child that cannot start (its process not deployed, its start data or unit refused, a bug in its
+process's start hook) must not roll back its batch: every retry would fail the same way and the plan would never finish, the parent
 waiting for ever with nobody told. Each child starts in a savepoint; one that fails is rolled back
 alone and its row keeps the reason (``error``); the sweep leaves such rows alone. Once the others
 have started, the parent becomes an incident (``child_starts_failed`` then ``case_failed``, command
 ``child_starts``): an admin's retry (:mod:`engine.cases.incidents`) clears the reasons and starts
-those rows again. A failure of the database itself still fails the batch, for the sweep.
+those rows again. Only a failure of the database itself (``DATABASE_UNAVAILABLE``) or a lost race
+fails the batch, for the sweep.
 
 Who runs a plan: the command whose step recorded it, after its commit (``starts_planned_children``
 wraps the service's commands, message and signal deliveries and case migrations; ``child_plans.planning``
@@ -46,7 +47,6 @@ from typing import Any, Callable, Sequence, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from engine.cases.child_plans import CHILD_START, planning
 from engine.cases.failures import Savepoint
@@ -55,6 +55,7 @@ from engine.cases.statements import CASE
 from engine.cases.steps import CaseSteps
 from engine.errors import Conflict, EngineError
 from engine.people.actors import SYSTEM, Actor, actor_for
+from engine.store.database import DATABASE_UNAVAILABLE
 from engine.store.models import User
 from engine.time import clock
 
@@ -220,16 +221,17 @@ class ChildBatches:
         """Let the parent hear its children (nothing while any is still open); False when it could not.
 
         The parent's step after "children done" may refuse (its policy's check, a plan naming one key
-        twice: an :class:`EngineError`). A user's own command answers that error; here it would roll
-        back the whole batch, which the sweep would retry every minute for ever, nobody told. So the
+        twice: an :class:`EngineError`) or fail outright (a bug in its hook, a child's data without a
+        key it expects). A user's own command answers that error; here it would roll back the whole
+        batch, which the sweep would retry every minute for ever, nobody told. So the
         attempt is undone alone (a savepoint) and the parent becomes an incident, command
         ``children_finished``: an admin's retry, once the cause is fixed, asks again
         (:mod:`engine.cases.incidents`)."""
         steps, savepoint = self.steps, Savepoint(conn)
         try:
             steps.child_ended(conn, actor, parent_id)  # sends nothing while any child is still open
-        except EngineError as err:
-            if isinstance(err, Conflict) and err.code == "stale_case":  # a lost race: the batch is retried
+        except Exception as err:  # noqa: BLE001 - a bug in the parent's hook fails as a refusal does
+            if _worth_retrying(err):  # the database, or a lost race: the batch is retried
                 raise
             savepoint.rollback()
             log.warning("case %s could not hear its children: %s", parent_id, err)
@@ -283,13 +285,16 @@ def _to_start(parent_id: int) -> tuple[Any, ...]:
 
 
 def _cannot_start(err: Exception) -> bool:
-    """A failure of this one child (its process, its data, its unit), not of the database: the
-    database gone or a lost race fails the batch, which the sweep runs again."""
-    if isinstance(err, (OperationalError, InterfaceError)):
-        return False
-    if isinstance(err, Conflict) and err.code == "stale_case":
-        return False
-    return isinstance(err, (EngineError, ValueError, TypeError, KeyError, LookupError, DBAPIError))
+    """A failure of this one child (its process, its data, its unit, a bug in its start hook): it will
+    fail the same way in every batch, so it fails alone and the parent's incident says why. Only the
+    database's own failures and a lost race fail the whole batch, which the sweep runs again."""
+    return not _worth_retrying(err)
+
+
+def _worth_retrying(err: Exception) -> bool:
+    """The database went away or a lock timed out (:data:`DATABASE_UNAVAILABLE`), or another command
+    moved the case on (``stale_case``): the same batch may succeed next time."""
+    return isinstance(err, DATABASE_UNAVAILABLE) or (isinstance(err, Conflict) and err.code == "stale_case")
 
 
 def _reason(err: Exception) -> str:
@@ -308,8 +313,8 @@ class ChildrenNotStarted(Exception):
 class ChildrenNotHeard(Exception):
     """The parent's incident: its children have all ended, but its step on hearing them refused."""
 
-    def __init__(self, parent_id: int, err: EngineError) -> None:
-        super().__init__(f"the child cases of case {parent_id} have ended, but it could not hear them: {err.message}")
+    def __init__(self, parent_id: int, err: Exception) -> None:
+        super().__init__(f"the child cases of case {parent_id} have ended, but it could not hear them: {_reason(err)}")
 
 
 def _actor(conn: Connection, row: Any) -> Actor:

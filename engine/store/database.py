@@ -37,6 +37,8 @@ from typing import Iterator
 from sqlalchemy import create_engine, event, select
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine, Row, make_url
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.store import backlog
@@ -65,6 +67,13 @@ def _driver_operational_errors() -> tuple[type[Exception], ...]:
 #: (``engine.raw_connection()``, the token check's fast path) sees them bare; whoever answers "the
 #: database is unavailable" must recognise both.
 DRIVER_OPERATIONAL_ERRORS: tuple[type[Exception], ...] = _driver_operational_errors()
+
+#: Failures of the database rather than of the work (it went away, a lock or the pool timed out, a
+#: deadlock was broken): the same work may well succeed when tried again. Everything else a piece of
+#: background work raises (a bug in a hook included) will fail the same way next time, so the
+#: executor and the child-case batches make it an incident instead of retrying it for ever.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, DisconnectionError,
+                                                      PoolTimeout, *DRIVER_OPERATIONAL_ERRORS)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

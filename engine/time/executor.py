@@ -48,11 +48,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 
 from engine.time import clock
-from engine.store.database import DRIVER_OPERATIONAL_ERRORS, Store
+from engine.store.database import DATABASE_UNAVAILABLE, Store
 from engine.errors import CaseFailed, EngineError
 from engine.store.models import Case, ScheduledStart, SchedulerRun
 
@@ -76,9 +75,8 @@ _STARTED_SINCE = select(func.min(CASE.c.id)).where(CASE.c.process_key == bindpar
                                                    CASE.c.parent_case_id.is_(None), CASE.c.created_at >= bindparam("since"))
 #: Claim rounds per run: a case that stays due after firing cannot keep a run busy forever.
 _MAX_ROUNDS = 50
-#: Failures of the database rather than of the case (it went away, a lock timed out): worth a retry
-#: (the drivers' own errors too: code on a raw connection meets them unwrapped).
-_PASSING = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, *DRIVER_OPERATIONAL_ERRORS)
+#: Failures of the database rather than of the case (it went away, a lock timed out): worth a retry.
+_PASSING = DATABASE_UNAVAILABLE
 #: Seconds between sweeps for child-case plans left unfinished (engine/cases/child_batches.py).
 CHILD_SWEEP_SECONDS = 60.0
 #: Least pause before waking again for work that is already due (e.g. rows locked by a command).
