@@ -46,8 +46,26 @@ def _event(type_: str, actor: str | None, task: UUID | None = None, data: Any = 
             "from_status": from_status, "to_status": to_status}
 
 
-def _next_engine_type(rest: list[dict[str, Any]], engine_events: frozenset[str]) -> str | None:
-    return next((e["type"] for e in rest[1:] if e["type"] in engine_events), None)
+#: Incidents the child batches (:mod:`engine.cases.child_batches`) record on a parent in transactions
+#: of their own, after the step that planned its children committed: planned children that could not
+#: start, or a parent whose step on hearing its ended children refused. Such a ``case_failed`` (its
+#: data names the command) is a command of its own, never the failure of the step recorded before it.
+#: (A retry of ``child_starts`` whose own save fails writes one in its step; read apart, it matches
+#: all the same: that retry runs nothing, so replay expects nothing of it before the incident.)
+BATCH_INCIDENTS = frozenset({"child_starts", "children_finished"})
+
+
+def _is_batch_incident(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` is a ``case_failed`` the child batches wrote, not a step's own failure."""
+    return event["type"] == "case_failed" and (event["data"] or {}).get("command") in BATCH_INCIDENTS
+
+
+def _step_fails(rest: list[dict[str, Any]]) -> bool:
+    """Whether the step ``rest[0]`` records failed: its next engine event is the step's own
+    ``case_failed`` (the engine appends nothing before it). A batch's incident that follows is
+    not: the step committed, and its children failed later (:data:`BATCH_INCIDENTS`)."""
+    following = next((e for e in rest[1:] if e["type"] in ENGINE_EVENTS), None)
+    return following is not None and following["type"] == "case_failed" and not _is_batch_incident(following)
 
 
 class CaseModel:
@@ -79,7 +97,7 @@ class CaseModel:
     def apply(self, event: Mapping[str, Any], rest: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Run the command ``event`` records; the events it should append (itself first)."""
         kind, actor, data = event["type"], event["actor"], event["data"] or {}
-        fails = _next_engine_type(rest, ENGINE_EVENTS) == "case_failed"
+        fails = _step_fails(rest)
         if kind == "case_started":
             if self.workflow is not None:
                 raise ReplayError("the case was started twice")
