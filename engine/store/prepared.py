@@ -79,7 +79,8 @@ class Prepared:
         if conn.engine.echo:
             return conn.execute(self.statement, dict(params)).rowcount
         compiled = self._for(conn.dialect, params)
-        return self._cursor(conn, compiled, self._values(compiled, params), many=False)
+        values = self._processed(conn, compiled, [params])
+        return self._cursor(conn, compiled, values[0], many=False)
 
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute once per row (each row with the same keys), in ``conn``'s transaction."""
@@ -89,8 +90,18 @@ class Prepared:
             conn.execute(self.statement, [dict(row) for row in rows])
             return
         compiled = self._for(conn.dialect, rows[0])
-        values = [self._values(compiled, row) for row in rows]
+        values = self._processed(conn, compiled, rows)
         self._cursor(conn, compiled, values if len(values) > 1 else values[0], many=len(values) > 1)
+
+    def _processed(self, conn: Connection, compiled: _Compiled, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """Each row's values through the bind processors. A value a processor refuses (a naive
+        datetime, say) raises what SQLAlchemy raises for it: its ``StatementError`` around the cause,
+        so callers that sort errors by type see the same either way."""
+        try:
+            return [self._values(compiled, row) for row in rows]
+        except Exception as err:  # noqa: BLE001 - SQLAlchemy's handler wraps it, as when it builds a statement
+            conn._handle_dbapi_exception(err, compiled.sql, list(rows), None, None)  # type: ignore[arg-type]
+            raise  # not reached: the handler always raises
 
     @staticmethod
     def _cursor(conn: Connection, compiled: _Compiled, values: Any, many: bool) -> int:
@@ -105,6 +116,8 @@ class Prepared:
             count = cursor.rowcount
             cursor.close()
             return count
-        except Exception as err:  # noqa: BLE001 - SQLAlchemy's handler wraps it (and re-raises others)
+        except Exception as err:  # noqa: BLE001 - the driver's errors go through SQLAlchemy's handler
+            if not isinstance(err, conn.dialect.loaded_dbapi.Error):
+                raise  # as SQLAlchemy lets them through from a cursor (the driver's OverflowError, say)
             conn._handle_dbapi_exception(err, compiled.sql, values, cursor, None)  # type: ignore[arg-type]
             raise  # not reached: the handler always raises

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from engine.store.models import Case, Event
 from engine.store.prepared import Prepared
@@ -77,4 +77,30 @@ def test_a_failing_prepared_write_raises_sqlalchemys_error_and_writes_nothing(st
             Prepared(insert(EVENT)).run_many(conn, [_event(case_id, 1, {}), _event(case_id, 1, {})])  # same seq
     with store.command() as conn:
         assert conn.execute(select(CASE.c.event_seq).where(CASE.c.id == case_id)).scalar() == 0
+        assert _raw_rows(conn, case_id) == []
+
+
+def _refused(store, run) -> type[BaseException]:  # type: ignore[no-untyped-def]
+    """What ``run(conn)`` raises inside a command (whose transaction then rolls back)."""
+    with pytest.raises(Exception) as raised:
+        with store.command() as conn:
+            run(conn)
+    return type(raised.value)
+
+
+def test_a_value_no_column_accepts_raises_what_sqlalchemy_raises_for_it(store) -> None:  # type: ignore[no-untyped-def]
+    """Callers sort errors by type (a child case that cannot start, a migration's database error), so
+    the prepared path raises what ``Connection.execute`` would: a naive datetime refused by the column's
+    type is SQLAlchemy's ``StatementError``; a number the driver cannot hold is the driver's own error,
+    let through as SQLAlchemy lets it through. Nothing is written either way."""
+    with store.command() as conn:
+        case_id = _new_case(conn, store)
+    naive = dict(_event(case_id, 1, {}), at=datetime(2026, 3, 2, 9, 30))
+    huge = _event(case_id, 2**64, {})
+    for row in (naive, huge):
+        theirs = _refused(store, lambda conn: conn.execute(insert(EVENT), [row]))
+        ours = _refused(store, lambda conn: Prepared(insert(EVENT)).run_many(conn, [row]))
+        assert ours is theirs
+    assert issubclass(_refused(store, lambda conn: Prepared(insert(EVENT)).run(conn, naive)), StatementError)
+    with store.command() as conn:
         assert _raw_rows(conn, case_id) == []
