@@ -50,7 +50,8 @@ class MessageOutcome(Schema):
 class Undelivered(Schema):
     case_id = fields.Integer(metadata={"description": "a case that waited for the signal but was not sent it"})
     code = fields.String(metadata={"description": "why: ``stale_case`` (it kept changing under every retry) "
-                                                  "or the code of the refusal"})
+                                                  "or the code of the refusal (e.g. its process's rules "
+                                                  "refused the step: no incident, the case still waits)"})
 
 
 class SignalOutcome(Schema):
@@ -92,8 +93,9 @@ def correlate_message(body):  # type: ignore[no-untyped-def]
     message start event has that name, with the payload as its start data. 409 ``ambiguous`` when
     several cases wait (or several processes start with it), 404 ``no_receiver`` when nothing can
     take it, 409 ``duplicate_business_key`` when it would start a second case of a business key,
-    409 ``too_many_candidates`` past 200 waiting cases, 422 ``internal_message`` for a message only
-    the engine sends."""
+    409 ``too_many_candidates`` past 200 waiting cases, 409 ``stale_case`` when the case found
+    waiting kept moving on before it could be sent the message (looked for again each time),
+    422 ``internal_message`` for a message only the engine sends."""
     return services().cases.messages.correlate(current_actor(), body["name"], body["payload"],
                                                 body["business_key"], body["case_id"])
 
@@ -103,6 +105,8 @@ def correlate_message(body):  # type: ignore[no-untyped-def]
 @blp.response(200, SignalOutcome)
 def broadcast_signal(body):  # type: ignore[no-untyped-def]
     """(admin, system) Send a BPMN signal to every running case waiting for it, each case its own
-    step; 409 ``too_many_candidates`` (nothing sent) past 200 waiting cases. A case that changed
-    meanwhile is retried; one still not reached is listed in ``undelivered`` with its code."""
+    step; 409 ``too_many_candidates`` (nothing sent) past 200 waiting cases. A case whose step
+    failed is in ``failed`` (its incident recorded); a case that changed meanwhile is retried; one
+    still not reached, or whose step was refused (no incident, it still waits), is listed in
+    ``undelivered`` with its code."""
     return services().cases.messages.broadcast(current_actor(), body["name"], body["payload"])

@@ -17,9 +17,11 @@ Who may send: an admin and the ``system`` actor (the integration's account), not
 a message moves a case on without any task or form, past every rule a person's step is checked
 by, so it stays with the accounts that stand for other systems (:func:`may_send`).
 
-Correlation reads the waiting cases without locking them (only the one chosen is locked, then
-asked again), so it takes no more locks than any one-case command and keeps the lock order of
-:mod:`engine.cases.case_links`.
+Correlation looks for the waiting cases in a read transaction, without locking them; only then
+does its write transaction lock the one chosen and ask it again (to start a case with a business
+key: lock the key and ask its cases again). So it takes no more locks than any one-case command,
+keeps the lock order of :mod:`engine.cases.case_links`, and on SQLite never holds the write lock
+while it loads up to :data:`MAX_SCANNED` states.
 
 Bounds: finding the cases that wait means loading each running case whose process version has an
 event of that name. At most :data:`MAX_WAITING` may be found waiting (more is refused, nothing
@@ -115,23 +117,57 @@ class MessageRouter:
                   case_id: int | None = None) -> dict[str, int]:
         """Deliver message ``name`` to the one running case waiting for it (with ``business_key``,
         or ``case_id``, when given), else start a case of the process it starts; what happened:
-        ``{"delivered_to": id}`` or ``{"started": id}``."""
+        ``{"delivered_to": id}`` or ``{"started": id}``.
+
+        The cases that wait are looked for in a read transaction (up to :data:`MAX_SCANNED` states
+        loaded: on SQLite a write transaction would keep every other writer waiting that long); the
+        write transaction then locks and asks again only the case chosen, or, to start a case, the
+        cases of the business key under its lock. Should the answer have changed meanwhile, the
+        cases are looked for again, at most :data:`STALE_RETRIES` times (then 409 ``stale_case``)."""
         if not may_send(actor):
             raise Forbidden("only the system or an admin may send a message")
         name = clean_name(name, "message")
         payload = check_data_keys(payload, "payload")
+        for _ in range(STALE_RETRIES):
+            receiver = self._receiver(name, business_key, case_id)
+            try:
+                return self._correlate_to(actor, name, payload, business_key, case_id, receiver)
+            except _LookAgain:
+                continue
+        raise Conflict(f"the cases waiting for message '{name}' kept changing while it was sent; send it again",
+                       code="stale_case")
+
+    def _receiver(self, name: str, business_key: str | None, case_id: int | None) -> int | None:
+        """In a read transaction (no write lock held while states load): the one case waiting for
+        message ``name``, or None when a case of the process it starts is to be started; 409
+        ``ambiguous`` when several wait, 404 ``no_receiver`` when nothing can take it, 422 for an
+        internal message — all before any write transaction."""
+        with self.steps.store.read() as session:
+            conn = session.connection()
+            keys = conn.execute(select(DEFINITION.c.key).distinct()).scalars().all()
+            refuse_internal(name, ((key, self.steps.policy_for(key)) for key in keys))
+            waiting = self._waiting_cases(conn, "message", name, business_key, case_id)
+            if len(waiting) > 1:
+                raise Conflict(f"{len(waiting)} cases wait for message '{name}'"
+                               + (f" with business key '{business_key}'" if business_key else "")
+                               + ": give a business key or a case id", {"case_ids": waiting}, code="ambiguous")
+            if not waiting and case_id is None:
+                self._starter(conn, name)
+            session.rollback()
+        return waiting[0] if waiting else None
+
+    def _correlate_to(self, actor: Actor, name: str, payload: dict[str, Any], business_key: str | None,
+                      case_id: int | None, receiver: int | None) -> dict[str, int]:
+        """One write transaction: deliver to ``receiver`` once locked and found still waiting, or
+        start a case when none was found; :class:`_LookAgain` (rolled back) when the case chosen no
+        longer waits, or a case of the business key has begun to wait since it was looked for."""
         failed: Loaded | None = None
         try:
             with self.steps.store.command() as conn:
-                keys = conn.execute(select(DEFINITION.c.key).distinct()).scalars().all()
-                refuse_internal(name, ((key, self.steps.policy_for(key)) for key in keys))
-                waiting = self._waiting_cases(conn, "message", name, business_key, case_id)
-                if len(waiting) > 1:
-                    raise Conflict(f"{len(waiting)} cases wait for message '{name}'"
-                                   + (f" with business key '{business_key}'" if business_key else "")
-                                   + ": give a business key or a case id", {"case_ids": waiting}, code="ambiguous")
-                if waiting:
-                    case = self.steps.lock(conn, waiting[0])
+                if receiver is not None:
+                    case = self.steps.lock(conn, receiver)
+                    if case.status != "running" or not self._waits(conn, case, "message", name):
+                        raise _LookAgain
                     loaded = self.links._deliver_in(conn, actor, case, name, payload)
                     outcome = {"delivered_to": case.id}
                 else:
@@ -169,10 +205,12 @@ class MessageRouter:
         return outcome
 
     def _signal_one(self, actor: Actor, case_id: int, name: str, payload: dict[str, Any]) -> str | None:
-        """Send one case of a broadcast its signal: ``delivered_to``, ``failed`` (its incident is
-        recorded; the others still get the signal), None when it moved on since it was listed (not
-        waiting any more), else the code of the refusal. A ``stale_case`` — the case changed between
-        its read and its write — is sent again: it may well still wait."""
+        """Send one case of a broadcast its signal: ``delivered_to``, ``failed`` (its step failed and
+        its incident is recorded; the others still get the signal), None when it moved on since it
+        was listed (not waiting any more), else the code of the refusal — a step its process refused
+        (``Invalid``, ``Forbidden``...) rolled back, and the case, with no incident, still waits. A
+        ``stale_case`` — the case changed between its read and its write — is sent again: it may
+        well still wait."""
         code = "stale_case"
         for _ in range(STALE_RETRIES):
             try:
@@ -183,8 +221,10 @@ class MessageRouter:
                 code = err.code
                 if code != "stale_case":
                     return code
-            except EngineError:
+            except CaseFailed:  # its incident is recorded: the case is in error
                 return "failed"
+            except EngineError as err:  # refused (e.g. by the process's rules): still running, still waiting
+                return err.code
             else:
                 return "delivered_to"
         return code
@@ -223,7 +263,8 @@ class MessageRouter:
                            code="too_many_candidates")
         waiting: list[int] = []
         for cid in candidates:
-            if self._waits(conn, cid, kind, name):
+            if self._waits(conn, CaseRecord.from_row(conn.execute(select(CASE).where(CASE.c.id == cid)).first()),
+                           kind, name):
                 waiting.append(cid)
                 if len(waiting) > MAX_WAITING:
                     raise Conflict(f"more than {MAX_WAITING} running cases wait for {kind} '{name}'{ask}",
@@ -236,10 +277,9 @@ class MessageRouter:
         return any(isinstance(d, KINDS[kind]) and d.name == name
                    for d in _event_definitions([definition.spec, *definition.subprocess_specs.values()]))
 
-    def _waits(self, conn: Connection, case_id: int, kind: str, name: str) -> bool:
-        """Whether the case would catch ``name`` now (read, not locked; a broken state catches nothing)."""
-        row = conn.execute(select(CASE).where(CASE.c.id == case_id)).first()
-        case = CaseRecord.from_row(row)
+    def _waits(self, conn: Connection, case: CaseRecord, kind: str, name: str) -> bool:
+        """Whether the case (as read, locked or not) would catch ``name`` now; a broken state
+        catches nothing."""
         loaded = self.steps.load(conn, case, tolerate_unloadable=True)
         if loaded.workflow is None:
             return False
@@ -249,7 +289,26 @@ class MessageRouter:
 
     def _start(self, conn: Connection, actor: Actor, name: str, payload: dict[str, Any],
                business_key: str | None) -> tuple[CaseRecord, Loaded]:
-        """Start a case of the one process whose message start event is ``name``, and deliver it."""
+        """Start a case of the one process whose message start event is ``name``, and deliver it.
+
+        With a business key, the key is locked first (:meth:`_lock_business_key`) and its cases are
+        asked again: one that began to wait for ``name`` since they were looked for gets the
+        message instead (:class:`_LookAgain`), and one that exists refuses a second case."""
+        process_key = self._starter(conn, name)
+        if business_key is not None:
+            self._lock_business_key(conn, process_key, business_key)
+            if self._waiting_cases(conn, "message", name, business_key, None):
+                raise _LookAgain
+            self._refuse_duplicate(conn, process_key, business_key)
+        case, loaded, failure = self.steps.start_in(conn, actor, process_key, payload, business_key)
+        if failure is not None:  # the start itself failed: the case is an incident, its retry runs it
+            return case, loaded
+        # a case that did not stop at its message start event answers 409 and the start rolls back
+        return case, self.links._deliver_in(conn, actor, case, name, payload)
+
+    def _starter(self, conn: Connection, name: str) -> str:
+        """The key of the one process whose latest version starts with message ``name``; 404
+        ``no_receiver`` when none does, 409 ``ambiguous`` when several do."""
         starters = self._starters(conn, name)
         if not starters:
             raise NotFound(f"no case waits for message '{name}' and no deployed process starts with it",
@@ -257,24 +316,23 @@ class MessageRouter:
         if len(starters) > 1:
             raise Conflict(f"{len(starters)} processes start with message '{name}': {', '.join(starters)}",
                            {"processes": starters}, code="ambiguous")
-        if business_key is not None:
-            self._refuse_duplicate(conn, starters[0], business_key)
-        case, loaded, failure = self.steps.start_in(conn, actor, starters[0], payload, business_key)
-        if failure is not None:  # the start itself failed: the case is an incident, its retry runs it
-            return case, loaded
-        # a case that did not stop at its message start event answers 409 and the start rolls back
-        return case, self.links._deliver_in(conn, actor, case, name, payload)
+        return starters[0]
+
+    @staticmethod
+    def _lock_business_key(conn: Connection, process_key: str, business_key: str) -> None:
+        """Serialize the senders of one business key for the rest of the transaction: SQLite's
+        write lock already does; on PostgreSQL, an advisory lock on the key."""
+        if conn.dialect.name == "postgresql":
+            digest = hashlib.sha256(f"message-start:{process_key}:{business_key}".encode()).digest()
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": int.from_bytes(digest[:8], "big", signed=True)})
 
     @staticmethod
     def _refuse_duplicate(conn: Connection, process_key: str, business_key: str) -> None:
         """409 ``duplicate_business_key`` when a case of ``process_key`` with ``business_key`` exists
         (any but a cancelled one): an integration that sends its message twice (a retry after a
-        lost answer) starts one case. Race-safe: two senders of one key are serialized, by SQLite's
-        write lock or by a PostgreSQL advisory lock on the key, before either looks."""
-        if conn.dialect.name == "postgresql":
-            digest = hashlib.sha256(f"message-start:{process_key}:{business_key}".encode()).digest()
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                         {"key": int.from_bytes(digest[:8], "big", signed=True)})
+        lost answer) starts one case. Race-safe once the key is locked (:meth:`_lock_business_key`):
+        of two senders of one key, the second looks only after the first has committed."""
         existing = conn.execute(select(CASE.c.id).where(
             CASE.c.process_key == process_key, CASE.c.business_key == business_key,
             CASE.c.status != "cancelled").order_by(CASE.c.id).limit(1)).scalar()
@@ -292,6 +350,10 @@ class MessageRouter:
                    and spec.event_definition.name == name for spec in definition.spec.task_specs.values()):
                 found.append(definition.key)
         return sorted(found)
+
+
+class _LookAgain(Exception):
+    """The answer of :meth:`MessageRouter.correlate`'s read changed before its write (rolled back)."""
 
 
 def _event_definitions(specs: Iterable[Any]) -> Iterable[Any]:
