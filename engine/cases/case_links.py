@@ -131,13 +131,17 @@ class CaseLinks:
         steps.save_or_fail(conn, loaded, actor, command, lambda: steps.save(conn, loaded, actor))
         return loaded
 
-    def child_finished(self, conn: Connection, actor: Actor, parent_id: int) -> Loaded | None:
+    def child_finished(self, conn: Connection, actor: Actor, parent_id: int, asked_again: bool = False
+                       ) -> Loaded | None:
         """A child case ended: once none is left running or failed, its parent gets its message.
 
         The parent row is locked (after the child's: see :meth:`_lock_open_descendants`), so
         of two children ending at once, the second waits and then sees the first as ended:
         exactly one sends; nor while children it planned are still to start (the batch that starts the
         last one asks again). Returns the parent's step when it was sent the message.
+        ``asked_again``: no child just ended, the parent is asked whether it missed them (an admin's
+        retry, :meth:`engine.cases.incidents.Incidents.retry`); one that does not wait for their
+        message heard it already and is left as it is, without a note.
         """
         parent = self.steps.lock(conn, parent_id)
         if parent.status != "running" or conn.execute(sql.ANY_OPEN_CHILD, {"parent_id": parent_id}).first():
@@ -146,22 +150,27 @@ class CaseLinks:
             return None
         children = [dict(id=row.id, status=row.status, data=row.data)
                     for row in conn.execute(sql.CHILDREN, {"parent_id": parent_id})]
+        if asked_again and not children:
+            return None
         answer = self.steps.policy_for(parent.process_key).children_finished(children)
         if answer is None:
             return None
-        return self._tell_parent(conn, actor, parent, answer[0], audit.jsonable(answer[1]))
+        return self._tell_parent(conn, actor, parent, answer[0], audit.jsonable(answer[1]), asked_again)
 
     def _tell_parent(self, conn: Connection, actor: Actor, parent: CaseRecord, message: str,
-                     payload: dict[str, Any]) -> Loaded | None:
+                     payload: dict[str, Any], asked_again: bool = False) -> Loaded | None:
         """Deliver the children's message to their locked parent; a parent no longer waiting for it
         (moved on by a path the engine did not foresee) must not fail the child's step — the child
         has ended either way — so the miss is written on the parent's chain instead, as a
-        ``message_not_delivered`` note with the payload, for whoever mends the parent."""
+        ``message_not_delivered`` note with the payload, for whoever mends the parent (unless it was
+        only ``asked_again``: then it had heard them)."""
         try:
             return self._deliver_in(conn, actor, parent, message, payload)
         except Conflict as err:
             if err.code != "not_waiting":
                 raise
+            if asked_again:
+                return None
         chain = self.steps.chain_of(conn, parent)
         chain.add(NOT_DELIVERED, actor.username, data={"message": message, "payload": payload,
                                                         "reason": "not_waiting"})

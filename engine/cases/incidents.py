@@ -12,7 +12,9 @@ firing path (running the engine here would fire it too, but without its event an
 Planned child cases that could not start (:mod:`engine.cases.child_batches`) are an incident of
 their parent too, ``child_starts``: its retry runs nothing either, but marks them to start again,
 which the retry's command does once committed (``starts_planned_children``). A parent whose step on
-hearing its ended children refused (``children_finished``) is asked for their message again.
+hearing its ended children refused (``children_finished``) is asked for their message again; so is
+any parent a retry leaves running, whose children may all have ended while it was in error (a
+parent in error hears nothing, and no child ends twice to tell it).
 """
 from __future__ import annotations
 
@@ -25,9 +27,9 @@ from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
 from engine.cases import child_plans
-from engine.cases.case_links import catch, event_definition
+from engine.cases.case_links import CaseLinks, catch, event_definition
 from engine.cases.records import CaseRecord, Loaded, View
-from engine.cases.statements import TASK
+from engine.cases.statements import CASE, TASK
 from engine.cases.steps import CaseSteps, case_failed
 from engine.cases.timer_incidents import record_timer_failure
 from engine.errors import Conflict, EngineError, Forbidden
@@ -39,6 +41,7 @@ class Incidents:
     """Retry the command a failed case recorded (held by :class:`engine.cases.runner.CaseService`)."""
 
     steps: CaseSteps
+    links: CaseLinks
 
     def timer_failed(self, case_id: int, cause: Exception, actor: Actor = SYSTEM) -> bool:
         """A due timer of the case could not fire: record an incident, once (False: nothing to record)."""
@@ -94,11 +97,33 @@ class Incidents:
                         case, failure = self._hear_children(conn, actor, loaded)
                     else:
                         failure = steps.save_or_fail(conn, loaded, actor, command, lambda: steps.save(conn, loaded, actor))
+                    if failure is None and command["type"] != "children_finished":
+                        case, failure = self._children_ended_meanwhile(conn, actor, case)
                     if view and failure is None:
                         return view(conn, case)
         if failure is not None:
             raise case_failed(case_id, failure, loaded)
         return case_id
+
+    def _children_ended_meanwhile(self, conn: Connection, actor: Actor, case: CaseRecord
+                                  ) -> tuple[CaseRecord, Exception | None]:
+        """A parent running again after its retry may have missed its children's end: they ended
+        while it was in error, when a child's end tells it nothing (:meth:`CaseLinks.child_finished`),
+        and none ends again. So it is asked once more, as the last child's end did; one that heard
+        them before its incident no longer waits for their message and is left as it is. As for
+        ``children_finished``, a refusal is the admin's answer and the incident stays."""
+        if case.status != "running" or conn.execute(
+                select(CASE.c.id).where(CASE.c.parent_case_id == case.id).limit(1)).first() is None:
+            return case, None
+        return self._heard(self.links.child_finished(conn, actor, case.id, asked_again=True), case)
+
+    @staticmethod
+    def _heard(heard: Loaded | None, case: CaseRecord) -> tuple[CaseRecord, Exception | None]:
+        """The parent as it is after being told of its children, and its step's failure if it failed."""
+        if heard is None:
+            return case, None
+        failed = heard.case.status == "error" and heard.case.incident
+        return heard.case, (Exception(heard.case.incident["message"]) if failed else None)
 
     def _hear_children(self, conn: Connection, actor: Actor, loaded: Loaded) -> tuple[CaseRecord, Exception | None]:
         """The retry of a parent that could not hear its ended children (``children_finished``, written
@@ -107,8 +132,4 @@ class Incidents:
         it is after, and the engine's failure if its step failed again."""
         steps = self.steps
         steps.write_case(conn, loaded.case, loaded.chain, actor, loaded.old_version)
-        heard = steps.child_ended(conn, actor, loaded.case.id)
-        if heard is None:
-            return loaded.case, None
-        failed = heard.case.status == "error" and heard.case.incident
-        return heard.case, (Exception(heard.case.incident["message"]) if failed else None)
+        return self._heard(steps.child_ended(conn, actor, loaded.case.id), loaded.case)

@@ -110,7 +110,7 @@ class CaseService:
         self.steps = CaseSteps(self.store, self.policy_for, self.validate_form, self.specs, self.workflows,
                                child_ended, self.bind_files, self.events_written)
         self.links = CaseLinks(self.steps)
-        self.incidents = Incidents(self.steps)
+        self.incidents = Incidents(self.steps, self.links)
         self.reminders = Reminders(self.steps)
         self.child_batches = ChildBatches(self.steps)
         self.messages = MessageRouter(self.steps, self.links, self.child_batches)
