@@ -235,7 +235,8 @@ def main() -> None:
     print(f"(e) SpiffWorkflow + talentflow's save only: {med['e']:8.2f} ms/case")
     print(f"(c)/(a) = {med['c'] / med['a']:.2f}")
     print(f"(c-d)/(b) = {(med['c'] - med['d']) / med['b']:.2f}   (the ratio if HTTP cost nothing)")
-    print(f"floor_ratio={(med['d'] + med['e']) / med['b']:.2f}   (c/b if talentflow's own work, SQL included, cost nothing)")
+    floor = (med["d"] + med["e"]) / med["b"]
+    print(f"floor_ratio={floor:.2f}   (c/b if talentflow's own work, SQL included, cost nothing)")
     print(f"overhead_ratio={med['c'] / med['b']:.2f}")
 
 

@@ -22,13 +22,13 @@ hear its children if all of them ended at once; until then ``CaseLinks.child_fin
 parent nothing (``child_plans.pending``).
 
 A child that cannot start (its process not deployed, its start data or unit refused, a bug in its
-process's start hook) must not roll back its batch: every retry would fail the same way and the plan would never finish, the parent
-waiting for ever with nobody told. Each child starts in a savepoint; one that fails is rolled back
-alone and its row keeps the reason (``error``); the sweep leaves such rows alone. Once the others
-have started, the parent becomes an incident (``child_starts_failed`` then ``case_failed``, command
-``child_starts``): an admin's retry (:mod:`engine.cases.incidents`) clears the reasons and starts
-those rows again. Only a failure of the database itself (``DATABASE_UNAVAILABLE``) or a lost race
-fails the batch, for the sweep.
+process's start hook) must not roll back its batch: every retry would fail the same way and the plan
+would never finish, the parent waiting for ever with nobody told. Each child starts in a savepoint;
+one that fails is rolled back alone and its row keeps the reason (``error``); the sweep leaves such
+rows alone. Once the others have started, the parent becomes an incident (``child_starts_failed``
+then ``case_failed``, command ``child_starts``): an admin's retry (:mod:`engine.cases.incidents`)
+clears the reasons and starts those rows again. Only a failure of the database itself
+(``DATABASE_UNAVAILABLE``) or a lost race fails the batch, for the sweep.
 
 Who runs a plan: the command whose step recorded it, after its commit (``starts_planned_children``
 wraps the service's commands, message and signal deliveries and case migrations; ``child_plans.planning``
@@ -311,7 +311,7 @@ class ChildrenNotStarted(Exception):
 
 
 class ChildrenNotHeard(Exception):
-    """The parent's incident: its children have all ended, but its step on hearing them refused."""
+    """The parent's incident: its children have all ended, but its step on hearing them refused or failed."""
 
     def __init__(self, parent_id: int, err: Exception) -> None:
         super().__init__(f"the child cases of case {parent_id} have ended, but it could not hear them: {_reason(err)}")
