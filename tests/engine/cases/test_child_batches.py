@@ -84,6 +84,14 @@ def event_types(store: Any, case_id: int) -> list[str]:
         return list(session.scalars(select(Event.type).where(Event.case_id == case_id).order_by(Event.seq)))
 
 
+def replays_and_verifies(service: Any, store: Any, case_id: int) -> None:
+    """The case's history, incidents and retries included, replays as recorded, and every chain verifies."""
+    with store.read() as session:
+        replayed = replay_case(service, session.connection(), case_id)
+        assert replayed.consistent, replayed.as_dict()
+        assert verify_all(session.connection()).ok
+
+
 def unstarted(store: Any, parent_id: int) -> int:
     with store.read() as session:
         return session.scalar(select(func.count()).select_from(ChildStart).where(
@@ -266,10 +274,7 @@ def test_a_parent_that_refuses_to_hear_its_children_is_an_incident_the_batch_com
     types = event_types(store, parent_id)
     assert types[types.index("case_retried"):].count("message_received") == 1 and types[-1] == "case_completed"
     assert len(children(store, parent_id)) == 60
-    with store.read() as session:  # its history, the incident and its retry included, replays and verifies
-        replayed = replay_case(service, session.connection(), parent_id)
-        assert replayed.consistent, replayed.as_dict()
-        assert verify_all(session.connection()).ok
+    replays_and_verifies(service, store, parent_id)
 
 
 def test_a_retry_whose_parent_still_refuses_answers_the_refusal_and_keeps_the_incident(

@@ -11,12 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from engine.audit.verify import verify_all
 from engine.policy import ProcessPolicy
-from engine.replay.rerun import replay_case
 from engine.store.models import Case
 from tests.engine.cases.test_child_batches import (PLANNED, Planner, children, event_types, failed_rows,  # noqa: F401
-                                                   planner, unstarted)
+                                                   planner, replays_and_verifies, unstarted)
 from tests.engine.time.timer_support import actor
 from workflows import POLICIES
 
@@ -45,13 +43,6 @@ def incident_of(store: Any, case_id: int) -> tuple[str, Any]:
     with store.read() as session:
         case = session.get(Case, case_id)
         return case.status, case.incident
-
-
-def replays_and_verifies(service: Any, store: Any, case_id: int) -> None:
-    with store.read() as session:
-        replayed = replay_case(service, session.connection(), case_id)
-        assert replayed.consistent, replayed.as_dict()
-        assert verify_all(session.connection()).ok
 
 
 def test_a_child_whose_start_hook_has_a_bug_fails_alone_and_its_parent_is_an_incident_an_admin_retries(
