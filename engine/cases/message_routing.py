@@ -140,8 +140,9 @@ class MessageRouter:
     def _receiver(self, name: str, business_key: str | None, case_id: int | None) -> int | None:
         """In a read transaction (no write lock held while states load): the one case waiting for
         message ``name``, or None when a case of the process it starts is to be started; 409
-        ``ambiguous`` when several wait, 404 ``no_receiver`` when nothing can take it, 422 for an
-        internal message — all before any write transaction."""
+        ``ambiguous`` when several wait, 404 ``no_receiver`` when nothing can take it, 409
+        ``not_waiting`` when the case named does not wait, 422 for an internal message — all before
+        any write transaction."""
         with self.steps.store.read() as session:
             conn = session.connection()
             keys = conn.execute(select(DEFINITION.c.key).distinct()).scalars().all()
@@ -151,7 +152,9 @@ class MessageRouter:
                 raise Conflict(f"{len(waiting)} cases wait for message '{name}'"
                                + (f" with business key '{business_key}'" if business_key else "")
                                + ": give a business key or a case id", {"case_ids": waiting}, code="ambiguous")
-            if not waiting and case_id is None:
+            if not waiting:
+                if case_id is not None:
+                    raise Conflict(f"case {case_id} is not waiting for message '{name}'", code="not_waiting")
                 self._starter(conn, name)
             session.rollback()
         return waiting[0] if waiting else None
@@ -170,9 +173,7 @@ class MessageRouter:
                         raise _LookAgain
                     loaded = self.links._deliver_in(conn, actor, case, name, payload)
                     outcome = {"delivered_to": case.id}
-                else:
-                    if case_id is not None:
-                        raise Conflict(f"case {case_id} is not waiting for message '{name}'", code="not_waiting")
+                else:  # nothing waits and no case was named (_receiver): start one
                     case, loaded = self._start(conn, actor, name, payload, business_key)
                     outcome = {"started": case.id}
                 failed = loaded if loaded.case.status == "error" else None
