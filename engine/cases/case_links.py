@@ -139,9 +139,10 @@ class CaseLinks:
         of two children ending at once, the second waits and then sees the first as ended:
         exactly one sends; nor while children it planned are still to start (the batch that starts the
         last one asks again). Returns the parent's step when it was sent the message.
-        ``asked_again``: no child just ended, the parent is asked whether it missed them (an admin's
-        retry, :meth:`engine.cases.incidents.Incidents.retry`); one that does not wait for their
-        message heard it already and is left as it is, without a note.
+        ``asked_again``: no child just ended, the case is asked whether it missed them (an admin's
+        retry, :meth:`engine.cases.incidents.Incidents.retry`, of any case): one without children
+        has nothing to hear, and one that does not wait for their message heard it already and is
+        left as it is, without a note.
         """
         parent = self.steps.lock(conn, parent_id)
         if parent.status != "running" or conn.execute(sql.ANY_OPEN_CHILD, {"parent_id": parent_id}).first():

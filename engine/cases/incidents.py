@@ -29,7 +29,7 @@ from engine.audit import events as audit
 from engine.cases import child_plans
 from engine.cases.case_links import CaseLinks, catch, event_definition
 from engine.cases.records import CaseRecord, Loaded, View
-from engine.cases.statements import CASE, TASK
+from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, case_failed
 from engine.cases.timer_incidents import record_timer_failure
 from engine.errors import Conflict, EngineError, Forbidden
@@ -112,8 +112,7 @@ class Incidents:
         and none ends again. So it is asked once more, as the last child's end did; one that heard
         them before its incident no longer waits for their message and is left as it is. As for
         ``children_finished``, a refusal is the admin's answer and the incident stays."""
-        if case.status != "running" or conn.execute(
-                select(CASE.c.id).where(CASE.c.parent_case_id == case.id).limit(1)).first() is None:
+        if case.status != "running":
             return case, None
         return self._heard(self.links.child_finished(conn, actor, case.id, asked_again=True), case)
 
