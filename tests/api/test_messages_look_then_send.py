@@ -113,13 +113,21 @@ def test_a_correlated_message_loads_the_cases_unlocked_and_locks_only_the_one_it
 
 
 # ------------------------------------------------------------------ F6: a case that moves on in between
-def test_a_message_whose_case_another_sender_reached_meanwhile_is_delivered_once(auth, store, service,
-                                                                                 monkeypatch):
+def another_sender_reaches_it_after_the_look(auth: Any, store: Any, service: Any, monkeypatch: Any
+                                             ) -> tuple[dict[str, Any], list[Any]]:
+    """A case waiting for ``exam_result``, sent it by another sender between correlation's look and
+    its write; the case, and what each look found (:func:`after_the_look`)."""
     deploy_file(auth, MESSAGE_FILE)
     waiting = waiting_for_result(auth)
     admin = actor(store, "admin")
     found = after_the_look(service, monkeypatch, lambda: service.messages.to_case(
         admin, waiting["id"], "message", "exam_result", {"score": 80}))
+    return waiting, found
+
+
+def test_a_message_whose_case_another_sender_reached_meanwhile_is_delivered_once(auth, store, service,
+                                                                                 monkeypatch):
+    waiting, found = another_sender_reaches_it_after_the_look(auth, store, service, monkeypatch)
     # once locked the case no longer waits: it looks again, and nothing waits or starts with exam_result
     error_of(correlate(auth, {"name": "exam_result", "payload": {"score": 10}}), 404, "no_receiver")
     assert found == [waiting["id"]]  # the second look answered 404 itself
@@ -131,11 +139,7 @@ def test_a_message_whose_case_another_sender_reached_meanwhile_is_delivered_once
 
 def test_a_message_to_a_case_by_id_that_moved_on_meanwhile_answers_not_waiting(auth, store, service,
                                                                                 monkeypatch):
-    deploy_file(auth, MESSAGE_FILE)
-    waiting = waiting_for_result(auth)
-    admin = actor(store, "admin")
-    after_the_look(service, monkeypatch, lambda: service.messages.to_case(
-        admin, waiting["id"], "message", "exam_result", {"score": 80}))
+    waiting, _ = another_sender_reaches_it_after_the_look(auth, store, service, monkeypatch)
     error_of(correlate(auth, {"name": "exam_result", "payload": {"score": 10}, "case_id": waiting["id"]}),
              409, "not_waiting")
     assert [e["type"] for e in history(auth, "auditor", waiting["id"])].count("message_received") == 1
