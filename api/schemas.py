@@ -160,8 +160,20 @@ class ProgressLine(Schema):
     due_at = fields.DateTime(allow_none=True, metadata={"description": "the earliest due time of the open ones"})
 
 
+class ChildPlan(Schema):
+    """How a parent's planned child cases stand (engine/cases/child_plans.py)."""
+
+    planned = fields.Integer()
+    started = fields.Integer()
+    to_start = fields.Integer(metadata={"description": "being started in batches after the parent's step"})
+    could_not_start = fields.Integer(metadata={"description": "the parent's incident: an admin retries or skips them"})
+    skipped = fields.Integer(metadata={"description": "could not start, and an admin skipped them (with a reason)"})
+
+
 class CaseOut(CaseSummary):
     process_version = fields.Integer()
+    child_plan = fields.Nested(ChildPlan, allow_none=True, metadata={
+        "description": "when the case planned child cases to start after its step; null otherwise"})
     progress = fields.List(fields.Nested(ProgressLine), allow_none=True, metadata={
         "description": "for the process's readers, when the process counts its child cases' tasks (a yearly "
                        "review's assessments): per role and unit; null otherwise"})

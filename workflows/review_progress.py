@@ -72,10 +72,14 @@ def progress_panel(case: Mapping[str, Any]) -> Panel | None:
     notes: list[Note] = [Note((Words(N_("%(done)s/%(total)s assessed"), {"done": done, "total": total}),
                                Words(N_("%(open)s open, %(overdue)s of them overdue"),
                                      {"open": open_, "overdue": overdue})), kind="progress")]
-    expected = len(_register(data)) if "review_outcomes" not in data else 0
+    skipped = (case.get("child_plan") or {}).get("skipped", 0)  # could not start, dropped by an admin
+    expected = len(_register(data)) - skipped if "review_outcomes" not in data else 0
     if case.get("status") == "running" and total < expected:  # planned, started in batches after the review's step
         notes.append(Note((Words(N_("%(started)s of %(count)s assessments started; the others are being started"),
                                  {"started": total, "count": expected}),), kind="notice"))
+    if skipped:
+        notes.append(Note((Words(N_("%(count)s assessments could not start and were skipped by an admin "
+                                    "(the reason is in the history)"), {"count": skipped}),), kind="notice"))
     deadline = deadline_of(data)
     if deadline is not None:
         late = any(line["overdue"] for line in lines)  # once late, the deadline reads as a warning

@@ -151,7 +151,10 @@ def deploy(files: tuple[Path, ...], process: str | None) -> None:
 @main.command()
 @click.argument("case_id", type=int)
 @click.option("--as", "username", default="admin", help="admin user to act as")
-def retry(case_id: int, username: str) -> None:
+@click.option("--skip-failed-children", "skip_reason", metavar="REASON", default=None,
+              help="instead of starting again the planned child cases that could not start, drop them "
+                   "(the reason is kept in the case's history) and let the case go on without them")
+def retry(case_id: int, username: str, skip_reason: str | None) -> None:
     """Re-run the failed command of a case in error (after a fix)."""
     from engine.people.directory import get_user
     from engine.errors import EngineError
@@ -161,12 +164,16 @@ def retry(case_id: int, username: str) -> None:
     try:
         with services.store.read() as session:
             actor = actor_for(session, get_user(session, username))
-        services.cases.retry(actor, case_id)
+        if skip_reason is None:
+            services.cases.retry(actor, case_id)
+        else:
+            services.cases.skip_failed_children(actor, case_id, skip_reason)
     except EngineError as err:
         _fail(err.message)
     finally:
         services.store.dispose()
-    click.echo(f"case {case_id} retried and running again")
+    click.echo(f"case {case_id} retried and running again" if skip_reason is None else
+               f"case {case_id}: the child cases that could not start were skipped")
 
 
 @main.command()

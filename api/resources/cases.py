@@ -77,6 +77,16 @@ def retry_case(case_id: int):  # type: ignore[no-untyped-def]
     return services().cases.retry(actor, case_id, view=view_for(actor))
 
 
+@blp.post("/cases/<int(max=9223372036854775807):case_id>/skip-failed-children")
+@blp.arguments(Reason)
+@blp.response(200, CaseOut)
+def skip_failed_children(body, case_id: int):  # type: ignore[no-untyped-def]
+    """(admin) For a parent whose planned child cases could not start (incident command
+    ``child_starts``): drop them, with a reason kept in its history, and let it go on without them."""
+    actor = current_actor()
+    return services().cases.skip_failed_children(actor, case_id, body["reason"], view=view_for(actor))
+
+
 @blp.get("/cases/<int(max=9223372036854775807):case_id>/history")
 @blp.response(200, EventOut(many=True))
 def case_history(case_id: int):  # type: ignore[no-untyped-def]

@@ -201,7 +201,8 @@ class ChildBatches:
                              .where(CHILD_START.c.parent_case_id == parent_id)).scalar()
         failed = conn.execute(select(CHILD_START.c.seq, CHILD_START.c.process_key, CHILD_START.c.business_key,
                                      CHILD_START.c.error)
-                              .where(CHILD_START.c.parent_case_id == parent_id, CHILD_START.c.error.is_not(None))
+                              .where(CHILD_START.c.parent_case_id == parent_id, CHILD_START.c.error.is_not(None),
+                                     CHILD_START.c.skipped_at.is_(None))  # an admin dropped those
                               .order_by(CHILD_START.c.seq)).all()
         actor = _actor(conn, last)
         if failed:
@@ -281,7 +282,8 @@ class ChildBatches:
 
 def _to_start(parent_id: int) -> tuple[Any, ...]:
     """The rows of a plan still to start: no child yet, and not failed (those wait for a retry)."""
-    return (CHILD_START.c.parent_case_id == parent_id, CHILD_START.c.case_id.is_(None), CHILD_START.c.error.is_(None))
+    return (CHILD_START.c.parent_case_id == parent_id, CHILD_START.c.case_id.is_(None), CHILD_START.c.error.is_(None),
+            CHILD_START.c.skipped_at.is_(None))
 
 
 def _cannot_start(err: Exception) -> bool:

@@ -89,18 +89,51 @@ def _run_after_commit(parent_id: int) -> None:
 def retry_failed(conn: Connection, parent_id: int) -> int:
     """An admin's retry of the parent's incident: its children that could not start are to start
     again (after the retry commits, by its command). Returns how many."""
-    again = conn.execute(update(CHILD_START).where(CHILD_START.c.parent_case_id == parent_id,
-                                                   CHILD_START.c.case_id.is_(None), CHILD_START.c.error.is_not(None))
-                         .values(error=None, failed_at=None)).rowcount
+    again = conn.execute(update(CHILD_START).where(*_failed(parent_id)).values(error=None, failed_at=None)).rowcount
     _run_after_commit(parent_id)
     return int(again or 0)
+
+
+def skip_failed(conn: Connection, parent_id: int, actor: Actor) -> list[Any]:
+    """An admin drops the parent's children that could not start (a talent whose unit is gone, data
+    its process refuses for good): without this, the only way on was to cancel the whole parent,
+    every started child with it. The rows stay, with their reason, marked skipped: never started,
+    retried or waited for again. Returns them (seq, process, business key, reason), in order."""
+    rows = conn.execute(select(CHILD_START.c.id, CHILD_START.c.seq, CHILD_START.c.process_key,
+                               CHILD_START.c.business_key, CHILD_START.c.error)
+                        .where(*_failed(parent_id)).order_by(CHILD_START.c.seq)).all()
+    if rows:
+        conn.execute(update(CHILD_START).where(CHILD_START.c.id.in_([row.id for row in rows]))
+                     .values(skipped_at=clock.now(), skipped_by=actor.username))
+    return rows
+
+
+def _failed(parent_id: int) -> tuple[Any, ...]:
+    """The parent's rows that could not start and were not skipped."""
+    return (CHILD_START.c.parent_case_id == parent_id, CHILD_START.c.case_id.is_(None),
+            CHILD_START.c.error.is_not(None), CHILD_START.c.skipped_at.is_(None))
 
 
 def pending(conn: Connection, parent_id: int) -> bool:
     """Whether children planned by ``parent_id`` are still to start, or could not start (the parent
     must not hear "all finished" yet: a failed one is its incident, to retry)."""
     return conn.execute(select(CHILD_START.c.id).where(CHILD_START.c.parent_case_id == parent_id,
-                                                       CHILD_START.c.case_id.is_(None)).limit(1)).first() is not None
+                                                       CHILD_START.c.case_id.is_(None),
+                                                       CHILD_START.c.skipped_at.is_(None)).limit(1)).first() is not None
+
+
+def summary(conn: Any, parent_id: int) -> dict[str, int] | None:
+    """How the parent's plan of children stands (None: it planned none): planned, started, still to
+    start, could not start (its incident), skipped by an admin. What a reader is shown beside the
+    children's own statuses, so "being started" is never said of a child that never will be."""
+    planned, started, failed, skipped = conn.execute(select(
+        func.count(), func.count(CHILD_START.c.case_id),
+        func.count(CHILD_START.c.error).filter(CHILD_START.c.case_id.is_(None), CHILD_START.c.skipped_at.is_(None)),
+        func.count(CHILD_START.c.skipped_at)).where(CHILD_START.c.parent_case_id == parent_id)).one()
+    if not planned:
+        return None
+    return {"planned": planned, "started": started, "to_start": planned - started - failed - skipped,
+            "could_not_start": failed, "skipped": skipped}
 
 
 def planned_or_started(conn: Any, parent_id: int) -> bool:

@@ -11,7 +11,9 @@ case back to ``running`` with the timer still due, and the executor fires it thr
 firing path (running the engine here would fire it too, but without its event and notices).
 Planned child cases that could not start (:mod:`engine.cases.child_batches`) are an incident of
 their parent too, ``child_starts``: its retry runs nothing either, but marks them to start again,
-which the retry's command does once committed (``starts_planned_children``). A parent whose step on
+which the retry's command does once committed (``starts_planned_children``); or, when they can never
+start, an admin skips them with a reason (:meth:`Incidents.retry` with ``skip_failed_children``) and
+the parent goes on without them. A parent whose step on
 hearing its ended children refused (``children_finished``) is asked for their message again; so is
 any parent a retry leaves running, whose children may all have ended while it was in error (a
 parent in error hears nothing, and no child ends twice to tell it).
@@ -32,8 +34,11 @@ from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, case_failed
 from engine.cases.timer_incidents import record_timer_failure
-from engine.errors import Conflict, EngineError, Forbidden
+from engine.errors import Conflict, EngineError, Forbidden, Invalid
 from engine.people.actors import SYSTEM, Actor
+
+#: How many skipped children the parent's event names (the rows keep them all).
+SHOWN_SKIPPED = 20
 
 
 @dataclass
@@ -47,10 +52,19 @@ class Incidents:
         """A due timer of the case could not fire: record an incident, once (False: nothing to record)."""
         return record_timer_failure(self.steps, case_id, cause, actor)
 
-    def retry(self, actor: Actor, case_id: int, view: View | None = None) -> Any:
-        """Re-run the command that failed (admin only), on the last good state."""
+    def retry(self, actor: Actor, case_id: int, view: View | None = None,
+              skip_failed_children: str | None = None) -> Any:
+        """Re-run the command that failed (admin only), on the last good state.
+
+        ``skip_failed_children`` (a reason): for a parent whose planned children could not start
+        (``child_starts``), drop them instead of starting them again — the way on when they never
+        will (a talent whose unit is gone), other than cancelling the parent and every started child.
+        The rows stay, marked skipped; ``child_starts_skipped`` on the parent's chain names them and
+        the reason; the parent then hears its children once the started ones have ended."""
         if not actor.is_any("admin"):
             raise Forbidden("only an admin may retry a failed case")
+        if skip_failed_children is not None and not skip_failed_children.strip():
+            raise Invalid("a reason is required to skip child cases", {"reason": ["required"]})
         steps = self.steps
         failure: Exception | None = None
         with steps.store.command() as conn:
@@ -58,6 +72,9 @@ class Incidents:
             if case.status != "error" or not case.incident:
                 raise Conflict(f"case {case_id} is {case.status}, not in error", code="case_not_in_error")
             command = dict(case.incident.get("command") or {"type": "run"})
+            if skip_failed_children is not None and command["type"] != "child_starts":
+                raise Conflict(f"case {case_id}'s incident is not of child cases that could not start",
+                               code="no_failed_children")
             # a substitute's failed completion, retried: every chain of the step still says for whom it was done
             with audit.step_on_behalf_of(command.get("on_behalf_of") if command["type"] == "complete" else None):
                 loaded = steps.load(conn, case)
@@ -74,6 +91,8 @@ class Incidents:
                         form_key = conn.execute(select(TASK.c.form_key).where(TASK.c.id == command["task_id"])).scalar()
                         command["data"] = steps.validate(conn, form_key, command["data"], case.id, command["task_id"])
                         steps.run_task(loaded, command["task_id"], command["data"])
+                    elif command["type"] == "child_starts" and skip_failed_children is not None:
+                        _skip(conn, loaded, actor, skip_failed_children.strip())
                     elif command["type"] == "child_starts":  # planned children that could not start
                         child_plans.retry_failed(conn, case_id)  # started again once this commits
                     elif command["type"] == "children_finished":  # asked again below, once running again
@@ -132,3 +151,12 @@ class Incidents:
         steps = self.steps
         steps.write_case(conn, loaded.case, loaded.chain, actor, loaded.old_version)
         return self._heard(steps.child_ended(conn, actor, loaded.case.id), loaded.case)
+
+
+def _skip(conn: Connection, loaded: Loaded, actor: Actor, reason: str) -> None:
+    """Drop the parent's children that could not start, and say which and why on its chain."""
+    rows = child_plans.skip_failed(conn, loaded.case.id, actor)
+    loaded.chain.add("child_starts_skipped", actor.username, data={
+        "count": len(rows), "reason": reason,
+        "children": [{"seq": row.seq, "process": row.process_key, "business_key": row.business_key,
+                      "message": row.error} for row in rows[:SHOWN_SKIPPED]]})

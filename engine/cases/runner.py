@@ -356,6 +356,12 @@ class CaseService:
         """Re-run the command a case in error failed on (:meth:`Incidents.retry`)."""
         return self.incidents.retry(actor, case_id, view)
 
+    @starts_planned_children
+    @unloadable_is_an_incident
+    def skip_failed_children(self, actor: Actor, case_id: int, reason: str, view: View | None = None) -> Any:
+        """Drop a parent's planned children that could not start, and let it go on (:meth:`Incidents.retry`)."""
+        return self.incidents.retry(actor, case_id, view, skip_failed_children=reason)
+
     def _child_finished(self, conn: Connection, actor: Actor, parent_id: int) -> Loaded | None:
         """A child case's step ended it: its parent may hear of it (:meth:`CaseLinks.child_finished`).
 

@@ -20,7 +20,7 @@ from engine.errors import Invalid, NotFound
 from engine.store.models import Case, ProcessDefinition, Task, Unit, User
 from engine.policy import ProcessPolicy
 from engine.people.actors import Actor
-from engine.cases import delegation, paging, tasklist
+from engine.cases import child_plans, delegation, paging, tasklist
 from engine.cases.paging import MAX_PAGE_SIZE, Page  # noqa: F401 (their old home)
 from engine.cases.progress import child_task_progress
 from engine.cases.worklist import case_roles, is_participant, may_act, participant_clause
@@ -39,6 +39,11 @@ READY_TASKS_OF_CASE = (_TASKS.where(Task.case_id == bindparam("case_id"), Task.s
 _CHILD_COUNTS = (select(Case.status, func.count()).where(Case.parent_case_id == bindparam("case_id"))
                  .group_by(Case.status))
 _UNIT_CODE = select(Unit.code).where(Unit.id == bindparam("unit_id"))
+
+
+def _hears_children(policy: ProcessPolicy) -> bool:
+    """Only a process that hears from its children has any to count (no query on other answers)."""
+    return type(policy).children_finished is not ProcessPolicy.children_finished
 
 
 class TaskLine(dict):
@@ -116,6 +121,7 @@ class Reader:
             "tasks": shown_tasks,
             "parent_case_id": getattr(case, "parent_case_id", None),
             "children": self._child_counts(session, policy, case.id),
+            "child_plan": child_plans.summary(session, case.id) if _hears_children(policy) else None,
             # the progress per unit of the children's tasks: city-wide figures, for the process's readers only
             "progress": child_task_progress(session, case.id, policy.progress_of)
             if policy.progress_of and self.is_reader(actor, case.process_key) else None,
@@ -125,7 +131,7 @@ class Reader:
     def _child_counts(session: Session | Connection, policy: ProcessPolicy, case_id: int) -> dict[str, int]:
         """A parent's child cases by status; only a process that hears from children has any (no query
         on every other command's answer)."""
-        if type(policy).children_finished is ProcessPolicy.children_finished:
+        if not _hears_children(policy):
             return {}
         return dict(session.execute(_CHILD_COUNTS, {"case_id": case_id}).all())
 

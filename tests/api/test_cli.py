@@ -8,8 +8,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from api.cli import main
-from engine.store.models import Case, ProcessDefinition, RoleGrant, User
+from engine.store.models import Case, ChildStart, ProcessDefinition, RoleGrant, User
 from tests.conftest import DATA
+from tests.engine.cases.test_child_batches import planner  # noqa: F401 (a fixture)
+from tests.engine.time.timer_support import actor
 from workflows import BPMN_DIR
 
 
@@ -134,3 +136,26 @@ def test_one_server_key_for_every_process_of_an_installation(tmp_path, monkeypat
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
     monkeypatch.setenv("TALENTFLOW_SECRET_KEY", "from-the-environment")
     assert config.server_key(tmp_path) == "from-the-environment"
+
+
+def test_retry_can_skip_planned_children_that_can_never_start_with_a_reason(cli, store, service, planner,
+                                                                             monkeypatch):
+    from tests.engine.cases.test_child_batches_with_bugs import StartHookWithABug
+    from workflows import POLICIES
+
+    planner("instant_child")
+    monkeypatch.setitem(POLICIES, "instant_child", StartHookWithABug())  # child K-003 never starts
+    parent_id = service.start(actor(store, "hr"), "fan_out", {})
+
+    blank = cli("retry", parent_id, "--skip-failed-children", "  ")
+    assert blank.exit_code == 2 and "reason" in blank.output and "Traceback" not in blank.output
+    assert cli("retry", parent_id, "--skip-failed-children", "gone", "--as", "hr").exit_code == 2
+    assert count(store, ChildStart, ChildStart.skipped_at.is_not(None)) == 0
+
+    result = cli("retry", parent_id, "--skip-failed-children", "the talent's unit was dissolved")
+
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.output
+    assert count(store, ChildStart, ChildStart.skipped_by == "admin") == 1
+    with store.read() as session:
+        assert session.get(Case, parent_id).status == "completed"  # the other children had all ended

@@ -67,6 +67,9 @@ EVENT_KEYS = {
     "timer": _l("Timer"), "on_behalf_of": _l("On behalf of"), "claimed_by": _l("Claimed by"),
     "task_name": _l("Task"), OUTCOME_KEY: _l("Outcome"), "notified": _l("Notified"),
     "ignored_targets": _l("Not notified (no one holds the role)"),
+    # planned child cases (child_starts_planned, _failed, _skipped, children_started)
+    "count": _l("How many"), "planned": _l("Planned"), "children": _l("Child cases"), "processes": _l("Processes"),
+    "seq": _l("Order in the plan"),
 }
 #: The keys of a ``case_migrated`` event: the two versions, the waiting steps moved, the steps changed.
 MIGRATION_KEYS = {"from": _l("From process version"), "to": _l("To process version"),

@@ -158,3 +158,7 @@ class ChildStart(Base):
     #: Why the child could not start (the parent's incident names it; its retry clears it).
     failed_at: Mapped[Optional[datetime]]
     error: Mapped[Optional[str]] = mapped_column(String(1000))
+    #: An admin dropped a child that could not start (its reason stays in ``error``): never started,
+    #: retried or waited for again (migration 0015).
+    skipped_at: Mapped[Optional[datetime]]
+    skipped_by: Mapped[Optional[str]] = mapped_column(String(64))
