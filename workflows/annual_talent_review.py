@@ -74,6 +74,9 @@ _INSTANCE_KEYS = frozenset({"review_count"})
 #: Case data a unit head may read besides their own units' talents.
 #: Events that list talents of every unit: a unit head reads only that they happened.
 CITY_WIDE_EVENTS = frozenset({"talents_added_since_snapshot", "talent_list_updated"})
+#: The engine's events on assessments that could not start name them across units, with why (and an
+#: admin's reason for skipping them): how many, for those who are not the review's readers.
+PLAN_EVENTS = frozenset({"child_starts_failed", "child_starts_skipped"})
 _PUBLIC_KEYS = ("year", "assessments_close_at", "remove_after_years", "warn_after_years", "rating_window_years")
 
 
@@ -204,6 +207,8 @@ class Policy(ProgrammePeople):
             return event
         if event["type"] in CITY_WIDE_EVENTS:
             return {**event, "data": {"year": event["data"].get("year")}}
+        if event["type"] in PLAN_EVENTS:
+            return {**event, "data": {"count": event["data"].get("count")}}
         return super().visible_event(event, case_data, actor, case_roles)
 
     def script_helpers(self) -> Mapping[str, Any]:

@@ -67,6 +67,9 @@ def test_the_admin_skips_an_assessment_that_can_never_start_and_the_review_hears
     [event] = [e for e in history(auth, "hr", case_id) if e["type"] == "child_starts_skipped"]
     assert event["actor"] == "admin" and event["data"]["reason"] == REASON
     assert "unknown unit 'SNV-CU'" in event["data"]["children"][0]["message"]
+    # a unit head reads the review too, but not which talents of other units failed, nor the admin's words
+    assert [e["data"] for e in history(auth, "head_gddt", case_id)
+            if e["type"] in ("child_starts_failed", "child_starts_skipped")] == [{"count": 1}, {"count": 1}]
     notes = panel_notes(auth, case_id)
     assert not [w for w in notes if "being started" in w.text]
     [words] = [w for w in notes if "skipped by an admin" in w.text]
