@@ -95,7 +95,7 @@ def retry_failed(conn: Connection, parent_id: int) -> int:
 
 
 def skip_failed(conn: Connection, parent_id: int, actor: Actor) -> list[Any]:
-    """An admin drops the parent's children that could not start (a talent whose unit is gone, data
+    """An admin drops the parent's children that could not start (a unit that no longer exists, data
     its process refuses for good): without this, the only way on was to cancel the whole parent,
     every started child with it. The rows stay, with their reason, marked skipped: never started,
     retried or waited for again. Returns them (seq, process, business key, reason), in order."""
@@ -116,7 +116,8 @@ def _failed(parent_id: int) -> tuple[Any, ...]:
 
 def pending(conn: Connection, parent_id: int) -> bool:
     """Whether children planned by ``parent_id`` are still to start, or could not start (the parent
-    must not hear "all finished" yet: a failed one is its incident, to retry)."""
+    must not hear "all finished" yet: a failed one is its incident, to retry or skip). Skipped ones
+    are not waited for."""
     return conn.execute(select(CHILD_START.c.id).where(CHILD_START.c.parent_case_id == parent_id,
                                                        CHILD_START.c.case_id.is_(None),
                                                        CHILD_START.c.skipped_at.is_(None)).limit(1)).first() is not None

@@ -58,7 +58,7 @@ class Incidents:
 
         ``skip_failed_children`` (a reason): for a parent whose planned children could not start
         (``child_starts``), drop them instead of starting them again — the way on when they never
-        will (a talent whose unit is gone), other than cancelling the parent and every started child.
+        will (a unit that no longer exists), other than cancelling the parent and every started child.
         The rows stay, marked skipped; ``child_starts_skipped`` on the parent's chain names them and
         the reason; the parent then hears its children once the started ones have ended."""
         if not actor.is_any("admin"):

@@ -1,8 +1,8 @@
 """child start skipped: an admin may drop planned children that can never start
 
-A planned child that cannot start (its talent's unit gone, its data refused for good) made its
+A planned child that cannot start (its unit gone, its data refused for good) made its
 parent an incident whose only way on was a retry that failed again, or cancelling the whole
-parent — for a yearly review, every other talent's assessment with it. Such rows may now be
+parent, every child that did start with it. Such rows may now be
 skipped by an admin (``POST /cases/{id}/skip-failed-children``, with a reason kept in the
 parent's history): ``skipped_at`` and ``skipped_by`` say when and by whom; a skipped row is never
 started, retried or waited for again.
