@@ -30,9 +30,11 @@ so waiting threads hold no connection. The lock is re-entrant for the thread tha
 write transaction opened inside another on the same thread (which would wait for itself) keeps
 SQLite's own behaviour, the busy timeout, instead of hanging for ever.
 
-One :class:`WriteLock` per database file and process (:func:`write_lock_for`); a forked child starts
-with none (its parent's file descriptor would share the parent's ``flock``, and a ticket lock copied
-mid-use could never be released in the child).
+One :class:`WriteLock` per database file and process (:func:`write_lock_for`). A forked child (a
+server that opens the database before forking its workers: uWSGI, ``gunicorn --preload``) resets every
+one in place, since its Stores keep theirs: an inherited file descriptor shares the parent's open file
+description, and so its ``flock`` (parent and child would both "hold" it at once), and a ticket lock
+copied while another thread held it could never be released in the child.
 """
 from __future__ import annotations
 
@@ -159,6 +161,12 @@ class WriteLock:
             os.close(self._fd)
             self._fd = None
 
+    def _after_fork_in_child(self) -> None:
+        """A free lock of the child's own; closing the inherited descriptor leaves the parent's
+        ``flock`` alone (it goes only with the parent's last descriptor)."""
+        self.threads = TicketLock()
+        self.close()
+
 
 _locks: dict[str, WriteLock] = {}
 _locks_guard = threading.Lock()
@@ -175,11 +183,13 @@ def write_lock_for(database: str) -> WriteLock:
         return found
 
 
-def _forget_in_child() -> None:
-    """After a fork: new locks (the parent's file descriptors stay open but are never used)."""
+def _reset_in_child() -> None:
+    """After a fork: every lock free and without a file descriptor, the same objects (the Stores
+    made before the fork hold them)."""
     global _locks_guard
-    _locks.clear()
     _locks_guard = threading.Lock()
+    for lock in _locks.values():
+        lock._after_fork_in_child()
 
 
-os.register_at_fork(after_in_child=_forget_in_child)
+os.register_at_fork(after_in_child=_reset_in_child)
