@@ -39,11 +39,14 @@ copied while another thread held it could never be released in the child.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+log = logging.getLogger(__name__)
 
 #: Beside the database, like SQLite's own ``-wal`` and ``-shm``.
 LOCK_FILE_SUFFIX = "-writelock"
@@ -122,16 +125,25 @@ class WriteLock:
         self.threads = TicketLock()
         self.path = Path(f"{database}{LOCK_FILE_SUFFIX}") if database is not None else None
         self._fd: int | None = None
+        self._unavailable = False  # the lock file could not be opened (see _file)
 
-    def _file(self) -> int:
+    def _file(self) -> int | None:
         """The lock file, created like the database (0o666 less the umask); opened read-only if this
-        user may not write it (made by another user: ``flock`` needs no write access)."""
-        if self._fd is None:
+        user may not write it (made by another user: ``flock`` needs no write access). None if it
+        can be neither created nor opened (a directory this user may not write, the database files
+        made for it): the writers then go without the file lock, to SQLite's busy timeout, as
+        before it existed, rather than every write failing; said once in the log."""
+        if self._fd is None and not self._unavailable:
             assert self.path is not None
             try:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-            except PermissionError:
-                self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+                except PermissionError:
+                    self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as err:
+                self._unavailable = True
+                log.warning("no write lock file %s (%s): writers of this process wait in SQLite's busy "
+                            "handler instead", self.path, err.strerror or err)
         return self._fd
 
     @contextmanager
@@ -144,15 +156,14 @@ class WriteLock:
                 self.threads.release()
             return
         try:
-            locked = False
-            if self.path is not None:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)  # blocks until free; no polling, no sleep
-                locked = True
+            fd = self._file() if self.path is not None else None
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # blocks until free; no polling, no sleep
             try:
                 yield
             finally:
-                if locked:
-                    fcntl.flock(self._file(), fcntl.LOCK_UN)
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             self.threads.release()
 
@@ -166,6 +177,7 @@ class WriteLock:
         ``flock`` alone (it goes only with the parent's last descriptor)."""
         self.threads = TicketLock()
         self.close()
+        self._unavailable = False
 
 
 _locks: dict[str, WriteLock] = {}

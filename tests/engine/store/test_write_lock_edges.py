@@ -5,6 +5,7 @@ one. SQLite only: PostgreSQL takes no such lock (tests/engine/store/test_write_l
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -130,3 +131,61 @@ def test_an_in_memory_database_named_by_a_uri_takes_no_file_lock(tmp_path, monke
         finally:
             store.dispose()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(f"sqlite:///{tmp_path / 'edges.db'}")
+    with store.command() as conn:
+        conn.exec_driver_sql("CREATE TABLE step (n INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT)")
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])
+def test_an_interrupt_inside_a_write_or_at_its_commit_rolls_back_and_lets_the_lock_go(sqlite_store, monkeypatch,
+                                                                                      interruption):
+    store = sqlite_store
+    with pytest.raises(interruption):
+        with store.command() as conn:
+            conn.exec_driver_sql("INSERT INTO step (who) VALUES ('interrupted')")
+            raise interruption()
+    assert not store.write_lock.threads.locked and file_lock_is_free(store)
+
+    def commit_interrupted(*args: Any, **kwargs: Any) -> None:
+        raise interruption()
+    with monkeypatch.context() as patch:
+        patch.setattr(store.engine.dialect, "do_commit", commit_interrupted)
+        with pytest.raises(interruption):
+            with store.command() as conn:
+                conn.exec_driver_sql("INSERT INTO step (who) VALUES ('at commit')")
+    assert not store.write_lock.threads.locked and file_lock_is_free(store)
+    with store.command() as conn:  # the next writer is not stuck behind it
+        conn.exec_driver_sql("INSERT INTO step (who) VALUES ('next')")
+    assert written(store) == ["next"]
+
+
+def test_a_lock_file_that_cannot_be_made_leaves_writes_to_sqlites_busy_timeout(sqlite_store, monkeypatch, caplog):
+    """E.g. a directory this user may not write, the database and its -wal/-shm made for it by an
+    administrator: SQLite can write, only the lock file cannot be created."""
+    from engine.store import write_lock as module
+
+    store = sqlite_store
+    store.write_lock.close()
+    store.write_lock.path.unlink()
+    real_open = os.open
+
+    def refused(path: Any, flags: int, *args: Any) -> int:
+        if str(path) == str(store.write_lock.path):
+            raise PermissionError(13, "Permission denied", str(path)) if flags & os.O_CREAT \
+                else FileNotFoundError(2, "No such file or directory", str(path))
+        return real_open(path, flags, *args)
+    monkeypatch.setattr(module.os, "open", refused)
+    for who in ("one", "two"):
+        with store.command() as conn:
+            conn.exec_driver_sql("INSERT INTO step (who) VALUES (?)", (who,))
+    assert written(store) == ["one", "two"]
+    assert not store.write_lock.threads.locked
+    assert sum("lock file" in record.getMessage() for record in caplog.records) == 1  # said once, not per write
