@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -71,8 +72,6 @@ def _child_takes_the_lock_its_parent_held(store: Store, result: Any) -> None:
 
 
 def test_a_fork_while_another_thread_holds_the_lock_leaves_the_child_free_to_take_it(opened_before_fork):
-    import threading
-
     store = opened_before_fork
     context = multiprocessing.get_context("fork")
     result = context.Queue()
@@ -189,3 +188,24 @@ def test_a_lock_file_that_cannot_be_made_leaves_writes_to_sqlites_busy_timeout(s
     assert written(store) == ["one", "two"]
     assert not store.write_lock.threads.locked
     assert sum("lock file" in record.getMessage() for record in caplog.records) == 1  # said once, not per write
+
+
+def test_two_databases_in_one_process_have_two_queues_a_writer_of_one_never_waits_for_the_other(tmp_path):
+    one, other = Store(f"sqlite:///{tmp_path / 'one.db'}"), Store(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        assert one.write_lock is not other.write_lock and one.write_lock.path != other.write_lock.path
+        done: list[str] = []
+
+        def write_other() -> None:
+            with other.command() as conn:
+                conn.exec_driver_sql("CREATE TABLE step (who TEXT)")
+            done.append("other")
+        with one.command() as conn:  # one's lock held while the other database is written
+            conn.exec_driver_sql("CREATE TABLE step (who TEXT)")
+            thread = threading.Thread(target=write_other, daemon=True)
+            thread.start()
+            thread.join(DEADLINE_SECONDS)
+            assert done == ["other"]
+    finally:
+        one.dispose()
+        other.dispose()
