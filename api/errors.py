@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_smorest import Api
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from api.schemas import ErrorSchema
 from engine.errors import EngineError
-from engine.store.database import DRIVER_OPERATIONAL_ERRORS
+from engine.store.database import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,10 @@ def register(app: Flask) -> None:
         response.headers["Retry-After"] = "1"
         return response
 
-    # SQLAlchemy's, and the drivers' own from code on a raw connection (engine/store/database.py)
-    for unavailable in (OperationalError, *DRIVER_OPERATIONAL_ERRORS):
+    # Every failure of the database rather than of the request (engine/store/database.py): SQLAlchemy's
+    # OperationalError, the pool timing out or finding a connection dead, a driver's interface error,
+    # and the drivers' own from code on a raw connection. Anything else would be a 500.
+    for unavailable in DATABASE_UNAVAILABLE:
         app.register_error_handler(unavailable, _busy)
 
     @app.errorhandler(Exception)

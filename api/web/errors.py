@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from api.transfer import UPLOAD_ENDPOINTS
@@ -22,7 +22,7 @@ from api.web import bp
 from api.web.messages import csrf_refusal, refusal
 from api.web.session import sign_in_from_cookie
 from engine.errors import EngineError
-from engine.store.database import DRIVER_OPERATIONAL_ERRORS
+from engine.store.database import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 #: Paths answered in JSON even when no route matches them.
@@ -67,7 +67,7 @@ def _busy(err: Exception) -> Any:
 
 
 # SQLAlchemy's, and the drivers' own from code on a raw connection (engine/store/database.py)
-for _unavailable in (OperationalError, *DRIVER_OPERATIONAL_ERRORS):
+for _unavailable in DATABASE_UNAVAILABLE:  # the pool timing out and lost connections too
     bp.register_error_handler(_unavailable, _busy)
 
 

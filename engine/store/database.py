@@ -33,10 +33,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy import Table
-from sqlalchemy.engine import Connection, Engine, Row, make_url
+from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,11 +77,26 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, Interface
                                                       PoolTimeout, *DRIVER_OPERATIONAL_ERRORS)
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite database URL, or None for an in-memory one. With ``?uri=true`` the
+    database is a ``file:`` URI (``file:/srv/db.sqlite``, ``file:///srv/db.sqlite?mode=rwc``), whose
+    path is the file: taken as it stands, it would be a relative path under the working directory."""
+    name = url.database
+    if name and name.startswith("file:") and str(url.query.get("uri", "")).lower() in ("true", "1", "yes", "on"):
+        if str(url.query.get("mode", "")).lower() == "memory":
+            return None
+        name = unquote(urlsplit(name).path)
+    if not name or name == ":memory:":
+        return None
+    return Path(name)
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        file = sqlite_file(parsed)
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
@@ -124,11 +140,10 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
-        database = self.engine.url.database
+        file = sqlite_file(self.engine.url) if self.is_sqlite else None
         #: SQLite on a file: the writers' queue (None on PostgreSQL, and for an in-memory SQLite
         #: database, which no other connection shares).
-        self.write_lock: WriteLock | None = (
-            write_lock_for(database) if self.is_sqlite and database and database != ":memory:" else None)
+        self.write_lock: WriteLock | None = write_lock_for(str(file)) if file is not None else None
 
     @contextmanager
     def _writing(self) -> Iterator[None]:

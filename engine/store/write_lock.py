@@ -30,18 +30,23 @@ so waiting threads hold no connection. The lock is re-entrant for the thread tha
 write transaction opened inside another on the same thread (which would wait for itself) keeps
 SQLite's own behaviour, the busy timeout, instead of hanging for ever.
 
-One :class:`WriteLock` per database file and process (:func:`write_lock_for`); a forked child starts
-with none (its parent's file descriptor would share the parent's ``flock``, and a ticket lock copied
-mid-use could never be released in the child).
+One :class:`WriteLock` per database file and process (:func:`write_lock_for`). A forked child (a
+server that opens the database before forking its workers: uWSGI, ``gunicorn --preload``) resets every
+one in place, since its Stores keep theirs: an inherited file descriptor shares the parent's open file
+description, and so its ``flock`` (parent and child would both "hold" it at once), and a ticket lock
+copied while another thread held it could never be released in the child.
 """
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+log = logging.getLogger(__name__)
 
 #: Beside the database, like SQLite's own ``-wal`` and ``-shm``.
 LOCK_FILE_SUFFIX = "-writelock"
@@ -120,16 +125,25 @@ class WriteLock:
         self.threads = TicketLock()
         self.path = Path(f"{database}{LOCK_FILE_SUFFIX}") if database is not None else None
         self._fd: int | None = None
+        self._unavailable = False  # the lock file could not be opened (see _file)
 
-    def _file(self) -> int:
+    def _file(self) -> int | None:
         """The lock file, created like the database (0o666 less the umask); opened read-only if this
-        user may not write it (made by another user: ``flock`` needs no write access)."""
-        if self._fd is None:
+        user may not write it (made by another user: ``flock`` needs no write access). None if it
+        can be neither created nor opened (a directory this user may not write, the database files
+        made for it): the writers then go without the file lock, to SQLite's busy timeout, as
+        before it existed, rather than every write failing; said once in the log."""
+        if self._fd is None and not self._unavailable:
             assert self.path is not None
             try:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-            except PermissionError:
-                self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+                except PermissionError:
+                    self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as err:
+                self._unavailable = True
+                log.warning("no write lock file %s (%s): writers of this process wait in SQLite's busy "
+                            "handler instead", self.path, err.strerror or err)
         return self._fd
 
     @contextmanager
@@ -142,15 +156,14 @@ class WriteLock:
                 self.threads.release()
             return
         try:
-            locked = False
-            if self.path is not None:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)  # blocks until free; no polling, no sleep
-                locked = True
+            fd = self._file() if self.path is not None else None
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # blocks until free; no polling, no sleep
             try:
                 yield
             finally:
-                if locked:
-                    fcntl.flock(self._file(), fcntl.LOCK_UN)
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             self.threads.release()
 
@@ -158,6 +171,13 @@ class WriteLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+    def _after_fork_in_child(self) -> None:
+        """A free lock of the child's own; closing the inherited descriptor leaves the parent's
+        ``flock`` alone (it goes only with the parent's last descriptor)."""
+        self.threads = TicketLock()
+        self.close()
+        self._unavailable = False
 
 
 _locks: dict[str, WriteLock] = {}
@@ -175,11 +195,13 @@ def write_lock_for(database: str) -> WriteLock:
         return found
 
 
-def _forget_in_child() -> None:
-    """After a fork: new locks (the parent's file descriptors stay open but are never used)."""
+def _reset_in_child() -> None:
+    """After a fork: every lock free and without a file descriptor, the same objects (the Stores
+    made before the fork hold them)."""
     global _locks_guard
-    _locks.clear()
     _locks_guard = threading.Lock()
+    for lock in _locks.values():
+        lock._after_fork_in_child()
 
 
-os.register_at_fork(after_in_child=_forget_in_child)
+os.register_at_fork(after_in_child=_reset_in_child)
