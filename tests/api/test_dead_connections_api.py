@@ -3,18 +3,40 @@
 succeeds, never a 500; nothing is half-written; the next request works, and so does the timer
 executor's next run.
 
-On PostgreSQL only (``TALENTFLOW_TEST_DATABASE_URL``): a SQLite connection cannot be ended from outside.
+On PostgreSQL only (a SQLite connection cannot be ended from outside): the suite's server when
+``TALENTFLOW_TEST_DATABASE_URL`` names one, else a cluster of this module's own (tests/own_postgres.py),
+so the scenario runs in every run of the suite.
 """
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import Any, Iterator
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from engine.store.database import DATABASE_UNAVAILABLE
+from engine.store.migrate import upgrade
 from engine.time.executor import CASE
-from tests.conftest import proposal
+from tests.conftest import _postgres_database, proposal
+from tests.own_postgres import OwnPostgres
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    """This module's database, PostgreSQL whichever run this is (it replaces the suite's per-backend one)."""
+    if os.environ.get("TALENTFLOW_TEST_DATABASE_URL"):
+        for url in _postgres_database():
+            upgrade(url)
+            yield url
+        return
+    server = OwnPostgres()
+    try:
+        server.start()
+        upgrade(server.url)
+        yield server.url
+    finally:
+        server.close()
 
 
 def end_every_connection_of(url: str) -> int:
@@ -46,8 +68,7 @@ def warm(auth: Any, store: Any) -> dict[str, str]:
 
 
 def test_the_first_command_after_postgresql_ended_the_connections_is_a_503_or_done_never_half(app, auth, store):
-    if store.is_sqlite:
-        pytest.skip("a SQLite connection cannot be ended from outside")
+    assert not store.is_sqlite
     headers = warm(auth, store)
     before = cases(store)
     assert end_every_connection_of(store.url) >= 1
@@ -64,8 +85,7 @@ def test_the_first_command_after_postgresql_ended_the_connections_is_a_503_or_do
 
 
 def test_the_timer_executor_survives_postgresql_ending_its_connections(app, auth, store):
-    if store.is_sqlite:
-        pytest.skip("a SQLite connection cannot be ended from outside")
+    assert not store.is_sqlite
     executor = app.extensions["talentflow"].timer_executor(sweep_seconds=30.0, secret="s")
     executor.run_once()
     warm(auth, store)
