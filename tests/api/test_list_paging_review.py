@@ -81,3 +81,75 @@ def test_the_worklist_page_never_calls_a_capped_total_the_whole_number_of_tasks(
     assert "(3+)" in text  # the heading already says "more than"
     assert "trên tổng số 3:" not in text  # "2 of 3" would be false: there are 4
     assert "Đang hiển thị 2 trên hơn 3" in text
+
+
+def test_a_substitute_finds_in_the_case_list_every_case_whose_tasks_they_may_open(auth, store, manual_clock):
+    from tests.api.test_substitutes import on_leave, review_waiting_for_head_khcn
+
+    _, tasks = review_waiting_for_head_khcn(auth, store)
+    on_leave(auth)  # expert1 stands in for head_khcn
+    listed = [t for t in _page(auth, "expert1", "tasks", scope="all", per_page=200)["items"]]
+    assert listed, "the substitute sees the absent person's tasks"
+    cases = {t["case_id"] for t in listed}
+    for case_id in cases:
+        assert auth.as_("expert1").get(f"{API}/cases/{case_id}").status_code == 200
+    in_list = {c["id"] for c in _page(auth, "expert1", "cases", per_page=200)["items"]}
+    assert cases <= in_list, (cases, in_list)
+    _the_list_is_what_get_allows(auth, "expert1")
+
+
+def _the_list_is_what_get_allows(auth: Any, user: str) -> None:
+    """Every case of the database: in ``user``'s list (walked page by page) exactly when GET opens it,
+    and counted by total=exact."""
+    every = [c["id"] for c in _page(auth, "admin", "cases", per_page=200)["items"]]
+    opened = {i for i in every if auth.as_(user).get(f"{API}/cases/{i}").status_code == 200}
+    walked, after = [], None
+    while True:
+        got = _page(auth, user, "cases", per_page=2, **({"after": after} if after else {}))
+        walked += [c["id"] for c in got["items"]]
+        after = got.get("next")
+        if after is None:
+            break
+    assert sorted(walked) == sorted(opened) and len(walked) == len(set(walked))
+    assert _page(auth, user, "cases", total="exact")["total"] == len(opened)
+
+
+def test_unit_heads_participants_and_readers_list_exactly_the_cases_they_may_open(auth):
+    from tests.api.support import training_at_unit_head
+
+    _reviews(auth, 3)
+    training_at_unit_head(auth, unit="SKHCN-QLKH")
+    training_at_unit_head(auth, unit="SGDDT", starter="head_gddt")
+    for user in ("head_qlkh", "head_gddt", "reviewer", "expert1", "hr", "auditor"):
+        _the_list_is_what_get_allows(auth, user)
+
+
+def test_a_council_seat_of_the_absent_shows_the_substitute_no_case_in_the_list_as_in_get(
+        auth, service, manual_clock, store):
+    from tests.api.test_substitutes import set_substitute
+    from tests.workflows.exam_support import close_remarking, exam_with_marks, task_of, today
+
+    case_id = exam_with_marks(auth, service, manual_clock, {"TS01": 80, "TS02": 70})
+    close_remarking(auth, service, manual_clock)
+    task_of(auth, "member1", case_id, "score_round2")
+    set_substitute(auth, "hr", absent="member1", substitute="member4", starts_on=today(), ends_on=today())
+    assert auth.as_("member4").get(f"{API}/cases/{case_id}").status_code == 404
+    _the_list_is_what_get_allows(auth, "member4")
+
+
+def test_an_approvers_decision_shows_its_case_only_to_a_substitute_holding_the_role(auth, store):
+    from engine.people.directory import get_user, grant_role, revoke_role
+    from tests.api.test_substitutes import set_substitute
+    from tests.workflows.test_annual_talent_review import start_review
+
+    with store.transaction() as session:
+        grant_role(session, get_user(session, "expert2"), "approver", granted_by="admin")
+    review = start_review(auth)
+    consolidation = ready_task(review, "consolidate_review")
+    complete(auth, "hr", consolidation["id"], {"overrides": []})
+    set_substitute(auth, "approver", substitute="expert2", starts_on="2026-03-02", ends_on="2026-03-06")
+    assert auth.as_("expert2").get(f"{API}/cases/{review['id']}").status_code == 200
+    _the_list_is_what_get_allows(auth, "expert2")
+    with store.transaction() as session:
+        revoke_role(session, get_user(session, "expert2"), "approver", revoked_by="admin")
+    _the_list_is_what_get_allows(auth, "expert2")
