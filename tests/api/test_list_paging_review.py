@@ -193,3 +193,42 @@ def test_the_cases_pager_of_a_capped_total_offers_no_page_past_the_last_one(app,
     last = page.get("/cases?page=3")
     assert "#1<" in last or "#1 " in last or ">#1" in last
     assert {int(n) for n in re.findall(r"[?&;]page=(\d+)", last)} == {1, 2}  # nothing after the last case
+
+
+def test_a_walk_of_done_tasks_made_at_one_instant_shows_each_once_while_more_are_done(auth):
+    cases = _reviews(auth, 7)
+    ids = [ready_task(c, "review")["id"] for c in cases]
+    for task_id in ids[:5]:
+        complete(auth, "reviewer", task_id, {"approved": True})
+    whole = [t["id"] for t in _page(auth, "reviewer", "tasks", status="completed", per_page=200)["items"]]
+    assert sorted(whole) == sorted(ids[:5])
+    later = iter(ids[5:])
+
+    def change(step: int) -> None:
+        nxt = next(later, None)
+        if nxt is not None:
+            complete(auth, "reviewer", nxt, {"approved": True})
+
+    shown = _walk_changing(auth, "reviewer", 2, change, status="completed")
+    assert len(shown) == len(set(shown)) and set(whole) <= set(shown)
+
+
+def test_a_walk_of_running_cases_shows_each_unchanged_case_once_while_others_start_and_end(auth):
+    newest_first = sorted((c["id"] for c in _reviews(auth, 6)), reverse=True)
+    shown, after, step = [], None, 0
+    ended: set[int] = set()
+    while True:
+        got = _page(auth, "head_qlkh", "cases", status="running", per_page=2, **({"after": after} if after else {}))
+        shown += [c["id"] for c in got["items"]]
+        after = got.get("next")
+        if after is None:
+            break
+        ahead = [i for i in newest_first if i not in shown and i not in ended]
+        if ahead:  # the next case ahead ends (cancelled), and a new case starts
+            answer = auth.as_("admin").post(f"{API}/cases/{ahead[0]}/cancel", json={"reason": "Trùng hồ sơ"})
+            assert answer.status_code == 200, answer.get_json()
+            ended.add(ahead[0])
+        start(auth, "head_qlkh", "document_review", {"title": f"Mới {step}"})
+        step += 1
+    assert len(shown) == len(set(shown))
+    assert [i for i in newest_first if i not in ended] == [i for i in shown if i in newest_first]
