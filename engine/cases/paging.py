@@ -30,9 +30,9 @@ MAX_PAGE_SIZE = 200
 #: ``total`` counts at most this many rows unless ``total=exact`` is asked.
 TOTAL_CAP = 500
 #: ``page`` reaches at most this many rows deep; deeper pages are asked with ``after``.
+MAX_OFFSET = 10_000
 #: A task id as the engine makes them (a UUID): anything else in a cursor is refused, never sent to SQL.
 _ID = re.compile(r"[0-9a-f-]{1,36}")
-MAX_OFFSET = 10_000
 
 
 @dataclass
@@ -89,15 +89,15 @@ def encode(values: list[Any]) -> str:
 
 
 def decode(cursor: str, kinds: tuple[type, ...]) -> list[Any]:
-    """The sort key in ``cursor``, each value of the kind in ``kinds`` (or None); a cursor that was
-    not made by :func:`encode` for this list is refused."""
+    """The sort key in ``cursor``, each value of the kind in ``kinds`` (the first may be None: a task
+    without a due date); a cursor that was not made by :func:`encode` for this list is refused."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(kinds):
             raise ValueError("wrong length")
         out: list[Any] = []
-        for value, kind in zip(raw, kinds):
-            if value is None and kind is datetime:  # only a date may be missing (a task without a due date)
+        for position, (value, kind) in enumerate(zip(raw, kinds)):
+            if value is None and kind is datetime and position == 0:  # only the due date may be missing
                 out.append(None)
             elif kind is datetime and isinstance(value, str):
                 moment = datetime.fromisoformat(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, not_, or_, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
@@ -23,7 +23,7 @@ from engine.people.actors import Actor
 from engine.cases import child_plans, delegation, paging, tasklist
 from engine.cases.paging import MAX_PAGE_SIZE, Page  # noqa: F401 (their old home)
 from engine.cases.progress import child_task_progress
-from engine.cases.worklist import case_roles, is_participant, may_act, participant_clause
+from engine.cases.worklist import candidate_clause, case_roles, is_participant, may_act, participant_clause
 from engine.people.substitutes import acting_for
 
 _EVENT_FIELDS = ("seq", "type", "actor", "at", "task_id", "data", "from_status", "to_status", "process_hash",
@@ -173,8 +173,30 @@ class Reader:
         those they take part in and those of a process they read. Auditors and admins read every
         process, so for them the clause is cheap too (no participant subqueries are needed, but they
         are harmless)."""
-        readable = [key for key in self._process_keys(session) if self.is_reader(actor, key)]
-        return or_(participant_clause(actor), Case.process_key.in_(readable))
+        keys = self._process_keys(session)
+        readable = [key for key in keys if self.is_reader(actor, key)]
+        clauses = [participant_clause(actor), Case.process_key.in_(readable)]
+        absentees = acting_for(session, actor)
+        if absentees:  # a substitute opens the cases of the tasks they may do for someone: they list them too
+            clauses.append(self._through_substitute(actor, absentees, keys))
+        return or_(*clauses)
+
+    def _through_substitute(self, actor: Actor, absentees: list[Actor], keys: list[str]) -> Any:
+        """:func:`delegation.visible_through` as a WHERE clause: the case has a ready task claimed by,
+        or open to, someone ``actor`` stands in for, and its process lets that task pass to ``actor``
+        (:meth:`ProcessPolicy.delegation_refusal`: not a personal task; a role-limited one only to a
+        holder of the role)."""
+        policies = [(key, self.policy_for(key)) for key in keys]
+        personal = delegation.personal_pairs(policies)
+        limited = sorted((key, role) for key, policy in policies for role in policy.delegated_within_role
+                         if role not in actor.roles)
+        cond = [Task.case_id == Case.id, Task.status == "ready",
+                or_(*(or_(Task.claimed_by_id == absent.user_id, candidate_clause(absent)) for absent in absentees))]
+        if personal:
+            cond.append(not_(tuple_(Task.process_key, Task.element_id).in_(personal)))
+        if limited:
+            cond.append(or_(Task.role.is_(None), not_(tuple_(Task.process_key, Task.role).in_(limited))))
+        return exists().where(*cond)
 
     @staticmethod
     def _case_summary(case: Case) -> dict[str, Any]:

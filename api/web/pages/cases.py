@@ -40,8 +40,8 @@ def cases() -> Any:
         listing = svc.reader.list_cases(db, actor, process=process, status=status, page=page, per_page=PER_PAGE)
         people = display_names(db, [c["created_by"] for c in listing.items])
     pages = max(1, -(-listing.total // PER_PAGE))
-    if not listing.total_exact:  # counted up to a cap: always one page more, as deep as a page number goes
-        pages = min(max(pages, listing.page) + 1, MAX_PAGE)
+    if not listing.total_exact:  # counted up to a cap: more rows than that, and a page more while there is a next
+        pages = min(max(-(-(listing.total + 1) // PER_PAGE), listing.page + (1 if listing.next else 0)), MAX_PAGE)
     statuses = {key: status_label(key) for key in (*STATUSES, *status_labels()) if key != "ready"}
     return render_template("web/cases.html", listing=listing, processes=processes, process=process,
                            status=status, pages=pages, pager=pager(min(listing.page, pages), pages),
