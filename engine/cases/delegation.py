@@ -98,13 +98,31 @@ def personal_pairs(policies: Iterable[tuple[str, ProcessPolicy]]) -> list[tuple[
     return sorted((key, element) for key, policy in policies for element in policy.personal_tasks)
 
 
-def substitute_clause(absentees: list[Actor], scope: str, personal: list[tuple[str, str]]) -> ColumnElement[bool]:
-    """Tasks a substitute sees for the people they stand in for: each one's ``scope`` of the
-    worklist, but the personal tasks (role-limited ones show and are refused with why on acting)."""
-    clause = or_(*(worklist_clause(absent, scope) for absent in absentees))
+def limited_pairs(policies: Iterable[tuple[str, ProcessPolicy]], substitute: Actor) -> list[tuple[str, str]]:
+    """(process key, role) of the role-limited tasks ``substitute`` may not do for anyone, lacking the
+    role (:meth:`ProcessPolicy.delegation_refusal`'s ``substitute_lacks_role``)."""
+    return sorted((key, role) for key, policy in policies for role in policy.delegated_within_role
+                  if role not in substitute.roles)
+
+
+def not_passing(personal: list[tuple[str, str]], limited: list[tuple[str, str]]) -> list[ColumnElement[bool]]:
+    """WHERE conditions leaving out the tasks that may not pass to the substitute: the personal ones and
+    the role-limited ones (a task without a role is never role-limited: NULL must not drop it)."""
+    conds: list[ColumnElement[bool]] = []
     if personal:
-        clause = and_(clause, not_(tuple_(Task.process_key, Task.element_id).in_(personal)))
-    return clause
+        conds.append(not_(tuple_(Task.process_key, Task.element_id).in_(personal)))
+    if limited:
+        conds.append(or_(Task.role.is_(None), not_(tuple_(Task.process_key, Task.role).in_(limited))))
+    return conds
+
+
+def substitute_clause(absentees: list[Actor], scope: str, personal: list[tuple[str, str]],
+                      limited: list[tuple[str, str]] | None = None) -> ColumnElement[bool]:
+    """Tasks a substitute sees for the people they stand in for: each one's ``scope`` of the
+    worklist, but those that may not pass to them — as a personal task, a role-limited one the
+    substitute lacks the role for (``limited``) is left out: GET answers 404 for it, as the case
+    is not theirs to see (:func:`visible_through`), so the list must not offer it either."""
+    return and_(or_(*(worklist_clause(absent, scope) for absent in absentees)), *not_passing(personal, limited or []))
 
 
 def on_behalf(db: Connection | Session, actor: Actor, absentees: list[Actor], task: Any) -> Actor | None:
@@ -153,6 +171,6 @@ def candidates(db: Connection | Session, task: Any) -> list[tuple[str, str]]:
     return sorted(admitted.items(), key=lambda pair: (pair[1], pair[0]))
 
 
-__all__ = ["REFUSED", "acts_for", "candidates", "holder", "may_do", "on_behalf",
+__all__ = ["REFUSED", "acts_for", "candidates", "holder", "limited_pairs", "may_do", "not_passing", "on_behalf",
            "personal_pairs", "stand_in", "substitute_clause",
            "visible_through"]

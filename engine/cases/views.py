@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import and_, bindparam, exists, func, not_, or_, select, tuple_
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
@@ -187,15 +187,9 @@ class Reader:
         (:meth:`ProcessPolicy.delegation_refusal`: not a personal task; a role-limited one only to a
         holder of the role)."""
         policies = [(key, self.policy_for(key)) for key in keys]
-        personal = delegation.personal_pairs(policies)
-        limited = sorted((key, role) for key, policy in policies for role in policy.delegated_within_role
-                         if role not in actor.roles)
         cond = [Task.case_id == Case.id, Task.status == "ready",
-                or_(*(or_(Task.claimed_by_id == absent.user_id, candidate_clause(absent)) for absent in absentees))]
-        if personal:
-            cond.append(not_(tuple_(Task.process_key, Task.element_id).in_(personal)))
-        if limited:
-            cond.append(or_(Task.role.is_(None), not_(tuple_(Task.process_key, Task.role).in_(limited))))
+                or_(*(or_(Task.claimed_by_id == absent.user_id, candidate_clause(absent)) for absent in absentees)),
+                *delegation.not_passing(delegation.personal_pairs(policies), delegation.limited_pairs(policies, actor))]
         return exists().where(*cond)
 
     @staticmethod
@@ -255,8 +249,9 @@ class Reader:
         absentees = acting_for(session, actor) if status == "ready" and not reader else []
         conds = tasklist.branches(session, actor, scope, status, reader)
         if absentees:  # a substitute sees the absent's tasks too, marked for whom
-            personal = delegation.personal_pairs((k, self.policy_for(k)) for k in self._process_keys(session))
-            conds.append(tasklist.Branch(delegation.substitute_clause(absentees, scope, personal)))
+            policies = [(k, self.policy_for(k)) for k in self._process_keys(session)]
+            conds.append(tasklist.Branch(delegation.substitute_clause(
+                absentees, scope, delegation.personal_pairs(policies), delegation.limited_pairs(policies, actor))))
         where = [Task.status == status]
         if case_id is not None:
             where.append(Task.case_id == case_id)
