@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import workflows
 from engine.audit.checkpoints import periodic_checkpoint
 from engine.cases import CaseService, Reader
-from engine.cases.delegation import personal_pairs
+from engine.cases.delegation import personal_pairs, role_limited_pairs
 from engine.definitions import form_lookup
 from engine.documents import CaseDocuments
 from engine.mail import DigestJob, MailSender, OutboxStep
@@ -62,7 +62,8 @@ class Services:
         if mail is not None and mail.settings.enabled:
             periodic += [("mail_send", MAIL_SEND_SECONDS, mail.run_once),
                          ("mail_digest", DIGEST_CHECK_SECONDS,
-                          DigestJob(self.store, personal_pairs(workflows.POLICIES.items())))]
+                          DigestJob(self.store, personal_pairs(workflows.POLICIES.items()),
+                                    role_limited_pairs(workflows.POLICIES.items())))]
         return TimerExecutor(self.cases, self.store, cycles=CYCLES, sweep_seconds=sweep_seconds,
                              periodic=periodic)
 

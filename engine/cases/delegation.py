@@ -98,11 +98,15 @@ def personal_pairs(policies: Iterable[tuple[str, ProcessPolicy]]) -> list[tuple[
     return sorted((key, element) for key, policy in policies for element in policy.personal_tasks)
 
 
-def limited_pairs(policies: Iterable[tuple[str, ProcessPolicy]], substitute: Actor) -> list[tuple[str, str]]:
-    """(process key, role) of the role-limited tasks ``substitute`` may not do for anyone, lacking the
-    role (:meth:`ProcessPolicy.delegation_refusal`'s ``substitute_lacks_role``)."""
-    return sorted((key, role) for key, policy in policies for role in policy.delegated_within_role
-                  if role not in substitute.roles)
+def role_limited_pairs(policies: Iterable[tuple[str, ProcessPolicy]]) -> list[tuple[str, str]]:
+    """(process key, role) of every task that passes only to another holder of its role."""
+    return sorted((key, role) for key, policy in policies for role in policy.delegated_within_role)
+
+
+def limited_pairs(role_limited: list[tuple[str, str]], substitute: Actor) -> list[tuple[str, str]]:
+    """Of :func:`role_limited_pairs`, those ``substitute`` may not do for anyone, lacking the role
+    (:meth:`ProcessPolicy.delegation_refusal`'s ``substitute_lacks_role``)."""
+    return [(key, role) for key, role in role_limited if role not in substitute.roles]
 
 
 def not_passing(personal: list[tuple[str, str]], limited: list[tuple[str, str]]) -> list[ColumnElement[bool]]:
@@ -171,6 +175,6 @@ def candidates(db: Connection | Session, task: Any) -> list[tuple[str, str]]:
     return sorted(admitted.items(), key=lambda pair: (pair[1], pair[0]))
 
 
-__all__ = ["REFUSED", "acts_for", "candidates", "holder", "limited_pairs", "may_do", "not_passing", "on_behalf",
+__all__ = ["REFUSED", "acts_for", "candidates", "holder", "limited_pairs", "may_do", "not_passing", "on_behalf", "role_limited_pairs",
            "personal_pairs", "stand_in", "substitute_clause",
            "visible_through"]

@@ -189,7 +189,8 @@ class Reader:
         policies = [(key, self.policy_for(key)) for key in keys]
         cond = [Task.case_id == Case.id, Task.status == "ready",
                 or_(*(or_(Task.claimed_by_id == absent.user_id, candidate_clause(absent)) for absent in absentees)),
-                *delegation.not_passing(delegation.personal_pairs(policies), delegation.limited_pairs(policies, actor))]
+                *delegation.not_passing(delegation.personal_pairs(policies),
+                                        delegation.limited_pairs(delegation.role_limited_pairs(policies), actor))]
         return exists().where(*cond)
 
     @staticmethod
@@ -251,7 +252,8 @@ class Reader:
         if absentees:  # a substitute sees the absent's tasks too, marked for whom
             policies = [(k, self.policy_for(k)) for k in self._process_keys(session)]
             conds.append(tasklist.Branch(delegation.substitute_clause(
-                absentees, scope, delegation.personal_pairs(policies), delegation.limited_pairs(policies, actor))))
+                absentees, scope, delegation.personal_pairs(policies),
+                delegation.limited_pairs(delegation.role_limited_pairs(policies), actor))))
         where = [Task.status == status]
         if case_id is not None:
             where.append(Task.case_id == case_id)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.cases.delegation import substitute_clause
+from engine.cases.delegation import limited_pairs, substitute_clause
 from engine.cases.worklist import worklist_clause
 from engine.mail.outbox import OUTBOX, USERS, queue
 from engine.people.actors import actor_for
@@ -40,15 +40,18 @@ def digest_day(now: datetime) -> date | None:
     return local.date()
 
 
-def open_tasks(conn: Any, user: Any, now: datetime, personal: list[tuple[str, str]] | None = None
-               ) -> list[dict[str, Any]]:
+def open_tasks(conn: Any, user: Any, now: datetime, personal: list[tuple[str, str]] | None = None,
+               role_limited: list[tuple[str, str]] | None = None) -> list[dict[str, Any]]:
     """The user's open tasks as the digest lists them (overdue, then due soon, then the rest), with
-    those of whoever they stand in for but the ``personal`` (process key, element id) ones."""
+    those of whoever they stand in for but the ones that may not pass to them, as their worklist
+    leaves them out: the ``personal`` (process key, element id) ones, and the ``role_limited``
+    (process key, role) ones while they lack the role."""
     actor = actor_for(conn, user)
     clause = worklist_clause(actor, "all")
     absentees = acting_for(conn, actor)
     if absentees:
-        clause = or_(clause, substitute_clause(absentees, "all", personal or []))
+        clause = or_(clause, substitute_clause(absentees, "all", personal or [],
+                                               limited_pairs(role_limited or [], actor)))
     rows = conn.execute(
         select(Task.id, Task.name, Task.subject, Task.due_at, Task.case_id, Case.business_key, Case.process_key)
         .join(Case, Case.id == Task.case_id)
@@ -61,9 +64,11 @@ def open_tasks(conn: Any, user: Any, now: datetime, personal: list[tuple[str, st
              "due_soon": bool(r.due_at and now <= r.due_at < now + DUE_SOON)} for r in rows]
 
 
-def queue_digests(store: Store, personal: list[tuple[str, str]] | None = None) -> int:
+def queue_digests(store: Store, personal: list[tuple[str, str]] | None = None,
+                  role_limited: list[tuple[str, str]] | None = None) -> int:
     """Queue today's digests not queued yet, if one is due now; how many were queued. ``personal``:
-    the tasks no substitute may do (``engine.cases.delegation.personal_pairs``)."""
+    the tasks no substitute may do (``engine.cases.delegation.personal_pairs``); ``role_limited``: those
+    only a holder of their role may (``role_limited_pairs``)."""
     now = clock.now()
     day = digest_day(now)
     if day is None:
@@ -81,7 +86,7 @@ def queue_digests(store: Store, personal: list[tuple[str, str]] | None = None) -
                 key = f"{prefix}{user.id}"
                 if key in done:
                     continue
-                tasks = open_tasks(conn, user, now, personal)
+                tasks = open_tasks(conn, user, now, personal, role_limited)
                 if tasks and queue(conn, "digest", user, {"day": day.isoformat(), "tasks": tasks}, dedupe_key=key):
                     queued += 1
             return queued
@@ -93,15 +98,16 @@ class DigestJob:
     """The executor's periodic job: queue the day's digests once per day per executor (the unique
     key makes it once across executors); cheap on every other run."""
 
-    def __init__(self, store: Store, personal: list[tuple[str, str]] | None = None) -> None:
-        self.store, self.personal = store, personal
+    def __init__(self, store: Store, personal: list[tuple[str, str]] | None = None,
+                 role_limited: list[tuple[str, str]] | None = None) -> None:
+        self.store, self.personal, self.role_limited = store, personal, role_limited
         self.done_for: date | None = None
 
     def __call__(self) -> int:
         day = digest_day(clock.now())
         if day is None or day == self.done_for:
             return 0
-        queued = queue_digests(self.store, self.personal)
+        queued = queue_digests(self.store, self.personal, self.role_limited)
         self.done_for = day
         return queued
 
