@@ -141,8 +141,9 @@ class CaseLinks:
         last one asks again). Returns the parent's step when it was sent the message.
         ``asked_again``: no child just ended, the case is asked whether it missed them (an admin's
         retry, :meth:`engine.cases.incidents.Incidents.retry`, of any case): one without children
-        has nothing to hear, and one that does not wait for their message heard it already and is
-        left as it is, without a note.
+        has nothing to hear — unless it planned some and an admin skipped them all: it hears that none
+        is left — and one that does not wait for their message heard it already and is left as it is,
+        without a note.
         """
         parent = self.steps.lock(conn, parent_id)
         if parent.status != "running" or conn.execute(sql.ANY_OPEN_CHILD, {"parent_id": parent_id}).first():
@@ -151,8 +152,8 @@ class CaseLinks:
             return None
         children = [dict(id=row.id, status=row.status, data=row.data)
                     for row in conn.execute(sql.CHILDREN, {"parent_id": parent_id})]
-        if asked_again and not children:
-            return None
+        if asked_again and not children and not child_plans.planned_or_started(conn, parent_id):
+            return None  # no child, nor any planned (all of them skipped: those it hears of, as none)
         answer = self.steps.policy_for(parent.process_key).children_finished(children)
         if answer is None:
             return None

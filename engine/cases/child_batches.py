@@ -228,19 +228,10 @@ class ChildBatches:
         attempt is undone alone (a savepoint) and the parent becomes an incident, command
         ``children_finished``: an admin's retry, once the cause is fixed, asks again
         (:mod:`engine.cases.incidents`)."""
-        steps, savepoint = self.steps, Savepoint(conn)
-        try:
-            steps.child_ended(conn, actor, parent_id)  # sends nothing while any child is still open
-        except Exception as err:  # noqa: BLE001 - a bug in the parent's hook fails as a refusal does
-            if _worth_retrying(err):  # the database, or a lost race: the batch is retried
-                raise
-            savepoint.rollback()
-            log.warning("case %s could not hear its children: %s", parent_id, err)
-            loaded = steps.load(conn, steps.lock(conn, parent_id))
-            steps.mark_failed(conn, loaded, actor, ChildrenNotHeard(parent_id, err), {"type": "children_finished"})
-            return False
-        savepoint.release()
-        return True
+        steps = self.steps
+        # sends nothing while any child is still open
+        _, failure = hear_or_incident(steps, conn, actor, parent_id, lambda: steps.child_ended(conn, actor, parent_id))
+        return failure is None
 
     @staticmethod
     def _children_by_key(conn: Connection, parent_id: int, keys: list[str | None]) -> dict[tuple[str, str], int]:
@@ -290,10 +281,32 @@ def _cannot_start(err: Exception) -> bool:
     """A failure of this one child (its process, its data, its unit, a bug in its start hook): it will
     fail the same way in every batch, so it fails alone and the parent's incident says why. Only the
     database's own failures and a lost race fail the whole batch, which the sweep runs again."""
-    return not _worth_retrying(err)
+    return not worth_retrying(err)
 
 
-def _worth_retrying(err: Exception) -> bool:
+def hear_or_incident(steps: CaseSteps, conn: Connection, actor: Actor, parent_id: int,
+                     ask: Callable[[], Any]) -> tuple[Any, Exception | None]:
+    """Run ``ask`` (the parent hearing its ended children) in a savepoint: a refusal or a bug of the
+    parent's hook undoes the hearing alone, whatever the transaction did before it stays (a batch's
+    children, an admin's skip), and the parent becomes a ``children_finished`` incident an admin
+    retries once the cause is fixed. Returns what ``ask`` returned and None, or None and the failure.
+    The database's own failures and a lost race go up (:func:`worth_retrying`)."""
+    savepoint = Savepoint(conn)
+    try:
+        heard = ask()
+    except Exception as err:  # noqa: BLE001 - a bug in the parent's hook fails as a refusal does
+        if worth_retrying(err):
+            raise
+        savepoint.rollback()
+        log.warning("case %s could not hear its children: %s", parent_id, err)
+        loaded = steps.load(conn, steps.lock(conn, parent_id))
+        steps.mark_failed(conn, loaded, actor, ChildrenNotHeard(parent_id, err), {"type": "children_finished"})
+        return None, err
+    savepoint.release()
+    return heard, None
+
+
+def worth_retrying(err: Exception) -> bool:
     """The database went away or a lock timed out (:data:`DATABASE_UNAVAILABLE`), or another command
     moved the case on (``stale_case``): the same batch may succeed next time."""
     return isinstance(err, DATABASE_UNAVAILABLE) or (isinstance(err, Conflict) and err.code == "stale_case")
@@ -304,12 +317,13 @@ def _reason(err: Exception) -> str:
 
 
 class ChildrenNotStarted(Exception):
-    """The parent's incident: planned children that could not start (why, for the first of them)."""
+    """The parent's incident: planned children that could not start. How many only: the incident is
+    shown to everyone who sees the parent, and which children and why (a talent of another unit, say)
+    is for the process's readers, in the ``child_starts_failed`` event its policy may cut down."""
 
     def __init__(self, failed: Sequence[Any], planned: int) -> None:
-        first = failed[0]
-        super().__init__(f"{len(failed)} of {planned} planned child cases could not start; "
-                         f"first: {first.process_key} {first.business_key or ''} - {first.error}")
+        super().__init__(f"{len(failed)} of {planned} planned child cases could not start "
+                         f"(which, and why: the child_starts_failed event)")
 
 
 class ChildrenNotHeard(Exception):

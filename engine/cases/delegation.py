@@ -121,12 +121,13 @@ def not_passing(personal: list[tuple[str, str]], limited: list[tuple[str, str]])
 
 
 def substitute_clause(absentees: list[Actor], scope: str, personal: list[tuple[str, str]],
-                      limited: list[tuple[str, str]] | None = None) -> ColumnElement[bool]:
+                      limited: list[tuple[str, str]]) -> ColumnElement[bool]:
     """Tasks a substitute sees for the people they stand in for: each one's ``scope`` of the
     worklist, but those that may not pass to them — as a personal task, a role-limited one the
     substitute lacks the role for (``limited``) is left out: GET answers 404 for it, as the case
-    is not theirs to see (:func:`visible_through`), so the list must not offer it either."""
-    return and_(or_(*(worklist_clause(absent, scope) for absent in absentees)), *not_passing(personal, limited or []))
+    is not theirs to see (:func:`visible_through`), so no list may offer it either (both are asked
+    of every caller: the worklist, a task kind's grid, the morning digest)."""
+    return and_(or_(*(worklist_clause(absent, scope) for absent in absentees)), *not_passing(personal, limited))
 
 
 def on_behalf(db: Connection | Session, actor: Actor, absentees: list[Actor], task: Any) -> Actor | None:

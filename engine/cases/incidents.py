@@ -29,7 +29,8 @@ from sqlalchemy.engine import Connection
 
 from engine.audit import events as audit
 from engine.cases import child_plans
-from engine.cases.case_links import CaseLinks, catch, event_definition
+from engine.cases.case_links import MAX_REASON, CaseLinks, catch, event_definition
+from engine.cases.child_batches import hear_or_incident
 from engine.cases.records import CaseRecord, Loaded, View
 from engine.cases.statements import TASK
 from engine.cases.steps import CaseSteps, case_failed
@@ -63,8 +64,9 @@ class Incidents:
         the reason; the parent then hears its children once the started ones have ended."""
         if not actor.is_any("admin"):
             raise Forbidden("only an admin may retry a failed case")
-        if skip_failed_children is not None and not skip_failed_children.strip():
-            raise Invalid("a reason is required to skip child cases", {"reason": ["required"]})
+        if skip_failed_children is not None and not 0 < len(skip_failed_children.strip()) <= MAX_REASON:
+            raise Invalid(f"a reason of 1 to {MAX_REASON} characters is required to skip child cases",
+                          {"reason": [f"1 to {MAX_REASON} characters"]})
         steps = self.steps
         failure: Exception | None = None
         with steps.store.command() as conn:
@@ -129,11 +131,17 @@ class Incidents:
         """A parent running again after its retry may have missed its children's end: they ended
         while it was in error, when a child's end tells it nothing (:meth:`CaseLinks.child_finished`),
         and none ends again. So it is asked once more, as the last child's end did; one that heard
-        them before its incident no longer waits for their message and is left as it is. As for
-        ``children_finished``, a refusal is the admin's answer and the incident stays."""
+        them before its incident no longer waits for their message and is left as it is. Its hook
+        refusing or failing then undoes only the hearing: what the retry did stays (an admin's skip of
+        children that could not start, say), and the parent becomes a ``children_finished`` incident,
+        as when a batch meets it (:func:`engine.cases.child_batches.hear_or_incident`)."""
         if case.status != "running":
             return case, None
-        return self._heard(self.links.child_finished(conn, actor, case.id, asked_again=True), case)
+        heard, failure = hear_or_incident(self.steps, conn, actor, case.id, lambda: self.links.child_finished(
+            conn, actor, case.id, asked_again=True))
+        if failure is not None:
+            return self.steps.lock(conn, case.id), failure
+        return self._heard(heard, case)
 
     @staticmethod
     def _heard(heard: Loaded | None, case: CaseRecord) -> tuple[CaseRecord, Exception | None]:

@@ -9,8 +9,6 @@ from tests.engine.cases.test_child_batches import planner  # noqa: F401 (a fixtu
 from tests.engine.time.timer_support import actor
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: Reason's Length(max=2000) is the API's only; the engine and "
-                                       "the CLI take any length")
 def test_the_cli_refuses_a_reason_the_api_refuses_and_skips_nothing(cli, store, service, planner,  # noqa: F811
                                                                    monkeypatch):
     from tests.engine.cases.test_child_batches_with_bugs import StartHookWithABug

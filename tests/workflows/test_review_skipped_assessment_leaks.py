@@ -42,8 +42,6 @@ def review_with_a_gone_khcn_talent(store, service, monkeypatch) -> tuple[int, in
     return case_id, gone
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: case_failed / case_retried / incident name the other unit's "
-                                       "talent (business key RS-<year>-<talent id>) and why")
 def test_a_unit_head_reads_nothing_of_another_units_talent_whose_assessment_was_skipped(
         auth: Auth, review_with_a_gone_khcn_talent):
     case_id, gone = review_with_a_gone_khcn_talent
@@ -59,9 +57,6 @@ def test_a_unit_head_reads_nothing_of_another_units_talent_whose_assessment_was_
     assert [line.split(":")[0] for line in leaked if key in line or "SNV-CU" in line] == []
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: with no child started, CaseLinks.child_finished(asked_again=True) "
-                                       "returns early ('one without children has nothing to hear'), and nothing "
-                                       "else will ever tell the parent")
 def test_a_review_whose_every_assessment_was_skipped_goes_on_instead_of_waiting_for_ever(
         auth: Auth, store, service, manual_clock, monkeypatch):
     from datetime import timedelta

@@ -17,7 +17,6 @@ from tests.engine.time.timer_support import actor
 from workflows import POLICIES
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: the hook's KeyError escapes the skip, which rolls back (500)")
 def test_a_skip_whose_parent_cannot_hear_its_children_is_kept_and_becomes_that_incident(
         store, service, planner, monkeypatch):  # noqa: F811
     planner("instant_child")
