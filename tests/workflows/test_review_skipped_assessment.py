@@ -33,10 +33,12 @@ def panel_notes(auth: Auth, case_id: int) -> list[Any]:
     return [words for note in review_progress.progress_panel(case).parts for words in note.words]
 
 
-@pytest.fixture
-def review_with_a_gone_unit(store, service, monkeypatch) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
-    ids = [talent(store, name, "SGDDT", date(2022, 1, 10)) for name in ("Trần Thị Lan", "Vũ Minh Châu")]
-    gone = talent(store, "Lê Văn Minh", "SGDDT", date(2022, 1, 10))
+def review_with_a_gone_talent(store: Any, service: Any, monkeypatch: Any, others: list[tuple[str, str]],
+                              gone_unit: str) -> tuple[int, list[int], int]:
+    """Start the year's review of ``others`` (name, unit) and Lê Văn Minh of ``gone_unit``, whose
+    assessment names a unit code the directory no longer has: (review, the others' ids, his id)."""
+    ids = [talent(store, name, unit, date(2022, 1, 10)) for name, unit in others]
+    gone = talent(store, "Lê Văn Minh", gone_unit, date(2022, 1, 10))
     policy = POLICIES[talent_assessment.PROCESS_KEY]
     real_unit = policy.case_unit
 
@@ -48,6 +50,13 @@ def review_with_a_gone_unit(store, service, monkeypatch) -> tuple[int, list[int]
     with store.read() as session:
         [case_id] = session.scalars(select(Case.id).where(Case.process_key == annual_talent_review.PROCESS_KEY))
         assert session.get(Case, case_id).status == "error"
+    return case_id, ids, gone
+
+
+@pytest.fixture
+def review_with_a_gone_unit(store, service, monkeypatch) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
+    case_id, ids, _ = review_with_a_gone_talent(store, service, monkeypatch,
+                                                [("Trần Thị Lan", "SGDDT"), ("Vũ Minh Châu", "SGDDT")], "SGDDT")
     return case_id, ids
 
 

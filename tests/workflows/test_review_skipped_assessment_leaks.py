@@ -19,6 +19,7 @@ from tests.api.support import API, history
 from tests.conftest import Auth
 from tests.engine.time.timer_support import actor
 from tests.workflows.test_annual_talent_review import YEAR, talent
+from tests.workflows.test_review_skipped_assessment import review_with_a_gone_talent
 from workflows import POLICIES, annual_talent_review, talent_assessment
 
 REASON = "Đơn vị đã sáp nhập"
@@ -27,18 +28,7 @@ REASON = "Đơn vị đã sáp nhập"
 @pytest.fixture
 def review_with_a_gone_khcn_talent(store, service, monkeypatch) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """A review whose SKHCN talent's assessment can never start; the other talent is SGDDT's."""
-    talent(store, "Trần Thị Lan", "SGDDT", date(2022, 1, 10))
-    gone = talent(store, "Lê Văn Minh", "SKHCN", date(2022, 1, 10))
-    policy = POLICIES[talent_assessment.PROCESS_KEY]
-    real_unit = policy.case_unit
-
-    def case_unit(data, starter):  # type: ignore[no-untyped-def]
-        return "SNV-CU" if data.get("talent_id") == gone else real_unit(data, starter)
-
-    monkeypatch.setattr(policy, "case_unit", case_unit)
-    service.start(actor(store, "hr"), annual_talent_review.PROCESS_KEY, {"year": YEAR})
-    with store.read() as session:
-        [case_id] = session.scalars(select(Case.id).where(Case.process_key == annual_talent_review.PROCESS_KEY))
+    case_id, _, gone = review_with_a_gone_talent(store, service, monkeypatch, [("Trần Thị Lan", "SGDDT")], "SKHCN")
     return case_id, gone
 
 

@@ -19,7 +19,7 @@ from engine.errors import Conflict, Forbidden, Invalid
 from engine.store.models import ChildStart, Event
 from tests.engine.cases.test_child_batches import (PLANNED, Planner, children, event_types, failed_rows,  # noqa: F401
                                                    planner, replays_and_verifies, unstarted)
-from tests.engine.cases.test_child_batches_with_bugs import StartHookWithABug, incident_of
+from tests.engine.cases.test_child_batches_with_bugs import HearingWithABug, StartHookWithABug, incident_of
 from tests.engine.time.timer_support import actor, deploy_test_diagram
 from workflows import POLICIES
 
@@ -115,13 +115,7 @@ def test_skipping_is_refused_without_a_reason_to_a_non_admin_and_for_another_inc
 
 def test_a_case_in_error_for_another_reason_has_no_children_to_skip(store, service, planner, monkeypatch):
     planner("instant_child")
-    policy = Planner("instant_child")
-    monkeypatch.setitem(POLICIES, "fan_out", policy)
-
-    def broken(children):  # type: ignore[no-untyped-def]
-        raise KeyError("missing_key")
-
-    monkeypatch.setattr(policy, "children_finished", broken)
+    monkeypatch.setitem(POLICIES, "fan_out", HearingWithABug("instant_child"))
     parent_id = service.start(actor(store, "hr"), "fan_out", {})
     assert incident_of(store, parent_id)[1]["command"] == {"type": "children_finished"}
     before = event_types(store, parent_id)

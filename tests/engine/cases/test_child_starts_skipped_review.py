@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.cases.test_child_batches import Planner, planner  # noqa: F401 (a fixture)
-from tests.engine.cases.test_child_batches_with_bugs import StartHookWithABug, incident_of
+from engine.cases.failures import CaseFailed
+from tests.engine.cases.test_child_batches import planner  # noqa: F401 (a fixture)
+from tests.engine.cases.test_child_batches_with_bugs import HearingWithABug, StartHookWithABug, incident_of
 from tests.engine.cases.test_child_starts_skipped import REASON, skipped_rows
 from tests.engine.time.timer_support import actor
 from workflows import POLICIES
@@ -21,22 +22,13 @@ def test_a_skip_whose_parent_cannot_hear_its_children_is_kept_and_becomes_that_i
         store, service, planner, monkeypatch):  # noqa: F811
     planner("instant_child")
     monkeypatch.setitem(POLICIES, "instant_child", StartHookWithABug())  # child K-003 never starts
-    policy = Planner("instant_child")
-    monkeypatch.setitem(POLICIES, "fan_out", policy)
-
-    def broken(children):  # type: ignore[no-untyped-def]
-        raise KeyError("missing_key")
-
-    monkeypatch.setattr(policy, "children_finished", broken)
+    monkeypatch.setitem(POLICIES, "fan_out", HearingWithABug("instant_child"))
     parent_id = service.start(actor(store, "hr"), "fan_out", {})
     assert incident_of(store, parent_id)[1]["command"] == {"type": "child_starts"}
 
-    try:
+    with pytest.raises(CaseFailed) as failed:  # answered as a retry whose step failed: 422 case_error
         service.skip_failed_children(actor(store, "admin"), parent_id, REASON)
-    except KeyError:
-        pytest.fail("the parent's hook failed as a raw KeyError (a 500), and the skip was rolled back")
-    except Exception:  # noqa: BLE001 - a case_error answer is what a retry whose step fails gives
-        pass
+    assert "missing_key" in str(failed.value)
 
     assert [key for key, _, _ in skipped_rows(store, parent_id)] == ["K-003"]
     status, incident = incident_of(store, parent_id)

@@ -8,27 +8,16 @@ import multiprocessing
 import os
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from engine.store import database
 from engine.store.database import Store
 from engine.store.write_lock import LOCK_FILE_SUFFIX
-from tests.engine.store.test_write_lock import _waiting_on_a_file_lock, file_lock_is_free, written
+from tests.engine.store.test_write_lock import (_waiting_on_a_file_lock, file_lock_is_free,  # noqa: F401
+                                                sqlite_store, written)
 from tests.waiting import DEADLINE_SECONDS, wait_for
-
-
-@pytest.fixture
-def opened_before_fork(tmp_path: Path) -> Iterator[Store]:
-    """A store that has written once (its lock file is open) in the process that will fork."""
-    store = Store(f"sqlite:///{tmp_path / 'forked.db'}")
-    with store.command() as conn:
-        conn.exec_driver_sql("CREATE TABLE step (n INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT)")
-    try:
-        yield store
-    finally:
-        store.dispose()
 
 
 def _child_writes(store: Store, go: Any, saw: Any) -> None:
@@ -41,8 +30,8 @@ def _child_writes(store: Store, go: Any, saw: Any) -> None:
         conn.exec_driver_sql("INSERT INTO step (who) VALUES ('child')")
 
 
-def test_a_worker_forked_after_the_store_was_opened_waits_for_its_parents_write(opened_before_fork):
-    store = opened_before_fork
+def test_a_worker_forked_after_the_store_was_opened_waits_for_its_parents_write(sqlite_store):
+    store = sqlite_store  # it has written once: its lock file is open in the process that forks
     context = multiprocessing.get_context("fork")
     go, saw = context.Event(), context.Queue()
     # forked between transactions, as a server forks its workers (SQLite itself cannot be forked
@@ -71,8 +60,8 @@ def _child_takes_the_lock_its_parent_held(store: Store, result: Any) -> None:
         result.put("took it")
 
 
-def test_a_fork_while_another_thread_holds_the_lock_leaves_the_child_free_to_take_it(opened_before_fork):
-    store = opened_before_fork
+def test_a_fork_while_another_thread_holds_the_lock_leaves_the_child_free_to_take_it(sqlite_store):
+    store = sqlite_store
     context = multiprocessing.get_context("fork")
     result = context.Queue()
     holding, done = threading.Event(), threading.Event()
@@ -130,17 +119,6 @@ def test_an_in_memory_database_named_by_a_uri_takes_no_file_lock(tmp_path, monke
         finally:
             store.dispose()
     assert list(tmp_path.iterdir()) == []
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'edges.db'}")
-    with store.command() as conn:
-        conn.exec_driver_sql("CREATE TABLE step (n INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT)")
-    try:
-        yield store
-    finally:
-        store.dispose()
 
 
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])
