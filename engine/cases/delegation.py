@@ -176,6 +176,5 @@ def candidates(db: Connection | Session, task: Any) -> list[tuple[str, str]]:
     return sorted(admitted.items(), key=lambda pair: (pair[1], pair[0]))
 
 
-__all__ = ["REFUSED", "acts_for", "candidates", "holder", "limited_pairs", "may_do", "not_passing", "on_behalf", "role_limited_pairs",
-           "personal_pairs", "stand_in", "substitute_clause",
-           "visible_through"]
+__all__ = ["REFUSED", "acts_for", "candidates", "holder", "limited_pairs", "may_do", "not_passing", "on_behalf",
+           "personal_pairs", "role_limited_pairs", "stand_in", "substitute_clause", "visible_through"]
