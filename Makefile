@@ -29,7 +29,7 @@ run: install
 test: install-test
 	@sh .ci/chromium
 	@sh .ci/libreoffice
-	TALENTFLOW_BPMNJS_DIR="$$(sh .ci/bpmnjs)" TALENTFLOW_AXE_JS="$$(sh .ci/axe)" $(BIN)/python -m pytest -q
+	TALENTFLOW_BPMNJS_DIR="$$(sh .ci/bpmnjs)" TALENTFLOW_AXE_JS="$$(sh .ci/axe)" sh .ci/suite $(BIN)/python
 
 bench: install-test
 	$(BIN)/python bench/engine_overhead.py
