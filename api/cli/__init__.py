@@ -42,7 +42,22 @@ def _fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group: a database that cannot be reached (down, refusing connections, a pool
+    timing out) is said in one line with what to check, never as a traceback, whichever command met it."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from engine.store.database import DATABASE_UNAVAILABLE
+
+        try:
+            return super().invoke(ctx)
+        except DATABASE_UNAVAILABLE as err:
+            said = str(getattr(err, "orig", None) or err).strip().splitlines()  # the driver's words, first line
+            _fail(f"the database is unavailable ({said[0] if said else type(err).__name__}); check "
+                  f"TALENTFLOW_DATABASE_URL and that the database server is running, then try again")
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """talentflow: the talent programme's workflow service."""
 

@@ -159,3 +159,16 @@ def test_retry_can_skip_planned_children_that_can_never_start_with_a_reason(cli,
     assert count(store, ChildStart, ChildStart.skipped_by == "admin") == 1
     with store.read() as session:
         assert session.get(Case, parent_id).status == "completed"  # the other children had all ended
+
+
+@pytest.mark.parametrize("command", [("retry", "1"), ("verify-audit",), ("replay", "1"), ("users", "deactivate", "expert1")])
+def test_a_database_that_cannot_be_reached_is_said_in_one_line_not_a_traceback(monkeypatch, command):
+    from tests.waiting import free_port
+
+    # a PostgreSQL URL on a port where nothing listens: the connection is refused at once
+    monkeypatch.setenv("TALENTFLOW_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/talentflow")
+    result = CliRunner().invoke(main, list(command))
+
+    assert result.exit_code == 2, result.output
+    assert "error: the database is unavailable" in result.output and "TALENTFLOW_DATABASE_URL" in result.output
+    assert "Traceback" not in result.output
