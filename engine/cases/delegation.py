@@ -109,6 +109,13 @@ def limited_pairs(role_limited: list[tuple[str, str]], substitute: Actor) -> lis
     return [(key, role) for key, role in role_limited if role not in substitute.roles]
 
 
+def withheld(policies: list[tuple[str, ProcessPolicy]], substitute: Actor
+             ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """What of ``policies`` may not pass to ``substitute``: :func:`personal_pairs` and their
+    :func:`limited_pairs`, the two lists :func:`not_passing` and :func:`substitute_clause` take."""
+    return personal_pairs(policies), limited_pairs(role_limited_pairs(policies), substitute)
+
+
 def not_passing(personal: list[tuple[str, str]], limited: list[tuple[str, str]]) -> list[ColumnElement[bool]]:
     """WHERE conditions leaving out the tasks that may not pass to the substitute: the personal ones and
     the role-limited ones (a task without a role is never role-limited: NULL must not drop it)."""
@@ -177,4 +184,5 @@ def candidates(db: Connection | Session, task: Any) -> list[tuple[str, str]]:
 
 
 __all__ = ["REFUSED", "acts_for", "candidates", "holder", "limited_pairs", "may_do", "not_passing", "on_behalf",
-           "personal_pairs", "role_limited_pairs", "stand_in", "substitute_clause", "visible_through"]
+           "personal_pairs", "role_limited_pairs", "stand_in", "substitute_clause", "visible_through",
+           "withheld"]

@@ -189,8 +189,7 @@ class Reader:
         policies = [(key, self.policy_for(key)) for key in keys]
         cond = [Task.case_id == Case.id, Task.status == "ready",
                 or_(*(or_(Task.claimed_by_id == absent.user_id, candidate_clause(absent)) for absent in absentees)),
-                *delegation.not_passing(delegation.personal_pairs(policies),
-                                        delegation.limited_pairs(delegation.role_limited_pairs(policies), actor))]
+                *delegation.not_passing(*delegation.withheld(policies, actor))]
         return exists().where(*cond)
 
     @staticmethod
@@ -251,9 +250,8 @@ class Reader:
         conds = tasklist.branches(session, actor, scope, status, reader)
         if absentees:  # a substitute sees the absent's tasks too, marked for whom
             policies = [(k, self.policy_for(k)) for k in self._process_keys(session)]
-            conds.append(tasklist.Branch(delegation.substitute_clause(
-                absentees, scope, delegation.personal_pairs(policies),
-                delegation.limited_pairs(delegation.role_limited_pairs(policies), actor))))
+            conds.append(tasklist.Branch(delegation.substitute_clause(absentees, scope,
+                                                                      *delegation.withheld(policies, actor))))
         where = [Task.status == status]
         if case_id is not None:
             where.append(Task.case_id == case_id)

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from engine.cases.delegation import limited_pairs, personal_pairs, role_limited_pairs, substitute_clause
+from engine.cases.delegation import substitute_clause, withheld
 from engine.cases.worklist import candidate_clause, worklist_clause
 from engine.people.substitutes import acting_for
 from engine.people.actors import Actor
@@ -51,9 +51,7 @@ def open_tasks(db: Any, actor: Actor, process: str, element_id: str) -> list[Any
     theirs = worklist_clause(actor, "all", reader=False)
     absentees = acting_for(db, actor)
     if absentees:  # a substitute's grid holds the absent people's tasks too (never a council seat's)
-        policies = [(process, policy_for(process))]
-        theirs = or_(theirs, substitute_clause(absentees, "all", personal_pairs(policies),
-                                               limited_pairs(role_limited_pairs(policies), actor)))
+        theirs = or_(theirs, substitute_clause(absentees, "all", *withheld([(process, policy_for(process))], actor)))
     query = (select(Task).where(Task.status == "ready", _of_kind(process, element_id), theirs)
              .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id).limit(MAX_OPEN))
     return list(db.scalars(query))
