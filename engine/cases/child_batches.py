@@ -289,7 +289,8 @@ def hear_or_incident(steps: CaseSteps, conn: Connection, actor: Actor, parent_id
     """Run ``ask`` (the parent hearing its ended children) in a savepoint: a refusal or a bug of the
     parent's hook undoes the hearing alone, whatever the transaction did before it stays (a batch's
     children, an admin's skip), and the parent becomes a ``children_finished`` incident an admin
-    retries once the cause is fixed. Returns what ``ask`` returned and None, or None and the failure.
+    retries once the cause is fixed. Returns what ``ask`` returned and None, or the parent as marked
+    failed (a ``Loaded``) and the failure.
     The database's own failures and a lost race go up (:func:`worth_retrying`)."""
     savepoint = Savepoint(conn)
     try:
@@ -301,7 +302,7 @@ def hear_or_incident(steps: CaseSteps, conn: Connection, actor: Actor, parent_id
         log.warning("case %s could not hear its children: %s", parent_id, err)
         loaded = steps.load(conn, steps.lock(conn, parent_id))
         steps.mark_failed(conn, loaded, actor, ChildrenNotHeard(parent_id, err), {"type": "children_finished"})
-        return None, err
+        return loaded, err
     savepoint.release()
     return heard, None
 

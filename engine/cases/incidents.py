@@ -140,7 +140,7 @@ class Incidents:
         heard, failure = hear_or_incident(self.steps, conn, actor, case.id, lambda: self.links.child_finished(
             conn, actor, case.id, asked_again=True))
         if failure is not None:
-            return self.steps.lock(conn, case.id), failure
+            return heard.case, failure  # the parent as marked failed, not read again
         return self._heard(heard, case)
 
     @staticmethod
